@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: one run, one table per area, same inputs for every
+ * implementation compared. Figures depend on the machine: quote them with it.
+ */
+import os from 'node:os';
+import { runIvBench } from './iv.ts';
+
+function format(value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e7)) return value.toExponential(2);
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+function printTable(title: string, rows: Record<string, string | number>[]): void {
+  console.log(`\n${title}`);
+  const columns = Object.keys(rows[0] ?? {});
+  const cells = rows.map((row) => columns.map((c) => (typeof row[c] === 'number' ? format(row[c] as number) : String(row[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(columns));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of cells) console.log(line(r));
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+console.log(`options-platform benchmark — node ${process.version}, ${cpu}, one core`);
+
+const iv = runIvBench(Number(process.env.BENCH_OPTIONS ?? 100_000));
+printTable(
+  `IV + Greeks on ${format(iv.rows[0].options)} NIFTY-like options (spot 24,000, strikes ±10 %, 1–90 days, σ 8–58 %); ` +
+    `errors |σ − σ_true| over the ${format(iv.informative)} inputs whose premium pins σ to 1e-10`,
+  iv.rows.map((r) => ({
+    implementation: r.implementation,
+    options: r.options,
+    'options/s': Math.round(r.optionsPerSecond),
+    'IV err median': r.medianError,
+    'IV err p99': r.p99Error,
+    'IV err max': r.maxError,
+    unsolved: r.unsolved,
+  })),
+);

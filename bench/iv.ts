@@ -1,0 +1,134 @@
+/**
+ * IV + Greeks throughput and accuracy: this project against npm peers, on the
+ * same inputs in the same run.
+ */
+import { createRequire } from 'node:module';
+import { BlackScholes } from '@uqee/black-scholes';
+import { allocateGreeks, priceBatch, CALL } from '../core/pricing/black.ts';
+import { impliedVolBatch } from '../core/iv/impliedVol.ts';
+import { makeIvInputs, type IvBenchInputs } from './inputs.ts';
+
+const require = createRequire(import.meta.url);
+const peerImpliedVolatility = require('implied-volatility') as {
+  getImpliedVolatility(price: number, s: number, k: number, t: number, r: number, callPut: string, estimate?: number): number;
+};
+const peerGreeks = require('greeks') as Record<
+  'getDelta' | 'getGamma' | 'getVega' | 'getTheta' | 'getRho',
+  (s: number, k: number, t: number, v: number, r: number, callPut?: string) => number
+>;
+
+export interface IvBenchRow {
+  implementation: string;
+  options: number;
+  optionsPerSecond: number;
+  medianError: number;
+  p99Error: number;
+  maxError: number;
+  /** Inputs answered with NaN or a non-finite σ. */
+  unsolved: number;
+}
+
+type Solver = (inputs: IvBenchInputs, count: number, vol: Float64Array) => void;
+
+function errorStats(inputs: IvBenchInputs, count: number, vol: Float64Array) {
+  const errors: number[] = [];
+  let unsolved = 0;
+  for (let i = 0; i < count; i++) {
+    if (!inputs.informative[i]) continue;
+    if (!Number.isFinite(vol[i])) {
+      unsolved++;
+      continue;
+    }
+    errors.push(Math.abs(vol[i] - inputs.vol[i]));
+  }
+  errors.sort((a, b) => a - b);
+  const at = (q: number) => (errors.length ? errors[Math.min(errors.length - 1, Math.floor(q * errors.length))] : NaN);
+  return { medianError: at(0.5), p99Error: at(0.99), maxError: errors.length ? errors[errors.length - 1] : NaN, unsolved };
+}
+
+function measure(name: string, solver: Solver, inputs: IvBenchInputs, count: number, repeats: number): IvBenchRow {
+  const vol = new Float64Array(count);
+  solver(inputs, Math.min(count, 1000), vol); // warm-up
+  const timings: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = process.hrtime.bigint();
+    solver(inputs, count, vol);
+    timings.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  timings.sort((a, b) => a - b);
+  const seconds = timings[Math.floor(timings.length / 2)];
+  return { implementation: name, options: count, optionsPerSecond: count / seconds, ...errorStats(inputs, count, vol) };
+}
+
+function ours(): Solver {
+  let greeks = allocateGreeks(0);
+  let status = new Uint8Array(0);
+  return (inputs, count, vol) => {
+    if (greeks.price.length < count) {
+      greeks = allocateGreeks(count);
+      status = new Uint8Array(count);
+    }
+    impliedVolBatch(inputs, vol, status, 0, count);
+    // Greeks at the solved σ, as the processor does.
+    priceBatch({ ...inputs, vol }, greeks, 0, count);
+  };
+}
+
+function uqee(method: 'newton-raphson' | 'bisection'): Solver {
+  const model = new BlackScholes({ priceToSigmaMethod: method });
+  return (inputs, count, vol) => {
+    let sink = 0;
+    for (let i = 0; i < count; i++) {
+      const args = {
+        price: inputs.price[i],
+        rate: inputs.rate[i],
+        strike: inputs.strike[i],
+        time: inputs.tYears[i],
+        type: inputs.optionType[i] === CALL ? ('call' as const) : ('put' as const),
+        underlying: inputs.underlying[i],
+      };
+      const sigma = model.sigma(args);
+      vol[i] = sigma;
+      const option = model.option({ ...args, sigma });
+      sink += option.delta + option.gamma + option.theta + option.vega + option.rho;
+    }
+    if (Number.isNaN(sink)) vol[0] = vol[0]; // keep the Greeks observable
+  };
+}
+
+function impliedVolatilityPackage(): Solver {
+  return (inputs, count, vol) => {
+    let sink = 0;
+    for (let i = 0; i < count; i++) {
+      const s = inputs.underlying[i];
+      const k = inputs.strike[i];
+      const t = inputs.tYears[i];
+      const r = inputs.rate[i];
+      const type = inputs.optionType[i] === CALL ? 'call' : 'put';
+      const sigma = peerImpliedVolatility.getImpliedVolatility(inputs.price[i], s, k, t, r, type);
+      vol[i] = sigma;
+      sink +=
+        peerGreeks.getDelta(s, k, t, sigma, r, type) +
+        peerGreeks.getGamma(s, k, t, sigma, r) +
+        peerGreeks.getVega(s, k, t, sigma, r) +
+        peerGreeks.getTheta(s, k, t, sigma, r, type) +
+        peerGreeks.getRho(s, k, t, sigma, r, type);
+    }
+    if (Number.isNaN(sink)) vol[0] = vol[0];
+  };
+}
+
+export function runIvBench(optionCount = 100_000): { rows: IvBenchRow[]; informative: number } {
+  const inputs = makeIvInputs(optionCount);
+  let informative = 0;
+  for (let i = 0; i < optionCount; i++) informative += inputs.informative[i];
+  // The slow peer is measured on the first options only (same inputs, smaller count).
+  const slowCount = Math.min(optionCount, 1_000);
+  const rows = [
+    measure('this project (IV + 8 Greeks, batch)', ours(), inputs, optionCount, 7),
+    measure('@uqee/black-scholes newton-raphson (IV + 5 Greeks)', uqee('newton-raphson'), inputs, optionCount, 3),
+    measure('@uqee/black-scholes bisection (IV + 5 Greeks)', uqee('bisection'), inputs, optionCount, 1),
+    measure('implied-volatility + greeks (IV + 5 Greeks)', impliedVolatilityPackage(), inputs, slowCount, 1),
+  ];
+  return { rows, informative };
+}

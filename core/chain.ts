@@ -1,0 +1,51 @@
+/**
+ * One option-chain snapshot (one underlying, one expiry, one instant) as
+ * struct-of-arrays columns, indexed by strike in ascending order.
+ *
+ * Units: prices in index points (rupees per unit of the underlying), IV as a
+ * decimal (0.15 = 15 %), OI and volume in contracts as the exchange reports
+ * them. A missing value is NaN, never 0: 0 is a real OI or volume.
+ */
+export interface ChainSide {
+  ltp: Float64Array;
+  bid: Float64Array;
+  ask: Float64Array;
+  bidQty: Float64Array;
+  askQty: Float64Array;
+  volume: Float64Array;
+  oi: Float64Array;
+  /** OI change since the previous session's close. */
+  oiChange: Float64Array;
+  /** Implied volatility, decimal; NaN where it could not be solved. */
+  iv: Float64Array;
+  delta: Float64Array;
+  gamma: Float64Array;
+}
+
+export interface ChainSnapshot {
+  symbol: string;
+  /** Expiry date, YYYY-MM-DD (the contract expires at 15:30 IST that day). */
+  expiry: string;
+  /** Snapshot instant, epoch milliseconds. */
+  timestamp: number;
+  spot: number;
+  /** Futures price for the same expiry; NaN when the source has none. */
+  future: number;
+  /** ACT/365 years from `timestamp` to the expiry instant. */
+  tYears: number;
+  /** Risk-free rate, decimal, continuously compounded. */
+  rate: number;
+  /** Units per contract, for exposure figures. */
+  lotSize: number;
+  strikes: Float64Array;
+  call: ChainSide;
+  put: ChainSide;
+}
+
+const SIDE_COLUMNS = ['ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma'] as const;
+
+export function allocateSide(n: number): ChainSide {
+  const side = {} as ChainSide;
+  for (const column of SIDE_COLUMNS) side[column] = new Float64Array(n).fill(NaN);
+  return side;
+}

@@ -32,7 +32,8 @@ printTable(
   iv.rows.map((r) => ({
     implementation: r.implementation,
     options: r.options,
-    'options/s': Math.round(r.optionsPerSecond),
+    'IV + Greeks /s': Math.round(r.optionsPerSecond),
+    'IV only /s': Math.round(r.ivOnlyPerSecond),
     'IV err median': r.medianError,
     'IV err p99': r.p99Error,
     'IV err max': r.maxError,

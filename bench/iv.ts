@@ -20,7 +20,10 @@ const peerGreeks = require('greeks') as Record<
 export interface IvBenchRow {
   implementation: string;
   options: number;
+  /** IV and the Greeks at the solved σ. */
   optionsPerSecond: number;
+  /** IV alone. */
+  ivOnlyPerSecond: number;
   medianError: number;
   p99Error: number;
   maxError: number;
@@ -28,7 +31,8 @@ export interface IvBenchRow {
   unsolved: number;
 }
 
-type Solver = (inputs: IvBenchInputs, count: number, vol: Float64Array) => void;
+/** Solves IV into `vol`; with `withGreeks`, also the Greeks at the solved σ. */
+type Solver = (inputs: IvBenchInputs, count: number, vol: Float64Array, withGreeks: boolean) => void;
 
 function errorStats(inputs: IvBenchInputs, count: number, vol: Float64Array) {
   const errors: number[] = [];
@@ -46,37 +50,48 @@ function errorStats(inputs: IvBenchInputs, count: number, vol: Float64Array) {
   return { medianError: at(0.5), p99Error: at(0.99), maxError: errors.length ? errors[errors.length - 1] : NaN, unsolved };
 }
 
-function measure(name: string, solver: Solver, inputs: IvBenchInputs, count: number, repeats: number): IvBenchRow {
-  const vol = new Float64Array(count);
-  solver(inputs, Math.min(count, 1000), vol); // warm-up
+function medianSeconds(run: () => void, repeats: number): number {
   const timings: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const start = process.hrtime.bigint();
-    solver(inputs, count, vol);
+    run();
     timings.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
   timings.sort((a, b) => a - b);
-  const seconds = timings[Math.floor(timings.length / 2)];
-  return { implementation: name, options: count, optionsPerSecond: count / seconds, ...errorStats(inputs, count, vol) };
+  return timings[Math.floor(timings.length / 2)];
+}
+
+function measure(name: string, solver: Solver, inputs: IvBenchInputs, count: number, repeats: number): IvBenchRow {
+  const vol = new Float64Array(count);
+  solver(inputs, Math.min(count, 1000), vol, true); // warm-up
+  const ivOnly = medianSeconds(() => solver(inputs, count, vol, false), repeats);
+  const withGreeks = medianSeconds(() => solver(inputs, count, vol, true), repeats);
+  return {
+    implementation: name,
+    options: count,
+    optionsPerSecond: count / withGreeks,
+    ivOnlyPerSecond: count / ivOnly,
+    ...errorStats(inputs, count, vol),
+  };
 }
 
 function ours(): Solver {
   let greeks = allocateGreeks(0);
   let status = new Uint8Array(0);
-  return (inputs, count, vol) => {
+  return (inputs, count, vol, withGreeks) => {
     if (greeks.price.length < count) {
       greeks = allocateGreeks(count);
       status = new Uint8Array(count);
     }
     impliedVolBatch(inputs, vol, status, 0, count);
     // Greeks at the solved σ, as the processor does.
-    priceBatch({ ...inputs, vol }, greeks, 0, count);
+    if (withGreeks) priceBatch({ ...inputs, vol }, greeks, 0, count);
   };
 }
 
 function uqee(method: 'newton-raphson' | 'bisection'): Solver {
   const model = new BlackScholes({ priceToSigmaMethod: method });
-  return (inputs, count, vol) => {
+  return (inputs, count, vol, withGreeks) => {
     let sink = 0;
     for (let i = 0; i < count; i++) {
       const args = {
@@ -89,6 +104,7 @@ function uqee(method: 'newton-raphson' | 'bisection'): Solver {
       };
       const sigma = model.sigma(args);
       vol[i] = sigma;
+      if (!withGreeks) continue;
       const option = model.option({ ...args, sigma });
       sink += option.delta + option.gamma + option.theta + option.vega + option.rho;
     }
@@ -97,7 +113,7 @@ function uqee(method: 'newton-raphson' | 'bisection'): Solver {
 }
 
 function impliedVolatilityPackage(): Solver {
-  return (inputs, count, vol) => {
+  return (inputs, count, vol, withGreeks) => {
     let sink = 0;
     for (let i = 0; i < count; i++) {
       const s = inputs.underlying[i];
@@ -107,6 +123,7 @@ function impliedVolatilityPackage(): Solver {
       const type = inputs.optionType[i] === CALL ? 'call' : 'put';
       const sigma = peerImpliedVolatility.getImpliedVolatility(inputs.price[i], s, k, t, r, type);
       vol[i] = sigma;
+      if (!withGreeks) continue;
       sink +=
         peerGreeks.getDelta(s, k, t, sigma, r, type) +
         peerGreeks.getGamma(s, k, t, sigma, r) +

@@ -1,0 +1,91 @@
+/**
+ * Messages that cross process boundaries (the bus topics `market.raw` and
+ * `market.enriched`). Versioned, and validated where they enter a process:
+ * a message that fails is rejected with the reason, never half-processed.
+ *
+ * Units: prices in index points; IV as a decimal (sources convert the
+ * percent that Dhan and NSE quote); times as epoch milliseconds; expiries as
+ * YYYY-MM-DD (the contract expires at 15:30 IST that day).
+ */
+import { z } from 'zod';
+
+export const RAW_SNAPSHOT_VERSION = 1;
+export const ENRICHED_SNAPSHOT_VERSION = 1;
+
+/**
+ * One side (call or put) of one strike as the source reported it. Fields are
+ * loose on purpose: the processor's data-quality rules decide what a row is
+ * worth and count the rejects by reason; validation here only guarantees the
+ * shape, so one bad quote never rejects a whole chain.
+ */
+export const rawQuoteSchema = z.object({
+  ltp: z.number().nullable(),
+  bid: z.number().nullable().optional(),
+  ask: z.number().nullable().optional(),
+  bidQty: z.number().nullable().optional(),
+  askQty: z.number().nullable().optional(),
+  volume: z.number().nullable().optional(),
+  oi: z.number().nullable().optional(),
+  previousOi: z.number().nullable().optional(),
+  previousClose: z.number().nullable().optional(),
+  /** The source's own IV, decimal; 0 or absent when it has none. */
+  sourceIv: z.number().nullable().optional(),
+  sourceDelta: z.number().nullable().optional(),
+  sourceGamma: z.number().nullable().optional(),
+  sourceTheta: z.number().nullable().optional(),
+  sourceVega: z.number().nullable().optional(),
+  /** Epoch ms of the last quote update, when the source says. */
+  quoteTime: z.number().nullable().optional(),
+  securityId: z.string().nullable().optional(),
+});
+export type RawQuote = z.infer<typeof rawQuoteSchema>;
+
+export const rawRowSchema = z.object({
+  strike: z.number(),
+  call: rawQuoteSchema.nullable(),
+  put: rawQuoteSchema.nullable(),
+});
+export type RawRow = z.infer<typeof rawRowSchema>;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+export const rawSnapshotSchema = z.object({
+  version: z.literal(RAW_SNAPSHOT_VERSION),
+  /** Identifies the source snapshot; the same id is processed once. */
+  id: z.string().min(1),
+  source: z.enum(['simulator', 'dhan', 'replay']),
+  symbol: z.string().min(1),
+  expiry: isoDate,
+  timestamp: z.number().int().positive(),
+  spot: z.number().positive(),
+  /** Futures price of the same expiry, when the source has one. */
+  future: z.number().positive().nullable().optional(),
+  /** India VIX at the same instant, in points, when known. */
+  vix: z.number().positive().nullable().optional(),
+  rows: z.array(z.unknown()),
+});
+/** A raw snapshot after envelope validation; rows are validated one by one. */
+export type RawSnapshot = Omit<z.infer<typeof rawSnapshotSchema>, 'rows'> & { rows: RawRow[] };
+
+export class MessageError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+    this.name = 'MessageError';
+  }
+}
+
+/** Parses a raw snapshot envelope; throws MessageError naming the first bad field. */
+export function parseRawSnapshot(value: unknown): RawSnapshot {
+  if (typeof value === 'object' && value !== null && 'version' in value && value.version !== RAW_SNAPSHOT_VERSION) {
+    throw new MessageError(`unsupported raw snapshot version ${JSON.stringify(value.version)} (this build reads ${RAW_SNAPSHOT_VERSION})`, 'unknown_version');
+  }
+  const result = rawSnapshotSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new MessageError(`invalid raw snapshot: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'invalid_envelope');
+  }
+  return result.data as RawSnapshot;
+}

@@ -89,3 +89,132 @@ export function parseRawSnapshot(value: unknown): RawSnapshot {
   }
   return result.data as RawSnapshot;
 }
+
+/** One option side after enrichment. Missing numbers are null (JSON has no NaN). */
+export interface EnrichedQuote {
+  ltp: number | null;
+  bid: number | null;
+  ask: number | null;
+  bidQty: number | null;
+  askQty: number | null;
+  volume: number | null;
+  oi: number | null;
+  /** OI change since the previous session's close. */
+  oiChange: number | null;
+  /** Our implied volatility, decimal, from the mid (else LTP) on the forward. */
+  iv: number | null;
+  delta: number | null;
+  gamma: number | null;
+  /** Per calendar day. */
+  theta: number | null;
+  /** Per 1 vol point. */
+  vega: number | null;
+  /** Per 1 % of rate. */
+  rho: number | null;
+  vanna: number | null;
+  charm: number | null;
+  vomma: number | null;
+  /** Model price at the strike's smoothed smile volatility. */
+  theoreticalPrice: number | null;
+  /** The source's own IV (decimal) and delta, kept for comparison. */
+  sourceIv: number | null;
+  sourceDelta: number | null;
+  /** Data-quality reason when this side was flagged, else null. */
+  quality: string | null;
+}
+
+export interface EnrichedRow {
+  strike: number;
+  call: EnrichedQuote | null;
+  put: EnrichedQuote | null;
+}
+
+export interface SupportResistanceLevel {
+  strike: number;
+  oi: number;
+  /** Share of that side's total OI, 0–1. */
+  strength: number;
+}
+
+/** Chain analytics of one snapshot (see core/analytics/summary.ts for definitions). */
+export interface ChainAnalytics {
+  pcrOi: number | null;
+  pcrVolume: number | null;
+  pcrOiChange: number | null;
+  maxPain: number | null;
+  atmStrike: number | null;
+  atmIv: number | null;
+  straddlePrice: number | null;
+  /** Expected absolute move to expiry implied by the straddle, index points. */
+  expectedMove: number | null;
+  /** One-standard-deviation move F·σ_ATM·√T, index points. */
+  oneSigmaMove: number | null;
+  riskReversal25: number | null;
+  butterfly25: number | null;
+  /** IV of the 5 %-OTM put minus IV of the 5 %-OTM call. */
+  putCallSkew: number | null;
+  totalGex: number | null;
+  gammaFlip: number | null;
+  gexConvention: string;
+  callWall: number | null;
+  putWall: number | null;
+  totalCallOi: number;
+  totalPutOi: number;
+  support: SupportResistanceLevel[];
+  resistance: SupportResistanceLevel[];
+  basis: number | null;
+  carryRate: number | null;
+}
+
+export interface EnrichedSnapshot {
+  version: typeof ENRICHED_SNAPSHOT_VERSION;
+  /** The raw snapshot's id: storage and subscribers key on it. */
+  id: string;
+  source: string;
+  symbol: string;
+  expiry: string;
+  timestamp: number;
+  processedAt: number;
+  spot: number;
+  future: number | null;
+  vix: number | null;
+  forward: number | null;
+  forwardSource: string;
+  tYears: number;
+  rate: number;
+  lotSize: number;
+  analytics: ChainAnalytics;
+  rows: EnrichedRow[];
+  /** Sides flagged by the data-quality rules or malformed rows, by reason. */
+  rejects: Record<string, number>;
+}
+
+export const enrichedSnapshotSchema = z.object({
+  version: z.literal(ENRICHED_SNAPSHOT_VERSION),
+  id: z.string().min(1),
+  source: z.string(),
+  symbol: z.string().min(1),
+  expiry: isoDate,
+  timestamp: z.number().int().positive(),
+  processedAt: z.number(),
+  spot: z.number().positive(),
+  tYears: z.number(),
+  rate: z.number(),
+  lotSize: z.number().int().positive(),
+  analytics: z.object({}).passthrough(),
+  rows: z.array(z.object({ strike: z.number() }).passthrough()),
+  rejects: z.record(z.string(), z.number()),
+});
+
+/** Validates an enriched snapshot envelope; throws MessageError naming the first bad field. */
+export function parseEnrichedSnapshot(value: unknown): EnrichedSnapshot {
+  if (typeof value === 'object' && value !== null && 'version' in value && value.version !== ENRICHED_SNAPSHOT_VERSION) {
+    throw new MessageError(`unsupported enriched snapshot version ${JSON.stringify(value.version)} (this build reads ${ENRICHED_SNAPSHOT_VERSION})`, 'unknown_version');
+  }
+  const result = enrichedSnapshotSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new MessageError(`invalid enriched snapshot: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'invalid_envelope');
+  }
+  return value as EnrichedSnapshot;
+}

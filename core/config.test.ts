@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('starts on the embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(4000);
+    expect(config.SOURCE).toBe('simulator');
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.SYMBOLS).toEqual(['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX']);
+    expect(config.instruments.get('NIFTY')?.lotSize).toBe(65);
+  });
+
+  it('names every bad variable with its value and what was expected', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', SOURCE: 'bloomberg', RISK_FREE_RATE: '6.5' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT="eighty"/);
+    expect(message).toMatch(/SOURCE="bloomberg"/);
+    expect(message).toMatch(/RISK_FREE_RATE="6.5"/);
+  });
+
+  it('applies lot size and strike step overrides and rejects unknown symbols', () => {
+    const config = loadConfig({ LOT_SIZES: 'NIFTY:75, banknifty:35', STRIKE_STEPS: 'MIDCPNIFTY:50' });
+    expect(config.instruments.get('NIFTY')?.lotSize).toBe(75);
+    expect(config.instruments.get('BANKNIFTY')?.lotSize).toBe(35);
+    expect(config.instruments.get('MIDCPNIFTY')?.strikeStep).toBe(50);
+    expect(() => loadConfig({ SYMBOLS: 'NIFTY,GOLD' })).toThrow(/unknown symbol GOLD/);
+    expect(() => loadConfig({ LOT_SIZES: 'NIFTY:lots' })).toThrow(/LOT_SIZES/);
+  });
+
+  it('requires Dhan credentials for the Dhan source and a file for replay', () => {
+    expect(() => loadConfig({ SOURCE: 'dhan' })).toThrow(/DHAN_ACCESS_TOKEN and DHAN_CLIENT_ID/);
+    expect(() => loadConfig({ SOURCE: 'replay' })).toThrow(/REPLAY_FILE/);
+  });
+
+  it('documents every variable it reads in .env.example, and only those', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/^\s{2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]));
+    expect([...read].sort()).toEqual([...documented].sort());
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Configuration from environment variables, parsed once at start-up. Every
+ * variable is documented in .env.example; a bad value stops start-up with a
+ * message naming the variable, the value and what was expected.
+ */
+import { z } from 'zod';
+import { instrumentTable, type Instrument, type InstrumentOverrides } from './instruments.ts';
+
+const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
+
+const numberFrom = (schema: z.ZodNumber) => z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), schema);
+const listFrom = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+
+/** "NIFTY:75,BANKNIFTY:35" → { NIFTY: 75, BANKNIFTY: 35 } */
+const symbolNumbers = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string' || v.trim() === '') return {};
+    const entries = v.split(',').map((pair) => pair.split(':').map((s) => s.trim()));
+    return Object.fromEntries(entries.map(([symbol, value]) => [symbol?.toUpperCase(), value === undefined ? NaN : Number(value)]));
+  },
+  z.record(z.string().regex(/^[A-Z0-9]+$/, 'symbol'), z.number().positive('must be a positive number')),
+);
+
+const envSchema = z.object({
+  PORT: numberFrom(z.number().int().min(0).max(65_535)).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  /** postgres:// URL; absent means embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: numberFrom(z.number().int().positive()).default(10),
+  DATA_DIR: z.string().default('.data'),
+  SOURCE: z.enum(['simulator', 'dhan', 'replay']).default('simulator'),
+  SYMBOLS: listFrom.default(['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX']),
+  EXPIRIES_PER_SYMBOL: numberFrom(z.number().int().min(1).max(8)).default(2),
+  RISK_FREE_RATE: numberFrom(z.number().min(-0.05).max(0.5)).default(0.065),
+  HOLIDAYS: listFrom.pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates must be YYYY-MM-DD'))).default([]),
+  LOT_SIZES: symbolNumbers.default({}),
+  STRIKE_STEPS: symbolNumbers.default({}),
+  GEX_CONVENTION: z.enum(GEX_CONVENTIONS).default('dealer-long-calls-short-puts'),
+  SIM_SEED: numberFrom(z.number().int()).default(42),
+  SIM_TICK_MS: numberFrom(z.number().int().min(1)).default(1000),
+  SIM_SPEED: numberFrom(z.number().positive()).default(1),
+  SIM_CLOCK: z.enum(['market', 'always-open']).default('always-open'),
+  SIM_STRIKES_EACH_SIDE: numberFrom(z.number().int().min(1).max(200)).default(20),
+  DHAN_BASE_URL: z.string().url().default('https://api.dhan.co'),
+  DHAN_ACCESS_TOKEN: z.string().optional(),
+  DHAN_CLIENT_ID: z.string().optional(),
+  DHAN_MIN_INTERVAL_MS: numberFrom(z.number().int().min(0)).default(3000),
+  REPLAY_FILE: z.string().optional(),
+  REPLAY_SPEED: numberFrom(z.number().positive()).default(1),
+  REPLAY_LOOP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Record every raw snapshot to this .ndjson.gz file (any source). */
+  RECORD_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  instruments: Map<string, Instrument>;
+  holidaySet: Set<string>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0]);
+        return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  const parsed = result.data;
+  const problems: string[] = [];
+  const overrides: InstrumentOverrides = {};
+  for (const [symbol, lotSize] of Object.entries(parsed.LOT_SIZES)) (overrides[symbol] ??= {}).lotSize = lotSize;
+  for (const [symbol, strikeStep] of Object.entries(parsed.STRIKE_STEPS)) (overrides[symbol] ??= {}).strikeStep = strikeStep;
+  const instruments = instrumentTable(overrides);
+  for (const symbol of [...Object.keys(overrides), ...parsed.SYMBOLS]) {
+    if (!instruments.has(symbol.toUpperCase())) problems.push(`unknown symbol ${symbol}; known: ${[...instruments.keys()].join(', ')}`);
+  }
+  if (parsed.SOURCE === 'dhan' && (!parsed.DHAN_ACCESS_TOKEN || !parsed.DHAN_CLIENT_ID)) {
+    problems.push('SOURCE=dhan needs DHAN_ACCESS_TOKEN and DHAN_CLIENT_ID');
+  }
+  if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...parsed,
+    SYMBOLS: parsed.SYMBOLS.map((s) => s.toUpperCase()),
+    instruments,
+    holidaySet: new Set(parsed.HOLIDAYS),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Reading chains back: the latest snapshot of an expiry, or the last one at
+ * or before an instant, with its option rows; and what is stored.
+ */
+import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import type { Database } from '../client.ts';
+import { chainSnapshots, optionQuotes } from '../schema.ts';
+import { ENRICHED_SNAPSHOT_VERSION, type ChainAnalytics, type EnrichedQuote, type EnrichedRow, type EnrichedSnapshot } from '../../core/models.ts';
+
+export type StoredSnapshot = typeof chainSnapshots.$inferSelect;
+export type StoredQuote = typeof optionQuotes.$inferSelect;
+
+export interface StoredChain {
+  snapshot: StoredSnapshot;
+  quotes: StoredQuote[];
+}
+
+/** The snapshot at or before `at` (the latest when `at` is absent), or null. */
+export async function findSnapshot(db: Database, symbol: string, expiry: string, at?: Date): Promise<StoredSnapshot | null> {
+  const conditions = [eq(chainSnapshots.symbol, symbol), eq(chainSnapshots.expiry, expiry)];
+  if (at) conditions.push(lte(chainSnapshots.ts, at));
+  const [row] = await db
+    .select()
+    .from(chainSnapshots)
+    .where(and(...conditions))
+    .orderBy(desc(chainSnapshots.ts))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The option rows of one stored snapshot, by strike then type (CE before PE). */
+export async function findQuotes(db: Database, symbol: string, expiry: string, ts: Date): Promise<StoredQuote[]> {
+  return db
+    .select()
+    .from(optionQuotes)
+    .where(and(eq(optionQuotes.symbol, symbol), eq(optionQuotes.expiry, expiry), eq(optionQuotes.ts, ts)))
+    .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType));
+}
+
+export async function findChain(db: Database, symbol: string, expiry: string, at?: Date): Promise<StoredChain | null> {
+  const snapshot = await findSnapshot(db, symbol, expiry, at);
+  if (!snapshot) return null;
+  return { snapshot, quotes: await findQuotes(db, symbol, expiry, snapshot.ts) };
+}
+
+/** Expiries with stored snapshots for a symbol, from `fromDate` (YYYY-MM-DD) on, ascending. */
+export async function findExpiries(db: Database, symbol: string, fromDate?: string): Promise<string[]> {
+  const conditions = [eq(chainSnapshots.symbol, symbol)];
+  if (fromDate) conditions.push(gte(chainSnapshots.expiry, fromDate));
+  const rows = await db
+    .selectDistinct({ expiry: chainSnapshots.expiry })
+    .from(chainSnapshots)
+    .where(and(...conditions))
+    .orderBy(asc(chainSnapshots.expiry));
+  return rows.map((r) => r.expiry);
+}
+
+/** Row counts, for readiness and benchmarks. */
+export async function countRows(db: Database): Promise<{ snapshots: number; quotes: number }> {
+  const [snapshots] = await db.select({ n: sql<number>`count(*)::int` }).from(chainSnapshots);
+  const [quotes] = await db.select({ n: sql<number>`count(*)::int` }).from(optionQuotes);
+  return { snapshots: snapshots.n, quotes: quotes.n };
+}
+
+/** A stored chain in the shape of the enriched snapshot message, so the API serves both alike. */
+export function toEnrichedSnapshot(chain: StoredChain): EnrichedSnapshot {
+  const { snapshot, quotes } = chain;
+  const rows: EnrichedRow[] = [];
+  for (const quote of quotes) {
+    let row = rows[rows.length - 1];
+    if (!row || row.strike !== quote.strike) {
+      row = { strike: quote.strike, call: null, put: null };
+      rows.push(row);
+    }
+    const side: EnrichedQuote = {
+      ltp: quote.ltp,
+      bid: quote.bid,
+      ask: quote.ask,
+      bidQty: quote.bidQty,
+      askQty: quote.askQty,
+      volume: quote.volume,
+      oi: quote.oi,
+      oiChange: quote.oiChange,
+      iv: quote.iv,
+      delta: quote.delta,
+      gamma: quote.gamma,
+      theta: quote.theta,
+      vega: quote.vega,
+      rho: quote.rho,
+      vanna: quote.vanna,
+      charm: quote.charm,
+      vomma: quote.vomma,
+      theoreticalPrice: quote.theoreticalPrice,
+      sourceIv: quote.sourceIv,
+      sourceDelta: quote.sourceDelta,
+      quality: quote.quality,
+    };
+    if (quote.optionType === 'CE') row.call = side;
+    else row.put = side;
+  }
+  return {
+    version: ENRICHED_SNAPSHOT_VERSION,
+    id: snapshot.snapshotId,
+    source: snapshot.source,
+    symbol: snapshot.symbol,
+    expiry: snapshot.expiry,
+    timestamp: snapshot.ts.getTime(),
+    processedAt: snapshot.processedAt.getTime(),
+    spot: snapshot.spot,
+    future: snapshot.future,
+    vix: snapshot.vix,
+    forward: snapshot.forward,
+    forwardSource: snapshot.forwardSource ?? 'none',
+    tYears: snapshot.tYears,
+    rate: snapshot.rate,
+    lotSize: snapshot.lotSize,
+    analytics: snapshot.analytics as ChainAnalytics,
+    rows,
+    rejects: snapshot.rejects as Record<string, number>,
+  };
+}

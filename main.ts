@@ -1,0 +1,37 @@
+/**
+ * Entry point: `npm start` runs every role in one process on the embedded
+ * defaults (PGlite under DATA_DIR, in-process bus, market simulator), GraphQL
+ * with GraphiQL at http://localhost:4000/graphql.
+ */
+import { ConfigError, loadConfig } from './core/config.ts';
+import { buildApp } from './api/app.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await buildApp(config);
+  await app.start();
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.services.log.info('shutting down', { signal });
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(JSON.stringify({ level: 'error', message: 'failed to start', error: error instanceof Error ? error.message : String(error) }));
+  process.exit(1);
+});

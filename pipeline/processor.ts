@@ -1,0 +1,331 @@
+/**
+ * The processor role: raw chain snapshot in, enriched snapshot out.
+ *
+ * For every snapshot: validate rows one by one (a malformed row is counted
+ * and dropped, never the chain), run the data-quality rules, solve implied
+ * volatility for every clean side from its mid (LTP when there is no valid
+ * two-sided quote) on the forward, compute Greeks and a theoretical price,
+ * then the chain analytics.
+ *
+ * Greeks are taken with respect to the spot: the options are priced off the
+ * forward F (the futures price when the source gives one, else the forward
+ * implied by put-call parity), which is the same as Black-Scholes on the spot
+ * with the dividend yield the forward implies, q = r − ln(F/S)/T. Prices and
+ * IV are identical either way; delta and gamma then answer "per point of the
+ * index", which is what traders and GEX want.
+ */
+import { allocateSide, type ChainSide, type ChainSnapshot } from '../core/chain.ts';
+import { summarizeChain, type GexConvention } from '../core/analytics/summary.ts';
+import { chainForward } from '../core/analytics/basis.ts';
+import { markPrice } from '../core/analytics/atm.ts';
+import { checkChain, reasonName } from '../core/analytics/quality.ts';
+import { impliedVolBatch, IV_STATUS_NAMES, IvStatus } from '../core/iv/impliedVol.ts';
+import { allocateGreeks, priceBatch, CALL, PUT, type GreekColumns } from '../core/pricing/black.ts';
+import { expiryInstant, yearsToExpiry } from '../core/time/expiry.ts';
+import type { Instrument } from '../core/instruments.ts';
+import { TOPICS, type Bus } from './bus.ts';
+import {
+  ENRICHED_SNAPSHOT_VERSION,
+  MessageError,
+  parseRawSnapshot,
+  rawRowSchema,
+  type EnrichedQuote,
+  type EnrichedRow,
+  type EnrichedSnapshot,
+  type RawQuote,
+  type RawRow,
+  type RawSnapshot,
+} from '../core/models.ts';
+
+export interface EnrichOptions {
+  instrument: Instrument;
+  /** Risk-free rate, decimal, continuously compounded. */
+  rate: number;
+  gexConvention?: GexConvention;
+  /** Quotes older than this, relative to the snapshot, are stale (when the source stamps quotes). */
+  maxQuoteAgeMs?: number;
+  now?: () => number;
+}
+
+/** Half-width, in strikes, of the window whose median IV prices the theoretical value. */
+const SMILE_WINDOW = 2;
+
+export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): EnrichedSnapshot {
+  const rejects: Record<string, number> = {};
+  const count = (reason: string, n = 1) => {
+    if (n > 0) rejects[reason] = (rejects[reason] ?? 0) + n;
+  };
+
+  const rows = validRows(raw.rows, count);
+  const n = rows.length;
+  const expiryMs = expiryInstant(raw.expiry);
+  const tYears = yearsToExpiry(raw.timestamp, expiryMs);
+  const chain: ChainSnapshot = {
+    symbol: raw.symbol,
+    expiry: raw.expiry,
+    timestamp: raw.timestamp,
+    spot: raw.spot,
+    future: raw.future ?? NaN,
+    tYears,
+    rate: options.rate,
+    lotSize: options.instrument.lotSize,
+    strikes: Float64Array.from(rows, (r) => r.strike),
+    call: allocateSide(n),
+    put: allocateSide(n),
+  };
+  const quoteTimes = { call: new Float64Array(n).fill(NaN), put: new Float64Array(n).fill(NaN) };
+  rows.forEach((row, i) => {
+    fillSide(chain.call, quoteTimes.call, i, row.call);
+    fillSide(chain.put, quoteTimes.put, i, row.put);
+  });
+
+  // The forward: the futures price when given, else put-call parity, else carry at r.
+  const forwardChoice = Number.isFinite(chain.future)
+    ? { forward: chain.future, source: 'future' as const }
+    : chainForward(chain);
+  const forward = forwardChoice.forward;
+
+  // Rules that need no IV first; the IV-outlier rule runs again once IVs exist.
+  const qualityOptions = {
+    forward: Number.isFinite(forward) ? forward : undefined,
+    quoteTimestamps: quoteTimes,
+    maxQuoteAgeMs: options.maxQuoteAgeMs,
+  };
+  const quality = checkChain(chain, qualityOptions);
+
+  // Implied dividend yield so that Black-Scholes on the spot reproduces Black-76 on F.
+  const impliedYield = tYears > 0 && forward > 0 ? options.rate - Math.log(forward / raw.spot) / tYears : 0;
+  const sides = [
+    { side: chain.call, flags: quality.flags.call, sign: CALL },
+    { side: chain.put, flags: quality.flags.put, sign: PUT },
+  ];
+  const greeksBySide: GreekColumns[] = [];
+  const ivBySide: Float64Array[] = [];
+  const theoreticalBySide: Float64Array[] = [];
+  for (const { side, flags, sign } of sides) {
+    const price = new Float64Array(n);
+    for (let i = 0; i < n; i++) price[i] = flags[i] === 0 ? markPrice(side, i) : NaN;
+    const vol = new Float64Array(n);
+    const status = new Uint8Array(n);
+    const columns = {
+      underlying: new Float64Array(n).fill(raw.spot),
+      strike: chain.strikes,
+      tYears: new Float64Array(n).fill(tYears),
+      rate: new Float64Array(n).fill(options.rate),
+      divYield: new Float64Array(n).fill(impliedYield),
+      optionType: new Int8Array(n).fill(sign),
+    };
+    impliedVolBatch({ model: 'bsm', price, ...columns }, vol, status);
+    for (let i = 0; i < n; i++) {
+      if (flags[i] !== 0 || Number.isNaN(price[i])) {
+        vol[i] = NaN;
+        continue;
+      }
+      // A side quoted exactly at intrinsic has σ = 0 and is kept; anything else without a solution is counted.
+      if (status[i] !== IvStatus.ok && status[i] !== IvStatus.atIntrinsic) count(`iv_${IV_STATUS_NAMES[status[i]]}`);
+    }
+    side.iv.set(vol);
+    ivBySide.push(vol);
+    const greeks = allocateGreeks(n);
+    priceBatch({ model: 'bsm', vol, ...columns }, greeks);
+    side.delta.set(greeks.delta);
+    side.gamma.set(greeks.gamma);
+    greeksBySide.push(greeks);
+
+    const smile = smoothedSmile(vol);
+    const theoretical = allocateGreeks(n);
+    priceBatch({ model: 'bsm', vol: smile, ...columns }, theoretical);
+    theoreticalBySide.push(theoretical.price);
+  }
+
+  // Second pass: IV outliers against their neighbours. Their IV stays in the
+  // quote (it is what the market says) but out of the smile analytics.
+  const withIv = checkChain(chain, qualityOptions);
+  const flags = withIv.flags;
+  rows.forEach((row, i) => {
+    // An absent side (deep strikes often have one) is not a reject.
+    if (row.call && flags.call[i] !== 0) count(reasonName(flags.call[i]));
+    if (row.put && flags.put[i] !== 0) count(reasonName(flags.put[i]));
+    if (flags.call[i] !== 0) chain.call.iv[i] = NaN;
+    if (flags.put[i] !== 0) chain.put.iv[i] = NaN;
+  });
+
+  const analytics = summarizeChain(chain, {
+    forward,
+    gexConvention: options.gexConvention,
+  });
+
+  const enrichedRows: EnrichedRow[] = rows.map((row, i) => ({
+    strike: row.strike,
+    call: row.call ? quoteAt(ivBySide[0], i, chain.call, greeksBySide[0], theoreticalBySide[0], row.call, flags.call[i]) : null,
+    put: row.put ? quoteAt(ivBySide[1], i, chain.put, greeksBySide[1], theoreticalBySide[1], row.put, flags.put[i]) : null,
+  }));
+
+  return {
+    version: ENRICHED_SNAPSHOT_VERSION,
+    id: raw.id,
+    source: raw.source,
+    symbol: raw.symbol,
+    expiry: raw.expiry,
+    timestamp: raw.timestamp,
+    processedAt: (options.now ?? Date.now)(),
+    spot: raw.spot,
+    future: raw.future ?? null,
+    vix: raw.vix ?? null,
+    forward: finiteOrNull(forward),
+    forwardSource: forwardChoice.source,
+    tYears,
+    rate: options.rate,
+    lotSize: options.instrument.lotSize,
+    analytics,
+    rows: enrichedRows,
+    rejects,
+  };
+}
+
+/** Rows that parse, with a positive finite strike, one per strike, ascending. */
+function validRows(rows: unknown[], count: (reason: string) => void): RawRow[] {
+  const valid: RawRow[] = [];
+  const seen = new Set<number>();
+  for (const row of rows) {
+    const parsed = rawRowSchema.safeParse(row);
+    if (!parsed.success) {
+      count('malformed_row');
+      continue;
+    }
+    const { strike } = parsed.data;
+    if (!(strike > 0 && Number.isFinite(strike))) {
+      count('invalid_strike');
+      continue;
+    }
+    if (seen.has(strike)) {
+      count('duplicate_strike');
+      continue;
+    }
+    seen.add(strike);
+    valid.push(parsed.data);
+  }
+  return valid.sort((a, b) => a.strike - b.strike);
+}
+
+function fillSide(side: ChainSide, quoteTimes: Float64Array, i: number, quote: RawQuote | null): void {
+  if (!quote) return;
+  side.ltp[i] = num(quote.ltp);
+  side.bid[i] = num(quote.bid);
+  side.ask[i] = num(quote.ask);
+  side.bidQty[i] = num(quote.bidQty);
+  side.askQty[i] = num(quote.askQty);
+  side.volume[i] = num(quote.volume);
+  side.oi[i] = num(quote.oi);
+  side.oiChange[i] = num(quote.oi) - num(quote.previousOi);
+  quoteTimes[i] = num(quote.quoteTime);
+}
+
+/** Median IV over a window of neighbouring strikes: a robust local smile. */
+function smoothedSmile(vol: Float64Array): Float64Array {
+  const n = vol.length;
+  const smile = new Float64Array(n).fill(NaN);
+  const window: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(vol[i])) continue;
+    window.length = 0;
+    for (let j = Math.max(0, i - SMILE_WINDOW); j <= Math.min(n - 1, i + SMILE_WINDOW); j++) if (vol[j] > 0) window.push(vol[j]);
+    if (window.length === 0) continue;
+    window.sort((a, b) => a - b);
+    const mid = window.length >> 1;
+    smile[i] = window.length % 2 ? window[mid] : 0.5 * (window[mid - 1] + window[mid]);
+  }
+  return smile;
+}
+
+function quoteAt(
+  iv: Float64Array,
+  i: number,
+  side: ChainSide,
+  greeks: GreekColumns,
+  theoretical: Float64Array,
+  raw: RawQuote,
+  flag: number,
+): EnrichedQuote {
+  const solved = Number.isFinite(iv[i]);
+  return {
+    ltp: finiteOrNull(side.ltp[i]),
+    bid: finiteOrNull(side.bid[i]),
+    ask: finiteOrNull(side.ask[i]),
+    bidQty: finiteOrNull(side.bidQty[i]),
+    askQty: finiteOrNull(side.askQty[i]),
+    volume: finiteOrNull(side.volume[i]),
+    oi: finiteOrNull(side.oi[i]),
+    oiChange: finiteOrNull(side.oiChange[i]),
+    iv: finiteOrNull(iv[i]),
+    delta: solved ? finiteOrNull(greeks.delta[i]) : null,
+    gamma: solved ? finiteOrNull(greeks.gamma[i]) : null,
+    theta: solved ? finiteOrNull(greeks.theta[i]) : null,
+    vega: solved ? finiteOrNull(greeks.vega[i]) : null,
+    rho: solved ? finiteOrNull(greeks.rho[i]) : null,
+    vanna: solved ? finiteOrNull(greeks.vanna[i]) : null,
+    charm: solved ? finiteOrNull(greeks.charm[i]) : null,
+    vomma: solved ? finiteOrNull(greeks.vomma[i]) : null,
+    theoreticalPrice: finiteOrNull(theoretical[i]),
+    sourceIv: raw.sourceIv && raw.sourceIv > 0 ? raw.sourceIv : null,
+    sourceDelta: raw.sourceDelta ?? null,
+    quality: flag === 0 ? null : reasonName(flag),
+  };
+}
+
+function num(value: number | null | undefined): number {
+  return value === null || value === undefined ? NaN : value;
+}
+
+export function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+export interface ProcessorStats {
+  processed: number;
+  /** Snapshots rejected whole (bad envelope, unknown symbol), by reason. */
+  rejectedSnapshots: Record<string, number>;
+  /** Rows and sides rejected or flagged inside snapshots, by reason. */
+  rejectedRows: Record<string, number>;
+  lastProcessedAt: number | null;
+}
+
+export interface ProcessorRole {
+  stats: ProcessorStats;
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes `market.raw`, publishes `market.enriched`. A snapshot that fails
+ * validation is counted by reason and skipped; it never stops the consumer.
+ */
+export async function startProcessor(
+  bus: Bus,
+  options: { instruments: ReadonlyMap<string, Instrument>; rate: number; gexConvention?: GexConvention; onReject?: (reason: string, message: string) => void },
+): Promise<ProcessorRole> {
+  const stats: ProcessorStats = { processed: 0, rejectedSnapshots: {}, rejectedRows: {}, lastProcessedAt: null };
+  const reject = (reason: string, message: string) => {
+    stats.rejectedSnapshots[reason] = (stats.rejectedSnapshots[reason] ?? 0) + 1;
+    options.onReject?.(reason, message);
+  };
+  const subscription = await bus.subscribe(TOPICS.raw, 'processor', async (message) => {
+    let raw: RawSnapshot;
+    try {
+      raw = parseRawSnapshot(message.value);
+    } catch (error) {
+      reject(error instanceof MessageError ? error.reason : 'invalid_envelope', error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const instrument = options.instruments.get(raw.symbol);
+    if (!instrument) {
+      reject('unknown_symbol', `snapshot ${raw.id} is for unknown symbol ${raw.symbol}`);
+      return;
+    }
+    const enriched = enrichSnapshot(raw, { instrument, rate: options.rate, gexConvention: options.gexConvention });
+    for (const [reason, n] of Object.entries(enriched.rejects)) stats.rejectedRows[reason] = (stats.rejectedRows[reason] ?? 0) + n;
+    stats.processed++;
+    stats.lastProcessedAt = enriched.processedAt;
+    await bus.publish(TOPICS.enriched, enriched.symbol, enriched);
+  });
+  return { stats, stop: () => subscription.unsubscribe() };
+}

@@ -1,0 +1,165 @@
+/**
+ * Option chains: the latest or a past snapshot with its analytics, and live
+ * updates. Units follow the platform's conventions (core/pricing/black.ts):
+ * IV decimal, theta per calendar day, vega per vol point, rho per 1 % rate.
+ */
+import { builder, badArgument, dateArgument, dateTimeArgument } from './builder.ts';
+import { requireInstrument } from './market.ts';
+import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
+import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot, SupportResistanceLevel } from '../core/models.ts';
+
+export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').implement({
+  description: 'One side (call or put) of one strike, with our implied volatility and Greeks.',
+  fields: (t) => ({
+    ltp: t.exposeFloat('ltp', { nullable: true, description: 'Last traded price, index points.' }),
+    bid: t.exposeFloat('bid', { nullable: true, description: 'Best bid.' }),
+    ask: t.exposeFloat('ask', { nullable: true, description: 'Best ask.' }),
+    bidQty: t.exposeFloat('bidQty', { nullable: true, description: 'Quantity at the best bid, units.' }),
+    askQty: t.exposeFloat('askQty', { nullable: true, description: 'Quantity at the best ask, units.' }),
+    volume: t.exposeFloat('volume', { nullable: true, description: 'Traded volume this session, contracts.' }),
+    oi: t.exposeFloat('oi', { nullable: true, description: 'Open interest, contracts.' }),
+    oiChange: t.exposeFloat('oiChange', { nullable: true, description: 'Change in open interest since the previous session close.' }),
+    iv: t.exposeFloat('iv', {
+      nullable: true,
+      description: 'Implied volatility as a decimal (0.15 = 15 %), solved from the mid (LTP without a valid quote) on the forward; null when the price has no solution or the side was flagged.',
+    }),
+    delta: t.exposeFloat('delta', { nullable: true, description: 'Delta with respect to the spot index.' }),
+    gamma: t.exposeFloat('gamma', { nullable: true, description: 'Gamma with respect to the spot index, per index point.' }),
+    theta: t.exposeFloat('theta', { nullable: true, description: 'Theta per calendar day, index points.' }),
+    vega: t.exposeFloat('vega', { nullable: true, description: 'Vega per 1 vol point, index points.' }),
+    rho: t.exposeFloat('rho', { nullable: true, description: 'Rho per 1 % of interest rate, index points.' }),
+    vanna: t.exposeFloat('vanna', { nullable: true, description: 'Change of delta per 1 vol point.' }),
+    charm: t.exposeFloat('charm', { nullable: true, description: 'Change of delta per calendar day.' }),
+    vomma: t.exposeFloat('vomma', { nullable: true, description: 'Change of per-point vega per vol point.' }),
+    theoreticalPrice: t.exposeFloat('theoreticalPrice', {
+      nullable: true,
+      description: "Model price at the strike's smoothed smile volatility (median IV of the two strikes either side): compare with the market to spot outliers.",
+    }),
+    sourceIv: t.exposeFloat('sourceIv', { nullable: true, description: "The feed's own IV, decimal, kept for comparison; null when the feed sent none or 0." }),
+    sourceDelta: t.exposeFloat('sourceDelta', { nullable: true, description: "The feed's own delta, for comparison." }),
+    quality: t.exposeString('quality', { nullable: true, description: 'Data-quality flag when this side failed a rule (e.g. crossed_quote, below_intrinsic), else null.' }),
+  }),
+});
+
+export const ChainRowType = builder.objectRef<EnrichedRow>('ChainRow').implement({
+  description: 'One strike of the chain.',
+  fields: (t) => ({
+    strike: t.exposeFloat('strike', { description: 'Strike price, index points.' }),
+    call: t.field({ type: OptionQuoteType, nullable: true, description: 'The call (CE); null when the feed has none.', resolve: (row) => row.call }),
+    put: t.field({ type: OptionQuoteType, nullable: true, description: 'The put (PE); null when the feed has none.', resolve: (row) => row.put }),
+  }),
+});
+
+const LevelType = builder.objectRef<SupportResistanceLevel>('OiLevel').implement({
+  description: 'A support or resistance candidate from open interest (a practitioner heuristic, not a law).',
+  fields: (t) => ({
+    strike: t.exposeFloat('strike', { description: 'Strike price.' }),
+    oi: t.exposeFloat('oi', { description: 'Put OI (support) or call OI (resistance) at the strike.' }),
+    strength: t.exposeFloat('strength', { description: "That OI as a share (0–1) of the side's total OI." }),
+  }),
+});
+
+export const ChainAnalyticsType = builder.objectRef<ChainAnalytics>('ChainAnalytics').implement({
+  description: 'Analytics of one chain snapshot; null where the chain does not allow the figure.',
+  fields: (t) => ({
+    pcrOi: t.exposeFloat('pcrOi', { nullable: true, description: 'Put-call ratio on open interest: Σ put OI / Σ call OI.' }),
+    pcrVolume: t.exposeFloat('pcrVolume', { nullable: true, description: 'Put-call ratio on volume.' }),
+    pcrOiChange: t.exposeFloat('pcrOiChange', { nullable: true, description: 'Σ put OI change / Σ call OI change (signed).' }),
+    maxPain: t.exposeFloat('maxPain', { nullable: true, description: 'Strike at which option holders would collect the least at expiry.' }),
+    atmStrike: t.exposeFloat('atmStrike', { nullable: true, description: 'Listed strike nearest the forward.' }),
+    atmIv: t.exposeFloat('atmIv', { nullable: true, description: 'IV at the ATM strike, decimal (average of call and put).' }),
+    straddlePrice: t.exposeFloat('straddlePrice', { nullable: true, description: 'ATM call + put price, index points.' }),
+    expectedMove: t.exposeFloat('expectedMove', { nullable: true, description: 'Expected absolute move to expiry implied by the ATM straddle (≈ 0.8·σ·F·√T), index points.' }),
+    oneSigmaMove: t.exposeFloat('oneSigmaMove', { nullable: true, description: 'One standard deviation move to expiry, F·σ_ATM·√T, index points.' }),
+    riskReversal25: t.exposeFloat('riskReversal25', { nullable: true, description: '25-delta risk reversal: IV(25Δ call) − IV(25Δ put), decimal.' }),
+    butterfly25: t.exposeFloat('butterfly25', { nullable: true, description: '25-delta butterfly: mean of the 25Δ IVs minus ATM IV, decimal.' }),
+    putCallSkew: t.exposeFloat('putCallSkew', { nullable: true, description: 'IV of the put 5 % below the forward minus IV of the call 5 % above, decimal.' }),
+    totalGex: t.exposeFloat('totalGex', { nullable: true, description: 'Total gamma exposure: Σ Γ·OI·lot·S²·0.01, rupees per 1 % move, signed by `gexConvention`.' }),
+    gammaFlip: t.exposeFloat('gammaFlip', { nullable: true, description: 'Spot level where total GEX changes sign, from re-pricing the chain over spot levels 0.8–1.2×S; null when it does not change sign there.' }),
+    gexConvention: t.exposeString('gexConvention', { description: 'Dealer positioning assumed for the GEX sign, e.g. dealer-long-calls-short-puts (calls +, puts −).' }),
+    callWall: t.exposeFloat('callWall', { nullable: true, description: 'Strike with the largest call gamma exposure.' }),
+    putWall: t.exposeFloat('putWall', { nullable: true, description: 'Strike with the largest put gamma exposure.' }),
+    totalCallOi: t.exposeFloat('totalCallOi', { description: 'Σ call open interest.' }),
+    totalPutOi: t.exposeFloat('totalPutOi', { description: 'Σ put open interest.' }),
+    support: t.field({ type: [LevelType], description: 'Support candidates: strikes at or below spot with the highest put OI.', resolve: (a) => a.support }),
+    resistance: t.field({ type: [LevelType], description: 'Resistance candidates: strikes at or above spot with the highest call OI.', resolve: (a) => a.resistance }),
+    basis: t.exposeFloat('basis', { nullable: true, description: 'Futures basis: future − spot, index points (null without a futures price).' }),
+    carryRate: t.exposeFloat('carryRate', { nullable: true, description: 'Annualized cost of carry ln(F/S)/T, decimal.' }),
+  }),
+});
+
+const RejectType = builder.objectRef<{ reason: string; count: number }>('RejectCount').implement({
+  description: 'Rows or sides rejected or flagged while processing the snapshot, by reason.',
+  fields: (t) => ({
+    reason: t.exposeString('reason', { description: 'Reason code, e.g. malformed_row, crossed_quote, iv_priceBelowIntrinsic.' }),
+    count: t.exposeInt('count', { description: 'How many.' }),
+  }),
+});
+
+export const OptionChainType = builder.objectRef<EnrichedSnapshot>('OptionChain').implement({
+  description: 'One expiry of one underlying at one instant, enriched.',
+  fields: (t) => ({
+    symbol: t.exposeString('symbol', { description: 'Underlying symbol.' }),
+    expiry: t.field({ type: 'Date', description: 'Expiry date (15:30 IST).', resolve: (c) => c.expiry }),
+    timestamp: t.field({ type: 'DateTime', description: 'When the source took the snapshot.', resolve: (c) => c.timestamp }),
+    processedAt: t.field({ type: 'DateTime', description: 'When the processor enriched it.', resolve: (c) => c.processedAt }),
+    source: t.exposeString('source', { description: 'simulator, dhan or replay.' }),
+    spot: t.exposeFloat('spot', { description: 'Spot index level.' }),
+    future: t.exposeFloat('future', { nullable: true, description: 'Futures price of this expiry, when the source has one.' }),
+    forward: t.exposeFloat('forward', { nullable: true, description: 'Forward used for pricing.' }),
+    forwardSource: t.exposeString('forwardSource', { description: 'Where the forward came from: future, parity (put-call parity at the ATM strikes) or carry.' }),
+    vix: t.exposeFloat('vix', { nullable: true, description: 'India VIX at the snapshot, points, when known.' }),
+    timeToExpiryYears: t.float({ description: 'ACT/365 years from the snapshot to the expiry instant.', resolve: (c) => c.tYears }),
+    rate: t.exposeFloat('rate', { description: 'Risk-free rate used, decimal, continuously compounded.' }),
+    lotSize: t.exposeInt('lotSize', { description: 'Contract lot size used for exposures.' }),
+    analytics: t.field({ type: ChainAnalyticsType, description: 'Chain analytics.', resolve: (c) => c.analytics }),
+    rows: t.field({ type: [ChainRowType], description: 'Strikes, ascending.', resolve: (c) => c.rows }),
+    rejects: t.field({
+      type: [RejectType],
+      description: 'What the processor rejected or flagged in this snapshot, by reason.',
+      resolve: (c) => Object.entries(c.rejects).map(([reason, count]) => ({ reason, count })),
+    }),
+  }),
+});
+
+builder.queryField('optionChain', (t) =>
+  t.field({
+    type: OptionChainType,
+    nullable: true,
+    description: 'The latest stored chain of an expiry, or the last one at or before `at`; null when none is stored.',
+    args: {
+      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
+      at: t.arg({ type: 'DateTime', required: false, description: 'Return the snapshot at or before this instant instead of the latest.' }),
+    },
+    resolve: async (_root, args, context) => {
+      const instrument = requireInstrument(context, args.symbol);
+      const expiry = dateArgument(args.expiry, 'expiry');
+      const at = dateTimeArgument(args.at, 'at');
+      if (at && at.getTime() > context.now() + 60_000) throw badArgument('at', `Argument "at" (${at.toISOString()}) is in the future`);
+      const stored = await findChain(context.db, instrument.symbol, expiry, at);
+      return stored ? toEnrichedSnapshot(stored) : null;
+    },
+  }),
+);
+
+/** The pub/sub topic key of one expiry's updates. */
+export function chainTopicKey(symbol: string, expiry: string): string {
+  return `${symbol}:${expiry}`;
+}
+
+builder.subscriptionField('chainUpdated', (t) =>
+  t.field({
+    type: OptionChainType,
+    description: 'Every new enriched snapshot of an expiry, as soon as it is processed.',
+    args: {
+      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
+    },
+    subscribe: (_root, args, context) => {
+      const instrument = requireInstrument(context, args.symbol);
+      return context.pubsub.subscribe('chain:updated', chainTopicKey(instrument.symbol, dateArgument(args.expiry, 'expiry')));
+    },
+    resolve: (snapshot) => snapshot,
+  }),
+);

@@ -1,0 +1,12 @@
+/** The GraphQL schema: the builder plus every domain file, printed for review in schema.graphql. */
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './market.ts';
+import './chain.ts';
+
+export const schema: GraphQLSchema = builder.toSchema();
+
+/** The SDL committed as schema/schema.graphql. */
+export function printedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

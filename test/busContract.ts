@@ -1,0 +1,107 @@
+/**
+ * The contract every Bus implementation passes (see pipeline/bus.ts). Call
+ * `describeBusContract` from a test file with a factory for a fresh bus.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus, BusMessage, DeadLetter } from '../pipeline/bus.ts';
+
+export function describeBusContract(name: string, makeBus: () => Promise<Bus>, options: { topicPrefix?: () => string } = {}): void {
+  describe(`bus contract: ${name}`, () => {
+    let bus: Bus | undefined;
+    const topic = (base: string) => `${options.topicPrefix?.() ?? ''}${base}`;
+
+    afterEach(async () => {
+      await bus?.close();
+      bus = undefined;
+    });
+
+    async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for messages');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+
+    it('delivers every message to every consumer group, once each', async () => {
+      bus = await makeBus();
+      const t = topic('contract.fanout');
+      const seenA: number[] = [];
+      const seenB: number[] = [];
+      await bus.subscribe<{ n: number }>(t, 'group-a', (m) => void seenA.push(m.value.n));
+      await bus.subscribe<{ n: number }>(t, 'group-b', (m) => void seenB.push(m.value.n));
+      for (let n = 0; n < 20; n++) await bus.publish(t, 'NIFTY', { n });
+      await until(() => seenA.length >= 20 && seenB.length >= 20);
+      await bus.drain();
+      expect(seenA.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+      expect(seenB.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    });
+
+    it('keeps messages with the same key in publish order', async () => {
+      bus = await makeBus();
+      const t = topic('contract.order');
+      const byKey = new Map<string, number[]>();
+      await bus.subscribe<{ n: number }>(t, 'ordered', async (m: BusMessage<{ n: number }>) => {
+        // A slow handler must not reorder anything.
+        if (m.value.n % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+        byKey.set(m.key, [...(byKey.get(m.key) ?? []), m.value.n]);
+      });
+      for (let n = 0; n < 60; n++) await bus.publish(t, n % 2 ? 'NIFTY' : 'BANKNIFTY', { n });
+      await until(() => [...byKey.values()].flat().length >= 60);
+      expect(byKey.get('NIFTY')).toEqual([...Array(60).keys()].filter((n) => n % 2));
+      expect(byKey.get('BANKNIFTY')).toEqual([...Array(60).keys()].filter((n) => !(n % 2)));
+    });
+
+    it('dead-letters a message whose handler throws, with the reason, and moves on', async () => {
+      bus = await makeBus();
+      const t = topic('contract.poison');
+      const deadLetters: DeadLetter[] = [];
+      bus.onDeadLetter((d) => deadLetters.push(d));
+      const handled: number[] = [];
+      await bus.subscribe<{ n: number }>(t, 'strict', (m) => {
+        if (m.value.n === 2) throw new Error('poison message: n = 2');
+        handled.push(m.value.n);
+      });
+      for (let n = 0; n < 5; n++) await bus.publish(t, 'NIFTY', { n });
+      await until(() => handled.length >= 4 && deadLetters.length >= 1);
+      expect(handled).toEqual([0, 1, 3, 4]);
+      expect(deadLetters[0].reason).toMatch(/poison message/);
+      expect(deadLetters[0].group).toBe('strict');
+      expect((deadLetters[0].message.value as { n: number }).n).toBe(2);
+    });
+
+    it('hands a batch consumer everything in order, and dead-letters only the poison message of a failing batch', async () => {
+      bus = await makeBus();
+      const t = topic('contract.batch');
+      const deadLetters: DeadLetter[] = [];
+      bus.onDeadLetter((d) => deadLetters.push(d));
+      const stored: number[] = [];
+      const batchSizes: number[] = [];
+      await bus.subscribeBatch<{ n: number }>(t, 'writer', async (messages) => {
+        batchSizes.push(messages.length);
+        if (messages.some((m) => m.value.n === 13)) throw new Error('constraint violated by n = 13');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        for (const m of messages) stored.push(m.value.n);
+      });
+      for (let n = 0; n < 100; n++) await bus.publish(t, 'NIFTY', { n });
+      await until(() => stored.length >= 99 && deadLetters.length >= 1);
+      expect(stored).toEqual([...Array(100).keys()].filter((n) => n !== 13));
+      expect(deadLetters.map((d) => (d.message.value as { n: number }).n)).toEqual([13]);
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    });
+
+    it('stops delivering to a consumer that unsubscribed', async () => {
+      bus = await makeBus();
+      const t = topic('contract.unsubscribe');
+      const seen: number[] = [];
+      const subscription = await bus.subscribe<{ n: number }>(t, 'leaving', (m) => void seen.push(m.value.n));
+      await bus.publish(t, 'NIFTY', { n: 1 });
+      await until(() => seen.length === 1);
+      await subscription.unsubscribe();
+      await bus.publish(t, 'NIFTY', { n: 2 });
+      await bus.drain();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toEqual([1]);
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/database.ts';
+import type { DatabaseHandle } from '../client.ts';
+import { writeSnapshots } from './writeSnapshots.ts';
+import { countRows, findChain, findExpiries, toEnrichedSnapshot } from './readChain.ts';
+import { enrichSnapshot } from '../../pipeline/processor.ts';
+import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
+import { instrumentTable } from '../../core/instruments.ts';
+import type { EnrichedSnapshot } from '../../core/models.ts';
+
+const instruments = instrumentTable();
+
+function enrichedSnapshots(ticks: number): EnrichedSnapshot[] {
+  const simulator = new MarketSimulator({
+    instruments,
+    symbols: ['NIFTY', 'SENSEX'],
+    seed: 3,
+    tickIntervalMs: 1000,
+    speed: 60,
+    clock: 'market',
+    startTime: Date.UTC(2026, 10, 23, 5, 0),
+    strikesEachSide: 8,
+  });
+  const out: EnrichedSnapshot[] = [];
+  for (let i = 0; i < ticks; i++) {
+    for (const raw of simulator.tick()) out.push(enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }));
+  }
+  return out;
+}
+
+describe('writing and reading enriched snapshots', () => {
+  let database: DatabaseHandle;
+  beforeEach(async () => {
+    database = await openTestDatabase();
+  });
+  afterEach(async () => {
+    await database.close();
+  });
+
+  it('stores a batch and reads each chain back exactly as it was published', async () => {
+    const snapshots = enrichedSnapshots(3);
+    const written = await writeSnapshots(database.db, snapshots);
+    expect(written.snapshots).toBe(snapshots.length);
+    const quotes = snapshots.reduce((n, s) => n + s.rows.reduce((m, r) => m + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0), 0);
+    expect(written.quotes).toBe(quotes);
+    expect(await countRows(database.db)).toEqual({ snapshots: snapshots.length, quotes });
+
+    const last = snapshots.filter((s) => s.symbol === 'NIFTY').at(-1)!;
+    const stored = await findChain(database.db, 'NIFTY', last.expiry);
+    expect(toEnrichedSnapshot(stored!)).toEqual(last);
+  });
+
+  it('is idempotent: writing the same snapshots again adds no row', async () => {
+    const snapshots = enrichedSnapshots(2);
+    await writeSnapshots(database.db, snapshots);
+    const before = await countRows(database.db);
+    await writeSnapshots(database.db, snapshots.slice(1));
+    await writeSnapshots(database.db, snapshots);
+    expect(await countRows(database.db)).toEqual(before);
+  });
+
+  it('finds the snapshot at or before an instant, and the stored expiries', async () => {
+    const snapshots = enrichedSnapshots(3).filter((s) => s.symbol === 'NIFTY');
+    await writeSnapshots(database.db, snapshots);
+    const [first, second] = snapshots.filter((s) => s.expiry === snapshots[0].expiry);
+    const between = new Date((first.timestamp + second.timestamp) / 2);
+    expect((await findChain(database.db, 'NIFTY', first.expiry, between))!.snapshot.ts.getTime()).toBe(first.timestamp);
+    expect(await findChain(database.db, 'NIFTY', first.expiry, new Date(first.timestamp - 1))).toBeNull();
+    expect(await findExpiries(database.db, 'NIFTY')).toEqual([...new Set(snapshots.map((s) => s.expiry))].sort());
+  });
+
+  it('splits a very large batch into several statements under the parameter limit', async () => {
+    const snapshots = enrichedSnapshots(40);
+    const written = await writeSnapshots(database.db, snapshots);
+    expect(written.quotes).toBeGreaterThan(2_500);
+    expect((await countRows(database.db)).quotes).toBe(written.quotes);
+  });
+});

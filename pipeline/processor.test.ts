@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { enrichSnapshot, startProcessor } from './processor.ts';
+import { InProcessBus, TOPICS } from './bus.ts';
+import { MarketSimulator } from './sources/simulator.ts';
+import { instrumentTable } from '../core/instruments.ts';
+import { optionGreeks } from '../core/pricing/black.ts';
+import { expiryInstant, yearsToExpiry } from '../core/time/expiry.ts';
+import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
+
+const instruments = instrumentTable();
+const nifty = instruments.get('NIFTY')!;
+const START = Date.UTC(2026, 10, 23, 5, 0); // Monday 10:30 IST
+
+function simulatedChain(): RawSnapshot {
+  const simulator = new MarketSimulator({ instruments, symbols: ['NIFTY'], seed: 7, tickIntervalMs: 1000, speed: 60, clock: 'market', startTime: START, strikesEachSide: 10, expiriesPerSymbol: 1 });
+  return simulator.tick()[0];
+}
+
+describe('enriching a snapshot', () => {
+  it('recovers the IV that priced each quote, and Greeks equal to the pricer at that IV', () => {
+    const raw = simulatedChain();
+    const enriched = enrichSnapshot(raw, { instrument: nifty, rate: 0.065 });
+    const tYears = yearsToExpiry(raw.timestamp, expiryInstant(raw.expiry));
+    expect(enriched.tYears).toBeCloseTo(tYears, 12);
+    expect(enriched.forwardSource).toBe('future');
+    let checked = 0;
+    for (const row of enriched.rows) {
+      const quote = row.call;
+      if (!quote || quote.iv === null || quote.bid === null || quote.ask === null || !(quote.bid > 0)) continue;
+      // Independent check: reprice the mid at our IV off the future with Black-76.
+      const mid = 0.5 * (quote.bid + quote.ask);
+      const repriced = optionGreeks({ model: 'black76', underlying: raw.future!, strike: row.strike, tYears, vol: quote.iv, rate: 0.065, type: 'call' });
+      expect(repriced.price).toBeCloseTo(mid, 8);
+      // Spot delta = forward delta × F/S (the forward moves with spot).
+      expect(quote.delta!).toBeCloseTo(repriced.delta * (raw.future! / raw.spot), 8);
+      expect(quote.vega!).toBeCloseTo(repriced.vega, 8);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(enriched.analytics.atmStrike).not.toBeNull();
+    expect(enriched.analytics.pcrOi).toBeGreaterThan(0);
+  });
+
+  it('rejects a malformed row with a reason, counts it, and keeps the rest of the chain', () => {
+    const raw = simulatedChain();
+    const good = raw.rows.length;
+    const broken: RawSnapshot = {
+      ...raw,
+      rows: [...raw.rows, { strike: 'abc', call: null, put: null } as never, { strike: -100, call: null, put: null }, raw.rows[0]],
+    };
+    const enriched = enrichSnapshot(broken, { instrument: nifty, rate: 0.065 });
+    expect(enriched.rows).toHaveLength(good);
+    expect(enriched.rejects.malformed_row).toBe(1);
+    expect(enriched.rejects.invalid_strike).toBe(1);
+    expect(enriched.rejects.duplicate_strike).toBe(1);
+  });
+
+  it('flags a crossed quote and a price below intrinsic without computing IV from them', () => {
+    const raw = simulatedChain();
+    const atmIndex = raw.rows.findIndex((r) => r.call && r.put && Math.abs(r.strike - raw.spot) < 100);
+    const deepItmIndex = 0; // lowest strike: the call is deep in the money
+    const rows = raw.rows.map((row, i) => {
+      if (i === atmIndex) return { ...row, call: { ...row.call!, bid: 200, ask: 150 } };
+      if (i === deepItmIndex && row.call) return { ...row, call: { ...row.call, ltp: 1, bid: null, ask: null } };
+      return row;
+    });
+    const enriched = enrichSnapshot({ ...raw, rows }, { instrument: nifty, rate: 0.065 });
+    const atm = enriched.rows.find((r) => r.strike === raw.rows[atmIndex].strike)!;
+    expect(atm.call!.quality).toBe('crossed_quote');
+    expect(atm.call!.iv).toBeNull();
+    expect(atm.put!.iv).not.toBeNull();
+    expect(enriched.rejects.crossed_quote).toBe(1);
+    if (raw.rows[deepItmIndex].call) {
+      expect(enriched.rows[0].call!.quality).toBe('below_intrinsic');
+      expect(enriched.rejects.below_intrinsic).toBe(1);
+    }
+  });
+
+  it('keeps the feed’s own IV beside ours and treats a 0 from the feed as missing', () => {
+    const raw = simulatedChain();
+    const rows = raw.rows.map((row, i) => (i === 3 && row.put ? { ...row, put: { ...row.put, sourceIv: 0 } } : row));
+    const enriched = enrichSnapshot({ ...raw, rows }, { instrument: nifty, rate: 0.065 });
+    expect(enriched.rows[3].put?.sourceIv ?? null).toBeNull();
+    const withVendor = enriched.rows.find((r) => r.call?.sourceIv);
+    expect(withVendor?.call?.iv).toBeCloseTo(withVendor!.call!.sourceIv!, 1);
+  });
+});
+
+describe('the processor role', () => {
+  it('publishes enriched snapshots and counts a bad message without stopping', async () => {
+    const bus = new InProcessBus();
+    const out: EnrichedSnapshot[] = [];
+    await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'test', (m) => void out.push(m.value));
+    const role = await startProcessor(bus, { instruments, rate: 0.065 });
+    const raw = simulatedChain();
+    await bus.publish(TOPICS.raw, 'NIFTY', { ...raw, version: 99 });
+    await bus.publish(TOPICS.raw, 'NIFTY', { ...raw, spot: -1 });
+    await bus.publish(TOPICS.raw, 'GOLD', { ...raw, symbol: 'GOLD' });
+    await bus.publish(TOPICS.raw, 'NIFTY', raw);
+    await bus.drain();
+    expect(out.map((s) => s.id)).toEqual([raw.id]);
+    expect(role.stats.rejectedSnapshots).toEqual({ unknown_version: 1, invalid_envelope: 1, unknown_symbol: 1 });
+    expect(role.stats.processed).toBe(1);
+    await bus.close();
+  });
+});

@@ -77,7 +77,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     gexConvention: config.GEX_CONVENTION,
     onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
   });
-  const storage = await startStorage(bus, database.db);
+  const storage = await startStorage(bus, (snapshots) => database.write(snapshots));
   const source = options.source ?? (await createSource(config, log));
 
   const services: AppServices = { config, log, database, bus, pubsub, source, processor, storage, published };

@@ -50,27 +50,33 @@ function errorStats(inputs: IvBenchInputs, count: number, vol: Float64Array) {
   return { medianError: at(0.5), p99Error: at(0.99), maxError: errors.length ? errors[errors.length - 1] : NaN, unsolved };
 }
 
-function medianSeconds(run: () => void, repeats: number): number {
-  const timings: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const start = process.hrtime.bigint();
-    run();
-    timings.push(Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  timings.sort((a, b) => a - b);
-  return timings[Math.floor(timings.length / 2)];
+function seconds(run: () => void): number {
+  const start = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function measure(name: string, solver: Solver, inputs: IvBenchInputs, count: number, repeats: number): IvBenchRow {
   const vol = new Float64Array(count);
-  solver(inputs, Math.min(count, 1000), vol, true); // warm-up
-  const ivOnly = medianSeconds(() => solver(inputs, count, vol, false), repeats);
-  const withGreeks = medianSeconds(() => solver(inputs, count, vol, true), repeats);
+  // Warm-up on the whole input, so every branch is compiled before timing.
+  solver(inputs, count, vol, true);
+  // Interleaved repeats, so a noisy neighbour hits both figures alike.
+  const ivOnly: number[] = [];
+  const withGreeks: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    ivOnly.push(seconds(() => solver(inputs, count, vol, false)));
+    withGreeks.push(seconds(() => solver(inputs, count, vol, true)));
+  }
   return {
     implementation: name,
     options: count,
-    optionsPerSecond: count / withGreeks,
-    ivOnlyPerSecond: count / ivOnly,
+    optionsPerSecond: count / median(withGreeks),
+    ivOnlyPerSecond: count / median(ivOnly),
     ...errorStats(inputs, count, vol),
   };
 }
@@ -142,9 +148,9 @@ export function runIvBench(optionCount = 100_000): { rows: IvBenchRow[]; informa
   // The slow peer is measured on the first options only (same inputs, smaller count).
   const slowCount = Math.min(optionCount, 1_000);
   const rows = [
-    measure('this project (IV + 8 Greeks, batch)', ours(), inputs, optionCount, 7),
+    measure('this project (IV + 8 Greeks, batch)', ours(), inputs, optionCount, 9),
     measure('@uqee/black-scholes newton-raphson (IV + 5 Greeks)', uqee('newton-raphson'), inputs, optionCount, 3),
-    measure('@uqee/black-scholes bisection (IV + 5 Greeks)', uqee('bisection'), inputs, optionCount, 1),
+    measure('@uqee/black-scholes bisection (IV + 5 Greeks)', uqee('bisection'), inputs, optionCount, 2),
     measure('implied-volatility + greeks (IV + 5 Greeks)', impliedVolatilityPackage(), inputs, slowCount, 1),
   ];
   return { rows, informative };

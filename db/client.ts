@@ -6,21 +6,26 @@
  */
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { Worker } from 'node:worker_threads';
+import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
+import { writeSnapshots, type WriteResult } from './queries/writeSnapshots.ts';
+import type { EnrichedSnapshot } from '../core/models.ts';
+import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 
 export interface DatabaseHandle {
+  /** Drizzle, for reads (and writes outside the hot path). */
   db: Database;
+  /** The bulk write of the storage role, done where it is cheapest for the engine. */
+  write(snapshots: readonly EnrichedSnapshot[]): Promise<WriteResult>;
   kind: 'pglite' | 'postgres';
   /** Where the data lives, for logs: a directory, 'memory', or the URL without its password. */
   location: string;
@@ -52,6 +57,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     }
     return {
       db: db as unknown as Database,
+      write: (snapshots) => writeSnapshots(db as unknown as Database, snapshots),
       kind: 'postgres',
       location: redact(options.url),
       ping: async () => void (await db.execute(sql`select 1`)),
@@ -59,17 +65,64 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = new PGlite(options.dataDir);
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return openPgliteWorker(options.dataDir);
+}
+
+/** PGlite on a worker thread (see db/pglite.worker.ts); Drizzle's proxy driver sends it SQL. */
+async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHandle> {
+  const worker = new Worker(new URL('./pglite.worker.mjs', import.meta.url), {
+    workerData: { dataDir, migrationsFolder: MIGRATIONS_FOLDER },
+  });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | undefined;
+  const ready = new Promise<void>((resolve, reject) => pending.set(0, { resolve: () => resolve(), reject }));
+  worker.on('message', (response: WorkerResponse) => {
+    const waiter = pending.get(response.id);
+    if (!waiter) return;
+    pending.delete(response.id);
+    if (response.ok) waiter.resolve(response.result);
+    else waiter.reject(new Error(response.error));
+  });
+  const failAll = (error: Error) => {
+    failure = error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on('error', (error) => failAll(new Error(`embedded database worker failed: ${error.message}`)));
+  worker.on('exit', (code) => failAll(new Error(`embedded database worker exited (code ${code})`)));
+  const request = <T>(message: DistributiveOmit<WorkerRequest, 'id'>): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...message, id } as WorkerRequest);
+    });
+  };
+  try {
+    await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw new Error(`cannot open the embedded database${dataDir ? ` in ${dataDir}` : ''}: ${errorMessage(error)}`, { cause: error });
+  }
+  const db = drizzleProxy(
+    async (query, params, method) => ({ rows: await request<unknown[]>({ type: 'query', sql: query, params, method: method === 'all' ? 'all' : 'execute' }) }),
+    { schema },
+  );
   return {
     db: db as unknown as Database,
+    write: (snapshots) => request<WriteResult>({ type: 'write', snapshots: snapshots as EnrichedSnapshot[] }),
     kind: 'pglite',
-    location: options.dataDir ?? 'memory',
-    ping: async () => void (await client.query('select 1')),
-    close: () => client.close(),
+    location: dataDir ?? 'memory',
+    ping: async () => void (await request({ type: 'query', sql: 'select 1', params: [], method: 'execute' })),
+    close: async () => {
+      if (!failure) await request({ type: 'close' });
+      await worker.terminate();
+    },
   };
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function redact(url: string): string {
   try {

@@ -4,8 +4,7 @@
  * written together, so batches grow with load and latency stays low when idle.
  */
 import { TOPICS, type Bus } from './bus.ts';
-import type { Database } from '../db/client.ts';
-import { writeSnapshots } from '../db/queries/writeSnapshots.ts';
+import type { WriteResult } from '../db/queries/writeSnapshots.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
 
 export interface StorageStats {
@@ -23,7 +22,7 @@ export interface StorageRole {
 
 export async function startStorage(
   bus: Bus,
-  db: Database,
+  write: (snapshots: EnrichedSnapshot[]) => Promise<WriteResult>,
   options: { maxBatch?: number; onWritten?: (snapshots: EnrichedSnapshot[]) => void } = {},
 ): Promise<StorageRole> {
   const stats: StorageStats = { snapshotsWritten: 0, quotesWritten: 0, batches: 0, lastWriteAt: null, lastError: null };
@@ -34,7 +33,7 @@ export async function startStorage(
       // An invalid message throws here and is dead-lettered alone (see Bus).
       const snapshots = messages.map((m) => parseEnrichedSnapshot(m.value));
       try {
-        const written = await writeSnapshots(db, snapshots);
+        const written = await write(snapshots);
         stats.snapshotsWritten += written.snapshots;
         stats.quotesWritten += written.quotes;
         stats.batches++;

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { writeSnapshots } from './writeSnapshots.ts';
 import { countRows, findChain, findExpiries, toEnrichedSnapshot } from './readChain.ts';
 import { enrichSnapshot } from '../../pipeline/processor.ts';
 import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
@@ -39,7 +38,7 @@ describe('writing and reading enriched snapshots', () => {
 
   it('stores a batch and reads each chain back exactly as it was published', async () => {
     const snapshots = enrichedSnapshots(3);
-    const written = await writeSnapshots(database.db, snapshots);
+    const written = await database.write(snapshots);
     expect(written.snapshots).toBe(snapshots.length);
     const quotes = snapshots.reduce((n, s) => n + s.rows.reduce((m, r) => m + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0), 0);
     expect(written.quotes).toBe(quotes);
@@ -52,16 +51,16 @@ describe('writing and reading enriched snapshots', () => {
 
   it('is idempotent: writing the same snapshots again adds no row', async () => {
     const snapshots = enrichedSnapshots(2);
-    await writeSnapshots(database.db, snapshots);
+    await database.write(snapshots);
     const before = await countRows(database.db);
-    await writeSnapshots(database.db, snapshots.slice(1));
-    await writeSnapshots(database.db, snapshots);
+    await database.write(snapshots.slice(1));
+    await database.write(snapshots);
     expect(await countRows(database.db)).toEqual(before);
   });
 
   it('finds the snapshot at or before an instant, and the stored expiries', async () => {
     const snapshots = enrichedSnapshots(3).filter((s) => s.symbol === 'NIFTY');
-    await writeSnapshots(database.db, snapshots);
+    await database.write(snapshots);
     const [first, second] = snapshots.filter((s) => s.expiry === snapshots[0].expiry);
     const between = new Date((first.timestamp + second.timestamp) / 2);
     expect((await findChain(database.db, 'NIFTY', first.expiry, between))!.snapshot.ts.getTime()).toBe(first.timestamp);
@@ -69,9 +68,9 @@ describe('writing and reading enriched snapshots', () => {
     expect(await findExpiries(database.db, 'NIFTY')).toEqual([...new Set(snapshots.map((s) => s.expiry))].sort());
   });
 
-  it('splits a very large batch into several statements under the parameter limit', async () => {
+  it('writes a batch of thousands of quotes (one statement per table, any size)', async () => {
     const snapshots = enrichedSnapshots(40);
-    const written = await writeSnapshots(database.db, snapshots);
+    const written = await database.write(snapshots);
     expect(written.quotes).toBeGreaterThan(2_500);
     expect((await countRows(database.db)).quotes).toBe(written.quotes);
   });

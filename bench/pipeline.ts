@@ -1,0 +1,196 @@
+/**
+ * The platform on the embedded default (PGlite on disk, in-process bus), fed
+ * by a source that emits pre-generated simulator snapshots:
+ * - throughput: option rows per second from the source until every row is
+ *   stored in the database and every snapshot published to subscribers;
+ * - latency: at a steady rate, from the processor's publish to a graphql-ws
+ *   subscriber's callback, and from the source's emit to that callback.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { buildApp } from '../api/app.ts';
+import { loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/log.ts';
+import type { RawSnapshot } from '../core/models.ts';
+import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { openTestDatabase } from '../test/database.ts';
+import type { Source, SourceStatus } from '../pipeline/source.ts';
+import { MarketSimulator } from '../pipeline/sources/simulator.ts';
+import { instrumentTable } from '../core/instruments.ts';
+
+/** Emits a fixed list of snapshots, as fast as possible or at a fixed rate; stamps each with the emit time. */
+class ListSource implements Source {
+  readonly name = 'bench';
+  private emitted = 0;
+  private stopped = false;
+  private running: Promise<void> = Promise.resolve();
+  /** performance.now() at emit, by the timestamp stamped on the snapshot. */
+  readonly emitTimes = new Map<number, number>();
+
+  constructor(
+    private readonly snapshots: RawSnapshot[],
+    private readonly perSecond = Infinity,
+    /** Emission waits for this (e.g. until a subscriber is listening). */
+    private readonly gate: Promise<void> = Promise.resolve(),
+  ) {}
+
+  async start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+    this.running = (async () => {
+      await this.gate;
+      const started = performance.now();
+      for (const snapshot of this.snapshots) {
+        if (this.stopped) return;
+        if (Number.isFinite(this.perSecond)) {
+          const due = started + (this.emitted * 1000) / this.perSecond;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        const now = Date.now();
+        this.emitTimes.set(now, performance.now());
+        await emit({ ...snapshot, timestamp: now, id: `${snapshot.id}:${this.emitted}` });
+        this.emitted++;
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  status(): SourceStatus {
+    return { name: this.name, state: 'running', snapshotsEmitted: this.emitted, rejected: {} };
+  }
+}
+
+function simulatedSnapshots(count: number, strikesEachSide: number, symbols?: string[]): RawSnapshot[] {
+  const instruments = instrumentTable();
+  const simulator = new MarketSimulator({
+    instruments,
+    symbols,
+    expiriesPerSymbol: symbols ? 1 : 2,
+    seed: 11,
+    tickIntervalMs: 1000,
+    speed: 1,
+    clock: 'market',
+    startTime: Date.UTC(2026, 10, 23, 4, 0),
+    strikesEachSide,
+  });
+  const out: RawSnapshot[] = [];
+  while (out.length < count) out.push(...simulator.tick());
+  return out.slice(0, count);
+}
+
+function rowsOf(snapshots: RawSnapshot[]): number {
+  return snapshots.reduce((n, s) => n + s.rows.reduce((m, r) => m + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0), 0);
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+export interface PipelineBenchResult {
+  snapshots: number;
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  snapshotsPerSecond: number;
+  latency: { rate: number; samples: number; publishToSubscriberMs: { p50: number; p99: number; max: number }; sourceToSubscriberMs: { p50: number; p99: number; max: number } };
+}
+
+export type BenchDatabase = 'embedded' | 'postgres';
+
+/** A fresh database of the kind asked: PGlite on disk under `dir`, or a temporary database on DATABASE_URL's server. */
+async function benchDatabase(kind: BenchDatabase, dir: string): Promise<DatabaseHandle> {
+  return kind === 'embedded' ? openDatabase({ dataDir: dir }) : openTestDatabase();
+}
+
+export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapshotCount = 2_000, latencySamples = 400, latencyRate = 20): Promise<PipelineBenchResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'options-bench-'));
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir });
+  try {
+    // Throughput.
+    const snapshots = simulatedSnapshots(snapshotCount, 20);
+    const rows = rowsOf(snapshots);
+    const database = await benchDatabase(kind, join(dataDir, 'throughput'));
+    const throughputSource = new ListSource(snapshots);
+    const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent') });
+    const started = performance.now();
+    await app.start(0);
+    await until(
+      () => app.services.storage.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount,
+      600_000,
+      'every snapshot stored and published',
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await app.stop();
+    await database.close();
+
+    // Latency at a steady rate, through a real graphql-ws subscriber.
+    const steady = simulatedSnapshots(latencySamples, 20, ['NIFTY']);
+    const expiry = steady[0].expiry;
+    const latencyDatabase = await benchDatabase(kind, join(dataDir, 'latency'));
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const latencySource = new ListSource(steady, latencyRate, gate);
+    const latencyApp = await buildApp(config, { database: latencyDatabase, source: latencySource, log: createLogger('silent') });
+    const publishToSubscriber: number[] = [];
+    const sourceToSubscriber: number[] = [];
+    const publishedAt = new Map<number, number>();
+    await latencyApp.services.bus.subscribe<{ timestamp: number }>('market.enriched', 'bench-clock', (m) => void publishedAt.set(m.value.timestamp, performance.now()));
+    const { port } = await latencyApp.start(0);
+    const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    // Start emitting once the subscription is registered on the server.
+    client.on('connected', () => setTimeout(openGate, 200));
+    await new Promise<void>((resolve, reject) => {
+      let received = 0;
+      client.subscribe<{ chainUpdated: { timestamp: string } }>(
+        { query: `subscription { chainUpdated(symbol: "NIFTY", expiry: "${expiry}") { timestamp rows { strike call { iv delta } put { iv delta } } } }` },
+        {
+          next: (event) => {
+            const now = performance.now();
+            const ts = Date.parse(event.data!.chainUpdated.timestamp);
+            const published = publishedAt.get(ts);
+            if (published !== undefined) publishToSubscriber.push(now - published);
+            const emitted = latencySource.emitTimes.get(ts);
+            if (emitted !== undefined) sourceToSubscriber.push(now - emitted);
+            if (++received >= latencySamples) resolve();
+          },
+          error: reject,
+          complete: () => resolve(),
+        },
+      );
+    });
+    await client.dispose();
+    await latencyApp.stop();
+    await latencyDatabase.close();
+    return {
+      snapshots: snapshotCount,
+      rows,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      snapshotsPerSecond: snapshotCount / seconds,
+      latency: {
+        rate: latencyRate,
+        samples: publishToSubscriber.length,
+        publishToSubscriberMs: percentiles(publishToSubscriber),
+        sourceToSubscriberMs: percentiles(sourceToSubscriber),
+      },
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function percentiles(values: number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
+}

@@ -1,5 +1,6 @@
 /** GraphQL over HTTP (and SSE) with GraphiQL, at /graphql. */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { schema } from '../schema/index.ts';
 import type { Context } from '../schema/builder.ts';
 import type { Logger } from '../core/log.ts';
@@ -11,6 +12,8 @@ export function installGraphQL(context: Context, log: Logger): Yoga {
     schema,
     graphqlEndpoint: '/graphql',
     context: () => context,
+    // GraphiQL bundled with the server, so it works without reaching a CDN.
+    renderGraphiQL,
     graphiql: {
       title: 'Options platform',
       subscriptionsProtocol: 'WS',

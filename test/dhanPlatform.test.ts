@@ -1,0 +1,68 @@
+/**
+ * The Dhan feed through the whole platform: a local fake Dhan server, the
+ * configured source, the processor and GraphQL. Dhan's IV of 0 must not
+ * leave an option without ours.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../api/app.ts';
+import { loadConfig } from '../core/config.ts';
+import { openTestDatabase } from './database.ts';
+import { startFakeDhan, type FakeDhan } from './fakeDhan.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+
+let fake: FakeDhan;
+let app: App;
+let database: DatabaseHandle;
+let url: string;
+
+async function graphql(query: string): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return response.json();
+}
+
+beforeAll(async () => {
+  fake = await startFakeDhan({ minIntervalMs: 20 });
+  database = await openTestDatabase();
+  const config = loadConfig({
+    SOURCE: 'dhan',
+    DHAN_BASE_URL: fake.url,
+    DHAN_ACCESS_TOKEN: 'test-access-token',
+    DHAN_CLIENT_ID: '1100000001',
+    DHAN_MIN_INTERVAL_MS: '25',
+    SYMBOLS: 'NIFTY',
+    EXPIRIES_PER_SYMBOL: '1',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+  });
+  app = await buildApp(config, { database });
+  ({ url } = await app.start(0));
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await database?.close();
+  await fake?.close();
+});
+
+describe('the Dhan source through the platform', () => {
+  it('serves Dhan chains with our own IV and Greeks, Dhan’s kept beside them', async () => {
+    const deadline = Date.now() + 15_000;
+    let chain: any;
+    while (!chain && Date.now() < deadline) {
+      const expiries = (await graphql('{ expiries(symbol: "NIFTY") }')).data.expiries as string[];
+      for (const expiry of expiries) {
+        chain ??= (await graphql(`{ optionChain(symbol: "NIFTY", expiry: "${expiry}") { source spot forwardSource rows { strike call { ltp iv delta sourceIv } put { ltp iv sourceIv } } } }`)).data.optionChain;
+      }
+      if (!chain) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(chain).toBeTruthy();
+    expect(chain.source).toBe('dhan');
+    const priced = chain.rows.flatMap((r: any) => [r.call, r.put]).filter((q: any) => q && q.iv !== null);
+    expect(priced.length).toBeGreaterThan(5);
+    // Where Dhan sent IV 0 (null here), we still solved our own.
+    const vendorMissing = priced.filter((q: any) => q.sourceIv === null);
+    expect(vendorMissing.length).toBeGreaterThan(0);
+    for (const q of priced.filter((q: any) => q.sourceIv !== null)) expect(Math.abs(q.iv - q.sourceIv)).toBeLessThan(0.02);
+    expect(app.services.source.status().state).toBe('running');
+  });
+});

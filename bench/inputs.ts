@@ -3,18 +3,8 @@
  * implementation measured, generated from a seeded PRNG.
  */
 import { CALL, PUT, allocateGreeks, priceBatch, type OptionBatch } from '../core/pricing/black.ts';
+import { mulberry32 } from '../core/random.ts';
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG, enough for reproducible inputs. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface IvBenchInputs extends OptionBatch {
   /** Discounted premium computed from `vol` (the true σ). */
@@ -31,7 +21,7 @@ export const RATE = 0.065;
  * days, vols 8–58 %, calls and puts; premiums from Black-Scholes at r = 6.5 %.
  */
 export function makeIvInputs(n: number, seed = 20261123): IvBenchInputs {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const inputs: IvBenchInputs = {
     model: 'bsm',
     underlying: new Float64Array(n).fill(SPOT),

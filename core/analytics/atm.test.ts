@@ -3,6 +3,7 @@ import { allocateSide, type ChainSnapshot } from '../chain.ts';
 import { normCdf } from '../math/normal.ts';
 import { PUT, CALL, allocateGreeks, priceBatch } from '../pricing/black.ts';
 import { atmIndex, atmIv, atmIvInterpolated, atmStraddle, atmStrike, markPrice, strikeIv } from './atm.ts';
+import { mulberry32 } from '../random.ts';
 
 const col = (values: number[]) => Float64Array.from(values);
 
@@ -57,17 +58,6 @@ function simpson(f: (x: number) => number, a: number, b: number, steps: number):
   return (sum * h) / 3;
 }
 
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('atmIndex and atmStrike', () => {
   const strikes = col([100, 110, 120, 130]);

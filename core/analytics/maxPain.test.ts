@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { allocateSide, type ChainSnapshot } from '../chain.ts';
 import { chainMaxPain, maxPain } from './maxPain.ts';
+import { mulberry32 } from '../random.ts';
 
 const col = (values: number[]) => Float64Array.from(values);
 
-/** Deterministic PRNG (mulberry32) so a failing random case can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The definition, literally: O(n²), missing OI as 0, first minimum wins. */
 function bruteForce(strikes: Float64Array, callOi: Float64Array, putOi: Float64Array) {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { allocateSide, type ChainSnapshot } from '../chain.ts';
 import { rankChain, topN, type RankBy } from './rankings.ts';
+import { mulberry32 } from '../random.ts';
 
 const col = (values: number[]) => Float64Array.from(values);
 
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Reference by repeated selection: take the best remaining row n times (O(n²)), lower strike on ties. */
 function selectTop(strikes: Float64Array, metric: Float64Array, n: number, by: RankBy): number[] {

@@ -20,6 +20,7 @@ import {
   type OptionBatch,
   type PricingModel,
 } from './black.ts';
+import { mulberry32 } from '../random.ts';
 
 // ---------------------------------------------------------------------------
 // Reference maths, independent of core/math/normal.ts.
@@ -82,17 +83,6 @@ function discountedForwardIntrinsic(c: Case): number {
   return Math.exp(-c.rate * c.tYears) * Math.max(sign * (forwardOf(c) - c.strike), 0);
 }
 
-/** Seeded PRNG (mulberry32), so every random grid is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uniform = (rand: () => number, lo: number, hi: number) => lo + (hi - lo) * rand();
 const logUniform = (rand: () => number, lo: number, hi: number) => Math.exp(uniform(rand, Math.log(lo), Math.log(hi)));
@@ -362,7 +352,7 @@ describe('prices against textbook values', () => {
   });
 
   it.each(MODELS)('matches the reference Black-Scholes over a random %s grid to 1e-12 of the premium scale', (model) => {
-    const rand = prng(model === 'bsm' ? 11 : 12);
+    const rand = mulberry32(model === 'bsm' ? 11 : 12);
     const failures: string[] = [];
     for (let i = 0; i < 2000; i++) {
       const c = randomCase(rand, model);
@@ -378,7 +368,7 @@ describe('prices against textbook values', () => {
 
 describe('put-call parity', () => {
   it.each(MODELS)('holds as C − P = e^{−rT}(F − K) to 1e-12 relative over a random %s grid', (model) => {
-    const rand = prng(model === 'bsm' ? 21 : 22);
+    const rand = mulberry32(model === 'bsm' ? 21 : 22);
     const failures: string[] = [];
     for (let i = 0; i < 2000; i++) {
       const c = randomCase(rand, model);
@@ -607,7 +597,7 @@ describe('limits in moneyness', () => {
   });
 
   it('produces finite outputs, non-negative prices above the discounted intrinsic, |Δ| ≤ e^{−qT}, Γ ≥ 0, ν ≥ 0 on any valid input', () => {
-    const rand = prng(31);
+    const rand = mulberry32(31);
     const failures: string[] = [];
     for (let i = 0; i < 5000; i++) {
       const model = MODELS[i % 2];
@@ -638,7 +628,7 @@ describe('limits in moneyness', () => {
 // ---------------------------------------------------------------------------
 
 function randomBatch(model: PricingModel, n: number, seed: number): OptionBatch {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const batch: OptionBatch = {
     model,
     underlying: new Float64Array(n),

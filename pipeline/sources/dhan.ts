@@ -55,6 +55,7 @@ import { instrumentTable, type Instrument } from '../../core/instruments.ts';
 import { MessageError, RAW_SNAPSHOT_VERSION, type RawQuote, type RawRow, type RawSnapshot } from '../../core/models.ts';
 import { expiryInstant } from '../../core/time/expiry.ts';
 import type { Source, SourceStatus } from '../source.ts';
+import { abortableSleep } from './sleep.ts';
 
 export const DHAN_BASE_URL = 'https://api.dhan.co';
 
@@ -481,18 +482,6 @@ type Task = { kind: 'expiries'; underlying: UnderlyingState } | { kind: 'chain';
 /** A symbol whose expiry list was refused or malformed is retried after this many request intervals (30 s by default). */
 const EXPIRY_RETRY_INTERVALS = 10;
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 const BREAKER_STATES: Record<CircuitState, DhanSourceStatus['breaker']> = {
   [CircuitState.Closed]: 'closed',

@@ -31,6 +31,7 @@ import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { MessageError, parseRawSnapshot, type RawSnapshot } from '../../core/models.ts';
 import type { Source, SourceStatus } from '../source.ts';
+import { abortableSleep } from './sleep.ts';
 
 /** Writes raw snapshots to a gzip-compressed NDJSON file. */
 export class SnapshotRecorder {
@@ -89,18 +90,6 @@ export interface ReplaySourceStatus extends SourceStatus {
   passes: number;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function median(values: number[]): number {
   if (values.length === 0) return 0;

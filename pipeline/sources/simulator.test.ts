@@ -3,7 +3,8 @@ import { holidaySet, isTradingDay, sessionBounds } from '../../core/calendar.ts'
 import { instrumentTable } from '../../core/instruments.ts';
 import { parseRawSnapshot, rawRowSchema, type RawQuote, type RawSnapshot } from '../../core/models.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../../core/time/expiry.ts';
-import { MarketSimulator, mulberry32, type SimulatorOptions } from './simulator.ts';
+import { MarketSimulator, type SimulatorOptions } from './simulator.ts';
+import { mulberry32 } from '../../core/random.ts';
 
 const instruments = instrumentTable();
 const RATE = 0.065;

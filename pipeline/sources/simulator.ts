@@ -59,6 +59,7 @@ import { RAW_SNAPSHOT_VERSION, type RawQuote, type RawRow, type RawSnapshot } fr
 import { allocateGreeks, CALL, priceBatch, PUT, type GreekColumns, type OptionBatch } from '../../core/pricing/black.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../../core/time/expiry.ts';
 import type { Source, SourceStatus } from '../source.ts';
+import { mulberry32 } from '../../core/random.ts';
 
 export type SimulatorClock = 'market' | 'always-open';
 
@@ -90,17 +91,6 @@ export interface SimulatorOptions {
 // Seeded randomness
 // ---------------------------------------------------------------------------
 
-/** mulberry32: a small, fast 32-bit PRNG; uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 class Random {
   private readonly next: () => number;

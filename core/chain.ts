@@ -49,3 +49,8 @@ export function allocateSide(n: number): ChainSide {
   for (const column of SIDE_COLUMNS) side[column] = new Float64Array(n).fill(NaN);
   return side;
 }
+
+/** An IV a feed or solver can stand behind: finite and > 0 (feeds send 0 where they could not solve). */
+export function isUsableIv(iv: number): boolean {
+  return iv > 0 && iv < Infinity;
+}

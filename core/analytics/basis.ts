@@ -108,6 +108,18 @@ export function chainForward(snapshot: ChainSnapshot, options: ChainForwardOptio
   return { forward: NaN, source: 'none' };
 }
 
+/**
+ * The forward to use when a caller may pass one: that one when it is a price,
+ * else the snapshot's future, else the carry model S·e^{rT} (no dividend
+ * yield); NaN when none is a price.
+ */
+export function resolveForward(snapshot: ChainSnapshot, forward: number | undefined): number {
+  if (forward !== undefined && isPrice(forward)) return forward;
+  if (isPrice(snapshot.future)) return snapshot.future;
+  const carry = snapshot.spot * Math.exp(snapshot.rate * snapshot.tYears);
+  return isPrice(carry) ? carry : NaN;
+}
+
 function isPrice(x: number): boolean {
   return x > 0 && x < Infinity;
 }

@@ -35,7 +35,8 @@
  *    removes it from its neighbours' sets, so the result does not depend on
  *    the order rows are visited. Rows without a usable IV are not judged here.
  */
-import type { ChainSide, ChainSnapshot } from '../chain.ts';
+import { isUsableIv, type ChainSide, type ChainSnapshot } from '../chain.ts';
+import { resolveForward } from './basis.ts';
 
 export const QualityReason = {
   ok: 0,
@@ -298,13 +299,4 @@ function read(column: Float64Array | undefined, i: number): number {
   return column !== undefined && i < column.length ? column[i] : NaN;
 }
 
-function isUsableIv(iv: number): boolean {
-  return iv > 0 && iv < Infinity;
-}
 
-function resolveForward(snapshot: ChainSnapshot, forward: number | undefined): number {
-  if (forward !== undefined && forward > 0 && forward < Infinity) return forward;
-  if (snapshot.future > 0 && snapshot.future < Infinity) return snapshot.future;
-  const carry = snapshot.spot * Math.exp(snapshot.rate * snapshot.tYears);
-  return carry > 0 && carry < Infinity ? carry : NaN;
-}

@@ -36,7 +36,8 @@
  *   side's own IV linear in strike between its nearest usable rows, default
  *   m = 5 %. Positive when OTM puts are dearer than OTM calls, as on an index.
  */
-import type { ChainSnapshot } from '../chain.ts';
+import { isUsableIv, type ChainSnapshot } from '../chain.ts';
+import { resolveForward } from './basis.ts';
 import { normCdf } from '../math/normal.ts';
 
 export type DeltaSource = 'forward' | 'chain';
@@ -263,13 +264,4 @@ function bracketWeight(prevAbsDelta: number, absDelta: number, target: number): 
   return span > 0 ? (prevAbsDelta - target) / span : 0;
 }
 
-function isUsableIv(iv: number): boolean {
-  return iv > 0 && iv < Infinity;
-}
 
-function resolveForward(snapshot: ChainSnapshot, forward: number | undefined): number {
-  if (forward !== undefined && forward > 0 && forward < Infinity) return forward;
-  if (snapshot.future > 0 && snapshot.future < Infinity) return snapshot.future;
-  const carry = snapshot.spot * Math.exp(snapshot.rate * snapshot.tYears);
-  return carry > 0 && carry < Infinity ? carry : NaN;
-}

@@ -21,13 +21,32 @@ const symbolNumbers = z.preprocess(
   z.record(z.string().regex(/^[A-Z0-9]+$/, 'symbol'), z.number().positive('must be a positive number')),
 );
 
+const interval = z.string().regex(/^\d+\s+(minute|minutes|hour|hours|day|days|week|weeks)$/, 'an interval such as "1 day" or "7 days"');
+
 const envSchema = z.object({
+  /** Which pipeline role this process runs; `all` is the embedded default. */
+  ROLE: z.enum(['all', 'ingest', 'process', 'store', 'api']).default('all'),
   PORT: numberFrom(z.number().int().min(0).max(65_535)).default(4000),
   HOST: z.string().default('0.0.0.0'),
   /** postgres:// URL; absent means embedded PGlite under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: numberFrom(z.number().int().positive()).default(10),
   DATA_DIR: z.string().default('.data'),
+  /** redis:// URL: subscriptions across API replicas, the query cache and de-duplication. */
+  REDIS_URL: z.string().url().optional(),
+  /** Seconds a cached query result lives (the seeds' 30–60 s). */
+  CACHE_TTL_SECONDS: numberFrom(z.number().int().min(1).max(3600)).default(30),
+  /** Comma-separated Kafka brokers: the event bus between processes. */
+  KAFKA_BROKERS: listFrom.optional(),
+  KAFKA_CLIENT_ID: z.string().default('options-platform'),
+  KAFKA_PARTITIONS: numberFrom(z.number().int().min(1)).default(3),
+  KAFKA_REPLICATION_FACTOR: numberFrom(z.number().int().min(1)).default(1),
+  KAFKA_DEAD_LETTER_TOPIC: z.string().default('market.deadletter'),
+  TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
+  TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
+  TIMESCALE_RETENTION: interval.default('90 days'),
+  /** Enriched snapshots the storage role holds while the database is unreachable. */
+  STORAGE_MAX_BUFFERED: numberFrom(z.number().int().min(1)).default(10_000),
   SOURCE: z.enum(['simulator', 'dhan', 'replay']).default('simulator'),
   SYMBOLS: listFrom.default(['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX']),
   EXPIRIES_PER_SYMBOL: numberFrom(z.number().int().min(1).max(8)).default(2),

@@ -1,10 +1,14 @@
 /**
- * The platform in one process (the embedded default): database, bus, source,
- * processor, storage and the GraphQL API with live subscriptions.
+ * One process of the platform, running the roles its configuration names:
+ * `all` (the embedded default: database, bus, source, processor, storage and
+ * the GraphQL API in one process) or one of `ingest`, `process`, `store`,
+ * `api` (the distributed mode, the roles talking over Kafka).
  *
- * `buildApp(config)` wires everything and returns `{ start, stop }`; `stop()`
- * closes the source first, lets the pipeline drain, then closes sockets,
- * subscriptions and the database, so tests and shutdown leave nothing behind.
+ * `buildApp(config)` wires what the role needs and returns `{ start, stop }`.
+ * Every role serves /healthz and /readyz; `api` and `all` also serve GraphQL.
+ * `stop()` stops consuming, lets work in flight finish and flush, then closes
+ * sockets, subscriptions, the bus and the database, so nothing acknowledged is
+ * lost and tests and shutdown leave nothing behind.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +17,7 @@ import type { Config } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { InProcessBus, TOPICS, type Bus } from '../pipeline/bus.ts';
+import { InProcessBus, TOPICS, type Bus, type Subscription } from '../pipeline/bus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
@@ -25,22 +29,30 @@ import { installGraphQL } from './graphql.ts';
 import { installHealth } from './health.ts';
 import { installSubscriptions } from './subscriptions.ts';
 
+export type Role = Config['ROLE'];
+
 export interface AppServices {
   config: Config;
+  role: Role;
   log: Logger;
-  database: DatabaseHandle;
   bus: Bus;
-  pubsub: ChainPubSub;
-  source: Source;
-  processor: ProcessorRole;
-  storage: StorageRole;
-  /** Snapshots delivered to the API's pub/sub so far. */
+  /** Present for the roles that use the database: store, api, all. */
+  database?: DatabaseHandle;
+  /** api and all. */
+  pubsub?: ChainPubSub;
+  /** ingest and all. */
+  source?: Source;
+  /** process and all. */
+  processor?: ProcessorRole;
+  /** store and all. */
+  storage?: StorageRole;
+  /** Snapshots delivered to the API's pub/sub so far (api and all). */
   published: { count: number; lastAt: number | null };
 }
 
 export interface App {
   services: AppServices;
-  /** Starts listening (port 0 picks a free one); resolves with the GraphQL URL. */
+  /** Starts listening (port 0 picks a free one); resolves with the GraphQL URL (api, all) or the health URL. */
   start(port?: number): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
 }
@@ -48,46 +60,62 @@ export interface App {
 export interface BuildOptions {
   /** Replace the configured source (tests, benchmarks). */
   source?: Source;
-  /** Use this database instead of opening one from the config. */
+  /** Use this database instead of opening one from the config (not closed by stop). */
   database?: DatabaseHandle;
+  /** Use this bus instead of the configured one (not closed by stop). */
+  bus?: Bus;
   log?: Logger;
 }
 
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
-  const log = options.log ?? createLogger(config.LOG_LEVEL, { role: 'all' });
-  const database =
-    options.database ??
-    (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE } : { dataDir: config.DATA_DIR }));
-  log.info('database ready', { kind: database.kind, location: database.location });
+const USES_DATABASE: readonly Role[] = ['all', 'store', 'api'];
 
-  const bus = new InProcessBus();
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const role = config.ROLE;
+  const log = options.log ?? createLogger(config.LOG_LEVEL, { role });
+  if (role !== 'all' && !config.KAFKA_BROKERS && !options.bus) {
+    throw new Error(`ROLE=${role} runs one role of a distributed deployment and needs KAFKA_BROKERS; use ROLE=all for a single process`);
+  }
+
+  const database = USES_DATABASE.includes(role)
+    ? (options.database ??
+      (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE } : { dataDir: config.DATA_DIR })))
+    : undefined;
+  if (database) log.info('database ready', { kind: database.kind, location: database.location });
+
+  const bus = options.bus ?? new InProcessBus();
   bus.onDeadLetter((d) => log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason }));
 
-  const pubsub: ChainPubSub = createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>();
-  const published = { count: 0, lastAt: null as number | null };
-  const apiSubscription = await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) => {
-    pubsub.publish('chain:updated', chainTopicKey(message.value.symbol, message.value.expiry), message.value);
-    published.count++;
-    published.lastAt = Date.now();
-  });
+  const services: AppServices = { config, role, log, bus, database, published: { count: 0, lastAt: null } };
+  const consumers: Subscription[] = [];
 
-  const processor = await startProcessor(bus, {
-    instruments: config.instruments,
-    rate: config.RISK_FREE_RATE,
-    gexConvention: config.GEX_CONVENTION,
-    onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
-  });
-  const storage = await startStorage(bus, (snapshots) => database.write(snapshots));
-  const source = options.source ?? (await createSource(config, log));
-
-  const services: AppServices = { config, log, database, bus, pubsub, source, processor, storage, published };
-  const context: Omit<Context, never> = {
-    db: database.db,
-    instruments: config.instruments,
-    pubsub,
-    holidays: config.holidaySet,
-    now: Date.now,
-  };
+  if (role === 'all' || role === 'api') {
+    const pubsub: ChainPubSub = createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>();
+    services.pubsub = pubsub;
+    consumers.push(
+      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) => {
+        pubsub.publish('chain:updated', chainTopicKey(message.value.symbol, message.value.expiry), message.value);
+        services.published.count++;
+        services.published.lastAt = Date.now();
+      }),
+    );
+  }
+  if (role === 'all' || role === 'process') {
+    services.processor = await startProcessor(bus, {
+      instruments: config.instruments,
+      rate: config.RISK_FREE_RATE,
+      gexConvention: config.GEX_CONVENTION,
+      onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
+    });
+  }
+  if (role === 'all' || role === 'store') {
+    services.storage = await startStorage(bus, (snapshots) => database!.write(snapshots), {
+      maxBuffered: config.STORAGE_MAX_BUFFERED,
+      onRetry: (error, attempt) => log.warn('database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+    });
+  }
+  if (role === 'all' || role === 'ingest') {
+    services.source = options.source ?? (await createSource(config, log));
+  }
 
   let server: Server | undefined;
   let ingest: IngestRole | undefined;
@@ -96,37 +124,44 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return {
     services,
     async start(port = config.PORT) {
-      const yoga = installGraphQL(context, log);
       const health = installHealth(services);
+      let yoga: ReturnType<typeof installGraphQL> | undefined;
+      if (services.pubsub && database) {
+        const context: Context = { db: database.db, instruments: config.instruments, pubsub: services.pubsub, holidays: config.holidaySet, now: Date.now };
+        yoga = installGraphQL(context, log);
+      }
       server = createServer((request, response) => {
         if (health(request, response)) return;
-        void yoga.handle(request, response);
+        if (yoga) return void yoga.handle(request, response);
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz and /readyz are served here` }));
       });
-      closeSubscriptions = installSubscriptions(server, yoga);
+      if (yoga) closeSubscriptions = installSubscriptions(server, yoga);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, config.HOST, () => resolve());
       });
       const actualPort = (server.address() as AddressInfo).port;
-      ingest = await startIngest(source, bus);
-      const url = `http://localhost:${actualPort}${yoga.graphqlEndpoint}`;
-      log.info('platform started', { url, source: source.name, symbols: config.SYMBOLS });
+      if (services.source) ingest = await startIngest(services.source, bus);
+      const url = `http://localhost:${actualPort}${yoga ? yoga.graphqlEndpoint : '/healthz'}`;
+      log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS });
       return { url, port: actualPort };
     },
     async stop() {
+      // Upstream first: no new snapshots, then let the pipeline drain and flush.
       await ingest?.stop();
       await bus.drain();
-      await processor.stop();
-      await storage.stop();
-      await apiSubscription.unsubscribe();
+      await services.processor?.stop();
+      await services.storage?.stop();
+      for (const consumer of consumers) await consumer.unsubscribe();
       await closeSubscriptions?.();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      await bus.close();
-      if (!options.database) await database.close();
-      log.info('platform stopped');
+      if (!options.bus) await bus.close();
+      if (database && !options.database) await database.close();
+      log.info('stopped', { role });
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * /healthz: the process is alive. /readyz: it can serve, with the reasons
- * when it cannot (database unreachable, source failed, nothing processed yet).
+ * /healthz: the process is alive. /readyz: it can serve its role, with the
+ * reasons when it cannot (database unreachable, source failed, storage
+ * retrying) and the role's counters.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from './app.ts';
@@ -9,7 +10,7 @@ export function installHealth(services: AppServices): (request: IncomingMessage,
   return (request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (path === '/healthz') {
-      send(response, 200, { status: 'ok' });
+      send(response, 200, { status: 'ok', role: services.role });
       return true;
     }
     if (path === '/readyz') {
@@ -22,20 +23,24 @@ export function installHealth(services: AppServices): (request: IncomingMessage,
 
 async function readiness(services: AppServices) {
   const problems: string[] = [];
-  try {
-    await services.database.ping();
-  } catch (error) {
-    problems.push(`database: ${error instanceof Error ? error.message : String(error)}`);
+  if (services.database) {
+    try {
+      await services.database.ping();
+    } catch (error) {
+      problems.push(`database: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  const source = services.source.status();
-  if (source.state === 'failed') problems.push(`source ${source.name}: ${source.message ?? 'failed'}`);
+  const source = services.source?.status();
+  if (source?.state === 'failed') problems.push(`source ${source.name}: ${source.message ?? 'failed'}`);
+  if (services.storage?.stats.lastError) problems.push(`storage: ${services.storage.stats.lastError}`);
   return {
     ready: problems.length === 0,
+    role: services.role,
     problems,
     source,
-    processor: services.processor.stats,
-    storage: services.storage.stats,
-    subscriptionsPublished: services.published.count,
+    processor: services.processor?.stats,
+    storage: services.storage?.stats,
+    subscriptionsPublished: services.pubsub ? services.published.count : undefined,
   };
 }
 

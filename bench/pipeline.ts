@@ -125,7 +125,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     const started = performance.now();
     await app.start(0);
     await until(
-      () => app.services.storage.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount,
+      () => app.services.storage!.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount,
       600_000,
       'every snapshot stored and published',
     );

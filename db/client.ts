@@ -14,7 +14,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
-import { writeSnapshots, type WriteResult } from './queries/writeSnapshots.ts';
+import type { WriteResult } from './queries/writeSnapshots.ts';
+import { copySnapshots } from './queries/copySnapshots.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
 
@@ -57,7 +58,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     }
     return {
       db: db as unknown as Database,
-      write: (snapshots) => writeSnapshots(db as unknown as Database, snapshots),
+      write: (snapshots) => copySnapshots(client, snapshots),
       kind: 'postgres',
       location: redact(options.url),
       ping: async () => void (await db.execute(sql`select 1`)),

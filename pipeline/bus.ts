@@ -43,7 +43,7 @@ export interface Bus {
     topic: string,
     group: string,
     handler: (messages: BusMessage<T>[]) => Promise<void> | void,
-    options?: { maxBatch?: number },
+    options?: { maxBatch?: number; maxQueued?: number },
   ): Promise<Subscription>;
   /** Called with every message a handler failed on, after it was skipped. */
   onDeadLetter(listener: (deadLetter: DeadLetter) => void): void;
@@ -56,6 +56,11 @@ interface Consumer {
   group: string;
   handler: (messages: BusMessage[]) => Promise<void> | void;
   maxBatch: number;
+  /** Publishers wait while this many messages are queued: bounded memory, backpressure to the source. */
+  maxQueued: number;
+  /** Resolved (and replaced) whenever the consumer takes messages off its queue. */
+  space: Promise<void>;
+  signalSpace: () => void;
   queue: BusMessage[];
   running: boolean;
   closed: boolean;
@@ -63,11 +68,16 @@ interface Consumer {
   resolveIdle: () => void;
 }
 
+/** Default bound of a consumer's queue. */
+export const DEFAULT_MAX_QUEUED = 10_000;
+
 /**
  * In-process bus for the embedded mode: one queue per consumer group and
- * topic, drained in order by one async loop. Publishing never blocks on
- * consumers; `drain()` waits for them. Values are passed by reference:
- * consumers must treat them as immutable.
+ * topic, drained in order by one async loop. Publishing returns at once
+ * unless a consumer's queue is full, in which case it waits for room, so a
+ * stalled consumer (storage while the database is down) slows the source
+ * instead of growing memory without bound. `drain()` waits for consumers.
+ * Values are passed by reference: consumers must treat them as immutable.
  */
 export class InProcessBus implements Bus {
   private readonly consumers = new Map<string, Consumer[]>();
@@ -78,6 +88,7 @@ export class InProcessBus implements Bus {
     if (this.closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
     const message: BusMessage = { topic, key, value };
     for (const consumer of this.consumers.get(topic) ?? []) {
+      while (!consumer.closed && consumer.queue.length >= consumer.maxQueued) await consumer.space;
       if (consumer.closed) continue;
       consumer.queue.push(message);
       if (!consumer.running) void this.run(consumer);
@@ -85,16 +96,16 @@ export class InProcessBus implements Bus {
   }
 
   async subscribe<T>(topic: string, group: string, handler: (message: BusMessage<T>) => Promise<void> | void): Promise<Subscription> {
-    return this.addConsumer(topic, group, (messages) => handler(messages[0] as BusMessage<T>), 1);
+    return this.addConsumer(topic, group, (messages) => handler(messages[0] as BusMessage<T>), 1, DEFAULT_MAX_QUEUED);
   }
 
   async subscribeBatch<T>(
     topic: string,
     group: string,
     handler: (messages: BusMessage<T>[]) => Promise<void> | void,
-    options: { maxBatch?: number } = {},
+    options: { maxBatch?: number; maxQueued?: number } = {},
   ): Promise<Subscription> {
-    return this.addConsumer(topic, group, handler as Consumer['handler'], options.maxBatch ?? 500);
+    return this.addConsumer(topic, group, handler as Consumer['handler'], options.maxBatch ?? 500, options.maxQueued ?? DEFAULT_MAX_QUEUED);
   }
 
   onDeadLetter(listener: (deadLetter: DeadLetter) => void): void {
@@ -116,32 +127,39 @@ export class InProcessBus implements Bus {
     for (const consumer of all) {
       consumer.closed = true;
       consumer.queue.length = 0;
+      this.makeRoom(consumer);
     }
     await Promise.all(all.map((c) => c.idle));
     this.consumers.clear();
   }
 
-  private addConsumer(topic: string, group: string, handler: Consumer['handler'], maxBatch: number): Subscription {
+  private addConsumer(topic: string, group: string, handler: Consumer['handler'], maxBatch: number, maxQueued: number): Subscription {
     const list = this.consumers.get(topic) ?? [];
     if (list.some((c) => c.group === group && !c.closed)) {
       throw new Error(`group ${group} already consumes ${topic} in this process`);
     }
+    let signalSpace = () => {};
     const consumer: Consumer = {
       group,
       handler,
       maxBatch,
+      maxQueued,
+      space: new Promise<void>((resolve) => (signalSpace = resolve)),
+      signalSpace: () => {},
       queue: [],
       running: false,
       closed: false,
       idle: Promise.resolve(),
       resolveIdle: () => {},
     };
+    consumer.signalSpace = signalSpace;
     list.push(consumer);
     this.consumers.set(topic, list);
     return {
       unsubscribe: async () => {
         consumer.closed = true;
         consumer.queue.length = 0;
+        this.makeRoom(consumer);
         await consumer.idle;
         this.consumers.set(
           topic,
@@ -149,6 +167,13 @@ export class InProcessBus implements Bus {
         );
       },
     };
+  }
+
+  /** Wakes publishers waiting for room in this consumer's queue. */
+  private makeRoom(consumer: Consumer): void {
+    const wake = consumer.signalSpace;
+    consumer.space = new Promise<void>((resolve) => (consumer.signalSpace = resolve));
+    wake();
   }
 
   private deadLetter(message: BusMessage, group: string, error: unknown): void {
@@ -162,6 +187,7 @@ export class InProcessBus implements Bus {
     try {
       while (consumer.queue.length > 0 && !consumer.closed) {
         const batch = consumer.queue.splice(0, consumer.maxBatch);
+        this.makeRoom(consumer);
         try {
           await consumer.handler(batch);
         } catch (error) {

@@ -63,6 +63,6 @@ describe('the Dhan source through the platform', () => {
     const vendorMissing = priced.filter((q: any) => q.sourceIv === null);
     expect(vendorMissing.length).toBeGreaterThan(0);
     for (const q of priced.filter((q: any) => q.sourceIv !== null)) expect(Math.abs(q.iv - q.sourceIv)).toBeLessThan(0.02);
-    expect(app.services.source.status().state).toBe('running');
+    expect(app.services.source!.status().state).toBe('running');
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * PostgreSQL unavailable for a while, for real: the storage role writes
+ * through a TCP proxy that this test cuts (dropping live connections and
+ * refusing new ones) and restores. Every snapshot published meanwhile must be
+ * stored once PostgreSQL is back. Runs where DATABASE_URL names a server (CI
+ * does); the embedded engine cannot go away.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { countRows } from '../db/queries/readChain.ts';
+import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
+import { enrichSnapshot } from '../pipeline/processor.ts';
+import { MarketSimulator } from '../pipeline/sources/simulator.ts';
+import { startStorage } from '../pipeline/storage.ts';
+import { instrumentTable } from '../core/instruments.ts';
+import { openTestDatabase } from './database.ts';
+
+class CuttableProxy {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(): Promise<void> {
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+
+describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL unavailable for a while', () => {
+  let direct: DatabaseHandle;
+  let proxied: DatabaseHandle;
+  let proxy: CuttableProxy;
+
+  beforeAll(async () => {
+    direct = await openTestDatabase();
+    const url = new URL(direct.location.replace('***', ''));
+    proxy = new CuttableProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    await proxy.open();
+    url.host = `127.0.0.1:${proxy.port}`;
+    proxied = await openDatabase({ url: url.toString(), poolSize: 2 });
+  });
+
+  afterAll(async () => {
+    await proxied?.close().catch(() => {});
+    await direct?.close();
+  });
+
+  it('retries with backoff, reports the outage, and stores everything once the server is back', async () => {
+    const instruments = instrumentTable();
+    const simulator = new MarketSimulator({ instruments, symbols: ['NIFTY'], expiriesPerSymbol: 1, seed: 4, tickIntervalMs: 1000, speed: 60, clock: 'market', startTime: Date.UTC(2026, 10, 23, 5, 0), strikesEachSide: 5 });
+    const all = Array.from({ length: 30 }, () => enrichSnapshot(simulator.tick()[0], { instrument: instruments.get('NIFTY')!, rate: 0.065 }));
+    const bus = new InProcessBus();
+    const role = await startStorage(bus, (batch) => proxied.write(batch), { retryDelayMs: 50, maxRetryDelayMs: 200, maxBuffered: 10 });
+
+    for (const s of all.slice(0, 10)) await bus.publish(TOPICS.enriched, s.symbol, s);
+    await bus.drain();
+    await proxy.cut();
+    const during = (async () => {
+      for (const s of all.slice(10)) await bus.publish(TOPICS.enriched, s.symbol, s);
+    })();
+    const deadline = Date.now() + 10_000;
+    while (role.stats.retries === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(role.stats.lastError).toMatch(/database unavailable/);
+    await proxy.open();
+    await during;
+    await bus.drain();
+    expect(role.stats.lastError).toBeNull();
+    expect(await countRows(direct.db)).toEqual({ snapshots: 30, quotes: all.reduce((n, s) => n + s.rows.reduce((m, r) => m + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0), 0) });
+    await role.stop();
+    await bus.close();
+  });
+});

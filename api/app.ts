@@ -12,12 +12,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPubSub } from 'graphql-yoga';
 import type { Config } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { applyTimescalePolicies } from '../db/timescale.ts';
 import { InProcessBus, TOPICS, type Bus, type Subscription } from '../pipeline/bus.ts';
+import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
@@ -28,6 +29,9 @@ import { chainTopicKey } from '../schema/chain.ts';
 import { installGraphQL } from './graphql.ts';
 import { installHealth } from './health.ts';
 import { installSubscriptions } from './subscriptions.ts';
+import { closeRedisClient, createChainPubSub, createRedisClient, waitForRedis } from './redisPubSub.ts';
+import { TwoLevelCache, latestChainKey } from './cache.ts';
+import { MemoryDeduper, RedisDeduper, type Deduper } from '../pipeline/dedupe.ts';
 
 export type Role = Config['ROLE'];
 
@@ -38,8 +42,10 @@ export interface AppServices {
   bus: Bus;
   /** Present for the roles that use the database: store, api, all. */
   database?: DatabaseHandle;
-  /** api and all. */
+  /** api and all: in-process, or through Redis when REDIS_URL is set so any replica serves any update. */
   pubsub?: ChainPubSub;
+  /** api and all: the latest chain of each expiry, in memory and (with REDIS_URL) in Redis. */
+  cache?: TwoLevelCache<EnrichedSnapshot | null>;
   /** ingest and all. */
   source?: Source;
   /** process and all. */
@@ -80,22 +86,42 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ? (options.database ??
       (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE } : { dataDir: config.DATA_DIR })))
     : undefined;
-  if (database) log.info('database ready', { kind: database.kind, location: database.location });
+  if (database) {
+    const timescale = await applyTimescalePolicies(database.db, {
+      chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
+      compressAfter: config.TIMESCALE_COMPRESS_AFTER,
+      retention: config.TIMESCALE_RETENTION,
+    });
+    log.info('database ready', { kind: database.kind, location: database.location, timescale });
+  }
 
-  const bus = options.bus ?? new InProcessBus();
+  const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus());
   bus.onDeadLetter((d) => log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason }));
 
   const services: AppServices = { config, role, log, bus, database, published: { count: 0, lastAt: null } };
   const consumers: Subscription[] = [];
+  const closers: (() => Promise<void>)[] = [];
 
   if (role === 'all' || role === 'api') {
-    const pubsub: ChainPubSub = createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>();
+    const pubsubHandle = createChainPubSub(config.REDIS_URL, { connectionName: `options-${role}` });
+    await pubsubHandle.ready();
+    closers.push(() => pubsubHandle.close());
+    const pubsub = pubsubHandle.pubsub;
+    const cache = await TwoLevelCache.open<EnrichedSnapshot | null>({ ttlSeconds: config.CACHE_TTL_SECONDS, redisUrl: config.REDIS_URL, namespace: 'chain' });
+    closers.push(() => cache.close());
     services.pubsub = pubsub;
+    services.cache = cache;
     consumers.push(
-      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) => {
-        pubsub.publish('chain:updated', chainTopicKey(message.value.symbol, message.value.expiry), message.value);
+      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', async (message) => {
+        const snapshot = message.value;
+        pubsub.publish('chain:updated', chainTopicKey(snapshot.symbol, snapshot.expiry), snapshot);
         services.published.count++;
         services.published.lastAt = Date.now();
+        // The newest snapshot is the latest chain: store it rather than only
+        // invalidate, so a read right after never reloads the previous one.
+        const key = latestChainKey(snapshot.symbol, snapshot.expiry);
+        await cache.invalidate(key);
+        await cache.set(key, snapshot);
       }),
     );
   }
@@ -113,8 +139,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onRetry: (error, attempt) => log.warn('database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
     });
   }
+  let deduper: Deduper | undefined;
   if (role === 'all' || role === 'ingest') {
     services.source = options.source ?? (await createSource(config, log));
+    // The same source snapshot is processed once even when two ingesters run.
+    if (config.REDIS_URL) {
+      const redis = createRedisClient(config.REDIS_URL, `options-${role}-dedupe`);
+      await waitForRedis(redis);
+      closers.push(() => closeRedisClient(redis));
+      deduper = new RedisDeduper(redis);
+    } else {
+      deduper = new MemoryDeduper();
+    }
   }
 
   let server: Server | undefined;
@@ -127,7 +163,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const health = installHealth(services);
       let yoga: ReturnType<typeof installGraphQL> | undefined;
       if (services.pubsub && database) {
-        const context: Context = { db: database.db, instruments: config.instruments, pubsub: services.pubsub, holidays: config.holidaySet, now: Date.now };
+        const context: Context = {
+          db: database.db,
+          instruments: config.instruments,
+          pubsub: services.pubsub,
+          cache: services.cache,
+          holidays: config.holidaySet,
+          now: Date.now,
+        };
         yoga = installGraphQL(context, log);
       }
       server = createServer((request, response) => {
@@ -142,7 +185,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         server!.listen(port, config.HOST, () => resolve());
       });
       const actualPort = (server.address() as AddressInfo).port;
-      if (services.source) ingest = await startIngest(services.source, bus);
+      if (services.source) ingest = await startIngest(services.source, bus, { deduper, onDuplicate: (snapshot) => log.debug('duplicate snapshot skipped', { id: snapshot.id }) });
       const url = `http://localhost:${actualPort}${yoga ? yoga.graphqlEndpoint : '/healthz'}`;
       log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS });
       return { url, port: actualPort };
@@ -159,9 +202,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      for (const close of closers) await close();
       if (!options.bus) await bus.close();
       if (database && !options.database) await database.close();
       log.info('stopped', { role });
     },
   };
+}
+
+/** The Kafka bus of the distributed mode, connected and with its topics in place. */
+async function connectKafka(config: Config, log: Logger): Promise<Bus> {
+  const bus = new KafkaBus(kafkaBusOptions(config));
+  await bus.connect();
+  log.info('kafka connected', { brokers: config.KAFKA_BROKERS });
+  return bus;
 }

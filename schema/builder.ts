@@ -8,6 +8,7 @@ import type { createPubSub } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
+import type { TwoLevelCache } from '../api/cache.ts';
 
 export type ChainPubSub = ReturnType<typeof createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>>;
 
@@ -15,6 +16,8 @@ export interface Context {
   db: Database;
   instruments: ReadonlyMap<string, Instrument>;
   pubsub: ChainPubSub;
+  /** Latest chains, when the API has a cache. */
+  cache?: TwoLevelCache<EnrichedSnapshot | null>;
   holidays: ReadonlySet<string>;
   now: () => number;
 }

@@ -6,6 +6,7 @@
 import { builder, badArgument, dateArgument, dateTimeArgument } from './builder.ts';
 import { requireInstrument } from './market.ts';
 import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
+import { cachedLatestChain } from '../api/cache.ts';
 import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot, SupportResistanceLevel } from '../core/models.ts';
 
 export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').implement({
@@ -137,8 +138,12 @@ builder.queryField('optionChain', (t) =>
       const expiry = dateArgument(args.expiry, 'expiry');
       const at = dateTimeArgument(args.at, 'at');
       if (at && at.getTime() > context.now() + 60_000) throw badArgument('at', `Argument "at" (${at.toISOString()}) is in the future`);
-      const stored = await findChain(context.db, instrument.symbol, expiry, at);
-      return stored ? toEnrichedSnapshot(stored) : null;
+      const load = async () => {
+        const stored = await findChain(context.db, instrument.symbol, expiry, at);
+        return stored ? toEnrichedSnapshot(stored) : null;
+      };
+      // The latest chain is the hot query: served from the cache when there is one.
+      return !at && context.cache ? cachedLatestChain(context.cache, instrument.symbol, expiry, load) : load();
     },
   }),
 );

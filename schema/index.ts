@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { builder } from './builder.ts';
 import './market.ts';
 import './chain.ts';
+import './charts.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

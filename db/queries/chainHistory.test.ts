@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { openTestDatabase } from '../../test/database.ts';
+import type { DatabaseHandle } from '../client.ts';
+import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
+import { applyTimescalePolicies, detectTimescale } from '../timescale.ts';
+import { enrichSnapshot } from '../../pipeline/processor.ts';
+import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
+import { instrumentTable } from '../../core/instruments.ts';
+import type { EnrichedSnapshot } from '../../core/models.ts';
+
+const instruments = instrumentTable();
+const START = Date.UTC(2026, 10, 23, 5, 0);
+
+/** NIFTY and SENSEX every 20 s for 40 minutes; some analytics blanked to exercise nulls. */
+function enrichedSnapshots(): EnrichedSnapshot[] {
+  const simulator = new MarketSimulator({
+    instruments,
+    symbols: ['NIFTY', 'SENSEX'],
+    seed: 11,
+    tickIntervalMs: 1000,
+    speed: 20,
+    clock: 'market',
+    startTime: START,
+    strikesEachSide: 4,
+  });
+  const out: EnrichedSnapshot[] = [];
+  for (let i = 0; i < 120; i++) {
+    for (const raw of simulator.tick()) {
+      const s = enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 });
+      if (i % 7 === 3) s.analytics = { ...s.analytics, maxPain: null, atmIv: null };
+      if (i % 11 === 5) s.analytics = { ...s.analytics, pcrOi: null };
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** The same buckets computed in JavaScript: epoch-aligned (the origin 2000-01-03 is a UTC midnight). */
+function expected(snapshots: EnrichedSnapshot[], symbol: string, expiry: string, from: number, to: number, interval: ChartInterval) {
+  const ms = CHART_INTERVALS[interval].ms;
+  const groups = new Map<number, EnrichedSnapshot[]>();
+  for (const s of snapshots) {
+    if (s.symbol !== symbol || s.expiry !== expiry || s.timestamp < from || s.timestamp >= to) continue;
+    const bucket = Math.floor(s.timestamp / ms) * ms;
+    groups.set(bucket, [...(groups.get(bucket) ?? []), s]);
+  }
+  const mean = (values: (number | null)[]) => {
+    const present = values.filter((v): v is number => v !== null);
+    return present.length === 0 ? null : present.reduce((a, b) => a + b, 0) / present.length;
+  };
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([bucket, group]) => {
+      const last = group.reduce((a, b) => (b.timestamp > a.timestamp ? b : a));
+      const { totalCallOi, totalPutOi } = last.analytics;
+      return {
+        bucket: new Date(bucket),
+        pcrOi: mean(group.map((s) => s.analytics.pcrOi)),
+        maxPain: last.analytics.maxPain,
+        atmIv: mean(group.map((s) => s.analytics.atmIv)),
+        spot: last.spot,
+        totalOi: totalCallOi === null || totalPutOi === null ? null : totalCallOi + totalPutOi,
+        count: group.length,
+      };
+    });
+}
+
+function expectPoints(actual: ChainHistoryPoint[], wanted: ReturnType<typeof expected>) {
+  expect(actual.map((p) => p.bucket.toISOString())).toEqual(wanted.map((p) => p.bucket.toISOString()));
+  actual.forEach((point, i) => {
+    const want = wanted[i];
+    expect(point.spot).toBe(want.spot);
+    expect(point.maxPain).toBe(want.maxPain);
+    expect(point.totalOi).toBe(want.totalOi);
+    for (const key of ['pcrOi', 'atmIv'] as const) {
+      if (want[key] === null) expect(point[key]).toBeNull();
+      else expect(point[key]).toBeCloseTo(want[key], 10);
+    }
+  });
+}
+
+describe('chain history by time bucket', () => {
+  let database: DatabaseHandle;
+  let snapshots: EnrichedSnapshot[];
+  let expiry: string;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    snapshots = enrichedSnapshots();
+    expiry = snapshots.find((s) => s.symbol === 'NIFTY')!.expiry;
+    await database.write(snapshots);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it.each(['1m', '5m', '15m', '1h', '1d'] as const)('matches a JavaScript computation over the same snapshots at %s', async (interval) => {
+    const from = START + 30_000;
+    const to = START + 35 * 60_000 + 10_000;
+    const points = await chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(from), to: new Date(to), interval });
+    const wanted = expected(snapshots, 'NIFTY', expiry, from, to, interval);
+    expect(wanted.length).toBeGreaterThan(0);
+    expectPoints(points, wanted);
+  });
+
+  it('averages PCR and ATM IV (nulls ignored) but takes spot, max pain and total OI from the latest snapshot, even a null max pain', async () => {
+    const to = START + 3_600_000;
+    const points = await chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(START), to: new Date(to), interval: '5m' });
+    const series = snapshots.filter((s) => s.symbol === 'NIFTY' && s.expiry === expiry);
+    const inBucket = (point: ChainHistoryPoint) => series.filter((s) => s.timestamp >= point.bucket.getTime() && s.timestamp < point.bucket.getTime() + 300_000);
+    // The blanked snapshots (every 7th and 11th tick) land last in some bucket and inside others.
+    const lastBlank = points.find((p) => inBucket(p).at(-1)!.analytics.maxPain === null)!;
+    expect(lastBlank.maxPain).toBeNull();
+    expect(lastBlank.atmIv).not.toBeNull();
+    expect(lastBlank.spot).toBe(inBucket(lastBlank).at(-1)!.spot);
+    const { totalCallOi, totalPutOi } = inBucket(lastBlank).at(-1)!.analytics;
+    expect(lastBlank.totalOi).toBe(totalCallOi + totalPutOi);
+    const mixed = points.find((p) => inBucket(p).some((s) => s.analytics.pcrOi === null))!;
+    const pcrs = inBucket(mixed).flatMap((s) => (s.analytics.pcrOi === null ? [] : [s.analytics.pcrOi]));
+    expect(mixed.pcrOi).toBeCloseTo(pcrs.reduce((a, b) => a + b, 0) / pcrs.length, 10);
+  });
+
+  it('starts the first bucket before `from` when `from` is inside it, and counts only snapshots from `from` on', async () => {
+    const from = START + 4 * 60_000 + 30_000;
+    const [first] = await chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(from), to: new Date(from + 600_000), interval: '5m' });
+    expect(first.bucket.toISOString()).toBe(new Date(START).toISOString());
+    const inside = snapshots.filter((s) => s.symbol === 'NIFTY' && s.expiry === expiry && s.timestamp >= from && s.timestamp < START + 300_000);
+    expect(first.spot).toBe(inside.at(-1)!.spot);
+  });
+
+  it('keeps symbols and expiries apart, and answers an empty list where nothing is stored', async () => {
+    const range = { from: new Date(START), to: new Date(START + 3_600_000), interval: '1h' as const };
+    const sensexExpiry = snapshots.find((s) => s.symbol === 'SENSEX')!.expiry;
+    const sensex = await chainHistory(database.db, { symbol: 'SENSEX', expiry: sensexExpiry, ...range });
+    expectPoints(sensex, expected(snapshots, 'SENSEX', sensexExpiry, START, START + 3_600_000, '1h'));
+    expect(await chainHistory(database.db, { symbol: 'NIFTY', expiry: '2031-01-01', ...range })).toEqual([]);
+    expect(await chainHistory(database.db, { symbol: 'NIFTY', expiry, ...range, from: new Date(START - 7_200_000), to: new Date(START) })).toEqual([]);
+  });
+
+  it('refuses an empty or inverted range, naming `to`', async () => {
+    const at = new Date(START);
+    await expect(chainHistory(database.db, { symbol: 'NIFTY', expiry, from: at, to: at, interval: '1m' })).rejects.toMatchObject({
+      name: 'ChainHistoryRangeError',
+      argument: 'to',
+    });
+  });
+
+  it(`refuses more than ${MAX_BUCKETS} buckets, naming \`interval\`, and accepts exactly ${MAX_BUCKETS}`, async () => {
+    const from = new Date(START);
+    const tooMany = chainHistory(database.db, { symbol: 'NIFTY', expiry, from, to: new Date(START + (MAX_BUCKETS + 1) * 60_000), interval: '1m' });
+    await expect(tooMany).rejects.toBeInstanceOf(ChainHistoryRangeError);
+    await expect(tooMany).rejects.toMatchObject({ argument: 'interval', message: expect.stringContaining(`${MAX_BUCKETS + 1} buckets`) });
+    const exactly = await chainHistory(database.db, { symbol: 'NIFTY', expiry, from, to: new Date(START + MAX_BUCKETS * 60_000), interval: '1m' });
+    expect(exactly.length).toBeGreaterThan(0);
+    // Unaligned bounds touch one more bucket than their length suggests.
+    const unaligned = chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(START + 1), to: new Date(START + MAX_BUCKETS * 60_000 + 1), interval: '1m' });
+    await expect(unaligned).rejects.toMatchObject({ argument: 'interval' });
+  });
+});
+
+describe('the time-series migration without TimescaleDB', () => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('creates the per-strike series index, and applying Timescale policies is a no-op', async () => {
+    const indexes = await database.db
+      .select({ definition: sql<string>`indexdef` })
+      .from(sql`pg_indexes`)
+      .where(sql`indexname = 'option_quotes_strike_series_idx'`);
+    expect(indexes).toHaveLength(1);
+    expect(indexes[0].definition).toMatch(/\(symbol, expiry, strike, option_type, ts\)/);
+    expect(await detectTimescale(database.db)).toBeNull();
+    expect(await applyTimescalePolicies(database.db, { chunkInterval: '1 day', compressAfter: '7 days', retention: '90 days' })).toEqual({ timescale: false });
+  });
+});

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from 'graphql';
+import { createPubSub } from 'graphql-yoga';
+import { schema } from './index.ts';
+import type { ChainPubSub, Context } from './builder.ts';
+import { openTestDatabase } from '../test/database.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import { chainHistory } from '../db/queries/chainHistory.ts';
+import { enrichSnapshot } from '../pipeline/processor.ts';
+import { MarketSimulator } from '../pipeline/sources/simulator.ts';
+import { instrumentTable } from '../core/instruments.ts';
+import type { EnrichedSnapshot } from '../core/models.ts';
+
+const instruments = instrumentTable();
+const START = Date.UTC(2026, 10, 23, 5, 0);
+
+function enrichedSnapshots(ticks: number): EnrichedSnapshot[] {
+  const simulator = new MarketSimulator({
+    instruments,
+    symbols: ['NIFTY'],
+    seed: 5,
+    tickIntervalMs: 1000,
+    speed: 30,
+    clock: 'market',
+    startTime: START,
+    strikesEachSide: 4,
+  });
+  const out: EnrichedSnapshot[] = [];
+  for (let i = 0; i < ticks; i++) {
+    for (const raw of simulator.tick()) out.push(enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }));
+  }
+  return out;
+}
+
+const QUERY = /* GraphQL */ `
+  query History($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
+    chainHistory(symbol: $symbol, expiry: $expiry, from: $from, to: $to, interval: $interval) {
+      bucket
+      pcrOi
+      maxPain
+      atmIv
+      spot
+      totalOi
+    }
+  }
+`;
+
+describe('the chainHistory query', () => {
+  let database: DatabaseHandle;
+  let context: Context;
+  let expiry: string;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    const snapshots = enrichedSnapshots(60);
+    expiry = snapshots[0].expiry;
+    await database.write(snapshots);
+    context = {
+      db: database.db,
+      instruments,
+      pubsub: createPubSub() as ChainPubSub,
+      holidays: new Set(),
+      now: () => START + 3_600_000,
+    };
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const run = (variables: Record<string, unknown>) =>
+    graphql({
+      schema,
+      source: QUERY,
+      contextValue: context,
+      variableValues: {
+        symbol: 'NIFTY',
+        expiry,
+        from: new Date(START).toISOString(),
+        to: new Date(START + 3_600_000).toISOString(),
+        interval: 'FIVE_MINUTES',
+        ...variables,
+      },
+    });
+
+  it('answers the buckets of the stored snapshots, as the database query computes them', async () => {
+    const result = await run({ symbol: 'nifty' });
+    expect(result.errors).toBeUndefined();
+    const points = (result.data as { chainHistory: Record<string, unknown>[] }).chainHistory;
+    const direct = await chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(START), to: new Date(START + 3_600_000), interval: '5m' });
+    expect(points.length).toBeGreaterThan(1);
+    expect(points).toEqual(direct.map((p) => ({ ...p, bucket: p.bucket.toISOString() })));
+    expect(points[0].bucket).toBe('2026-11-23T05:00:00.000Z');
+    expect(new Date(points[1].bucket as string).getTime() - new Date(points[0].bucket as string).getTime()).toBe(300_000);
+  });
+
+  it('accepts every interval, with one bucket per day at ONE_DAY', async () => {
+    for (const interval of ['ONE_MINUTE', 'FIVE_MINUTES', 'FIFTEEN_MINUTES', 'ONE_HOUR', 'ONE_DAY']) {
+      const result = await run({ interval });
+      expect(result.errors, interval).toBeUndefined();
+    }
+    const day = await run({ interval: 'ONE_DAY' });
+    expect((day.data as { chainHistory: { bucket: string }[] }).chainHistory.map((p) => p.bucket)).toEqual(['2026-11-23T00:00:00.000Z']);
+  });
+
+  it.each([
+    ['an unknown symbol', { symbol: 'NOPE' }, 'symbol', /Unknown symbol "NOPE"/],
+    ['a malformed expiry', { expiry: '2026-13-01' }, 'expiry', /must be a calendar date/],
+    ['a malformed from', { from: 'yesterday' }, 'from', /must be an ISO-8601 timestamp/],
+    ['a malformed to', { to: '2026-11-23' }, 'to', /must be an ISO-8601 timestamp/],
+    ['to equal to from', { to: new Date(START).toISOString() }, 'to', /must be after "from"/],
+    ['to before from', { to: new Date(START - 60_000).toISOString() }, 'to', /must be after "from"/],
+    ['too many buckets', { interval: 'ONE_MINUTE', to: new Date(START + 5_001 * 60_000).toISOString() }, 'interval', /5001 buckets of 1 minute, more than 5000/],
+  ])('refuses %s with a BAD_USER_INPUT error naming the argument', async (_name, variables, argument, message) => {
+    const result = await run(variables);
+    expect(result.data).toBeNull();
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0].message).toMatch(message);
+    expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
+  });
+});

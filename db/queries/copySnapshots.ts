@@ -1,9 +1,11 @@
 /**
- * The PostgreSQL bulk path of the storage role: COPY into per-session staging
- * tables, then one INSERT … SELECT … ON CONFLICT DO NOTHING per table, all in
- * one transaction. COPY is PostgreSQL's fastest way in (no per-value
- * parameters, no array literals to parse); the staging step keeps the write
- * idempotent on the natural keys, which COPY alone cannot be.
+ * The PostgreSQL bulk path of the storage role, in one transaction: the
+ * batch's snapshots are COPYed into a staging table and inserted ON CONFLICT
+ * DO NOTHING, returning the ones that were new; the quotes of those (and only
+ * those) are then COPYed straight into option_quotes. COPY is PostgreSQL's
+ * fastest way in (no per-value parameters, no array literals to parse), and a
+ * snapshot's quotes are written with it exactly once, so replaying a message
+ * never duplicates a row and never fails on the natural key.
  *
  * PGlite keeps the unnest path (writeSnapshots.ts): its COPY reads from a
  * blob, and it is not where throughput matters.
@@ -36,15 +38,20 @@ const LINES_PER_CHUNK = 2_000;
 export async function copySnapshots(sql: postgres.Sql, snapshots: readonly EnrichedSnapshot[]): Promise<WriteResult> {
   if (snapshots.length === 0) return { snapshots: 0, quotes: 0 };
   let quotes = 0;
-  for (const s of snapshots) for (const r of s.rows) quotes += (r.call ? 1 : 0) + (r.put ? 1 : 0);
   await sql.begin(async (tx) => {
-    // Session-local staging tables, emptied at every commit.
+    // Snapshots go through a session-local staging table (emptied at every
+    // commit) so a replayed one is skipped on its natural key…
     await tx.unsafe(`create temp table if not exists stage_chain_snapshots (like chain_snapshots) on commit delete rows`);
-    await tx.unsafe(`create temp table if not exists stage_option_quotes (like option_quotes) on commit delete rows`);
     await copyInto(tx, 'stage_chain_snapshots', SNAPSHOT_COLUMNS, snapshotLines(snapshots));
-    await copyInto(tx, 'stage_option_quotes', QUOTE_COLUMNS, quoteLines(snapshots));
-    await tx.unsafe(`insert into chain_snapshots select * from stage_chain_snapshots on conflict do nothing`);
-    await tx.unsafe(`insert into option_quotes select * from stage_option_quotes on conflict do nothing`);
+    const inserted = await tx.unsafe<{ symbol: string; expiry: string; ts: Date }[]>(
+      `insert into chain_snapshots select * from stage_chain_snapshots on conflict do nothing returning symbol, expiry::text as expiry, ts`,
+    );
+    // …and only the quotes of snapshots that were new are copied, straight
+    // into the table: a snapshot's quotes are written with it, once.
+    const fresh = new Set(inserted.map((r) => `${r.symbol}|${r.expiry}|${new Date(r.ts).getTime()}`));
+    const toCopy = snapshots.filter((s) => fresh.has(`${s.symbol}|${s.expiry}|${s.timestamp}`));
+    for (const s of toCopy) for (const r of s.rows) quotes += (r.call ? 1 : 0) + (r.put ? 1 : 0);
+    if (toCopy.length > 0) await copyInto(tx, 'option_quotes', QUOTE_COLUMNS, quoteLines(toCopy));
   });
   return { snapshots: snapshots.length, quotes };
 }

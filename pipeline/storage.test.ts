@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessBus, TOPICS, type DeadLetter } from './bus.ts';
 import { isConnectionError, startStorage } from './storage.ts';
-import { enrichSnapshot } from './processor.ts';
-import { MarketSimulator } from './sources/simulator.ts';
-import { instrumentTable } from '../core/instruments.ts';
-import type { EnrichedSnapshot } from '../core/models.ts';
-
-const instruments = instrumentTable();
-
-function snapshots(count: number): EnrichedSnapshot[] {
-  const simulator = new MarketSimulator({ instruments, symbols: ['NIFTY'], expiriesPerSymbol: 1, seed: 9, tickIntervalMs: 1000, speed: 60, clock: 'market', startTime: Date.UTC(2026, 10, 23, 5, 0), strikesEachSide: 5 });
-  return Array.from({ length: count }, () => enrichSnapshot(simulator.tick()[0], { instrument: instruments.get('NIFTY')!, rate: 0.065 }));
-}
+import { simulatedEnrichedSnapshots as snapshots } from '../test/fixtures.ts';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 

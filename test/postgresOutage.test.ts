@@ -10,10 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { countRows } from '../db/queries/readChain.ts';
 import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
-import { enrichSnapshot } from '../pipeline/processor.ts';
-import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { startStorage } from '../pipeline/storage.ts';
-import { instrumentTable } from '../core/instruments.ts';
+import { simulatedEnrichedSnapshots } from './fixtures.ts';
 import { openTestDatabase } from './database.ts';
 
 class CuttableProxy {
@@ -67,9 +65,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL unavailable for a while',
   });
 
   it('retries with backoff, reports the outage, and stores everything once the server is back', async () => {
-    const instruments = instrumentTable();
-    const simulator = new MarketSimulator({ instruments, symbols: ['NIFTY'], expiriesPerSymbol: 1, seed: 4, tickIntervalMs: 1000, speed: 60, clock: 'market', startTime: Date.UTC(2026, 10, 23, 5, 0), strikesEachSide: 5 });
-    const all = Array.from({ length: 30 }, () => enrichSnapshot(simulator.tick()[0], { instrument: instruments.get('NIFTY')!, rate: 0.065 }));
+    const all = simulatedEnrichedSnapshots(30, { seed: 4 });
     const bus = new InProcessBus();
     const role = await startStorage(bus, (batch) => proxied.write(batch), { retryDelayMs: 50, maxRetryDelayMs: 200, maxBuffered: 10 });
 

@@ -2,30 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { countRows, findChain, findExpiries, toEnrichedSnapshot } from './readChain.ts';
-import { enrichSnapshot } from '../../pipeline/processor.ts';
-import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
-import { instrumentTable } from '../../core/instruments.ts';
-import type { EnrichedSnapshot } from '../../core/models.ts';
+import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
 
-const instruments = instrumentTable();
-
-function enrichedSnapshots(ticks: number): EnrichedSnapshot[] {
-  const simulator = new MarketSimulator({
-    instruments,
-    symbols: ['NIFTY', 'SENSEX'],
-    seed: 3,
-    tickIntervalMs: 1000,
-    speed: 60,
-    clock: 'market',
-    startTime: Date.UTC(2026, 10, 23, 5, 0),
-    strikesEachSide: 8,
-  });
-  const out: EnrichedSnapshot[] = [];
-  for (let i = 0; i < ticks; i++) {
-    for (const raw of simulator.tick()) out.push(enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }));
-  }
-  return out;
-}
+const enrichedSnapshots = (ticks: number) => simulatedEnrichedSnapshots(ticks, { symbols: ['NIFTY', 'SENSEX'], expiriesPerSymbol: 2, strikesEachSide: 8, seed: 3 });
 
 describe('writing and reading enriched snapshots', () => {
   let database: DatabaseHandle;

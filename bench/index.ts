@@ -4,12 +4,16 @@
  *
  * BENCH_OPTIONS   options in the IV table (default 100,000)
  * BENCH_SNAPSHOTS snapshots through the pipeline (default 2,000)
- * DATABASE_URL    also measure the pipeline on that PostgreSQL server
+ * DATABASE_URL    also measure the pipeline on that PostgreSQL server, and
+ *                 the storage role's bulk write into it
+ * REDIS_URL       also measure the two-level cache's Redis level and the
+ *                 subscription fan-out through Redis between two API replicas
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
+import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -69,3 +73,56 @@ printTable(
     'p99 ms ': r.latency.sourceToSubscriberMs.p99,
   })),
 );
+
+const databaseUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+if (!databaseUrl && !redisUrl) {
+  console.log('\nDistributed (storage write, Redis cache, Redis fan-out): skipped — set DATABASE_URL and/or REDIS_URL to measure them');
+} else {
+  if (databaseUrl) {
+    const writes = await runStorageWriteBench();
+    printTable(
+      `Storage write (target ≥ 100,000 rows/s): handle.write of ${format(writes[0].snapshots)} pre-enriched snapshots ` +
+        `(5 symbols × 2 expiries × 41 strikes, ${format(writes[0].rows)} option rows) into PostgreSQL at DATABASE_URL; median of ${writes[0].runs.length} runs`,
+      writes.map((r) => ({
+        'snapshots per write': r.batch,
+        'rows per write': r.rowsPerBatch,
+        'rows/s': Math.round(r.rowsPerSecond),
+        'snapshots/s': Math.round(r.snapshotsPerSecond),
+        'runs rows/s': r.runs.map((v) => Math.round(v).toLocaleString('en-US')).join(' / '),
+      })),
+    );
+  } else {
+    console.log('\nStorage write: skipped — set DATABASE_URL');
+  }
+  if (redisUrl) {
+    const cache = await runCacheBench();
+    printTable(
+      `Two-level cache hits of one enriched ${cache.strikes}-strike chain (${format(cache.payloadBytes / 1024, 1)} KiB JSON); ` +
+        'targets: < 1 ms in-process, < 5 ms from Redis',
+      cache.levels.map((l) => ({
+        level: l.level === 'memory' ? 'in-process memory' : 'Redis (memory emptied)',
+        hits: l.hits,
+        'mean ms': l.meanMs,
+        'p50 ms': l.p50Ms,
+        'p99 ms': l.p99Ms,
+        'max ms': l.maxMs,
+      })),
+    );
+    const fanOut = await runFanOutBench();
+    printTable(
+      `Subscription fan-out through Redis: replica A (ROLE all) publishes one ${fanOut.strikes}-strike NIFTY chain a second, ` +
+        `replica B (ROLE api, own bus) serves N graphql-ws sockets; latency A publish → client callback, ${fanOut.rows[0]?.updates ?? 0} updates per N; ` +
+        `largest N with p99 < ${fanOut.targetMs} ms and nothing lost: ${fanOut.largestUnderTarget ?? 'none'}`,
+      fanOut.rows.map((r) => ({
+        subscribers: r.subscribers,
+        'delivered / expected': `${r.delivered.toLocaleString('en-US')} / ${r.expected.toLocaleString('en-US')}`,
+        'p50 ms': r.p50Ms,
+        'p99 ms': r.p99Ms,
+        'max ms': r.maxMs,
+      })),
+    );
+  } else {
+    console.log('\nRedis cache and fan-out: skipped — set REDIS_URL');
+  }
+}

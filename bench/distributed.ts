@@ -1,0 +1,398 @@
+/**
+ * The distributed-mode figures, on real servers:
+ * - storage write: option rows per second through the storage role's bulk
+ *   write (`DatabaseHandle.write`) into PostgreSQL at DATABASE_URL;
+ * - cache: a memory hit and a Redis hit of the two-level cache holding one
+ *   enriched 41-strike chain (REDIS_URL);
+ * - fan-out: graphql-ws subscribers of an API replica that receives every
+ *   update through Redis from another replica that runs the pipeline.
+ *
+ * Everything runs in this one process, on one clock: the fan-out latency is
+ * from replica A's publish to the subscriber callback, and includes replica
+ * B's GraphQL execution per subscriber and the clients' own parsing, all on
+ * this event loop.
+ */
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { buildApp, type App } from '../api/app.ts';
+import { TwoLevelCache, latestChainKey, measureCacheHits } from '../api/cache.ts';
+import { loadConfig } from '../core/config.ts';
+import { instrumentTable } from '../core/instruments.ts';
+import { createLogger } from '../core/log.ts';
+import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
+import { applyTimescalePolicies } from '../db/timescale.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
+import { enrichSnapshot } from '../pipeline/processor.ts';
+import type { Source, SourceStatus } from '../pipeline/source.ts';
+import { MarketSimulator } from '../pipeline/sources/simulator.ts';
+import { openTestDatabase } from '../test/database.ts';
+
+const RATE = 0.065;
+
+function simulator(symbols: string[] | undefined, expiriesPerSymbol: number, startTime: number, clock: 'market' | 'always-open'): MarketSimulator {
+  return new MarketSimulator({
+    instruments: instrumentTable(),
+    symbols,
+    expiriesPerSymbol,
+    seed: 7,
+    tickIntervalMs: 1000,
+    speed: 1,
+    clock,
+    startTime,
+    strikesEachSide: 20,
+  });
+}
+
+function enrich(raw: RawSnapshot): EnrichedSnapshot {
+  const instrument = instrumentTable().get(raw.symbol);
+  if (!instrument) throw new Error(`bench: unknown symbol ${raw.symbol}`);
+  return enrichSnapshot(raw, { instrument, rate: RATE });
+}
+
+function quoteRows(snapshots: readonly EnrichedSnapshot[]): number {
+  return snapshots.reduce((n, s) => n + s.rows.reduce((m, r) => m + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0), 0);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------
+// 1. Storage write
+// ---------------------------------------------------------------------------
+
+export interface StorageWriteRow {
+  /** Snapshots per `write` call. */
+  batch: number;
+  rowsPerBatch: number;
+  snapshots: number;
+  rows: number;
+  /** Median over the runs. */
+  rowsPerSecond: number;
+  snapshotsPerSecond: number;
+  /** Each run's rows/s, for the spread. */
+  runs: number[];
+}
+
+/**
+ * Rows per second written by `handle.write` (the storage role's bulk write)
+ * into a fresh database on DATABASE_URL's server: ~3,000 pre-enriched
+ * snapshots (5 symbols × 2 expiries × 41 strikes, both sides) written in
+ * consecutive batches of `batch` snapshots; every run gets fresh timestamps
+ * so nothing conflicts. Median of `runs` runs per batch size.
+ */
+export async function runStorageWriteBench(batches = [200, 1000], snapshotCount = 3_000, runs = 3): Promise<StorageWriteRow[]> {
+  if (!process.env.DATABASE_URL) throw new Error('runStorageWriteBench needs DATABASE_URL');
+  const sim = simulator(undefined, 2, Date.UTC(2026, 10, 23, 4, 0), 'market');
+  const raw: RawSnapshot[] = [];
+  while (raw.length < snapshotCount) raw.push(...sim.tick());
+  const base = raw.slice(0, snapshotCount).map(enrich);
+  const span = Math.max(...base.map((s) => s.timestamp)) - Math.min(...base.map((s) => s.timestamp)) + 1_000;
+  const rows = quoteRows(base);
+
+  const database = await openTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  await applyTimescalePolicies(database.db, {
+    chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
+    compressAfter: config.TIMESCALE_COMPRESS_AFTER,
+    retention: config.TIMESCALE_RETENTION,
+  });
+  let shift = 0;
+  const fresh = () => {
+    shift += span;
+    return base.map((s) => ({ ...s, timestamp: s.timestamp + shift, id: `${s.id}:${shift}` }));
+  };
+  const out: StorageWriteRow[] = [];
+  try {
+    // Warm-up: connections, prepared paths, the first pages of the tables.
+    await writeAll(database, fresh(), batches[0]);
+    for (const batch of batches) {
+      const perRun: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        const snapshots = fresh();
+        const started = performance.now();
+        const written = await writeAll(database, snapshots, batch);
+        const seconds = (performance.now() - started) / 1000;
+        if (written !== rows) throw new Error(`bench: wrote ${written} of ${rows} rows (conflicting timestamps?)`);
+        perRun.push(rows / seconds);
+      }
+      const rowsPerSecond = median(perRun);
+      out.push({
+        batch,
+        rowsPerBatch: Math.round((rows / base.length) * batch),
+        snapshots: base.length,
+        rows,
+        rowsPerSecond,
+        snapshotsPerSecond: (rowsPerSecond * base.length) / rows,
+        runs: perRun,
+      });
+    }
+  } finally {
+    await database.close();
+  }
+  return out;
+}
+
+async function writeAll(database: DatabaseHandle, snapshots: EnrichedSnapshot[], batch: number): Promise<number> {
+  let quotes = 0;
+  for (let i = 0; i < snapshots.length; i += batch) quotes += (await database.write(snapshots.slice(i, i + batch))).quotes;
+  return quotes;
+}
+
+// ---------------------------------------------------------------------------
+// 2. Two-level cache
+// ---------------------------------------------------------------------------
+
+export interface CacheLevelResult {
+  level: 'memory' | 'redis';
+  hits: number;
+  /** Median over the repeats of measureCacheHits' mean. */
+  meanMs: number;
+  /** Individually timed hits. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface CacheBenchResult {
+  payloadBytes: number;
+  strikes: number;
+  levels: CacheLevelResult[];
+}
+
+/**
+ * A TwoLevelCache on REDIS_URL holding one real enriched 41-strike NIFTY
+ * chain under its latest-chain key: the mean per hit from measureCacheHits
+ * (median of `repeats`), and p50/p99 from `hits` individually timed hits of
+ * each level (the Redis hits with the memory level emptied before each).
+ */
+export async function runCacheBench(hits = 2_000, repeats = 3): Promise<CacheBenchResult> {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('runCacheBench needs REDIS_URL');
+  const raw = simulator(['NIFTY'], 1, Date.UTC(2026, 10, 23, 4, 0), 'market').tick()[0];
+  const chain = enrich(raw);
+  const cache = await TwoLevelCache.open<EnrichedSnapshot>({
+    ttlSeconds: 300,
+    redisUrl,
+    namespace: `bench-${process.pid}-${Date.now()}`,
+    connectionName: 'options-bench-cache',
+  });
+  const key = latestChainKey(chain.symbol, chain.expiry);
+  try {
+    await cache.set(key, chain);
+    // Warm-up (JIT, connection).
+    await measureCacheHits(cache, 200, key);
+    const means = { memory: [] as number[], redis: [] as number[] };
+    for (let i = 0; i < repeats; i++) {
+      const { memoryMs, redisMs } = await measureCacheHits(cache, hits, key);
+      if (redisMs === null) throw new Error('bench: the cache has no Redis level');
+      means.memory.push(memoryMs);
+      means.redis.push(redisMs);
+    }
+    const timed = { memory: [] as number[], redis: [] as number[] };
+    await cache.get(key);
+    for (let i = 0; i < hits; i++) {
+      const t0 = performance.now();
+      await cache.get(key);
+      timed.memory.push(performance.now() - t0);
+    }
+    const before = cache.stats().redisHits;
+    for (let i = 0; i < hits; i++) {
+      cache.clearMemory();
+      const t0 = performance.now();
+      await cache.get(key);
+      timed.redis.push(performance.now() - t0);
+    }
+    if (cache.stats().redisHits - before !== hits) throw new Error('bench: not every timed hit came from Redis');
+    const level = (name: 'memory' | 'redis'): CacheLevelResult => {
+      const sorted = timed[name].sort((a, b) => a - b);
+      return { level: name, hits, meanMs: median(means[name]), p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.at(-1) ?? NaN };
+    };
+    return { payloadBytes: Buffer.byteLength(JSON.stringify({ value: chain, expiresAt: Date.now() })), strikes: chain.rows.length, levels: [level('memory'), level('redis')] };
+  } finally {
+    await cache.invalidate(key).catch(() => {});
+    await cache.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 3. Subscription fan-out through Redis
+// ---------------------------------------------------------------------------
+
+/** Emits one fresh snapshot every `intervalMs`, on a drift-free schedule, stamped with the emit time. */
+class TimerSource implements Source {
+  readonly name = 'bench-timer';
+  private emitted = 0;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly run = `bench-${process.pid}-${Date.now()}`;
+
+  constructor(
+    private readonly pool: RawSnapshot[],
+    private readonly intervalMs = 1000,
+  ) {}
+
+  async start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+    const started = performance.now();
+    const tick = () => {
+      if (this.stopped) return;
+      const snapshot = this.pool[this.emitted % this.pool.length];
+      // A unique id per emit: the ingest deduper (in Redis) would drop a repeat.
+      const id = `${this.run}:${this.emitted}`;
+      this.emitted++;
+      this.inFlight = Promise.resolve(emit({ ...snapshot, timestamp: Date.now(), id })).catch(() => {});
+      const due = started + this.emitted * this.intervalMs;
+      this.timer = setTimeout(tick, Math.max(0, due - performance.now()));
+    };
+    this.timer = setTimeout(tick, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+  }
+
+  status(): SourceStatus {
+    return { name: this.name, state: 'running', snapshotsEmitted: this.emitted, rejected: {} };
+  }
+}
+
+export interface FanOutRow {
+  subscribers: number;
+  updates: number;
+  delivered: number;
+  expected: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Subscribers that received nothing before the measured window (warm-up timed out). */
+  notWarm: number;
+}
+
+export interface FanOutResult {
+  rows: FanOutRow[];
+  /** The largest subscriber count with every update delivered and p99 < `targetMs`; null when none. */
+  largestUnderTarget: number | null;
+  targetMs: number;
+  strikes: number;
+}
+
+/**
+ * Two apps on REDIS_URL: A (ROLE all) runs the pipeline on a source emitting
+ * one NIFTY chain (one expiry, 41 strikes) a second; B (ROLE api, its own
+ * empty bus) serves N graphql-ws clients (N sockets, one `chainUpdated`
+ * subscription each), so everything B delivers came through Redis. Per N,
+ * once every client has had a first update, the next `updates` updates are
+ * measured from A's publish (a bus subscriber on A's bus, keyed by snapshot
+ * timestamp) to each client's callback. Stops after the first N whose p99
+ * exceeds `targetMs` or that loses an update.
+ */
+export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], updates = 8, targetMs = 100): Promise<FanOutResult> {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('runFanOutBench needs REDIS_URL');
+  const pool: RawSnapshot[] = [];
+  const sim = simulator(['NIFTY'], 1, Date.now(), 'always-open');
+  while (pool.length < 300) pool.push(...sim.tick());
+  const expiry = pool[0].expiry;
+  const strikes = pool[0].rows.length;
+
+  const common = { REDIS_URL: redisUrl, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1' };
+  const log = createLogger('silent');
+  const database = await openTestDatabase();
+  let appA: App | undefined;
+  let appB: App | undefined;
+  const rows: FanOutRow[] = [];
+  try {
+    appA = await buildApp(loadConfig({ ...common, ROLE: 'all' }), { database, source: new TimerSource(pool, 1000), log });
+    appB = await buildApp(loadConfig({ ...common, ROLE: 'api' }), { database, bus: new InProcessBus(), log });
+    const { port } = await appB.start(0);
+
+    const publishedAt = new Map<number, number>();
+    // The measured window: the timestamps A publishes while it is open.
+    let window: Set<number> | null = null;
+    let windowFull: () => void = () => {};
+    await appA.services.bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'bench-clock', (m) => {
+      publishedAt.set(m.value.timestamp, performance.now());
+      if (window && window.size < updates) {
+        window.add(m.value.timestamp);
+        if (window.size === updates) windowFull();
+      }
+    });
+    await appA.start(0);
+
+    const query = `subscription { chainUpdated(symbol: "NIFTY", expiry: "${expiry}") { timestamp rows { strike call { iv delta } put { iv delta } } } }`;
+    for (const n of counts) {
+      const latencies: number[] = [];
+      const warm = new Set<number>();
+      let errors = 0;
+      window = null;
+      const clients: Client[] = [];
+      for (let i = 0; i < n; i++) {
+        const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+        clients.push(client);
+        client.subscribe<{ chainUpdated: { timestamp: string } }>(
+          { query },
+          {
+            next: (event) => {
+              const now = performance.now();
+              const data = event.data?.chainUpdated;
+              if (!data) return void errors++;
+              warm.add(i);
+              const ts = Date.parse(data.timestamp);
+              const published = publishedAt.get(ts);
+              if (window?.has(ts) && published !== undefined) latencies.push(now - published);
+            },
+            error: () => void errors++,
+            complete: () => {},
+          },
+        );
+      }
+      // Every client connected and served once, so the window measures steady state.
+      const warmDeadline = Date.now() + 30_000;
+      while (warm.size < n && Date.now() < warmDeadline) await sleep(20);
+      const filled = new Promise<void>((resolve) => (windowFull = resolve));
+      window = new Set();
+      await filled;
+      // Let the last update of the window reach everyone (or give up after 3 s).
+      const expected = n * updates;
+      const deadline = Date.now() + 3_000;
+      while (latencies.length < expected && Date.now() < deadline) await sleep(10);
+      const measured = window;
+      window = new Set(measured); // freeze: later updates are outside it
+      await Promise.all(clients.map((c) => c.dispose()));
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const row: FanOutRow = {
+        subscribers: n,
+        updates,
+        delivered: latencies.length,
+        expected,
+        p50Ms: percentile(sorted, 0.5),
+        p99Ms: percentile(sorted, 0.99),
+        maxMs: sorted.at(-1) ?? NaN,
+        notWarm: n - warm.size,
+      };
+      rows.push(row);
+      if (errors > 0 || row.delivered < row.expected || !(row.p99Ms < targetMs)) break;
+      // Let the server drop the closed sockets before the next step.
+      await sleep(1_000);
+    }
+  } finally {
+    await appA?.stop();
+    await appB?.stop();
+    await database.close();
+  }
+  const ok = rows.filter((r) => r.delivered === r.expected && r.p99Ms < targetMs);
+  return { rows, largestUnderTarget: ok.length ? Math.max(...ok.map((r) => r.subscribers)) : null, targetMs, strikes };
+}

@@ -167,13 +167,15 @@ describe('the time-series migration without TimescaleDB', () => {
     await database?.close();
   });
 
-  it('creates the per-strike series index, and applying Timescale policies is a no-op', async () => {
+  it('leaves option_quotes with its primary key as its only index, and applying Timescale policies is a no-op', async () => {
+    // A secondary index on option_quotes halves the storage role's write rate
+    // (migration 0002): one coming back must be a decision, not an accident.
     const indexes = await database.db
-      .select({ definition: sql<string>`indexdef` })
+      .select({ name: sql<string>`indexname`, definition: sql<string>`indexdef` })
       .from(sql`pg_indexes`)
-      .where(sql`indexname = 'option_quotes_strike_series_idx'`);
+      .where(sql`tablename = 'option_quotes'`);
     expect(indexes).toHaveLength(1);
-    expect(indexes[0].definition).toMatch(/\(symbol, expiry, strike, option_type, ts\)/);
+    expect(indexes[0].definition).toMatch(/UNIQUE INDEX .*\(symbol, expiry, ts, strike, option_type\)/);
     expect(await detectTimescale(database.db)).toBeNull();
     expect(await applyTimescalePolicies(database.db, { chunkInterval: '1 day', compressAfter: '7 days', retention: '90 days' })).toEqual({ timescale: false });
   });

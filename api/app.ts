@@ -84,7 +84,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const database = USES_DATABASE.includes(role)
     ? (options.database ??
-      (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE } : { dataDir: config.DATA_DIR })))
+      (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, writeTransactions: config.STORAGE_WRITE_TRANSACTIONS } : { dataDir: config.DATA_DIR })))
     : undefined;
   if (database) {
     const timescale = await applyTimescalePolicies(database.db, {
@@ -136,6 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (role === 'all' || role === 'store') {
     services.storage = await startStorage(bus, (snapshots) => database!.write(snapshots), {
       maxBuffered: config.STORAGE_MAX_BUFFERED,
+      maxBatch: config.STORAGE_MAX_BATCH,
       onRetry: (error, attempt) => log.warn('database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
     });
   }

@@ -47,6 +47,10 @@ const envSchema = z.object({
   TIMESCALE_RETENTION: interval.default('90 days'),
   /** Enriched snapshots the storage role holds while the database is unreachable. */
   STORAGE_MAX_BUFFERED: numberFrom(z.number().int().min(1)).default(10_000),
+  /** Most enriched snapshots the storage role writes at once (whatever queued while the last write ran, up to this). */
+  STORAGE_MAX_BATCH: numberFrom(z.number().int().min(1)).default(500),
+  /** PostgreSQL transactions one storage batch is split across, by (symbol, expiry); each holds a pooled connection. */
+  STORAGE_WRITE_TRANSACTIONS: numberFrom(z.number().int().min(1).max(32)).default(2),
   SOURCE: z.enum(['simulator', 'dhan', 'replay']).default('simulator'),
   SYMBOLS: listFrom.default(['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX']),
   EXPIRIES_PER_SYMBOL: numberFrom(z.number().int().min(1).max(8)).default(2),
@@ -108,6 +112,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.SOURCE === 'dhan' && (!parsed.DHAN_ACCESS_TOKEN || !parsed.DHAN_CLIENT_ID)) {
     problems.push('SOURCE=dhan needs DHAN_ACCESS_TOKEN and DHAN_CLIENT_ID');
+  }
+  if (parsed.STORAGE_MAX_BATCH > parsed.STORAGE_MAX_BUFFERED) {
+    problems.push(`STORAGE_MAX_BATCH=${parsed.STORAGE_MAX_BATCH} exceeds STORAGE_MAX_BUFFERED=${parsed.STORAGE_MAX_BUFFERED}: a batch is taken from the buffer`);
+  }
+  if (parsed.STORAGE_WRITE_TRANSACTIONS > parsed.DATABASE_POOL_SIZE) {
+    problems.push(
+      `STORAGE_WRITE_TRANSACTIONS=${parsed.STORAGE_WRITE_TRANSACTIONS} exceeds DATABASE_POOL_SIZE=${parsed.DATABASE_POOL_SIZE}: each transaction needs its own connection`,
+    );
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
   if (problems.length > 0) throw new ConfigError(problems);

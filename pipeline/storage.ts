@@ -99,7 +99,7 @@ export async function startStorage(
       stats.lastError = null;
       options.onWritten?.(snapshots);
     },
-    { maxBatch: options.maxBatch ?? 200, maxQueued: options.maxBuffered },
+    { maxBatch: options.maxBatch ?? 500, maxQueued: options.maxBuffered },
   );
   return {
     stats,

@@ -8,6 +8,7 @@ import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { countRows, findChain, toEnrichedSnapshot } from './readChain.ts';
+import { splitByExpiry } from './copySnapshots.ts';
 
 const quoteCount = (snapshots: readonly EnrichedSnapshot[]) =>
   snapshots.reduce((n, s) => n + s.rows.reduce((m, r) => m + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0), 0);
@@ -49,6 +50,36 @@ function awkwardSnapshots(): EnrichedSnapshot[] {
   third.processedAt = third.timestamp + 1;
   return snapshots;
 }
+
+describe('splitting a batch by expiry', () => {
+  const seriesOf = (group: EnrichedSnapshot[]) => new Set(group.map((s) => `${s.symbol}|${s.expiry}`));
+
+  it('keeps a small batch whole', () => {
+    const snapshots = simulatedEnrichedSnapshots(3, { symbols: ['NIFTY', 'SENSEX'], expiriesPerSymbol: 2, strikesEachSide: 6, seed: 1 });
+    expect(splitByExpiry(snapshots, 4)).toEqual([snapshots]);
+  });
+
+  it('splits a large batch into groups of whole series, balanced, each in batch order, nothing lost', () => {
+    const snapshots = simulatedEnrichedSnapshots(40, { symbols: ['NIFTY', 'BANKNIFTY', 'SENSEX'], expiriesPerSymbol: 2, strikesEachSide: 20, seed: 3 });
+    const groups = splitByExpiry(snapshots, 2);
+    expect(groups).toHaveLength(2);
+    const [a, b] = groups.map(seriesOf);
+    for (const series of a) expect(b.has(series)).toBe(false);
+    expect(groups.flat().sort((x, y) => snapshots.indexOf(x) - snapshots.indexOf(y))).toEqual(snapshots);
+    for (const group of groups) {
+      const positions = group.map((s) => snapshots.indexOf(s));
+      expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    }
+    const rows = groups.map((g) => g.reduce((n, s) => n + s.rows.length, 0));
+    // Six series of equal size: three each.
+    expect(rows[0]).toBe(rows[1]);
+  });
+
+  it('never makes more groups than series', () => {
+    const snapshots = simulatedEnrichedSnapshots(200, { symbols: ['NIFTY'], expiriesPerSymbol: 1, strikesEachSide: 20, seed: 4 });
+    expect(splitByExpiry(snapshots, 8)).toHaveLength(1);
+  });
+});
 
 describe.skipIf(!process.env.DATABASE_URL)('binary COPY into PostgreSQL', () => {
   let database: DatabaseHandle;
@@ -102,5 +133,21 @@ describe.skipIf(!process.env.DATABASE_URL)('binary COPY into PostgreSQL', () => 
     expect(await countRows(database.db)).toEqual({ snapshots: snapshots.length, quotes: written.quotes });
     const last = snapshots.at(-1)!;
     expect(bits(toEnrichedSnapshot((await findChain(database.db, last.symbol, last.expiry))!))).toEqual(bits(last));
+  });
+
+  it('writes a batch split across transactions, and a retry after one of them failed adds exactly what was missing', async () => {
+    const snapshots = simulatedEnrichedSnapshots(60, { symbols: ['NIFTY', 'BANKNIFTY', 'SENSEX'], expiriesPerSymbol: 2, strikesEachSide: 20, seed: 9 });
+    const groups = splitByExpiry(snapshots, 2);
+    expect(groups).toHaveLength(2);
+    // The encoder refuses a fractional lot size: one group's transaction fails, the other commits.
+    const broken = groups[1][0];
+    const lotSize = broken.lotSize;
+    broken.lotSize = 1.5;
+    await expect(database.write(snapshots)).rejects.toThrow(/not an int4: 1.5/);
+    const committed = await countRows(database.db);
+    expect(committed).toEqual({ snapshots: groups[0].length, quotes: quoteCount(groups[0]) });
+    broken.lotSize = lotSize;
+    expect(await database.write(snapshots)).toEqual({ snapshots: snapshots.length, quotes: quoteCount(groups[1]) });
+    expect(await countRows(database.db)).toEqual({ snapshots: snapshots.length, quotes: quoteCount(snapshots) });
   });
 });

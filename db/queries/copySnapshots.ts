@@ -12,6 +12,14 @@
  * text format, with 20 float8 columns a quote), and every double is stored
  * bit for bit (-0 included). Non-finite numbers are written as NULL, as before.
  *
+ * A large batch is split by (symbol, expiry) into up to `transactions` groups
+ * written side by side, each in its own transaction on its own connection:
+ * one PostgreSQL backend uses one core, and a bulk write is bound by the
+ * server's index and heap work, not by this encoder. No two groups share a
+ * key, so they never wait on each other's locks. When one fails, the others
+ * may have committed: the caller retries the whole batch, and what committed
+ * is skipped on its natural key, as any replay is.
+ *
  * PGlite keeps the unnest path (writeSnapshots.ts): its COPY reads from a
  * blob, and it is not where throughput matters.
  */
@@ -36,8 +44,53 @@ const SNAPSHOT_COLUMNS = [
 /** Bytes per chunk handed to the COPY stream. */
 const CHUNK_BYTES = 2 << 20;
 
-export async function copySnapshots(sql: postgres.Sql, snapshots: readonly EnrichedSnapshot[]): Promise<WriteResult> {
+/** Option rows below which a batch is not worth splitting across transactions. */
+const MIN_ROWS_PER_TRANSACTION = 4_000;
+
+export interface CopyOptions {
+  /** Most transactions (and connections) one batch is written with; 1 writes it in one. */
+  transactions?: number;
+}
+
+export async function copySnapshots(sql: postgres.Sql, snapshots: readonly EnrichedSnapshot[], options: CopyOptions = {}): Promise<WriteResult> {
   if (snapshots.length === 0) return { snapshots: 0, quotes: 0 };
+  const groups = splitByExpiry(snapshots, options.transactions ?? 1);
+  if (groups.length === 1) return copyInOneTransaction(sql, snapshots);
+  const settled = await Promise.allSettled(groups.map((group) => copyInOneTransaction(sql, group)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  let quotes = 0;
+  for (const r of settled) if (r.status === 'fulfilled') quotes += r.value.quotes;
+  return { snapshots: snapshots.length, quotes };
+}
+
+/**
+ * The snapshots in up to `most` groups of about equal row counts, all of one
+ * (symbol, expiry) in the same group, each group in the batch's order.
+ */
+export function splitByExpiry(snapshots: readonly EnrichedSnapshot[], most: number): EnrichedSnapshot[][] {
+  const total = snapshots.reduce((n, s) => n + s.rows.length, 0);
+  const count = Math.max(1, Math.min(Math.floor(most), Math.floor(total / MIN_ROWS_PER_TRANSACTION)));
+  if (count === 1) return [snapshots.slice()];
+  const byExpiry = new Map<string, { rows: number; indices: number[] }>();
+  snapshots.forEach((s, i) => {
+    const key = `${s.symbol}|${s.expiry}`;
+    const series = byExpiry.get(key) ?? { rows: 0, indices: [] };
+    series.rows += s.rows.length;
+    series.indices.push(i);
+    byExpiry.set(key, series);
+  });
+  // Largest series first into the lightest group: within a series' size of even.
+  const groups = Array.from({ length: Math.min(count, byExpiry.size) }, () => ({ rows: 0, indices: [] as number[] }));
+  for (const series of [...byExpiry.values()].sort((a, b) => b.rows - a.rows)) {
+    const lightest = groups.reduce((min, g) => (g.rows < min.rows ? g : min));
+    lightest.rows += series.rows;
+    lightest.indices.push(...series.indices);
+  }
+  return groups.filter((g) => g.indices.length > 0).map((g) => g.indices.sort((a, b) => a - b).map((i) => snapshots[i]));
+}
+
+async function copyInOneTransaction(sql: postgres.Sql, snapshots: readonly EnrichedSnapshot[]): Promise<WriteResult> {
   let quotes = 0;
   await sql.begin(async (tx) => {
     // Snapshots go through a session-local staging table (emptied at every

@@ -24,11 +24,14 @@ import { applyTimescalePolicies } from '../db/timescale.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
+import { startStorage } from '../pipeline/storage.ts';
 import type { Source, SourceStatus } from '../pipeline/source.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { openTestDatabase } from '../test/database.ts';
 
 const RATE = 0.065;
+/** The storage role's batch limit when STORAGE_MAX_BATCH is unset. */
+const STORAGE_DEFAULT_MAX_BATCH = loadConfig({}).STORAGE_MAX_BATCH;
 
 function simulator(symbols: string[] | undefined, expiriesPerSymbol: number, startTime: number, clock: 'market' | 'always-open'): MarketSimulator {
   return new MarketSimulator({
@@ -72,7 +75,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------
 
 export interface StorageWriteRow {
-  /** Snapshots per `write` call. */
+  /** `handle.write` called directly, or the storage role fed by an in-process bus (validating each message). */
+  path: 'write' | 'storage role';
+  /** Snapshots per `write` call (for the role: its STORAGE_MAX_BATCH; batches hold what queued, up to it). */
   batch: number;
   rowsPerBatch: number;
   snapshots: number;
@@ -82,16 +87,22 @@ export interface StorageWriteRow {
   snapshotsPerSecond: number;
   /** Each run's rows/s, for the spread. */
   runs: number[];
+  /** Median duration of one `write` call (the live case, when the role keeps up, is small batches). */
+  msPerWrite: number;
 }
+
+/** Single-snapshot writes timed one by one: the storage role's latency when it keeps up with the feed. */
+const SINGLE_WRITES = 200;
 
 /**
  * Rows per second written by `handle.write` (the storage role's bulk write)
  * into a fresh database on DATABASE_URL's server: ~3,000 pre-enriched
  * snapshots (5 symbols × 2 expiries × 41 strikes, both sides) written in
  * consecutive batches of `batch` snapshots; every run gets fresh timestamps
- * so nothing conflicts. Median of `runs` runs per batch size.
+ * so nothing conflicts. Median of `runs` runs per batch size. Then the same
+ * through the storage role, and first single-snapshot writes, one at a time.
  */
-export async function runStorageWriteBench(batches = [200, 1000], snapshotCount = 3_000, runs = 3): Promise<StorageWriteRow[]> {
+export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotCount = 3_000, runs = 3): Promise<StorageWriteRow[]> {
   if (!process.env.DATABASE_URL) throw new Error('runStorageWriteBench needs DATABASE_URL');
   const sim = simulator(undefined, 2, Date.UTC(2026, 10, 23, 4, 0), 'market');
   const raw: RawSnapshot[] = [];
@@ -116,8 +127,21 @@ export async function runStorageWriteBench(batches = [200, 1000], snapshotCount 
   try {
     // Warm-up: connections, prepared paths, the first pages of the tables.
     await writeAll(database, fresh(), batches[0]);
+    {
+      const singles = fresh().slice(0, SINGLE_WRITES);
+      const singleRows = quoteRows(singles);
+      const durations: number[] = [];
+      for (const snapshot of singles) {
+        const started = performance.now();
+        await database.write([snapshot]);
+        durations.push(performance.now() - started);
+      }
+      const seconds = durations.reduce((a, b) => a + b, 0) / 1000;
+      out.push(storageRow('write', 1, singles.length, singleRows, [singleRows / seconds], durations));
+    }
     for (const batch of batches) {
       const perRun: number[] = [];
+      const perWrite: number[] = [];
       for (let run = 0; run < runs; run++) {
         const snapshots = fresh();
         const started = performance.now();
@@ -125,22 +149,57 @@ export async function runStorageWriteBench(batches = [200, 1000], snapshotCount 
         const seconds = (performance.now() - started) / 1000;
         if (written !== rows) throw new Error(`bench: wrote ${written} of ${rows} rows (conflicting timestamps?)`);
         perRun.push(rows / seconds);
+        perWrite.push((seconds * 1000) / Math.ceil(snapshots.length / batch));
       }
-      const rowsPerSecond = median(perRun);
-      out.push({
-        batch,
-        rowsPerBatch: Math.round((rows / base.length) * batch),
-        snapshots: base.length,
-        rows,
-        rowsPerSecond,
-        snapshotsPerSecond: (rowsPerSecond * base.length) / rows,
-        runs: perRun,
-      });
+      out.push(storageRow('write', batch, base.length, rows, perRun, perWrite));
     }
+    // The storage role as deployed: enriched snapshots arrive on the bus
+    // faster than it writes, are validated, and written in batches of what
+    // queued meanwhile (up to its default maxBatch).
+    const perRun: number[] = [];
+    const perWrite: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const snapshots = fresh();
+      const bus = new InProcessBus();
+      const role = await startStorage(bus, (batch) => database.write(batch));
+      const started = performance.now();
+      for (const snapshot of snapshots) await bus.publish(TOPICS.enriched, snapshot.symbol, snapshot);
+      await bus.drain();
+      const seconds = (performance.now() - started) / 1000;
+      const stored = role.stats.quotesWritten;
+      await role.stop();
+      await bus.close();
+      if (stored !== rows) throw new Error(`bench: the storage role wrote ${stored} of ${rows} rows`);
+      perRun.push(rows / seconds);
+      perWrite.push((seconds * 1000) / role.stats.batches);
+    }
+    out.push(storageRow('storage role', STORAGE_DEFAULT_MAX_BATCH, base.length, rows, perRun, perWrite));
   } finally {
     await database.close();
   }
   return out;
+}
+
+function storageRow(
+  path: StorageWriteRow['path'],
+  batch: number,
+  snapshots: number,
+  rows: number,
+  perRun: number[],
+  perWrite: number[],
+): StorageWriteRow {
+  const rowsPerSecond = median(perRun);
+  return {
+    path,
+    batch,
+    rowsPerBatch: Math.round((rows / snapshots) * batch),
+    snapshots,
+    rows,
+    rowsPerSecond,
+    snapshotsPerSecond: (rowsPerSecond * snapshots) / rows,
+    runs: perRun,
+    msPerWrite: median(perWrite),
+  };
 }
 
 async function writeAll(database: DatabaseHandle, snapshots: EnrichedSnapshot[], batch: number): Promise<number> {

@@ -7,13 +7,12 @@
  * - fan-out: graphql-ws subscribers of an API replica that receives every
  *   update through Redis from another replica that runs the pipeline.
  *
- * Everything runs in this one process, on one clock: the fan-out latency is
- * from replica A's publish to the subscriber callback, and includes replica
- * B's GraphQL execution per subscriber and the clients' own parsing, all on
- * this event loop.
+ * The fan-out runs both replicas in this process, on one event loop, and the
+ * subscribers in a worker thread (their parsing is not the server's cost);
+ * latency is from replica A's publish to the subscriber callback, on one
+ * clock, and includes replica B's GraphQL execution per subscriber.
  */
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
+import { Worker } from 'node:worker_threads';
 import { buildApp, type App } from '../api/app.ts';
 import { TwoLevelCache, latestChainKey, measureCacheHits } from '../api/cache.ts';
 import { loadConfig } from '../core/config.ts';
@@ -328,11 +327,16 @@ class TimerSource implements Source {
   }
 }
 
+/** What the subscribers' worker (fanOutClients.mjs) posts. */
+type ClientsMessage = { type: 'deliveries'; items: Float64Array } | { type: 'error'; message: string } | { type: 'closed' };
+
 export interface FanOutRow {
   subscribers: number;
   updates: number;
   delivered: number;
   expected: number;
+  /** Error messages the subscribers received. */
+  errors: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -352,13 +356,15 @@ export interface FanOutResult {
  * Two apps on REDIS_URL: A (ROLE all) runs the pipeline on a source emitting
  * one NIFTY chain (one expiry, 41 strikes) a second; B (ROLE api, its own
  * empty bus) serves N graphql-ws clients (N sockets, one `chainUpdated`
- * subscription each), so everything B delivers came through Redis. Per N,
+ * subscription each, opened by a worker thread: fanOutClients.mjs), so
+ * everything B delivers came through Redis. Per N,
  * once every client has had a first update, the next `updates` updates are
  * measured from A's publish (a bus subscriber on A's bus, keyed by snapshot
- * timestamp) to each client's callback. Stops after the first N whose p99
- * exceeds `targetMs` or that loses an update.
+ * timestamp) to each client's callback. Climbs `counts` until an N fails
+ * (p99 over `targetMs`, an update lost, or an error), then bisects between
+ * the last N that held and that one, to `resolution` subscribers.
  */
-export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], updates = 8, targetMs = 100): Promise<FanOutResult> {
+export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], updates = 8, targetMs = 100, resolution = 10): Promise<FanOutResult> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) throw new Error('runFanOutBench needs REDIS_URL');
   const pool: RawSnapshot[] = [];
@@ -372,18 +378,23 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
   const database = await openTestDatabase();
   let appA: App | undefined;
   let appB: App | undefined;
+  let clients: Worker | undefined;
   const rows: FanOutRow[] = [];
   try {
     appA = await buildApp(loadConfig({ ...common, ROLE: 'all' }), { database, source: new TimerSource(pool, 1000), log });
     appB = await buildApp(loadConfig({ ...common, ROLE: 'api' }), { database, bus: new InProcessBus(), log });
     const { port } = await appB.start(0);
+    const worker = new Worker(new URL('./fanOutClients.mjs', import.meta.url));
+    clients = worker;
 
+    // Absolute times (timeOrigin + now) so the clients' worker can be compared with this thread.
+    const now = () => performance.timeOrigin + performance.now();
     const publishedAt = new Map<number, number>();
     // The measured window: the timestamps A publishes while it is open.
     let window: Set<number> | null = null;
     let windowFull: () => void = () => {};
     await appA.services.bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'bench-clock', (m) => {
-      publishedAt.set(m.value.timestamp, performance.now());
+      publishedAt.set(m.value.timestamp, now());
       if (window && window.size < updates) {
         window.add(m.value.timestamp);
         if (window.size === updates) windowFull();
@@ -392,32 +403,30 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
     await appA.start(0);
 
     const query = `subscription { chainUpdated(symbol: "NIFTY", expiry: "${expiry}") { timestamp rows { strike call { iv delta } put { iv delta } } } }`;
-    for (const n of counts) {
-      const latencies: number[] = [];
-      const warm = new Set<number>();
-      let errors = 0;
-      window = null;
-      const clients: Client[] = [];
-      for (let i = 0; i < n; i++) {
-        const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
-        clients.push(client);
-        client.subscribe<{ chainUpdated: { timestamp: string } }>(
-          { query },
-          {
-            next: (event) => {
-              const now = performance.now();
-              const data = event.data?.chainUpdated;
-              if (!data) return void errors++;
-              warm.add(i);
-              const ts = Date.parse(data.timestamp);
-              const published = publishedAt.get(ts);
-              if (window?.has(ts) && published !== undefined) latencies.push(now - published);
-            },
-            error: () => void errors++,
-            complete: () => {},
-          },
-        );
+    let latencies: number[] = [];
+    let warm = new Set<number>();
+    let errors = 0;
+    let closed: () => void = () => {};
+    worker.on('message', (message: ClientsMessage) => {
+      if (message.type === 'deliveries') {
+        const items = message.items;
+        for (let k = 0; k < items.length; k += 3) {
+          warm.add(items[k]);
+          const published = publishedAt.get(items[k + 1]);
+          if (window?.has(items[k + 1]) && published !== undefined) latencies.push(items[k + 2] - published);
+        }
+      } else if (message.type === 'error') {
+        errors++;
+      } else {
+        closed();
       }
+    });
+    const measure = async (n: number): Promise<FanOutRow> => {
+      latencies = [];
+      warm = new Set();
+      errors = 0;
+      window = null;
+      worker.postMessage({ type: 'open', url: `ws://127.0.0.1:${port}/graphql`, query, count: n });
       // Every client connected and served once, so the window measures steady state.
       const warmDeadline = Date.now() + 30_000;
       while (warm.size < n && Date.now() < warmDeadline) await sleep(20);
@@ -430,28 +439,54 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
       while (latencies.length < expected && Date.now() < deadline) await sleep(10);
       const measured = window;
       window = new Set(measured); // freeze: later updates are outside it
-      await Promise.all(clients.map((c) => c.dispose()));
+      await new Promise<void>((resolve) => {
+        closed = resolve;
+        worker.postMessage({ type: 'close' });
+      });
+      // Let the server drop the closed sockets before the next step.
+      await sleep(1_000);
       const sorted = [...latencies].sort((a, b) => a - b);
-      const row: FanOutRow = {
+      return {
         subscribers: n,
         updates,
         delivered: latencies.length,
         expected,
+        errors,
         p50Ms: percentile(sorted, 0.5),
         p99Ms: percentile(sorted, 0.99),
         maxMs: sorted.at(-1) ?? NaN,
         notWarm: n - warm.size,
       };
+    };
+    const holds = (row: FanOutRow) => row.errors === 0 && row.delivered === row.expected && row.p99Ms < targetMs;
+    // Up the ladder until a count fails, then halve the gap between the last
+    // count that held and the first that did not, down to `resolution`.
+    let good = 0;
+    let bad: number | null = null;
+    for (const n of counts) {
+      const row = await measure(n);
       rows.push(row);
-      if (errors > 0 || row.delivered < row.expected || !(row.p99Ms < targetMs)) break;
-      // Let the server drop the closed sockets before the next step.
-      await sleep(1_000);
+      if (!holds(row)) {
+        bad = n;
+        break;
+      }
+      good = n;
     }
+    while (bad !== null && bad - good > Math.max(resolution, good * 0.1)) {
+      const n = Math.round((good + bad) / 2 / resolution) * resolution;
+      if (n <= good || n >= bad) break;
+      const row = await measure(n);
+      rows.push(row);
+      if (holds(row)) good = n;
+      else bad = n;
+    }
+    rows.sort((a, b) => a.subscribers - b.subscribers);
   } finally {
+    await clients?.terminate();
     await appA?.stop();
     await appB?.stop();
     await database.close();
   }
-  const ok = rows.filter((r) => r.delivered === r.expected && r.p99Ms < targetMs);
+  const ok = rows.filter((r) => r.errors === 0 && r.delivered === r.expected && r.p99Ms < targetMs);
   return { rows, largestUnderTarget: ok.length ? Math.max(...ok.map((r) => r.subscribers)) : null, targetMs, strikes };
 }

@@ -33,7 +33,10 @@ function printTable(title: string, rows: Record<string, string | number>[]): voi
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`options-platform benchmark — node ${process.version}, ${cpu}, ${os.cpus().length} cores (math on one)`);
+console.log(
+  `options-platform benchmark — node ${process.version}, ${cpu}, ${os.cpus().length} cores (math on one), ` +
+    `NODE_ENV=${process.env.NODE_ENV ?? '(unset)'} (the Docker image runs production)`,
+);
 
 const iv = runIvBench(Number(process.env.BENCH_OPTIONS ?? 100_000));
 printTable(
@@ -117,11 +120,13 @@ if (!databaseUrl && !redisUrl) {
     const fanOut = await runFanOutBench();
     printTable(
       `Subscription fan-out through Redis: replica A (ROLE all) publishes one ${fanOut.strikes}-strike NIFTY chain a second, ` +
-        `replica B (ROLE api, own bus) serves N graphql-ws sockets; latency A publish → client callback, ${fanOut.rows[0]?.updates ?? 0} updates per N; ` +
+        `replica B (ROLE api, own bus, same event loop as A) serves N graphql-ws sockets opened by a worker thread; latency A publish → client callback, ` +
+        `${fanOut.rows[0]?.updates ?? 0} updates per N; N doubled until it fails, then bisected; ` +
         `largest N with p99 < ${fanOut.targetMs} ms and nothing lost: ${fanOut.largestUnderTarget ?? 'none'}`,
       fanOut.rows.map((r) => ({
         subscribers: r.subscribers,
         'delivered / expected': `${r.delivered.toLocaleString('en-US')} / ${r.expected.toLocaleString('en-US')}`,
+        errors: r.errors,
         'p50 ms': r.p50Ms,
         'p99 ms': r.p99Ms,
         'max ms': r.maxMs,

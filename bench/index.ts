@@ -88,7 +88,7 @@ if (!databaseUrl && !redisUrl) {
     printTable(
       `Storage write (target ≥ 100,000 rows/s): ${format(batched.snapshots)} pre-enriched snapshots ` +
         `(5 symbols × 2 expiries × 41 strikes, ${format(batched.rows)} option rows) into PostgreSQL at DATABASE_URL, by handle.write ` +
-        `and by the storage role fed from the bus; a write above 4,000 rows is split by expiry across 2 transactions (STORAGE_WRITE_TRANSACTIONS' default); ` +
+        `and by the storage role fed from the bus; a write of 8,000 rows or more is split by expiry across 2 transactions (STORAGE_WRITE_TRANSACTIONS' default); ` +
         `median of ${batched.runs.length} runs; first row: single-snapshot writes one at a time (the role's latency when it keeps up)`,
       writes.map((r) => ({
         path: r.path,

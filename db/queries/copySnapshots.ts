@@ -44,8 +44,10 @@ const SNAPSHOT_COLUMNS = [
 /** Bytes per chunk handed to the COPY stream. */
 const CHUNK_BYTES = 2 << 20;
 
-/** Option rows below which a batch is not worth splitting across transactions. */
+/** Fewest option rows worth a transaction of their own: a batch splits only from twice this. */
 const MIN_ROWS_PER_TRANSACTION = 4_000;
+
+const optionRows = (s: EnrichedSnapshot) => s.rows.reduce((n, r) => n + (r.call ? 1 : 0) + (r.put ? 1 : 0), 0);
 
 export interface CopyOptions {
   /** Most transactions (and connections) one batch is written with; 1 writes it in one. */
@@ -69,14 +71,14 @@ export async function copySnapshots(sql: postgres.Sql, snapshots: readonly Enric
  * (symbol, expiry) in the same group, each group in the batch's order.
  */
 export function splitByExpiry(snapshots: readonly EnrichedSnapshot[], most: number): EnrichedSnapshot[][] {
-  const total = snapshots.reduce((n, s) => n + s.rows.length, 0);
+  const total = snapshots.reduce((n, s) => n + optionRows(s), 0);
   const count = Math.max(1, Math.min(Math.floor(most), Math.floor(total / MIN_ROWS_PER_TRANSACTION)));
   if (count === 1) return [snapshots.slice()];
   const byExpiry = new Map<string, { rows: number; indices: number[] }>();
   snapshots.forEach((s, i) => {
     const key = `${s.symbol}|${s.expiry}`;
     const series = byExpiry.get(key) ?? { rows: 0, indices: [] };
-    series.rows += s.rows.length;
+    series.rows += optionRows(s);
     series.indices.push(i);
     byExpiry.set(key, series);
   });
@@ -104,7 +106,7 @@ async function copyInOneTransaction(sql: postgres.Sql, snapshots: readonly Enric
     // into the table: a snapshot's quotes are written with it, once.
     const fresh = new Set(inserted.map((r) => `${r.symbol}|${r.expiry}|${new Date(r.ts).getTime()}`));
     const toCopy = snapshots.filter((s) => fresh.has(`${s.symbol}|${s.expiry}|${s.timestamp}`));
-    for (const s of toCopy) for (const r of s.rows) quotes += (r.call ? 1 : 0) + (r.put ? 1 : 0);
+    for (const s of toCopy) quotes += optionRows(s);
     if (toCopy.length > 0) await copyInto(tx, 'option_quotes', QUOTE_COLUMNS, quoteChunks(toCopy, quotes));
   });
   return { snapshots: snapshots.length, quotes };

@@ -40,6 +40,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ SOURCE: 'replay' })).toThrow(/REPLAY_FILE/);
   });
 
+  it('refuses storage settings that cannot hold together, naming both variables', () => {
+    expect(() => loadConfig({ STORAGE_WRITE_TRANSACTIONS: '4', DATABASE_POOL_SIZE: '2' })).toThrow(
+      /STORAGE_WRITE_TRANSACTIONS=4 exceeds DATABASE_POOL_SIZE=2/,
+    );
+    expect(() => loadConfig({ STORAGE_MAX_BATCH: '600', STORAGE_MAX_BUFFERED: '500' })).toThrow(/STORAGE_MAX_BATCH=600 exceeds STORAGE_MAX_BUFFERED=500/);
+    expect(loadConfig({ STORAGE_WRITE_TRANSACTIONS: '2', DATABASE_POOL_SIZE: '2' }).STORAGE_WRITE_TRANSACTIONS).toBe(2);
+  });
+
   it('documents every variable it reads in .env.example, and only those', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));

@@ -1,0 +1,35 @@
+/**
+ * The PostgreSQL connection opens its own sockets (TCP_NODELAY, see
+ * client.ts): it must still honour what postgres-js would, here a multi-host
+ * URL whose first host refuses connections.
+ */
+import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from './client.ts';
+
+const url = process.env.DATABASE_URL;
+
+describe.skipIf(!url)('the PostgreSQL connection', () => {
+  it('moves on to the next host of a multi-host URL when the first refuses', async () => {
+    const name = `test_multihost_${process.pid}`;
+    const admin = postgres(url!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.unsafe(`create database "${name}"`);
+    const server = new URL(url!);
+    server.pathname = `/${name}`;
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const multiHost = server.toString().replace(server.host, `127.0.0.1:1,${server.host}`);
+    try {
+      const handle = await openDatabase({ url: multiHost, poolSize: 2 });
+      try {
+        await handle.ping();
+        expect(handle.kind).toBe('postgres');
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end({ timeout: 1 });
+    }
+  });
+});

@@ -131,54 +131,15 @@ export function deltaSkew(snapshot: ChainSnapshot, options: DeltaSkewOptions = {
   if (!(delta > 0 && delta <= 0.5) || !(forward > 0 && forward < Infinity)) return result;
 
   const useChainDelta = deltaSource === 'chain';
-  const { strikes, call, put, tYears } = snapshot;
-  const n = strikes.length;
 
-  // Calls, ascending strikes: |Δ| falls from ~1 (deep ITM) to ~0.
-  {
-    let prevAbsDelta = NaN;
-    let prevIv = NaN;
-    let prevStrike = NaN;
-    for (let i = 0; i < n; i++) {
-      const iv = call.iv[i];
-      if (!isUsableIv(iv)) continue;
-      const chainDelta = call.delta[i];
-      const d = useChainDelta && Number.isFinite(chainDelta) ? chainDelta : forwardDelta(forward, strikes[i], tYears, iv, 1);
-      if (!Number.isFinite(d)) continue;
-      if (crossesTarget(prevAbsDelta, d, delta)) {
-        const w = bracketWeight(prevAbsDelta, d, delta);
-        result.callIv = prevIv + w * (iv - prevIv);
-        result.callStrike = prevStrike + w * (strikes[i] - prevStrike);
-        break;
-      }
-      prevAbsDelta = d;
-      prevIv = iv;
-      prevStrike = strikes[i];
-    }
-  }
-
-  // Puts, descending strikes: |Δ| falls from ~1 (deep ITM, high strikes) to ~0.
-  {
-    let prevAbsDelta = NaN;
-    let prevIv = NaN;
-    let prevStrike = NaN;
-    for (let i = n - 1; i >= 0; i--) {
-      const iv = put.iv[i];
-      if (!isUsableIv(iv)) continue;
-      const chainDelta = put.delta[i];
-      const d = -(useChainDelta && Number.isFinite(chainDelta) ? chainDelta : forwardDelta(forward, strikes[i], tYears, iv, -1));
-      if (!Number.isFinite(d)) continue;
-      if (crossesTarget(prevAbsDelta, d, delta)) {
-        const w = bracketWeight(prevAbsDelta, d, delta);
-        result.putIv = prevIv + w * (iv - prevIv);
-        result.putStrike = prevStrike + w * (strikes[i] - prevStrike);
-        break;
-      }
-      prevAbsDelta = d;
-      prevIv = iv;
-      prevStrike = strikes[i];
-    }
-  }
+  // Calls, ascending strikes, and puts, descending: |Δ| falls from ~1 (deep
+  // ITM) to ~0 along each walk.
+  const callAt = ivAtAbsDelta(snapshot, snapshot.call, 1, forward, delta, useChainDelta);
+  const putAt = ivAtAbsDelta(snapshot, snapshot.put, -1, forward, delta, useChainDelta);
+  result.callIv = callAt.iv;
+  result.callStrike = callAt.strike;
+  result.putIv = putAt.iv;
+  result.putStrike = putAt.strike;
 
   result.atmIv = atmIvAtForward(snapshot, forward);
   result.riskReversal = result.callIv - result.putIv;
@@ -254,6 +215,42 @@ function rowIv(ivA: Float64Array, ivB: Float64Array, i: number): number {
 }
 
 /** |Δ| fell through the target between the previous usable row and this one. */
+/**
+ * IV and strike where one side's |Δ| crosses `target`, linear between the
+ * bracketing strikes; walks calls (sign +1) up the strikes and puts (sign −1)
+ * down them, skipping unusable IVs and deltas. NaN when |Δ| never crosses.
+ */
+function ivAtAbsDelta(
+  snapshot: ChainSnapshot,
+  side: ChainSnapshot['call'],
+  sign: 1 | -1,
+  forward: number,
+  target: number,
+  useChainDelta: boolean,
+): { iv: number; strike: number } {
+  const { strikes, tYears } = snapshot;
+  const n = strikes.length;
+  let prevAbsDelta = NaN;
+  let prevIv = NaN;
+  let prevStrike = NaN;
+  for (let step = 0; step < n; step++) {
+    const i = sign === 1 ? step : n - 1 - step;
+    const iv = side.iv[i];
+    if (!isUsableIv(iv)) continue;
+    const chainDelta = side.delta[i];
+    const d = sign * (useChainDelta && Number.isFinite(chainDelta) ? chainDelta : forwardDelta(forward, strikes[i], tYears, iv, sign));
+    if (!Number.isFinite(d)) continue;
+    if (crossesTarget(prevAbsDelta, d, target)) {
+      const w = bracketWeight(prevAbsDelta, d, target);
+      return { iv: prevIv + w * (iv - prevIv), strike: prevStrike + w * (strikes[i] - prevStrike) };
+    }
+    prevAbsDelta = d;
+    prevIv = iv;
+    prevStrike = strikes[i];
+  }
+  return { iv: NaN, strike: NaN };
+}
+
 function crossesTarget(prevAbsDelta: number, absDelta: number, target: number): boolean {
   return prevAbsDelta >= target && absDelta <= target;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { normCdf } from '../math/normal.ts';
 import { PUT, CALL, allocateGreeks, priceBatch } from '../pricing/black.ts';
 import { atmIndex, atmIv, atmIvInterpolated, atmStraddle, atmStrike, markPrice, strikeIv } from './atm.ts';
@@ -7,22 +8,7 @@ import { mulberry32 } from '../random.ts';
 
 const col = (values: number[]) => Float64Array.from(values);
 
-function chain(strikes: number[], spot = 100): ChainSnapshot {
-  const n = strikes.length;
-  return {
-    symbol: 'TEST',
-    expiry: '2026-01-27',
-    timestamp: 0,
-    spot,
-    future: NaN,
-    tYears: 0.05,
-    rate: 0.065,
-    lotSize: 65,
-    strikes: col(strikes),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
-}
+const chain = (strikes: number[], spot = 100): ChainSnapshot => testChain(strikes, { spot });
 
 /** A chain priced by Black-76 at one flat vol, quoted at bid = ask = model price. */
 function black76Chain(strikes: number[], forward: number, vol: number, tYears: number, rate: number): ChainSnapshot {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { CALL, PUT, allocateGreeks, priceBatch } from '../pricing/black.ts';
 import {
   chainForward,
@@ -24,19 +25,7 @@ const FORWARD = SPOT * Math.exp((RATE - DIV_YIELD) * T_YEARS);
 function black76Chain(forward = FORWARD): ChainSnapshot {
   const strikes = Float64Array.from({ length: 81 }, (_, i) => 23000 + 50 * i);
   const n = strikes.length;
-  const snapshot: ChainSnapshot = {
-    symbol: 'NIFTY',
-    expiry: '2026-02-24',
-    timestamp: 0,
-    spot: SPOT,
-    future: NaN,
-    tYears: T_YEARS,
-    rate: RATE,
-    lotSize: 65,
-    strikes,
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
+  const snapshot = testChain(strikes, { symbol: 'NIFTY', expiry: '2026-02-24', spot: SPOT, tYears: T_YEARS, rate: RATE });
   const vol = Float64Array.from(strikes, (k) => 0.12 + 0.6 * Math.log(k / forward) ** 2 - 0.1 * Math.log(k / forward));
   for (const [side, sign] of [[snapshot.call, CALL], [snapshot.put, PUT]] as const) {
     const out = allocateGreeks(n);

@@ -6,7 +6,8 @@
  * and refined by bisection.
  */
 import { describe, expect, it } from 'vitest';
-import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import type { ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { optionGreeks } from '../pricing/black.ts';
 import {
   allocateGexColumns,
@@ -20,22 +21,7 @@ import {
 
 const col = (values: number[]) => Float64Array.from(values);
 
-function emptyChain(strikes: number[], spot: number, lotSize = 10): ChainSnapshot {
-  const n = strikes.length;
-  return {
-    symbol: 'TEST',
-    expiry: '2026-01-27',
-    timestamp: 0,
-    spot,
-    future: NaN,
-    tYears: 7 / 365,
-    rate: 0.065,
-    lotSize,
-    strikes: col(strikes),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
-}
+const emptyChain = (strikes: number[], spot: number, lotSize = 10): ChainSnapshot => testChain(strikes, { spot, tYears: 7 / 365, lotSize });
 
 describe('gammaExposure per strike', () => {
   it('is Γ·OI·lot·S²·0.01 with calls positive and puts negative by default (hand example)', () => {

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import type { ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { chainPutCallRatios, finiteSum, putCallRatio } from './pcr.ts';
 
 const col = (values: number[]) => Float64Array.from(values);
 
-function chain(n: number): ChainSnapshot {
-  return {
-    symbol: 'TEST',
-    expiry: '2026-01-27',
-    timestamp: 0,
-    spot: 100,
-    future: NaN,
-    tYears: 0.05,
-    rate: 0.065,
-    lotSize: 65,
-    strikes: Float64Array.from({ length: n }, (_, i) => 90 + 5 * i),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
-}
+const chain = (n: number): ChainSnapshot => testChain(Array.from({ length: n }, (_, i) => 90 + 5 * i));
 
 describe('putCallRatio', () => {
   it('divides the total put column by the total call column', () => {

@@ -4,7 +4,8 @@
  * must stay clean; the counts are checked against the corruptions made.
  */
 import { describe, expect, it } from 'vitest';
-import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import type { ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { optionGreeks } from '../pricing/black.ts';
 import {
   QUALITY_REASON_NAMES,
@@ -28,20 +29,7 @@ const NOW = Date.UTC(2026, 0, 20, 6, 0, 0);
 function cleanChain(): ChainSnapshot {
   const strikes: number[] = [];
   for (let k = 22_000; k <= 26_000; k += 100) strikes.push(k);
-  const n = strikes.length;
-  const c: ChainSnapshot = {
-    symbol: 'TEST',
-    expiry: '2026-02-03',
-    timestamp: NOW,
-    spot: F * Math.exp(-R * T),
-    future: F,
-    tYears: T,
-    rate: R,
-    lotSize: 65,
-    strikes: Float64Array.from(strikes),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
+  const c = testChain(strikes, { expiry: '2026-02-03', timestamp: NOW, spot: F * Math.exp(-R * T), future: F, tYears: T, rate: R });
   strikes.forEach((k, i) => {
     const x = Math.log(k / F);
     const vol = 0.13 - 0.2 * x + 2 * x * x;

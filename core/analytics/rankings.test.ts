@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import type { ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { rankChain, topN, type RankBy } from './rankings.ts';
 import { mulberry32 } from '../random.ts';
 
@@ -24,22 +25,7 @@ function selectTop(strikes: Float64Array, metric: Float64Array, n: number, by: R
   return out;
 }
 
-function chain(strikes: number[]): ChainSnapshot {
-  const n = strikes.length;
-  return {
-    symbol: 'TEST',
-    expiry: '2026-01-27',
-    timestamp: 0,
-    spot: 100,
-    future: NaN,
-    tYears: 0.05,
-    rate: 0.065,
-    lotSize: 65,
-    strikes: col(strikes),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
-}
+const chain = (strikes: number[]): ChainSnapshot => testChain(strikes);
 
 describe('topN', () => {
   const strikes = col([100, 110, 120, 130, 140]);

@@ -5,28 +5,14 @@
  * continuous answer, to within the interpolation error of the strike grid.
  */
 import { describe, expect, it } from 'vitest';
-import { allocateSide, type ChainSnapshot } from '../chain.ts';
+import type { ChainSnapshot } from '../chain.ts';
+import { testChain } from './testChain.ts';
 import { CALL, PUT, optionGreeks } from '../pricing/black.ts';
 import { atmIvAtForward, deltaSkew, forwardDelta, ivAtStrike, moneynessSkew } from './skew.ts';
 
 const col = (values: number[]) => Float64Array.from(values);
 
-function emptyChain(strikes: number[], spot: number, tYears: number, rate: number): ChainSnapshot {
-  const n = strikes.length;
-  return {
-    symbol: 'TEST',
-    expiry: '2026-01-27',
-    timestamp: 0,
-    spot,
-    future: NaN,
-    tYears,
-    rate,
-    lotSize: 65,
-    strikes: col(strikes),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
-}
+const emptyChain = (strikes: number[], spot: number, tYears: number, rate: number): ChainSnapshot => testChain(strikes, { spot, tYears, rate });
 
 const F = 24_000;
 const T = 30 / 365;

@@ -2,7 +2,7 @@
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
-import { allocateSide, type ChainSnapshot } from '../core/chain.ts';
+import { allocateSide, SIDE_COLUMNS, type ChainSnapshot } from '../core/chain.ts';
 import { summarizeChain } from '../core/analytics/summary.ts';
 import { gammaExposure } from '../core/analytics/gex.ts';
 import { chainMaxPain } from '../core/analytics/maxPain.ts';
@@ -38,7 +38,7 @@ function columnsOf(enriched: EnrichedSnapshot): ChainSnapshot {
       [chain.put, row.put],
     ] as const) {
       if (!quote) continue;
-      for (const key of ['ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma'] as const) side[key][i] = quote[key] ?? NaN;
+      for (const key of SIDE_COLUMNS) side[key][i] = quote[key] ?? NaN;
     }
   });
   return chain;

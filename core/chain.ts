@@ -42,7 +42,8 @@ export interface ChainSnapshot {
   put: ChainSide;
 }
 
-const SIDE_COLUMNS = ['ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma'] as const;
+/** The quote columns of a side, as the feed and the enriched rows name them. */
+export const SIDE_COLUMNS = ['ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma'] as const;
 
 export function allocateSide(n: number): ChainSide {
   const side = {} as ChainSide;

@@ -23,13 +23,19 @@ const col = (values: number[]) => Float64Array.from(values);
 
 const emptyChain = (strikes: number[], spot: number, lotSize = 10): ChainSnapshot => testChain(strikes, { spot, tYears: 7 / 365, lotSize });
 
+/** Three strikes around spot 100, lot 10, with gammas and OI small enough to check by hand. */
+function handExample(): ChainSnapshot {
+  const c = emptyChain([95, 100, 105], 100, 10);
+  c.call.gamma.set([0.01, 0.02, 0.015]);
+  c.call.oi.set([1, 5, 2]);
+  c.put.gamma.set([0.012, 0.02, 0.01]);
+  c.put.oi.set([6, 4, 0]);
+  return c;
+}
+
 describe('gammaExposure per strike', () => {
   it('is Γ·OI·lot·S²·0.01 with calls positive and puts negative by default (hand example)', () => {
-    const c = emptyChain([95, 100, 105], 100, 10);
-    c.call.gamma.set([0.01, 0.02, 0.015]);
-    c.call.oi.set([1, 5, 2]);
-    c.put.gamma.set([0.012, 0.02, 0.01]);
-    c.put.oi.set([6, 4, 0]);
+    const c = handExample();
     const g = gammaExposure(c);
     // S²·0.01·lot = 100²·0.01·10 = 1000 rupees per unit of Γ·OI.
     expect(Array.from(g.columns.call)).toEqual([10, 100, 30].map((x) => expect.closeTo(x, 10)));
@@ -58,11 +64,7 @@ describe('gammaExposure per strike', () => {
   });
 
   it('flips every sign under the dealer-short-calls convention and drops them when unsigned, with the same walls', () => {
-    const c = emptyChain([95, 100, 105], 100, 10);
-    c.call.gamma.set([0.01, 0.02, 0.015]);
-    c.call.oi.set([1, 5, 2]);
-    c.put.gamma.set([0.012, 0.02, 0.01]);
-    c.put.oi.set([6, 4, 0]);
+    const c = handExample();
     const base = gammaExposure(c);
     const flipped = gammaExposure(c, { convention: 'dealer-short-calls-long-puts' });
     const unsigned = gammaExposure(c, { convention: 'unsigned' });

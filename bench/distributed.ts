@@ -29,7 +29,7 @@ import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { openTestDatabase } from '../test/database.ts';
 
 const RATE = 0.065;
-/** The storage role's batch limit when STORAGE_MAX_BATCH is unset. */
+/** The storage role's batch limit as deployed when STORAGE_MAX_BATCH is unset. */
 const STORAGE_DEFAULT_MAX_BATCH = loadConfig({}).STORAGE_MAX_BATCH;
 
 function simulator(symbols: string[] | undefined, expiriesPerSymbol: number, startTime: number, clock: 'market' | 'always-open'): MarketSimulator {
@@ -160,7 +160,7 @@ export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotC
     for (let run = 0; run < runs; run++) {
       const snapshots = fresh();
       const bus = new InProcessBus();
-      const role = await startStorage(bus, (batch) => database.write(batch));
+      const role = await startStorage(bus, (batch) => database.write(batch), { maxBatch: STORAGE_DEFAULT_MAX_BATCH });
       const started = performance.now();
       for (const snapshot of snapshots) await bus.publish(TOPICS.enriched, snapshot.symbol, snapshot);
       await bus.drain();

@@ -8,11 +8,10 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_AUDIT=false
 
 # Dependencies first, so a source change does not reinstall them.
-# `npm install` rather than `npm ci` (see .ci/run: the lockfile cannot list
-# every platform's optional native packages). Dev dependencies are included
-# on purpose: `npm start` runs the TypeScript sources with tsx.
+# Exactly the lockfile. Dev dependencies are included on purpose: `npm start`
+# runs the TypeScript sources with tsx.
 COPY package.json package-lock.json ./
-RUN npm install --include=dev --no-audit --no-fund \
+RUN npm ci --include=dev --no-audit --no-fund \
  && npm cache clean --force
 
 COPY . .

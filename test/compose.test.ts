@@ -188,9 +188,9 @@ describe('Dockerfile', () => {
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'));
 
-  it('builds on node 20 bookworm-slim, installs with npm install and runs as a non-root user', () => {
+  it('builds on node 20 bookworm-slim, installs exactly the lockfile (npm ci) and runs as a non-root user', () => {
     expect(instructions[0]).toMatch(/^FROM node:20-bookworm-slim/);
-    expect(instructions.some((line) => /^RUN npm install\b/.test(line))).toBe(true);
+    expect(instructions.some((line) => /^RUN npm ci\b/.test(line))).toBe(true);
     expect(instructions.some((line) => /^ENV NODE_ENV=production/.test(line))).toBe(true);
     const user = instructions.filter((line) => line.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();

@@ -23,9 +23,19 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.services.log.info('shutting down', { signal });
-    await app.stop();
-    process.exit(0);
+    app.services.log.info('shutting down', { signal, deadlineMs: config.SHUTDOWN_TIMEOUT_MS });
+    // The last word: whatever still hangs at the deadline does not keep the process alive.
+    setTimeout(() => {
+      app.services.log.error('shutdown deadline passed; exiting', { deadlineMs: config.SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await app.stop();
+      process.exit(0);
+    } catch (error) {
+      app.services.log.error('shutdown failed', { error: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

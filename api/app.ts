@@ -6,9 +6,16 @@
  *
  * `buildApp(config)` wires what the role needs and returns `{ start, stop }`.
  * Every role serves /healthz and /readyz; `api` and `all` also serve GraphQL.
- * `stop()` stops consuming, lets work in flight finish and flush, then closes
- * sockets, subscriptions, the bus and the database, so nothing acknowledged is
- * lost and tests and shutdown leave nothing behind.
+ * `stop()` stops the source, lets work in flight finish and flush, then
+ * closes sockets, subscriptions, the bus and the database, so nothing
+ * acknowledged is lost and tests and shutdown leave nothing behind. It keeps
+ * to SHUTDOWN_TIMEOUT_MS: when the pipeline has not drained with a few
+ * seconds left, the storage role spools what remains to disk instead of
+ * waiting for the database.
+ *
+ * Redis is optional even when configured: its clients fail fast, the
+ * process starts and runs degraded while it is away (see api/redisHealth.ts),
+ * and /readyz says so.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +24,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { applyTimescalePolicies } from '../db/timescale.ts';
-import { InProcessBus, TOPICS, type Bus, type Subscription } from '../pipeline/bus.ts';
+import { InProcessBus, TOPICS, type Bus, type QueueStats, type Subscription } from '../pipeline/bus.ts';
 import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
@@ -29,9 +36,11 @@ import { chainTopicKey } from '../schema/chain.ts';
 import { installGraphQL } from './graphql.ts';
 import { installHealth } from './health.ts';
 import { installSubscriptions } from './subscriptions.ts';
-import { closeRedisClient, createChainPubSub, createRedisClient, waitForRedis } from './redisPubSub.ts';
+import { closeRedisClient, createChainPubSub, createRedisClient } from './redisPubSub.ts';
+import { RedisMonitor } from './redisHealth.ts';
 import { TwoLevelCache, latestChainKey } from './cache.ts';
-import { MemoryDeduper, RedisDeduper, type Deduper } from '../pipeline/dedupe.ts';
+import { MemoryDeduper, RedisDeduper, streamOf, type Deduper } from '../pipeline/dedupe.ts';
+import { Spool } from '../pipeline/spool.ts';
 
 export type Role = Config['ROLE'];
 
@@ -52,6 +61,16 @@ export interface AppServices {
   processor?: ProcessorRole;
   /** store and all. */
   storage?: StorageRole;
+  /** ingest and all, once started. */
+  ingest?: IngestRole;
+  /** Repeats of stored snapshots (ingest reads it, storage marks it). */
+  deduper?: Deduper;
+  /** This process's Redis connections, when REDIS_URL is set. */
+  redis?: RedisMonitor;
+  /** What waits in the in-process queues. */
+  queues(): QueueStats[];
+  /** Live updates that could not be published (Redis away). */
+  failedPublishes?: () => number;
   /** Snapshots delivered to the API's pub/sub so far (api and all). */
   published: { count: number; lastAt: number | null };
 }
@@ -60,7 +79,26 @@ export interface App {
   services: AppServices;
   /** Starts listening (port 0 picks a free one); resolves with the GraphQL URL (api, all) or the health URL. */
   start(port?: number): Promise<{ url: string; port: number }>;
-  stop(): Promise<void>;
+  /** Stops within `timeoutMs` (default SHUTDOWN_TIMEOUT_MS), spooling what the database could not take by then. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** Of the shutdown time, what is kept for spooling what is left and closing connections. */
+function closingReserveMs(timeoutMs: number): number {
+  return Math.min(5_000, timeoutMs / 4);
+}
+
+/** Whether `work` finished before `deadline` (epoch ms); its failure counts as finished. */
+async function finishesBy(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface BuildOptions {
@@ -95,19 +133,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log.info('database ready', { kind: database.kind, location: database.location, timescale });
   }
 
-  const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus());
+  const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus({ maxQueuedBytes: config.QUEUE_MAX_BYTES }));
   bus.onDeadLetter((d) => log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason }));
 
-  const services: AppServices = { config, role, log, bus, database, published: { count: 0, lastAt: null } };
+  const services: AppServices = { config, role, log, bus, database, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
   const consumers: Subscription[] = [];
   const closers: (() => Promise<void>)[] = [];
+  const redis = config.REDIS_URL ? new RedisMonitor(config.REDIS_URL, log) : undefined;
+  if (redis) {
+    services.redis = redis;
+    closers.push(() => redis.close());
+    redis.warnIfSilent();
+  }
 
   if (role === 'all' || role === 'api') {
-    const pubsubHandle = createChainPubSub(config.REDIS_URL, { connectionName: `options-${role}` });
-    await pubsubHandle.ready();
+    const pubsubHandle = createChainPubSub(config.REDIS_URL, { connectionName: `options-${role}`, onState: redis?.track('pubsub') });
     closers.push(() => pubsubHandle.close());
     const pubsub = pubsubHandle.pubsub;
-    const cache = await TwoLevelCache.open<EnrichedSnapshot | null>({ ttlSeconds: config.CACHE_TTL_SECONDS, redisUrl: config.REDIS_URL, namespace: 'chain' });
+    services.failedPublishes = () => pubsubHandle.failedPublishes();
+    const cache = await TwoLevelCache.open<EnrichedSnapshot | null>({
+      ttlSeconds: config.CACHE_TTL_SECONDS,
+      redisUrl: config.REDIS_URL,
+      namespace: 'chain',
+      connectionName: `options-${role}-cache`,
+      onState: redis?.track('cache'),
+    });
     closers.push(() => cache.close());
     services.pubsub = pubsub;
     services.cache = cache;
@@ -133,25 +183,37 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
     });
   }
+  // Ingest asks whether a snapshot repeats the last stored one of its stream; storage tells it what was stored.
+  let deduper: Deduper | undefined;
+  if (role === 'all' || role === 'ingest' || role === 'store') {
+    if (config.REDIS_URL) {
+      const client = createRedisClient(config.REDIS_URL, `options-${role}-dedupe`, { failFast: true, onState: redis?.track('dedupe') });
+      closers.push(() => closeRedisClient(client));
+      deduper = new RedisDeduper(client, { windowSeconds: config.DEDUPE_WINDOW_SECONDS });
+    } else {
+      deduper = new MemoryDeduper({ windowSeconds: config.DEDUPE_WINDOW_SECONDS });
+    }
+    services.deduper = deduper;
+  }
   if (role === 'all' || role === 'store') {
+    // Only what would exist nowhere else is spooled: Kafka keeps what is not committed.
+    const spool = bus.durable ? undefined : await Spool.open<EnrichedSnapshot>({ dir: config.SPOOL_DIR, maxBytes: config.SPOOL_MAX_BYTES });
+    if (spool) {
+      closers.push(() => spool.close());
+      if (!spool.isEmpty) log.info('replaying snapshots spooled by an earlier run', { spool: config.SPOOL_DIR, bytes: spool.stats().bytes });
+    }
     services.storage = await startStorage(bus, (snapshots) => database!.write(snapshots), {
-      maxBuffered: config.STORAGE_MAX_BUFFERED,
+      maxQueuedBytes: config.QUEUE_MAX_BYTES,
       maxBatch: config.STORAGE_MAX_BATCH,
-      onRetry: (error, attempt) => log.warn('database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+      writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
+      spool,
+      onStored: (snapshots) => deduper?.markStored(snapshots.map((s) => ({ stream: streamOf(s), id: s.id }))),
+      onRetry: (error, attempt) => log.warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+      onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { id: snapshot.id, reason }),
     });
   }
-  let deduper: Deduper | undefined;
   if (role === 'all' || role === 'ingest') {
     services.source = options.source ?? (await createSource(config, log));
-    // The same source snapshot is processed once even when two ingesters run.
-    if (config.REDIS_URL) {
-      const redis = createRedisClient(config.REDIS_URL, `options-${role}-dedupe`);
-      await waitForRedis(redis);
-      closers.push(() => closeRedisClient(redis));
-      deduper = new RedisDeduper(redis);
-    } else {
-      deduper = new MemoryDeduper();
-    }
   }
 
   let server: Server | undefined;
@@ -186,15 +248,34 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         server!.listen(port, config.HOST, () => resolve());
       });
       const actualPort = (server.address() as AddressInfo).port;
-      if (services.source) ingest = await startIngest(services.source, bus, { deduper, onDuplicate: (snapshot) => log.debug('duplicate snapshot skipped', { id: snapshot.id }) });
+      if (services.source) {
+        ingest = await startIngest(services.source, bus, {
+          deduper,
+          onDuplicate: (snapshot) => log.debug('repeated snapshot skipped', { id: snapshot.id }),
+          onHeld: () => log.warn('source held back: the pipeline behind it is full', { queues: services.queues() }),
+          onReleased: (heldMs) => log.info('source running at full pace again', { heldMs }),
+          onSourceChange: ({ name, state, message }) => {
+            const level = state === 'failed' ? 'error' : state === 'degraded' ? 'warn' : 'info';
+            log[level](`source ${state}`, { source: name, ...(message ? { reason: message } : {}) });
+          },
+        });
+        services.ingest = ingest;
+      }
       const url = `http://localhost:${actualPort}${yoga ? yoga.graphqlEndpoint : '/healthz'}`;
       log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS });
       return { url, port: actualPort };
     },
-    async stop() {
+    async stop(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {
+      const deadline = Date.now() + timeoutMs;
+      const spoolBy = deadline - closingReserveMs(timeoutMs);
       // Upstream first: no new snapshots, then let the pipeline drain and flush.
-      await ingest?.stop();
-      await bus.drain();
+      if (ingest && !(await finishesBy(ingest.stop(), spoolBy))) log.warn('source did not stop in time; going on', { source: ingest.source.name });
+      if (!(await finishesBy(bus.drain(), spoolBy))) {
+        // The database is slow or away: what is left goes to the spool, which is quick.
+        log.warn('pipeline not drained before the shutdown deadline: spooling what is left', { queues: services.queues() });
+        services.storage?.spoolOnly();
+        if (!(await finishesBy(bus.drain(), deadline - 1_000))) log.error('pipeline still not drained at the deadline: what is left in memory is lost', { queues: services.queues() });
+      }
       await services.processor?.stop();
       await services.storage?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();

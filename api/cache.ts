@@ -11,10 +11,16 @@
  * so an invalidation is never undone by a slow read that started before it.
  *
  * Entries live CACHE_TTL_SECONDS (the seeds' 30–60 s) in both levels.
+ *
+ * Redis only helps: every Redis call fails fast (see createRedisClient's
+ * `failFast`), and a failure counts as a miss (get) or is skipped (set,
+ * invalidate), so a Redis outage leaves the memory level and the database
+ * serving, and `status()` says so. Invalidations published meanwhile are
+ * lost: another replica may serve its in-memory copy until the TTL ends.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { closeRedisClient, createRedisClient, waitForRedis } from './redisPubSub.ts';
+import { closeRedisClient, createRedisClient, waitForRedis, type RedisClientOptions } from './redisPubSub.ts';
 
 export interface CacheOptions {
   ttlSeconds: number;
@@ -34,6 +40,10 @@ export interface CacheStats {
   memoryHits: number;
   redisHits: number;
   misses: number;
+  /** Redis calls that failed and were skipped (memory and the database served instead). */
+  redisFailures: number;
+  /** Why the Redis level is not in use right now, else null. */
+  degraded: string | null;
   /** Invalidations applied here, local or from another replica. */
   invalidations: number;
   memoryEntries: number;
@@ -54,12 +64,14 @@ export function latestChainPrefix(symbol: string): string {
 export class TwoLevelCache<V = unknown> {
   private readonly memory = new Map<string, { value: V; expiresAt: number }>();
   private readonly inflight = new Map<string, Promise<V>>();
-  private readonly counters = { memoryHits: 0, redisHits: 0, misses: 0, invalidations: 0 };
+  private readonly counters = { memoryHits: 0, redisHits: 0, misses: 0, invalidations: 0, redisFailures: 0 };
+  private degraded: string | null = null;
   private readonly origin = randomUUID();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly namespace: string;
   private readonly now: () => number;
+  private subscribed: Promise<void> = Promise.resolve();
   /** Bumped on every invalidation: a load that saw another epoch is not cached. */
   private epoch = 0;
 
@@ -75,26 +87,32 @@ export class TwoLevelCache<V = unknown> {
   }
 
   /**
-   * Opens a cache; with `redisUrl`, connects, subscribes to the invalidation
-   * channel and rejects when Redis does not answer within `timeoutMs`.
+   * Opens a cache; with `redisUrl`, connects and subscribes to the
+   * invalidation channel in the background: an unreachable Redis leaves the
+   * cache working from memory (see `ready` to wait for Redis).
    */
-  static async open<V = unknown>(options: CacheOptions, timeoutMs = 5_000): Promise<TwoLevelCache<V>> {
+  static async open<V = unknown>(options: CacheOptions & { onState?: RedisClientOptions['onState'] }): Promise<TwoLevelCache<V>> {
     if (!options.redisUrl) return new TwoLevelCache<V>(options);
     const name = options.connectionName ?? 'cache';
-    const redis = createRedisClient(options.redisUrl, name);
-    const subscriber = createRedisClient(options.redisUrl, `${name}-invalidations`);
+    const redis = createRedisClient(options.redisUrl, name, { failFast: true, onState: options.onState });
+    const subscriber = createRedisClient(options.redisUrl, `${name}-invalidations`, { onState: options.onState });
     const cache = new TwoLevelCache<V>(options, redis, subscriber);
-    try {
-      await Promise.all([waitForRedis(redis, timeoutMs), waitForRedis(subscriber, timeoutMs)]);
-      subscriber.on('message', (channel: string, message: string) => {
-        if (channel === cache.channel) cache.onInvalidation(message);
-      });
-      await subscriber.subscribe(cache.channel);
-    } catch (error) {
-      await cache.close();
-      throw error;
-    }
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === cache.channel) cache.onInvalidation(message);
+    });
+    // Queued until connected, and re-sent after every reconnect (autoResubscribe).
+    cache.subscribed = subscriber.subscribe(cache.channel).then(
+      () => {},
+      () => {},
+    );
     return cache;
+  }
+
+  /** Resolves once both Redis connections answer and invalidations are subscribed; rejects after `timeoutMs` naming the server. */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    if (!this.redis || !this.subscriber) return;
+    await Promise.all([waitForRedis(this.redis, timeoutMs), waitForRedis(this.subscriber, timeoutMs)]);
+    await this.subscribed;
   }
 
   /** The value of `key`: from memory, else from Redis (then kept in memory), else undefined. */
@@ -106,7 +124,7 @@ export class TwoLevelCache<V = unknown> {
     }
     if (this.redis) {
       const epoch = this.epoch;
-      const shared = await this.redis.get(this.redisKey(key));
+      const shared = await this.redisCall(() => this.redis!.get(this.redisKey(key)), null);
       if (shared !== null) {
         this.counters.redisHits++;
         const { value, expiresAt } = JSON.parse(shared) as { value: V; expiresAt: number };
@@ -124,7 +142,7 @@ export class TwoLevelCache<V = unknown> {
     // memory expires when the original does, not a full TTL later.
     const expiresAt = this.now() + this.ttlMs;
     this.memorySet(key, value, expiresAt);
-    await this.redis?.set(this.redisKey(key), JSON.stringify({ value, expiresAt }), 'PX', this.ttlMs);
+    if (this.redis) await this.redisCall(() => this.redis!.set(this.redisKey(key), JSON.stringify({ value, expiresAt }), 'PX', this.ttlMs), null);
   }
 
   /**
@@ -158,23 +176,26 @@ export class TwoLevelCache<V = unknown> {
   async invalidate(target: string | { prefix: string }): Promise<void> {
     const invalidation: Invalidation = typeof target === 'string' ? { origin: this.origin, key: target } : { origin: this.origin, prefix: target.prefix };
     this.apply(invalidation);
-    if (!this.redis) return;
-    if (invalidation.key !== undefined) {
-      await this.redis.del(this.redisKey(invalidation.key));
-    } else {
-      const pattern = `${escapeGlob(this.redisKey(invalidation.prefix!))}*`;
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-        if (keys.length > 0) await this.redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    await this.redis.publish(this.channel, JSON.stringify(invalidation));
+    const redis = this.redis;
+    if (!redis) return;
+    await this.redisCall(async () => {
+      if (invalidation.key !== undefined) {
+        await redis.del(this.redisKey(invalidation.key));
+      } else {
+        const pattern = `${escapeGlob(this.redisKey(invalidation.prefix!))}*`;
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      await redis.publish(this.channel, JSON.stringify(invalidation));
+    }, undefined);
   }
 
   stats(): CacheStats {
-    return { ...this.counters, memoryEntries: this.memory.size };
+    return { ...this.counters, degraded: this.degraded, memoryEntries: this.memory.size };
   }
 
   /** Empties the in-memory level only (benchmarks measure the Redis level with it). */
@@ -184,6 +205,19 @@ export class TwoLevelCache<V = unknown> {
 
   async close(): Promise<void> {
     await Promise.all([this.redis && closeRedisClient(this.redis), this.subscriber && closeRedisClient(this.subscriber)]);
+  }
+
+  /** A Redis call, or `fallback` when it fails (counted, and reported by stats() until one succeeds). */
+  private async redisCall<R>(call: () => Promise<R>, fallback: R): Promise<R> {
+    try {
+      const result = await call();
+      this.degraded = null;
+      return result;
+    } catch (error) {
+      this.counters.redisFailures++;
+      this.degraded = `Redis unavailable (${error instanceof Error ? error.message : String(error)}): serving from memory and the database`;
+      return fallback;
+    }
   }
 
   private get channel(): string {

@@ -1,50 +1,174 @@
 /**
- * /healthz: the process is alive. /readyz: it can serve its role, with the
- * reasons when it cannot (database unreachable, source failed, storage
- * retrying) and the role's counters.
+ * /healthz: the process is alive (answers without touching anything else).
+ *
+ * /readyz: whether it can do its job, 200 or 503, with short public reasons:
+ * - not ready (`problems`): the database does not answer, the source failed,
+ *   or it has produced nothing usable for SOURCE_STALE_SECONDS, the storage
+ *   role cannot write;
+ * - ready but `degraded`: Redis away (cache, de-duplication and cross-replica
+ *   updates fall back or pause), snapshots waiting in the spool, the source
+ *   held back by a full pipeline or running behind its circuit breaker.
+ *
+ * Hosts, ports, error texts and counters are for operators: `/readyz?details`
+ * adds them for loopback callers, or for others with
+ * `Authorization: Bearer <OPERATOR_TOKEN>`. Every check answers within
+ * READYZ_TIMEOUT_MS, and one evaluation is shared by the requests that
+ * arrive while it runs and for a short while after, so a flood of /readyz
+ * cannot flood the database with pings.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from './app.ts';
 
+/** How long one readiness evaluation is reused, ms. */
+const REUSE_MS = 500;
+
+export interface Readiness {
+  ready: boolean;
+  status: 'ok' | 'degraded' | 'unavailable';
+  role: string;
+  problems: string[];
+  degraded: string[];
+  /** Operator details: present for loopback callers and with the operator token. */
+  details?: Record<string, unknown>;
+}
+
+interface Finding {
+  /** Public text: no hosts, ports or error messages. */
+  summary: string;
+  /** The full story, for operators. */
+  detail: string;
+}
+
 export function installHealth(services: AppServices): (request: IncomingMessage, response: ServerResponse) => boolean {
+  let last: { at: number; report: Promise<Readiness> } | null = null;
+  const evaluate = () => {
+    if (!last || Date.now() - last.at > REUSE_MS) last = { at: Date.now(), report: readiness(services) };
+    return last.report;
+  };
   return (request, response) => {
-    const path = (request.url ?? '').split('?')[0];
+    const [path, query = ''] = (request.url ?? '').split('?');
     if (path === '/healthz') {
       send(response, 200, { status: 'ok', role: services.role });
       return true;
     }
     if (path === '/readyz') {
-      void readiness(services).then((report) => send(response, report.ready ? 200 : 503, report));
+      const wantsDetails = new URLSearchParams(query).has('details');
+      void evaluate().then((report) => {
+        const { details: _details, ...summary } = report;
+        let body: unknown = summary;
+        if (wantsDetails) body = isOperator(request, services.config.OPERATOR_TOKEN) ? report : { ...summary, details: 'only for loopback callers or with the operator token' };
+        send(response, report.ready ? 200 : 503, body);
+      });
       return true;
     }
     return false;
   };
 }
 
-async function readiness(services: AppServices) {
-  const problems: string[] = [];
-  if (services.database) {
-    try {
-      await services.database.ping();
-    } catch (error) {
-      problems.push(`database: ${error instanceof Error ? error.message : String(error)}`);
+/** Loopback callers, or a bearer token equal to OPERATOR_TOKEN (compared in constant time). */
+function isOperator(request: IncomingMessage, token: string | undefined): boolean {
+  const remote = request.socket.remoteAddress ?? '';
+  if (remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1') return true;
+  const header = request.headers.authorization ?? '';
+  if (!token || !header.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice('Bearer '.length));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** `check` within `timeoutMs`, as an error message, or null when it passed. */
+async function within(timeoutMs: number, check: () => Promise<unknown>): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function readiness(services: AppServices): Promise<Readiness> {
+  const { config } = services;
+  const problems: Finding[] = [];
+  const degraded: Finding[] = [];
+  const timeoutMs = config.READYZ_TIMEOUT_MS;
+
+  const [databaseError, redisError] = await Promise.all([
+    services.database ? within(timeoutMs, () => services.database!.ping()) : null,
+    services.redis ? within(timeoutMs, () => services.redis!.ping()) : null,
+  ]);
+  if (databaseError) problems.push({ summary: 'database: unreachable', detail: `database ${services.database!.location}: ${databaseError}` });
+  if (redisError || services.redis?.down()) {
+    degraded.push({
+      summary: 'redis: unreachable; cache from memory, de-duplication per process, live updates paused',
+      detail: `redis ${services.redis!.location}: ${redisError ?? services.redis!.down()}`,
+    });
+  }
+
+  const source = services.source?.status();
+  const ingest = services.ingest?.stats;
+  if (source) {
+    if (source.state === 'failed') problems.push({ summary: `source ${source.name}: failed`, detail: `source ${source.name}: ${source.message ?? 'failed'}` });
+    else if (source.state === 'degraded') degraded.push({ summary: `source ${source.name}: degraded`, detail: `source ${source.name}: ${source.message ?? 'degraded'}` });
+    const producing = source.state === 'running' || source.state === 'degraded';
+    if (producing && ingest) {
+      const quietMs = Date.now() - (ingest.lastSnapshotAt ?? ingest.startedAt);
+      if (quietMs > config.SOURCE_STALE_SECONDS * 1000) {
+        const seconds = Math.round(quietMs / 1000);
+        problems.push({
+          summary: `source ${source.name}: nothing usable for ${seconds} s`,
+          detail: `source ${source.name}: nothing usable for ${seconds} s (SOURCE_STALE_SECONDS=${config.SOURCE_STALE_SECONDS})${source.message ? `: ${source.message}` : ''}; rejected: ${JSON.stringify(source.rejected)}`,
+        });
+      }
+    }
+    if (ingest?.heldSince) {
+      const seconds = Math.round((Date.now() - ingest.heldSince) / 1000);
+      degraded.push({ summary: `source held back by a full pipeline for ${seconds} s`, detail: `source held back by a full pipeline for ${seconds} s; queues: ${JSON.stringify(services.queues())}` });
     }
   }
-  const source = services.source?.status();
-  if (source?.state === 'failed') problems.push(`source ${source.name}: ${source.message ?? 'failed'}`);
-  if (services.storage?.stats.lastError) problems.push(`storage: ${services.storage.stats.lastError}`);
+
+  const storage = services.storage?.stats;
+  if (storage?.lastError) {
+    const spooling = services.storage?.stats.spool !== null;
+    const finding = { summary: spooling ? 'storage: database unavailable, spooling to disk' : 'storage: database unavailable, retrying', detail: `storage: ${storage.lastError}` };
+    (spooling ? degraded : problems).push(finding);
+  } else if (storage?.spool && storage.spool.bytes > 0) {
+    degraded.push({ summary: 'storage: replaying spooled snapshots', detail: `storage: ${storage.spool.bytes} bytes in ${storage.spool.segments} spool segments` });
+  }
+
+  const ready = problems.length === 0;
   return {
-    ready: problems.length === 0,
+    ready,
+    status: !ready ? 'unavailable' : degraded.length > 0 ? 'degraded' : 'ok',
     role: services.role,
-    problems,
-    source,
-    processor: services.processor?.stats,
-    storage: services.storage?.stats,
-    subscriptionsPublished: services.pubsub ? services.published.count : undefined,
+    problems: problems.map((p) => p.summary),
+    degraded: degraded.map((d) => d.summary),
+    details: {
+      problems: problems.map((p) => p.detail),
+      degraded: degraded.map((d) => d.detail),
+      database: services.database ? { kind: services.database.kind, location: services.database.location } : undefined,
+      source,
+      ingest,
+      processor: services.processor?.stats,
+      storage,
+      queues: services.queues(),
+      cache: services.cache?.stats(),
+      dedupe: services.deduper?.status(),
+      subscriptionsPublished: services.pubsub ? services.published.count : undefined,
+      failedPublishes: services.failedPublishes?.(),
+    },
   };
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   response.end(JSON.stringify(body));
 }

@@ -8,11 +8,11 @@
  * numbers, no Dates), so it arrives exactly as it was published.
  *
  * A Redis restart does not end live subscriptions: both clients reconnect with
- * backoff, the subscriber re-subscribes its channels on reconnect
- * (`autoResubscribe`), and commands issued while disconnected wait in the
- * offline queue (`maxRetriesPerRequest: null`) instead of failing. Messages
- * published while the subscriber is disconnected are lost (Redis pub/sub is
- * at-most-once); the next snapshot, a second later, replaces them.
+ * backoff and the subscriber re-subscribes its channels on reconnect
+ * (`autoResubscribe`). Publishing fails fast while Redis is away (no offline
+ * queue, so nothing piles up in memory and nothing upstream waits): those
+ * updates are lost, as Redis pub/sub is at-most-once anyway, and the next
+ * snapshot, a second later, replaces them.
  */
 import { Redis } from 'ioredis';
 import { createPubSub } from 'graphql-yoga';
@@ -27,24 +27,47 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** Math.max(0, attempt - 1), 2_000);
 }
 
+/** A fail-fast command gives up after this long on a connection that stopped answering (a blackholed server). */
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
+export interface RedisClientOptions {
+  /**
+   * Commands fail at once while disconnected and after REDIS_COMMAND_TIMEOUT_MS
+   * on a silent connection, instead of waiting for the reconnect: for
+   * everything Redis only helps with (cache, de-duplication, publishing),
+   * so an outage degrades service instead of stalling it. Without it
+   * (subscribers), commands wait in the offline queue for the reconnect.
+   */
+  failFast?: boolean;
+  /** Told when the connection becomes ready, and when it is lost (with the reason). */
+  onState?: (up: boolean, reason?: string) => void;
+}
+
 /**
- * A Redis client that survives server restarts: unlimited retries per command
- * (commands wait for the reconnect), exponential reconnect backoff, channels
- * re-subscribed on reconnect. Connects immediately.
+ * A Redis client that survives server restarts: exponential reconnect
+ * backoff, channels re-subscribed on reconnect. Connects immediately.
  */
-export function createRedisClient(url: string, connectionName?: string): Redis {
+export function createRedisClient(url: string, connectionName?: string, options: RedisClientOptions = {}): Redis {
   const client = new Redis(url, {
     connectionName,
     lazyConnect: false,
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: true,
+    ...(options.failFast
+      ? { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, autoResendUnfulfilledCommands: false }
+      : { maxRetriesPerRequest: null, enableOfflineQueue: true, autoResendUnfulfilledCommands: true }),
     autoResubscribe: true,
-    autoResendUnfulfilledCommands: true,
     retryStrategy: reconnectDelayMs,
   });
+  let lastError: string | undefined;
   // Connection errors are retried by the client; without a listener Node would
   // print each one as an unhandled 'error' event.
-  client.on('error', () => {});
+  client.on('error', (error: Error) => {
+    lastError = error.message || (error as NodeJS.ErrnoException).code || String(error);
+  });
+  if (options.onState) {
+    const onState = options.onState;
+    client.on('ready', () => onState(true));
+    client.on('close', () => onState(false, lastError ?? 'connection closed'));
+  }
   return client;
 }
 
@@ -55,6 +78,7 @@ export function createRedisClient(url: string, connectionName?: string): Redis {
  */
 export async function waitForRedis(client: Redis, timeoutMs = 5_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let onReady = () => {};
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const { host, port } = client.options;
@@ -62,9 +86,12 @@ export async function waitForRedis(client: Redis, timeoutMs = 5_000): Promise<vo
     }, timeoutMs);
   });
   try {
+    // A fail-fast client refuses commands until connected: wait for the connection first.
+    if (client.status !== 'ready') await Promise.race([new Promise<void>((resolve) => client.once('ready', (onReady = resolve))), timeout]);
     await Promise.race([client.ping(), timeout]);
   } finally {
     clearTimeout(timer);
+    client.off('ready', onReady);
   }
 }
 
@@ -88,6 +115,8 @@ export interface ChainPubSubHandle {
   kind: 'redis' | 'memory';
   /** Resolves when Redis answers (immediately in memory); rejects after `timeoutMs`. */
   ready(timeoutMs?: number): Promise<void>;
+  /** Updates that could not be published (Redis away), since start. */
+  failedPublishes(): number;
   close(): Promise<void>;
 }
 
@@ -95,22 +124,34 @@ export interface ChainPubSubHandle {
  * The chain pub/sub: through Redis when `redisUrl` is given, else in-process.
  * `connectionName` prefixes the two clients' names in CLIENT LIST.
  */
-export function createChainPubSub(redisUrl?: string, options: { connectionName?: string } = {}): ChainPubSubHandle {
+export function createChainPubSub(redisUrl?: string, options: { connectionName?: string; onState?: RedisClientOptions['onState'] } = {}): ChainPubSubHandle {
   if (!redisUrl) {
     return {
       pubsub: createPubSub<ChainTopics>(),
       kind: 'memory',
       ready: async () => {},
+      failedPublishes: () => 0,
       close: async () => {},
     };
   }
   const name = options.connectionName ?? 'chain-pubsub';
-  const publishClient = createRedisClient(redisUrl, `${name}-publish`);
-  const subscribeClient = createRedisClient(redisUrl, `${name}-subscribe`);
-  const pubsub = createPubSub<ChainTopics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  const publishClient = createRedisClient(redisUrl, `${name}-publish`, { failFast: true, onState: options.onState });
+  const subscribeClient = createRedisClient(redisUrl, `${name}-subscribe`, { onState: options.onState });
+  // The event target publishes without awaiting: a failed publish (Redis
+  // away) must not become an unhandled rejection.
+  let failedPublishes = 0;
+  const publisher = {
+    publish: (channel: string, message: string) =>
+      publishClient.publish(channel, message).catch(() => {
+        failedPublishes++;
+        return 0;
+      }),
+  } as unknown as Redis;
+  const pubsub = createPubSub<ChainTopics>({ eventTarget: createRedisEventTarget({ publishClient: publisher, subscribeClient }) });
   return {
     pubsub,
     kind: 'redis',
+    failedPublishes: () => failedPublishes,
     ready: async (timeoutMs = 5_000) => {
       await Promise.all([waitForRedis(publishClient, timeoutMs), waitForRedis(subscribeClient, timeoutMs)]);
     },

@@ -27,6 +27,7 @@ import { startStorage } from '../pipeline/storage.ts';
 import type { Source, SourceStatus } from '../pipeline/source.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { openTestDatabase } from '../test/database.ts';
+import { scratchDir } from '../test/fixtures.ts';
 
 const RATE = 0.065;
 /** The storage role's batch limit as deployed when STORAGE_MAX_BATCH is unset. */
@@ -247,6 +248,7 @@ export async function runCacheBench(hits = 2_000, repeats = 3): Promise<CacheBen
   });
   const key = latestChainKey(chain.symbol, chain.expiry);
   try {
+    await cache.ready();
     await cache.set(key, chain);
     // Warm-up (JIT, connection).
     await measureCacheHits(cache, 200, key);
@@ -373,7 +375,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
   const expiry = pool[0].expiry;
   const strikes = pool[0].rows.length;
 
-  const common = { REDIS_URL: redisUrl, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1' };
+  const common = { DATA_DIR: scratchDir('bench-fan-out'), REDIS_URL: redisUrl, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1' };
   const log = createLogger('silent');
   const database = await openTestDatabase();
   let appA: App | undefined;

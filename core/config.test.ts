@@ -44,8 +44,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ STORAGE_WRITE_TRANSACTIONS: '4', DATABASE_POOL_SIZE: '2' })).toThrow(
       /STORAGE_WRITE_TRANSACTIONS=4 exceeds DATABASE_POOL_SIZE=2/,
     );
-    expect(() => loadConfig({ STORAGE_MAX_BATCH: '600', STORAGE_MAX_BUFFERED: '500' })).toThrow(/STORAGE_MAX_BATCH=600 exceeds STORAGE_MAX_BUFFERED=500/);
     expect(loadConfig({ STORAGE_WRITE_TRANSACTIONS: '2', DATABASE_POOL_SIZE: '2' }).STORAGE_WRITE_TRANSACTIONS).toBe(2);
+  });
+
+  it('names a URL of the wrong kind at start-up, not at the first connection', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'http://127.0.0.1:5432/options' })).toThrow(/DATABASE_URL="http:\/\/127.0.0.1:5432\/options": must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(() => loadConfig({ REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL="localhost:6379": must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@h/db', REDIS_URL: 'rediss://h:6380' }).DATABASE_URL).toBe('postgresql://u@h/db');
+  });
+
+  it('reads sizes with units and puts the spool under the data directory by default', () => {
+    const config = loadConfig({ QUEUE_MAX_BYTES: '64MiB', SPOOL_MAX_BYTES: '2 GiB', DATA_DIR: '/var/lib/options' });
+    expect(config.QUEUE_MAX_BYTES).toBe(64 * 1024 ** 2);
+    expect(config.SPOOL_MAX_BYTES).toBe(2 * 1024 ** 3);
+    expect(config.SPOOL_DIR).toBe('/var/lib/options/spool');
+    expect(loadConfig({ QUEUE_MAX_BYTES: '1000' }).QUEUE_MAX_BYTES).toBe(1000);
+    expect(() => loadConfig({ QUEUE_MAX_BYTES: 'lots' })).toThrow(/QUEUE_MAX_BYTES="lots": a size such as 16MiB/);
   });
 
   it('documents every variable it reads in .env.example, and only those', () => {

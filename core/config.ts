@@ -3,6 +3,7 @@
  * variable is documented in .env.example; a bad value stops start-up with a
  * message naming the variable, the value and what was expected.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { instrumentTable, type Instrument, type InstrumentOverrides } from './instruments.ts';
 
@@ -21,6 +22,31 @@ const symbolNumbers = z.preprocess(
   z.record(z.string().regex(/^[A-Z0-9]+$/, 'symbol'), z.number().positive('must be a positive number')),
 );
 
+/** "64MiB", "1 GiB", "500kB" or plain bytes → bytes. */
+const byteSize = z.preprocess(
+  (v) => {
+    if (v === undefined || v === '') return undefined;
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]i?B|B)?\s*$/.exec(String(v));
+    if (!match) return NaN;
+    const unit = (match[2] ?? 'B').toLowerCase();
+    const factor = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit] ?? NaN;
+    return Math.round(Number(match[1]) * factor);
+  },
+  z.number({ message: 'a size such as 16MiB, 1GiB or a number of bytes' }).int().positive('a size such as 16MiB, 1GiB or a number of bytes'),
+);
+
+/** A URL whose scheme is one of `schemes`, so a wrong kind of URL is named at start-up, not at the first connection. */
+const urlWithScheme = (schemes: string[], example: string) =>
+  z
+    .string()
+    .refine((v) => {
+      try {
+        return schemes.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, such as ${example}`);
+
 const interval = z.string().regex(/^\d+\s+(minute|minutes|hour|hours|day|days|week|weeks)$/, 'an interval such as "1 day" or "7 days"');
 
 const envSchema = z.object({
@@ -29,11 +55,11 @@ const envSchema = z.object({
   PORT: numberFrom(z.number().int().min(0).max(65_535)).default(4000),
   HOST: z.string().default('0.0.0.0'),
   /** postgres:// URL; absent means embedded PGlite under DATA_DIR. */
-  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/options').optional(),
   DATABASE_POOL_SIZE: numberFrom(z.number().int().positive()).default(10),
   DATA_DIR: z.string().default('.data'),
   /** redis:// URL: subscriptions across API replicas, the query cache and de-duplication. */
-  REDIS_URL: z.string().url().optional(),
+  REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'redis://host:6379').optional(),
   /** Seconds a cached query result lives (the seeds' 30–60 s). */
   CACHE_TTL_SECONDS: numberFrom(z.number().int().min(1).max(3600)).default(30),
   /** Comma-separated Kafka brokers: the event bus between processes. */
@@ -45,8 +71,24 @@ const envSchema = z.object({
   TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
   TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
   TIMESCALE_RETENTION: interval.default('90 days'),
-  /** Enriched snapshots the storage role holds while the database is unreachable. */
-  STORAGE_MAX_BUFFERED: numberFrom(z.number().int().min(1)).default(10_000),
+  /** Approximate heap bytes each in-process queue between roles holds before its publisher waits. */
+  QUEUE_MAX_BYTES: byteSize.default(16 * 1024 ** 2),
+  /** Where the storage role spools snapshots while the database is unreachable (default DATA_DIR/spool). */
+  SPOOL_DIR: z.string().optional(),
+  /** Most bytes the spool takes on disk; beyond it the source is held back. */
+  SPOOL_MAX_BYTES: byteSize.default(1024 ** 3),
+  /** A database write still running after this long counts as the database being unreachable. */
+  STORAGE_WRITE_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(15_000),
+  /** SIGTERM/SIGINT: the process has exited by this deadline, after spooling what it could not store. */
+  SHUTDOWN_TIMEOUT_MS: numberFrom(z.number().int().min(1_000)).default(20_000),
+  /** Seconds a stored snapshot counts as the last of its stream for repeats. */
+  DEDUPE_WINDOW_SECONDS: numberFrom(z.number().int().min(1)).default(300),
+  /** /readyz turns false when the source has produced nothing usable for this long. */
+  SOURCE_STALE_SECONDS: numberFrom(z.number().int().min(5)).default(120),
+  /** Each /readyz check answers within this, or counts as failed. */
+  READYZ_TIMEOUT_MS: numberFrom(z.number().int().min(50)).default(2_000),
+  /** Bearer token for /readyz?details from other hosts (loopback callers get details without it). */
+  OPERATOR_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** Most enriched snapshots the storage role writes at once (whatever queued while the last write ran, up to this). */
   STORAGE_MAX_BATCH: numberFrom(z.number().int().min(1)).default(500),
   /** PostgreSQL transactions one storage batch is split across, by (symbol, expiry); each holds a pooled connection. */
@@ -78,7 +120,8 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'SPOOL_DIR'> {
+  SPOOL_DIR: string;
   instruments: Map<string, Instrument>;
   holidaySet: Set<string>;
 }
@@ -113,9 +156,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.SOURCE === 'dhan' && (!parsed.DHAN_ACCESS_TOKEN || !parsed.DHAN_CLIENT_ID)) {
     problems.push('SOURCE=dhan needs DHAN_ACCESS_TOKEN and DHAN_CLIENT_ID');
   }
-  if (parsed.STORAGE_MAX_BATCH > parsed.STORAGE_MAX_BUFFERED) {
-    problems.push(`STORAGE_MAX_BATCH=${parsed.STORAGE_MAX_BATCH} exceeds STORAGE_MAX_BUFFERED=${parsed.STORAGE_MAX_BUFFERED}: a batch is taken from the buffer`);
-  }
   if (parsed.STORAGE_WRITE_TRANSACTIONS > parsed.DATABASE_POOL_SIZE) {
     problems.push(
       `STORAGE_WRITE_TRANSACTIONS=${parsed.STORAGE_WRITE_TRANSACTIONS} exceeds DATABASE_POOL_SIZE=${parsed.DATABASE_POOL_SIZE}: each transaction needs its own connection`,
@@ -125,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...parsed,
+    SPOOL_DIR: parsed.SPOOL_DIR ?? join(parsed.DATA_DIR, 'spool'),
     SYMBOLS: parsed.SYMBOLS.map((s) => s.toUpperCase()),
     instruments,
     holidaySet: new Set(parsed.HOLIDAYS),

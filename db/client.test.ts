@@ -33,3 +33,19 @@ describe.skipIf(!url)('the PostgreSQL connection', () => {
     }
   });
 });
+
+describe('opening PostgreSQL at start-up', () => {
+  it('says at once that the connection was refused, not which statement happened to run first', async () => {
+    const started = Date.now();
+    await expect(openDatabase({ url: 'postgres://postgres@127.0.0.1:1/options' })).rejects.toThrow(
+      /^cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/options: connection refused: is the server running.*ECONNREFUSED/,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it.skipIf(!url)('names a database that does not exist', async () => {
+    const missing = new URL(url!);
+    missing.pathname = `/no_such_database_${process.pid}`;
+    await expect(openDatabase({ url: missing.toString() })).rejects.toThrow(/database "no_such_database_\d+" does not exist \[3D000\]/);
+  });
+});

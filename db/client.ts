@@ -64,19 +64,34 @@ function connectWithoutDelay(): (options: { host: string[]; port: number[]; path
   };
 }
 
+/** Seconds postgres-js waits for a connection to open. */
+const CONNECT_TIMEOUT_SECONDS = 10;
+
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.url) {
     // `socket` is documented in postgres-js' README but missing from its typings.
-    const connection = { max: options.poolSize ?? 10, onnotice: () => {}, socket: connectWithoutDelay() } as postgres.Options<{}>;
+    const connection = {
+      max: options.poolSize ?? 10,
+      onnotice: () => {},
+      socket: connectWithoutDelay(),
+      // A server that never answers (blackholed) is named after this long, not 30 s.
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    } as postgres.Options<{}>;
     const client = postgres(options.url, connection);
     const db = drizzlePostgres(client, { schema });
+    try {
+      await client`select 1`;
+    } catch (error) {
+      await client.end({ timeout: 1 });
+      throw new Error(`cannot connect to PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
+    }
     try {
       await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
     } catch (error) {
       await client.end({ timeout: 1 });
-      throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${errorMessage(error)}`, { cause: error });
+      throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
     }
     return {
       db: db as unknown as Database,
@@ -155,6 +170,20 @@ function redact(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+/**
+ * The innermost cause of a driver error, readably: Drizzle wraps the
+ * driver's error in "Failed query: …", which hides a refused connection or a
+ * missing database behind the first statement that happened to run.
+ */
+export function rootCause(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const code = (inner as { code?: unknown } | null)?.code;
+  const message = errorMessage(inner);
+  const hint = code === 'ECONNREFUSED' ? 'connection refused: is the server running, and are the host and port right?' : code === 'CONNECT_TIMEOUT' ? `no answer within ${CONNECT_TIMEOUT_SECONDS} s: is the host reachable?` : undefined;
+  return `${hint ? `${hint} (${message})` : message}${typeof code === 'string' && !message.includes(code) ? ` [${code}]` : ''}`;
 }
 
 function errorMessage(error: unknown): string {

@@ -36,4 +36,33 @@ describe('in-process bus backpressure', () => {
     expect(seen).toEqual([...Array(10).keys()]);
     await bus.close();
   });
+
+  it('bounds a queue in bytes too: big messages wait sooner than small ones, and one larger than the bound still passes', async () => {
+    const bus = new InProcessBus({ maxQueuedBytes: 1_000, sizeOf: (value) => (value as { bytes: number }).bytes });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: number[] = [];
+    await bus.subscribeBatch<{ bytes: number; n: number }>('bytes', 'slow', async (messages) => {
+      await gate;
+      for (const m of messages) seen.push(m.value.n);
+    });
+    let published = 0;
+    const sizes = [10, 400, 400, 400, 5_000, 10];
+    const publishing = (async () => {
+      for (const [n, bytes] of sizes.entries()) {
+        await bus.publish('bytes', 'NIFTY', { n, bytes });
+        published++;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The first went to the handler; 800 bytes queued; the third 400 would pass 1,000.
+    expect(published).toBe(3);
+    expect(bus.queues()).toEqual([{ topic: 'bytes', group: 'slow', queued: 2, queuedBytes: 800, maxQueuedBytes: 1_000 }]);
+    release();
+    await publishing;
+    await bus.drain();
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(bus.queues()[0].queuedBytes).toBe(0);
+    await bus.close();
+  });
 });

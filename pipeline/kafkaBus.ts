@@ -30,7 +30,7 @@ import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import { MessageError } from '../core/models.ts';
 import type { Config } from '../core/config.ts';
 import { decodeMessage, encodeMessage } from './avroCodec.ts';
-import { TOPICS, type Bus, type BusMessage, type DeadLetter, type Subscription } from './bus.ts';
+import { HandlerAbandoned, TOPICS, type Bus, type BusMessage, type DeadLetter, type Subscription } from './bus.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -112,6 +112,8 @@ const KAFKAJS_LEVEL: Record<LogLevel, KafkaLogLevel> = {
 };
 
 export class KafkaBus implements Bus {
+  /** The broker keeps every message until each group commits past it. */
+  readonly durable = true;
   private readonly kafka: KafkaClient;
   private readonly admin: Admin;
   private readonly producer: Producer;
@@ -320,13 +322,18 @@ export class KafkaBus implements Bus {
 
   private async consumeBatch(state: ConsumerState, payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const active = () => isRunning() && !isStale() && !state.stopping;
+    // A handler that abandoned its chunk ends the batch: the rest stays uncommitted and is redelivered.
+    let abandoned = false;
+    const active = () => isRunning() && !isStale() && !state.stopping && !abandoned;
     let pending: Pending[] = [];
     const flush = async () => {
       if (pending.length === 0) return;
       const chunk = pending;
       pending = [];
-      await this.handleChunk(state, chunk, batch.partition, resolveOffset);
+      if (!(await this.handleChunk(state, chunk, batch.partition, resolveOffset))) {
+        abandoned = true;
+        return;
+      }
       await commitOffsetsIfNecessary();
       await heartbeat();
     };
@@ -354,18 +361,20 @@ export class KafkaBus implements Bus {
     if (active()) await flush();
   }
 
-  private async handleChunk(state: ConsumerState, chunk: Pending[], partition: number, resolveOffset: (offset: string) => void): Promise<void> {
+  /** Hands a chunk to the handler; false when the handler abandoned it (left uncommitted, to be redelivered). */
+  private async handleChunk(state: ConsumerState, chunk: Pending[], partition: number, resolveOffset: (offset: string) => void): Promise<boolean> {
     try {
       await state.handler(chunk.map((p) => p.message));
       resolveOffset(chunk[chunk.length - 1].raw.offset);
       state.handled += chunk.length;
-      return;
+      return true;
     } catch (error) {
+      if (error instanceof HandlerAbandoned) return false;
       if (chunk.length === 1) {
         await this.deadLetter(state, chunk[0].message, chunk[0].raw, partition, error);
         resolveOffset(chunk[0].raw.offset);
         state.handled++;
-        return;
+        return true;
       }
     }
     // Isolate the poison message: retry one by one.
@@ -373,11 +382,13 @@ export class KafkaBus implements Bus {
       try {
         await state.handler([message]);
       } catch (error) {
+        if (error instanceof HandlerAbandoned) return false;
         await this.deadLetter(state, message, raw, partition, error);
       }
       resolveOffset(raw.offset);
       state.handled++;
     }
+    return true;
   }
 
   /** Writes the original message to the dead-letter topic (throws, so nothing is committed, if that fails), then tells the listeners. */

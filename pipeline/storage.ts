@@ -3,15 +3,31 @@
  * database, in batches. Whatever accumulated while the previous write ran is
  * written together, so batches grow with load and latency stays low when idle.
  *
- * When the database is unreachable, the batch in hand is retried with
- * backoff until it is written (and /readyz says why it waits); meanwhile the
- * bus holds what follows, up to `maxBuffered` snapshots, after which
- * publishers wait (in-process) or offsets stay uncommitted (Kafka). Nothing
- * is acknowledged before it is written. A batch the database rejects for its
- * content (not for being down) fails and is retried message by message by the
- * bus, so only the offending snapshot is dead-lettered.
+ * When the database is unreachable (a connection error, or a write that does
+ * not finish within `writeTimeoutMs`, which is how a blackholed server shows):
+ *
+ * - with a spool (the in-process bus, whose queues exist only in memory), the
+ *   batch and every later one are appended to the spool on local disk and
+ *   acknowledged, so the pipeline keeps flowing and a crash loses nothing
+ *   that reached the disk; a recovery loop replays the spool oldest first
+ *   with backoff, and writes go straight to the database again once it is
+ *   empty. A full spool stops acknowledging, which slows the source down;
+ * - without one (Kafka, which keeps every uncommitted message), the batch in
+ *   hand is retried with backoff and nothing is acknowledged meanwhile.
+ *
+ * Either way /readyz says why it waits. A batch the database rejects for its
+ * content (not for being down) fails and is retried message by message by
+ * the bus (or, from the spool, here), so only the offending snapshot is
+ * rejected. `onStored` is told about every snapshot once it is stored, and
+ * only then (the de-duplicator marks it seen there).
+ *
+ * Shutdown: `spoolOnly()` (called when the shutdown deadline nears) sends
+ * every batch from then on, and the one waiting on the database, to the
+ * spool; without a spool the batch in hand is abandoned uncommitted.
  */
-import { TOPICS, type Bus } from './bus.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { HandlerAbandoned, TOPICS, type Bus } from './bus.ts';
+import { SpoolFullError, type Spool, type SpoolStats } from './spool.ts';
 import type { WriteResult } from '../db/queries/writeSnapshots.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
 
@@ -20,67 +36,255 @@ export interface StorageStats {
   quotesWritten: number;
   batches: number;
   lastWriteAt: number | null;
-  /** Set while the database is failing; cleared by the next successful write. */
+  /** Set while the database is failing (or the spool is full); cleared by the next successful write. */
   lastError: string | null;
+  /** When the current outage began (epoch ms), else null. */
+  outageSince: number | null;
   /** Failed write attempts that were retried. */
   retries: number;
+  /** Snapshots appended to the spool, and written from it to the database. */
+  spooled: number;
+  replayed: number;
+  /** Snapshots the database refused for their content, rejected with the reason. */
+  rejected: number;
+  /** The spool on disk, when there is one. */
+  spool: SpoolStats | null;
 }
 
 export interface StorageRole {
   stats: StorageStats;
+  /** From now on batches go to the spool, and a write waiting on the database is given up (shutdown deadline). */
+  spoolOnly(): void;
   stop(): Promise<void>;
 }
 
 export interface StorageOptions {
   maxBatch?: number;
-  /** Snapshots held by the bus for this role before publishers wait. */
-  maxBuffered?: number;
+  /** Bytes the bus queues for this role before publishers wait (in-process bus). */
+  maxQueuedBytes?: number;
   /** First retry delay after a connection failure, ms (doubles up to `maxRetryDelayMs`). */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** After stop(), how long a failing batch keeps being retried before giving up. */
-  shutdownGraceMs?: number;
-  onWritten?: (snapshots: EnrichedSnapshot[]) => void;
+  /** A write still running after this long counts as a connection failure (default 15 s). */
+  writeTimeoutMs?: number;
+  /** Where snapshots wait while the database is unreachable (see the module comment). */
+  spool?: Spool<EnrichedSnapshot>;
+  onStored?: (snapshots: EnrichedSnapshot[]) => void | Promise<void>;
   onRetry?: (error: unknown, attempt: number) => void;
+  /** A spooled snapshot the database refused for its content. */
+  onRejected?: (snapshot: EnrichedSnapshot, reason: string) => void;
 }
 
 /**
  * Whether a database error means "not reachable now" (retry) rather than
  * "this data is wrong" (fail). Node socket errors, postgres-js connection
  * errors, SQLSTATE class 08 (connection exception), 57P01–57P03 (server
- * shutting down or starting), 53300 (too many connections).
+ * shutting down or starting), 53300 (too many connections), and our own
+ * write timeout.
  */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT'].includes(code) ||
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'EHOSTUNREACH',
+      'ENOTFOUND',
+      'CONNECTION_CLOSED',
+      'CONNECTION_ENDED',
+      'CONNECTION_DESTROYED',
+      'CONNECT_TIMEOUT',
+      WRITE_TIMEOUT,
+    ].includes(code) ||
     code.startsWith('08') ||
     ['57P01', '57P02', '57P03', '53300'].includes(code)
   );
 }
+
+const WRITE_TIMEOUT = 'WRITE_TIMEOUT';
+const GAVE_UP = 'GAVE_UP';
 
 export async function startStorage(
   bus: Bus,
   write: (snapshots: EnrichedSnapshot[]) => Promise<WriteResult>,
   options: StorageOptions = {},
 ): Promise<StorageRole> {
-  const stats: StorageStats = { snapshotsWritten: 0, quotesWritten: 0, batches: 0, lastWriteAt: null, lastError: null, retries: 0 };
+  const stats: StorageStats = {
+    snapshotsWritten: 0,
+    quotesWritten: 0,
+    batches: 0,
+    lastWriteAt: null,
+    lastError: null,
+    outageSince: null,
+    retries: 0,
+    spooled: 0,
+    replayed: 0,
+    rejected: 0,
+    spool: options.spool?.stats() ?? null,
+  };
+  const spool = options.spool;
+  const maxBatch = options.maxBatch ?? 500;
   const retryDelayMs = options.retryDelayMs ?? 200;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
-  let stoppingSince: number | null = null;
+  const writeTimeoutMs = options.writeTimeoutMs ?? 15_000;
+  const backoff = (attempt: number) => Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.max(0, attempt - 1));
 
-  const writeUntilStored = async (snapshots: EnrichedSnapshot[]): Promise<WriteResult> => {
+  // Aborted by spoolOnly(): wakes every wait on the database.
+  const shutdown = new AbortController();
+  let spoolOnly = false;
+  let stopped = false;
+
+  const sleep = (ms: number) => delay(ms, undefined, { signal: shutdown.signal }).catch(() => {});
+
+  /** One write, failing with a connection-class error when it takes too long, or GAVE_UP when shutdown gives up on it. */
+  const writeOnce = (snapshots: EnrichedSnapshot[]): Promise<WriteResult> => {
+    const writing = write(snapshots);
+    // A write abandoned by the timeout may still finish or fail later; it is idempotent, and its outcome is not ours any more.
+    writing.catch(() => {});
+    return new Promise<WriteResult>((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        shutdown.signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        finish();
+        reject(Object.assign(new Error('shutting down: database write given up'), { code: GAVE_UP }));
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(Object.assign(new Error(`database write of ${snapshots.length} snapshots did not finish within ${writeTimeoutMs} ms`), { code: WRITE_TIMEOUT }));
+      }, writeTimeoutMs);
+      if (shutdown.signal.aborted) return onAbort();
+      shutdown.signal.addEventListener('abort', onAbort, { once: true });
+      writing.then(
+        (result) => {
+          finish();
+          resolve(result);
+        },
+        (error: unknown) => {
+          finish();
+          reject(error);
+        },
+      );
+    });
+  };
+
+  const stored = async (snapshots: EnrichedSnapshot[], written: WriteResult, fromSpool: boolean) => {
+    stats.snapshotsWritten += written.snapshots;
+    stats.quotesWritten += written.quotes;
+    stats.batches++;
+    stats.lastWriteAt = Date.now();
+    if (fromSpool) stats.replayed += snapshots.length;
+    await options.onStored?.(snapshots);
+  };
+
+  const noteOutage = (error: unknown, waiting: string) => {
+    stats.retries++;
+    stats.outageSince ??= Date.now();
+    stats.lastError = `database unavailable (${error instanceof Error ? error.message : String(error)}); ${waiting}`;
+    options.onRetry?.(error, stats.retries);
+  };
+
+  const recovered = () => {
+    stats.lastError = null;
+    stats.outageSince = null;
+  };
+
+  /** Without a spool: the batch in hand is retried until stored; shutdown abandons it uncommitted. */
+  const writeUntilStored = async (snapshots: EnrichedSnapshot[]): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await write(snapshots);
+        await stored(snapshots, await writeOnce(snapshots), false);
+        recovered();
+        return;
       } catch (error) {
-        const giveUp = stoppingSince !== null && Date.now() - stoppingSince > (options.shutdownGraceMs ?? 10_000);
-        if (!isConnectionError(error) || giveUp) throw error;
-        stats.retries++;
-        stats.lastError = `database unavailable (${error instanceof Error ? error.message : String(error)}); retrying a batch of ${snapshots.length} snapshots`;
-        options.onRetry?.(error, attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1))));
+        if ((error as { code?: string }).code === GAVE_UP) throw new HandlerAbandoned('storage stopped before the database came back');
+        if (!isConnectionError(error)) throw error;
+        noteOutage(error, `retrying a batch of ${snapshots.length} snapshots`);
+        await sleep(backoff(attempt));
+      }
+    }
+  };
+
+  // ---- the spool side ----------------------------------------------------
+  let recovery: Promise<void> | null = null;
+
+  const toSpool = async (snapshots: EnrichedSnapshot[]): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await spool!.append(snapshots);
+        stats.spooled += snapshots.length;
+        stats.spool = spool!.stats();
+        break;
+      } catch (error) {
+        if (!(error instanceof SpoolFullError) || stopped) throw error;
+        // Not acknowledging is what slows the source down; the recovery loop frees space.
+        stats.lastError = `${error.message}: waiting for the database to take the spooled snapshots; the source is held back meanwhile`;
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+      }
+    }
+    ensureRecovery();
+  };
+
+  const ensureRecovery = () => {
+    if (recovery || spoolOnly || spool!.isEmpty) return;
+    recovery = replaySpool().finally(() => {
+      recovery = null;
+      // Something was appended after the last segment was read: go again.
+      if (!spool!.isEmpty) ensureRecovery();
+    });
+  };
+
+  /** Writes the spool to the database oldest first, waiting out the outage with backoff. */
+  const replaySpool = async (): Promise<void> => {
+    let attempt = 0;
+    for (;;) {
+      const segment = await spool!.oldest();
+      if (!segment) break;
+      for (let i = 0; i < segment.records.length; ) {
+        if (spoolOnly) return;
+        const chunk = segment.records.slice(i, i + maxBatch);
+        try {
+          await stored(chunk, await writeOnce(chunk), true);
+          attempt = 0;
+          i += chunk.length;
+        } catch (error) {
+          if (spoolOnly) return;
+          if (isConnectionError(error)) {
+            noteOutage(error, `${stats.spool?.bytes ?? 0} bytes spooled on disk, replaying when it returns`);
+            await sleep(backoff(++attempt));
+            continue;
+          }
+          await writeOneByOne(chunk);
+          i += chunk.length;
+        }
+      }
+      await segment.done();
+      stats.spool = spool!.stats();
+    }
+    recovered();
+  };
+
+  /** A spooled chunk the database refused for its content: store what it takes, reject the rest with the reason. */
+  const writeOneByOne = async (chunk: EnrichedSnapshot[]) => {
+    for (const snapshot of chunk) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await stored([snapshot], await writeOnce([snapshot]), true);
+          break;
+        } catch (error) {
+          if (spoolOnly) return;
+          if (isConnectionError(error)) {
+            await sleep(backoff(attempt));
+            continue;
+          }
+          stats.rejected++;
+          options.onRejected?.(snapshot, error instanceof Error ? error.message : String(error));
+          break;
+        }
       }
     }
   };
@@ -91,21 +295,38 @@ export async function startStorage(
     async (messages) => {
       // An invalid message throws here and is dead-lettered alone (see Bus).
       const snapshots = messages.map((m) => parseEnrichedSnapshot(m.value));
-      const written = await writeUntilStored(snapshots);
-      stats.snapshotsWritten += written.snapshots;
-      stats.quotesWritten += written.quotes;
-      stats.batches++;
-      stats.lastWriteAt = Date.now();
-      stats.lastError = null;
-      options.onWritten?.(snapshots);
+      if (!spool) return writeUntilStored(snapshots);
+      // Behind a non-empty spool, in order: the database takes these after what waits there.
+      if (spoolOnly || !spool.isEmpty) return toSpool(snapshots);
+      try {
+        await stored(snapshots, await writeOnce(snapshots), false);
+        recovered();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code !== GAVE_UP && !isConnectionError(error)) throw error;
+        if (code !== GAVE_UP) noteOutage(error, 'spooling to disk until it returns');
+        await toSpool(snapshots);
+      }
     },
-    { maxBatch: options.maxBatch ?? 500, maxQueued: options.maxBuffered },
+    { maxBatch, maxQueuedBytes: options.maxQueuedBytes },
   );
+  // What an earlier process left in the spool goes first.
+  if (spool) ensureRecovery();
+
   return {
     stats,
+    spoolOnly: () => {
+      spoolOnly = true;
+      shutdown.abort();
+    },
     stop: async () => {
-      stoppingSince = Date.now();
       await subscription.unsubscribe();
+      stopped = true;
+      // A replay in progress stops after its chunk; the rest waits for the next start.
+      spoolOnly = true;
+      shutdown.abort();
+      await recovery;
+      stats.spool = spool?.stats() ?? null;
     },
   };
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
 import { openTestDatabase } from './database.ts';
+import { scratchDir } from './fixtures.ts';
 import { startFakeDhan, type FakeDhan } from './fakeDhan.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
     EXPIRIES_PER_SYMBOL: '1',
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
+    DATA_DIR: scratchDir('dhan-platform'),
   });
   app = await buildApp(config, { database });
   ({ url } = await app.start(0));

@@ -10,6 +10,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
 import { openTestDatabase } from './database.ts';
+import { scratchDir } from './fixtures.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
 let app: App;
@@ -54,6 +55,7 @@ beforeAll(async () => {
     SIM_STRIKES_EACH_SIDE: '10',
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
+    DATA_DIR: scratchDir('e2e'),
   });
   app = await buildApp(config, { database });
   ({ url, port } = await app.start(0));

@@ -2,6 +2,9 @@
  * Realistic chains for tests: the market simulator on a fixed seed and a
  * fixed market-hours clock, enriched by the real processor.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { instrumentTable } from '../core/instruments.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
@@ -42,4 +45,9 @@ export function simulatedEnrichedSnapshots(ticks: number, options: FixtureOption
   return simulatedRawSnapshots(ticks, options).map((raw) =>
     enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }),
   );
+}
+
+/** A fresh directory under the system's temporary directory, for a test's DATA_DIR (spool, embedded database). */
+export function scratchDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `options-${label}-`));
 }

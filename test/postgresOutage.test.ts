@@ -67,7 +67,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL unavailable for a while',
   it('retries with backoff, reports the outage, and stores everything once the server is back', async () => {
     const all = simulatedEnrichedSnapshots(30, { seed: 4 });
     const bus = new InProcessBus();
-    const role = await startStorage(bus, (batch) => proxied.write(batch), { retryDelayMs: 50, maxRetryDelayMs: 200, maxBuffered: 10 });
+    const role = await startStorage(bus, (batch) => proxied.write(batch), { retryDelayMs: 50, maxRetryDelayMs: 200, maxQueuedBytes: 1 });
 
     for (const s of all.slice(0, 10)) await bus.publish(TOPICS.enriched, s.symbol, s);
     await bus.drain();

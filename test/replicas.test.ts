@@ -11,6 +11,7 @@ import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
 import { InProcessBus } from '../pipeline/bus.ts';
 import { openTestDatabase } from './database.ts';
+import { scratchDir } from './fixtures.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
 describe.skipIf(!process.env.REDIS_URL)('API replicas behind Redis', () => {
@@ -22,7 +23,7 @@ describe.skipIf(!process.env.REDIS_URL)('API replicas behind Redis', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    const common = { REDIS_URL: process.env.REDIS_URL, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1', SIM_TICK_MS: '50', SIM_SPEED: '60', SIM_STRIKES_EACH_SIDE: '5' };
+    const common = { DATA_DIR: scratchDir('replicas'), REDIS_URL: process.env.REDIS_URL, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1', SIM_TICK_MS: '50', SIM_SPEED: '60', SIM_STRIKES_EACH_SIDE: '5' };
     pipelineAndApiA = await buildApp(loadConfig({ ...common, ROLE: 'all' }), { database });
     apiB = await buildApp(loadConfig({ ...common, ROLE: 'api' }), { database, bus: new InProcessBus() });
     await apiB.start(0).then((r) => (portB = r.port));

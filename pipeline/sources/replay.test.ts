@@ -152,6 +152,26 @@ describe('SnapshotRecorder + ReplaySource', () => {
     expect(source.status().message).toMatch(/could not be read to the end/);
   });
 
+  it('fails, saying why, on a file that is not gzip (regression: it replayed nothing and stayed silent)', async () => {
+    const path = join(dir, 'plain.ndjson');
+    await writeFile(path, `${JSON.stringify(snapshot(0))}\n`);
+    source = new ReplaySource({ path, speed: Infinity });
+    await source.start(() => {});
+    await source.finished();
+    expect(source.status().state).toBe('failed');
+    expect(source.status().message).toMatch(/cannot read recording .*plain\.ndjson: .*expected gzip-compressed NDJSON/);
+  });
+
+  it('fails on a gzip file without a single valid snapshot', async () => {
+    const path = join(dir, 'garbage.ndjson.gz');
+    await writeFile(path, gzipSync('not json\n{"version":1}\n'));
+    source = new ReplaySource({ path, speed: Infinity });
+    await source.start(() => {});
+    await source.finished();
+    expect(source.status().state).toBe('failed');
+    expect(source.status().message).toMatch(/holds no valid snapshot .*invalid_json/);
+  });
+
   it('loops with fresh ids and forward-moving timestamps on every pass', async () => {
     const path = join(dir, 'loop.ndjson.gz');
     await record(path, [0, 1, 2].map((i) => snapshot(i)));

@@ -166,7 +166,7 @@ export class ReplaySource implements Source {
       if (!this.options.loop || first === null || last === null) break;
       offset += last - first + Math.max(median(gaps), 1);
     }
-    if (!this.abort.signal.aborted) {
+    if (!this.abort.signal.aborted && this.state !== 'failed') {
       this.state = 'stopped';
       this.message = this.message ?? `replay finished after ${this.passes} pass(es)`;
     }
@@ -225,7 +225,15 @@ export class ReplaySource implements Source {
     }
     if (readError && !this.abort.signal.aborted) {
       this.count('read_error');
-      this.message = `recording ${this.options.path} could not be read to the end: ${(readError as Error).message}`;
+      // Nothing readable at all (not gzip, say) is a failure; a file cut short is replayed as far as it goes.
+      this.message =
+        first === null
+          ? `cannot read recording ${this.options.path}: ${(readError as Error).message} (expected gzip-compressed NDJSON, as RECORD_FILE writes)`
+          : `recording ${this.options.path} could not be read to the end: ${(readError as Error).message}`;
+      if (first === null) this.state = 'failed';
+    } else if (first === null && Object.keys(this.rejected).length > 0 && !this.abort.signal.aborted) {
+      this.state = 'failed';
+      this.message = `recording ${this.options.path} holds no valid snapshot (rejected: ${JSON.stringify(this.rejected)})`;
     }
     return { first, last, gaps };
   }

@@ -287,7 +287,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       for (const close of closers) await close();
       if (!options.bus) await bus.close();
       if (database && !options.database) await database.close();
-      log.info('stopped', { role });
+      // The final account: what the source handed over, what was stored, what waits in the spool for the next start.
+      log.info('stopped', {
+        role,
+        published: ingest?.stats.published,
+        duplicates: ingest?.stats.duplicates,
+        stored: services.storage?.stats.snapshotsWritten,
+        spooled: services.storage?.stats.spooled,
+        replayed: services.storage?.stats.replayed,
+        spoolBytes: services.storage?.stats.spool?.bytes,
+      });
     },
   };
 }

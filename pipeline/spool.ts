@@ -99,6 +99,23 @@ export class Spool<T> {
     return new Spool<T>(options, existing);
   }
 
+  /**
+   * Every record waiting in the spool directory `dir`, oldest first, read
+   * without taking the lock or changing anything (for inspection: tests and
+   * operators; the process that owns the spool may be gone).
+   */
+  static async inspect<T>(dir: string): Promise<{ records: T[]; corrupt: number }> {
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => SEGMENT.test(name)).sort();
+    const records: T[] = [];
+    let corrupt = 0;
+    for (const name of names) {
+      const segment = parseSegment<T>(await readFile(join(dir, name), 'utf8'));
+      records.push(...segment.records);
+      corrupt += segment.corrupt;
+    }
+    return { records, corrupt };
+  }
+
   /** Whether anything waits to be replayed. */
   get isEmpty(): boolean {
     return this.bytes === 0;
@@ -146,17 +163,7 @@ export class Spool<T> {
       const segment = this.segments[0];
       if (!segment) return null;
       if (this.active?.seq === segment.seq) await this.closeActive();
-      const text = await readFile(this.path(segment.seq), 'utf8');
-      const records: T[] = [];
-      let corrupt = 0;
-      const lines = text.split('\n');
-      // The text after the last newline is a line whose write never finished.
-      if (lines.at(-1) !== '') corrupt++;
-      for (const line of lines.slice(0, -1)) {
-        const record = decodeLine<T>(line);
-        if (record === undefined) corrupt++;
-        else records.push(record);
-      }
+      const { records, corrupt } = parseSegment<T>(await readFile(this.path(segment.seq), 'utf8'));
       this.corrupt += corrupt;
       return {
         records,
@@ -211,6 +218,20 @@ export class Spool<T> {
   private path(seq: number): string {
     return join(this.options.dir, `segment-${String(seq).padStart(16, '0')}.ndjson`);
   }
+}
+
+function parseSegment<T>(text: string): { records: T[]; corrupt: number } {
+  const records: T[] = [];
+  let corrupt = 0;
+  const lines = text.split('\n');
+  // The text after the last newline is a line whose write never finished.
+  if (lines.at(-1) !== '') corrupt++;
+  for (const line of lines.slice(0, -1)) {
+    const record = decodeLine<T>(line);
+    if (record === undefined) corrupt++;
+    else records.push(record);
+  }
+  return { records, corrupt };
 }
 
 function encodeLine(record: unknown): string {

@@ -9,6 +9,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../core/config.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const path = (relative: string) => `${root}${relative}`;
@@ -171,6 +172,17 @@ describe('docker-compose.yml', () => {
   it('reads .env as an optional env file on every role', () => {
     for (const role of ROLES) {
       expect(services[role].env_file, role).toEqual([{ path: '.env', required: false }]);
+    }
+  });
+
+  it('gives every role longer to stop than its shutdown deadline, so nothing is killed mid-spool', () => {
+    const deadlineMs = loadConfig({}).SHUTDOWN_TIMEOUT_MS;
+    for (const role of ROLES) {
+      const grace = String((services[role] as { stop_grace_period?: string }).stop_grace_period ?? '10s');
+      const match = /^(\d+)s$/.exec(grace);
+      expect(match, `${role}: stop_grace_period ${grace} in seconds`).not.toBeNull();
+      const overridden = Number(environmentOf(services[role]).SHUTDOWN_TIMEOUT_MS ?? deadlineMs);
+      expect(Number(match![1]) * 1000, `${role}: stop_grace_period vs SHUTDOWN_TIMEOUT_MS`).toBeGreaterThanOrEqual(overridden + 5_000);
     }
   });
 

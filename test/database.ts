@@ -7,28 +7,38 @@
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 
-export async function openTestDatabase(): Promise<DatabaseHandle> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return openDatabase();
+/** A new, empty database on the DATABASE_URL server: its URL, and how to drop it. */
+export async function createScratchDatabase(serverUrl = process.env.DATABASE_URL!): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);
   } catch (error) {
-    throw new Error(`DATABASE_URL is set but PostgreSQL is not usable (${url}): ${error instanceof Error ? error.message : error}`);
+    throw new Error(`DATABASE_URL is set but PostgreSQL is not usable (${serverUrl}): ${error instanceof Error ? error.message : error}`);
   } finally {
     await admin.end({ timeout: 1 });
   }
-  const testUrl = new URL(url);
-  testUrl.pathname = `/${name}`;
-  const handle = await openDatabase({ url: testUrl.toString(), poolSize: 4 });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      await dropper.end({ timeout: 1 });
+    },
+  };
+}
+
+export async function openTestDatabase(): Promise<DatabaseHandle> {
+  if (!process.env.DATABASE_URL) return openDatabase();
+  const scratch = await createScratchDatabase();
+  const handle = await openDatabase({ url: scratch.url, poolSize: 4 });
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const dropper = postgres(url, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      await dropper.end({ timeout: 1 });
+      await scratch.drop();
     },
   };
 }

@@ -5,7 +5,6 @@
  * stored once PostgreSQL is back. Runs where DATABASE_URL names a server (CI
  * does); the embedded engine cannot go away.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { countRows } from '../db/queries/readChain.ts';
@@ -13,47 +12,17 @@ import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
 import { startStorage } from '../pipeline/storage.ts';
 import { simulatedEnrichedSnapshots } from './fixtures.ts';
 import { openTestDatabase } from './database.ts';
-
-class CuttableProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** Drops every connection and refuses new ones. */
-  async cut(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-}
+import { TcpProxy } from './support/tcpProxy.ts';
 
 describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL unavailable for a while', () => {
   let direct: DatabaseHandle;
   let proxied: DatabaseHandle;
-  let proxy: CuttableProxy;
+  let proxy: TcpProxy;
 
   beforeAll(async () => {
     direct = await openTestDatabase();
     const url = new URL(direct.location.replace('***', ''));
-    proxy = new CuttableProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
     await proxy.open();
     url.host = `127.0.0.1:${proxy.port}`;
     proxied = await openDatabase({ url: url.toString(), poolSize: 2 });
@@ -61,6 +30,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL unavailable for a while',
 
   afterAll(async () => {
     await proxied?.close().catch(() => {});
+    await proxy?.close();
     await direct?.close();
   });
 
@@ -71,14 +41,14 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL unavailable for a while',
 
     for (const s of all.slice(0, 10)) await bus.publish(TOPICS.enriched, s.symbol, s);
     await bus.drain();
-    await proxy.cut();
+    await proxy.refuse();
     const during = (async () => {
       for (const s of all.slice(10)) await bus.publish(TOPICS.enriched, s.symbol, s);
     })();
     const deadline = Date.now() + 10_000;
     while (role.stats.retries === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(role.stats.lastError).toMatch(/database unavailable/);
-    await proxy.open();
+    await proxy.restore();
     await during;
     await bus.drain();
     expect(role.stats.lastError).toBeNull();

@@ -11,6 +11,8 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
 # Exactly the lockfile. Dev dependencies are included on purpose: `npm start`
 # runs the TypeScript sources with tsx.
 COPY package.json package-lock.json ./
+# patches/ is applied by the postinstall script (patch-package).
+COPY patches ./patches
 RUN npm ci --include=dev --no-audit --no-fund \
  && npm cache clean --force
 

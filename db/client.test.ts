@@ -3,6 +3,7 @@
  * client.ts): it must still honour what postgres-js would, here a multi-host
  * URL whose first host refuses connections.
  */
+import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './client.ts';
@@ -47,5 +48,15 @@ describe('opening PostgreSQL at start-up', () => {
     const missing = new URL(url!);
     missing.pathname = `/no_such_database_${process.pid}`;
     await expect(openDatabase({ url: missing.toString() })).rejects.toThrow(/database "no_such_database_\d+" does not exist \[3D000\]/);
+  });
+});
+
+describe('the postgres driver', () => {
+  it('is patched against the crash of a write deferred past a closed socket (porsager/postgres#1154: it took the process down mid-outage)', () => {
+    for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
+      const source = readFileSync(new URL(`../node_modules/postgres/${file}`, import.meta.url), 'utf8');
+      const nextWrite = source.slice(source.indexOf('function nextWrite(fn) {'), source.indexOf('const x = socket.write(chunk, fn)'));
+      expect(nextWrite, `${file}: run npm ci (postinstall applies patches/)`).toMatch(/if \(!socket\)/);
+    }
   });
 });

@@ -45,6 +45,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Transactions a large write is split across (PostgreSQL only; see copySnapshots). */
   writeTransactions?: number;
+  /** PostgreSQL statement_timeout of every connection, ms; absent or 0: the server's. */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -69,7 +71,12 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url)
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.url) {
     // `socket` is documented in postgres-js' README but missing from its typings.
-    const connection = { max: options.poolSize ?? 10, onnotice: () => {}, socket: connectWithoutDelay() } as postgres.Options<{}>;
+    const connection = {
+      max: options.poolSize ?? 10,
+      onnotice: () => {},
+      socket: connectWithoutDelay(),
+      ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
+    } as postgres.Options<{}>;
     const client = postgres(options.url, connection);
     const db = drizzlePostgres(client, { schema });
     try {

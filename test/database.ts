@@ -7,9 +7,8 @@
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 
-export async function openTestDatabase(): Promise<DatabaseHandle> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return openDatabase();
+/** A new, empty database on the DATABASE_URL server, for a test or a process it starts; `drop` removes it. */
+export async function createTestDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -21,14 +20,26 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   }
   const testUrl = new URL(url);
   testUrl.pathname = `/${name}`;
-  const handle = await openDatabase({ url: testUrl.toString(), poolSize: 4 });
+  return {
+    url: testUrl.toString(),
+    drop: async () => {
+      const dropper = postgres(url, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      await dropper.end({ timeout: 1 });
+    },
+  };
+}
+
+export async function openTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return openDatabase();
+  const created = await createTestDatabase(url);
+  const handle = await openDatabase({ url: created.url, poolSize: 4 });
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const dropper = postgres(url, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      await dropper.end({ timeout: 1 });
+      await created.drop();
     },
   };
 }

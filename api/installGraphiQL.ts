@@ -63,7 +63,7 @@ function graphiqlAssets() {
 }
 
 function asset(name: string, extension: string, type: string, identity: Buffer): Asset {
-  const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 16);
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 16);
   const encoded = Promise.all([compress(identity, 'br', 'static'), compress(identity, 'gzip', 'static')]).then(([br, gzip]) => ({ br, gzip }));
   encoded.catch(() => {}); // a failure reaches the requests that await it, and only those
   return { path: `${ASSET_PREFIX}${name}.${hash}.${extension}`, type, etag: `"${hash}"`, identity, encoded };

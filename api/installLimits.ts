@@ -115,8 +115,7 @@ async function readAtMost(request: Request, maxBytes: number, incoming?: Incomin
     if (size > maxBytes) {
       // Releasing the reader would destroy the request stream, and with it
       // the socket before the 413 is sent; drain it instead.
-      if (incoming) drainThenClose(incoming, true);
-      else reader.releaseLock();
+      if (!drainThenClose(incoming, true)) reader.releaseLock();
       return null;
     }
     chunks.push(value);
@@ -125,9 +124,14 @@ async function readAtMost(request: Request, maxBytes: number, incoming?: Incomin
   return Buffer.concat(chunks, size);
 }
 
-/** Reads and discards the rest of a request body; destroys it (and its socket) if it has not ended within LINGER_MS. */
-function drainThenClose(incoming: IncomingMessage | undefined, detachReaders = false): void {
-  if (!incoming || incoming.readableEnded) return;
+/**
+ * Reads and discards the rest of a node:http request body; destroys it (and
+ * its socket) if it has not ended within LINGER_MS. False without one (a
+ * request that did not come through node:http).
+ */
+function drainThenClose(incoming: IncomingMessage | undefined, detachReaders = false): boolean {
+  if (typeof incoming?.resume !== 'function') return false;
+  if (incoming.readableEnded) return true;
   // A stream with 'readable' listeners (an abandoned reader) never flows.
   if (detachReaders) incoming.removeAllListeners('readable');
   incoming.resume();
@@ -135,6 +139,7 @@ function drainThenClose(incoming: IncomingMessage | undefined, detachReaders = f
   deadline.unref();
   incoming.once('end', () => clearTimeout(deadline));
   incoming.once('close', () => clearTimeout(deadline));
+  return true;
 }
 
 /**

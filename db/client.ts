@@ -71,12 +71,7 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url)
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.url) {
     // `socket` is documented in postgres-js' README but missing from its typings.
-    const connection = {
-      max: options.poolSize ?? 10,
-      onnotice: () => {},
-      socket: connectWithoutDelay(),
-      ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
-    } as postgres.Options<{}>;
+    const connection = { max: options.poolSize ?? 10, onnotice: () => {}, socket: connectWithoutDelay(), ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}) } as postgres.Options<{}>;
     const client = postgres(options.url, connection);
     const db = drizzlePostgres(client, { schema });
     try {

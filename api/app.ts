@@ -38,6 +38,8 @@ import { installHealth } from './health.ts';
 import { installSubscriptions } from './subscriptions.ts';
 import { closeRedisClient, createChainPubSub, createRedisClient } from './redisPubSub.ts';
 import { RedisMonitor } from './redisHealth.ts';
+import { installSubscriptionLimits } from './installSubscriptionLimits.ts';
+import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import { TwoLevelCache, latestChainKey } from './cache.ts';
 import { MemoryDeduper, RedisDeduper, streamOf, type Deduper } from '../pipeline/dedupe.ts';
 import { Spool } from '../pipeline/spool.ts';
@@ -122,7 +124,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const database = USES_DATABASE.includes(role)
     ? (options.database ??
-      (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, writeTransactions: config.STORAGE_WRITE_TRANSACTIONS } : { dataDir: config.DATA_DIR })))
+      (await openDatabase(
+        config.DATABASE_URL
+          ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, writeTransactions: config.STORAGE_WRITE_TRANSACTIONS, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS }
+          : { dataDir: config.DATA_DIR },
+      )))
     : undefined;
   if (database) {
     const timescale = await applyTimescalePolicies(database.db, {
@@ -225,6 +231,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async start(port = config.PORT) {
       const health = installHealth(services);
       let yoga: ReturnType<typeof installGraphQL> | undefined;
+      const subscriptionLimits = installSubscriptionLimits(config);
       if (services.pubsub && database) {
         const context: Context = {
           db: database.db,
@@ -233,8 +240,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           cache: services.cache,
           holidays: config.holidaySet,
           now: Date.now,
+          databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),
         };
-        yoga = installGraphQL(context, log);
+        yoga = installGraphQL(context, config, log, subscriptionLimits);
       }
       server = createServer((request, response) => {
         if (health(request, response)) return;
@@ -242,7 +250,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz and /readyz are served here` }));
       });
-      if (yoga) closeSubscriptions = installSubscriptions(server, yoga);
+      if (yoga) closeSubscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, config.HOST, () => resolve());

@@ -1,29 +1,36 @@
-/** GraphQL over HTTP (and SSE) with GraphiQL, at /graphql. */
+/**
+ * GraphQL over HTTP (and SSE) with GraphiQL, at /graphql, with the concerns
+ * that guard it installed from one list, read top to bottom (api/install*.ts).
+ */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { schema } from '../schema/index.ts';
 import type { Context } from '../schema/builder.ts';
+import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
+import { combine, type ServerContext } from './installation.ts';
+import { installLimits } from './installLimits.ts';
+import { installRateLimits } from './installRateLimits.ts';
+import { installCors } from './installCors.ts';
+import { installCompression } from './installCompression.ts';
+import { installGraphiQL } from './installGraphiQL.ts';
+import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 
-export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
+export type Yoga = YogaServerInstance<ServerContext, Context>;
 
-export function installGraphQL(context: Context, log: Logger): Yoga {
-  return createYoga<Record<string, unknown>, Context>({
+export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits): Yoga {
+  const concerns = combine([
+    installLimits(config), // request size, tokens, depth, aliases, directives, cost
+    installRateLimits(config), // calls per client
+    subscriptionLimits, // SSE streams share the WebSocket connection budget
+    installCors(config), // cross-origin access from the allow-list only
+    installCompression(config), // gzip or brotli responses
+    installGraphiQL(), // a small page, cacheable assets
+  ]);
+  return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     context: () => context,
-    // GraphiQL bundled with the server, so it works without reaching a CDN.
-    renderGraphiQL,
-    graphiql: {
-      title: 'Options platform',
-      subscriptionsProtocol: 'WS',
-      defaultQuery: /* GraphQL */ `# Every underlying, then the live NIFTY chain of an expiry from \`expiries\`.
-query Symbols {
-  symbols { symbol exchange lotSize strikeStep }
-  expiries(symbol: "NIFTY")
-}
-`,
-    },
+    ...concerns,
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),

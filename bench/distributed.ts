@@ -375,7 +375,9 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
   const expiry = pool[0].expiry;
   const strikes = pool[0].rows.length;
 
-  const common = { DATA_DIR: scratchDir('bench-fan-out'), REDIS_URL: redisUrl, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1' };
+  // Every subscriber connects from loopback: one client, so lift the per-client budget.
+  const subscribers = { SUBSCRIPTION_MAX_CONNECTIONS: '100000', SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: '100000' };
+  const common = { DATA_DIR: scratchDir('bench-fan-out'), REDIS_URL: redisUrl, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...subscribers };
   const log = createLogger('silent');
   const database = await openTestDatabase();
   let appA: App | undefined;

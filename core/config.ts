@@ -47,13 +47,65 @@ const urlWithScheme = (schemes: string[], example: string) =>
       }
     }, `must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, such as ${example}`);
 
+const flag = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+
+/** "https://app.example.com, http://localhost:5173" → origins; "*" means any origin. */
+const origins = listFrom.pipe(
+  z.array(
+    z.string().refine(
+      (origin) => origin === '*' || /^https?:\/\/[^/?#\s]+$/.test(origin),
+      'each origin must be scheme://host[:port] without a path or trailing slash, such as https://app.example.com, or *',
+    ),
+  ),
+);
+
 const interval = z.string().regex(/^\d+\s+(minute|minutes|hour|hours|day|days|week|weeks)$/, 'an interval such as "1 day" or "7 days"');
 
 const envSchema = z.object({
   /** Which pipeline role this process runs; `all` is the embedded default. */
   ROLE: z.enum(['all', 'ingest', 'process', 'store', 'api']).default('all'),
   PORT: numberFrom(z.number().int().min(0).max(65_535)).default(4000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: the embedded default is reachable from this machine only; containers set 0.0.0.0. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Proxies in front of the API whose X-Forwarded-For entries are trusted (0: the socket's address identifies a client). */
+  TRUST_PROXY: numberFrom(z.number().int().min(0).max(10)).default(0),
+  /** Largest GraphQL request: an HTTP body or a WebSocket message, bytes. */
+  MAX_REQUEST_BYTES: numberFrom(z.number().int().min(1024).max(100 * 1024 * 1024)).default(102_400),
+  /** Most tokens in a GraphQL document (graphql-armor max-tokens). */
+  MAX_TOKENS: numberFrom(z.number().int().min(200)).default(2000),
+  /** Deepest selection nesting (graphql-armor max-depth; introspection excepted). */
+  MAX_DEPTH: numberFrom(z.number().int().min(2)).default(8),
+  /** Most aliases in an operation (graphql-armor max-aliases). */
+  MAX_ALIASES: numberFrom(z.number().int().min(0)).default(15),
+  /** Most directives in an operation (graphql-armor max-directives). */
+  MAX_DIRECTIVES: numberFrom(z.number().int().min(0)).default(50),
+  /** Highest query cost (field costs declared beside each field in schema/*.ts). */
+  MAX_COST: numberFrom(z.number().int().min(100)).default(50_000),
+  /** Calls of each query field per client per RATE_LIMIT_WINDOW_SECONDS; 0 turns the rate limit off. */
+  RATE_LIMIT_MAX: numberFrom(z.number().int().min(0)).default(300),
+  RATE_LIMIT_WINDOW_SECONDS: numberFrom(z.number().int().min(1).max(86_400)).default(60),
+  /** Clients the rate limiter remembers; the least recently seen is forgotten first. */
+  RATE_LIMIT_MAX_CLIENTS: numberFrom(z.number().int().min(100)).default(10_000),
+  /** Database-backed fields (optionChain, chainHistory, expiries) running at once, and waiting beyond those. */
+  DB_MAX_CONCURRENT_QUERIES: numberFrom(z.number().int().min(1).max(256)).default(4),
+  DB_MAX_QUEUED_QUERIES: numberFrom(z.number().int().min(0)).default(64),
+  /** Longest a database-backed field may wait and run before it answers QUERY_TIMEOUT, ms. */
+  QUERY_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(10_000),
+  /** PostgreSQL statement_timeout of every statement of this process, ms; 0 turns it off. */
+  DATABASE_STATEMENT_TIMEOUT_MS: numberFrom(z.number().int().min(0)).default(30_000),
+  /** WebSocket connections plus SSE subscription streams, in total and per client. */
+  SUBSCRIPTION_MAX_CONNECTIONS: numberFrom(z.number().int().min(1)).default(1000),
+  SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: numberFrom(z.number().int().min(1)).default(20),
+  /** Active operations on one WebSocket connection. */
+  SUBSCRIPTION_MAX_PER_CONNECTION: numberFrom(z.number().int().min(1)).default(20),
+  /** A WebSocket that has not sent connection_init by then is closed (4408), ms. */
+  SUBSCRIPTION_INIT_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(3000),
+  /** Origins allowed to call the API from a browser; empty: no cross-origin access. */
+  CORS_ORIGINS: origins.default([]),
+  /** Let those origins send cookies and HTTP authentication (never with *). */
+  CORS_CREDENTIALS: flag.default(false),
+  /** gzip or brotli responses when the client accepts them. */
+  COMPRESSION: flag.default(true),
   /** postgres:// URL; absent means embedded PGlite under DATA_DIR. */
   DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/options').optional(),
   DATABASE_POOL_SIZE: numberFrom(z.number().int().positive()).default(10),
@@ -159,6 +211,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.STORAGE_WRITE_TRANSACTIONS > parsed.DATABASE_POOL_SIZE) {
     problems.push(
       `STORAGE_WRITE_TRANSACTIONS=${parsed.STORAGE_WRITE_TRANSACTIONS} exceeds DATABASE_POOL_SIZE=${parsed.DATABASE_POOL_SIZE}: each transaction needs its own connection`,
+    );
+  }
+  if (parsed.CORS_CREDENTIALS && parsed.CORS_ORIGINS.includes('*')) {
+    problems.push('CORS_CREDENTIALS=true with CORS_ORIGINS=*: any web site could call the API as the visitor; list the origins instead');
+  }
+  if (parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT > parsed.SUBSCRIPTION_MAX_CONNECTIONS) {
+    problems.push(
+      `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT=${parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT} exceeds SUBSCRIPTION_MAX_CONNECTIONS=${parsed.SUBSCRIPTION_MAX_CONNECTIONS}`,
     );
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');

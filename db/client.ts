@@ -45,6 +45,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Transactions a large write is split across (PostgreSQL only; see copySnapshots). */
   writeTransactions?: number;
+  /** PostgreSQL statement_timeout of every connection, ms; absent or 0: the server's. */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       socket: connectWithoutDelay(),
       // A server that never answers (blackholed) is named after this long, not 30 s.
       connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
     } as postgres.Options<{}>;
     const client = postgres(options.url, connection);
     const db = drizzlePostgres(client, { schema });

@@ -1,11 +1,17 @@
 /**
- * The one Pothos SchemaBuilder: the typed request context and the scalars.
- * Domain files (market.ts, chain.ts, …) add their types and fields to it.
+ * The one Pothos SchemaBuilder: the typed request context, the scalars and
+ * the complexity plugin. Domain files (market.ts, chain.ts, …) add their types
+ * and fields to it, each field declaring its cost beside it (`complexity`):
+ * by default 1 per field, and a list multiplies the cost of what is selected
+ * in it by 10; the API refuses an operation costing more than MAX_COST before
+ * it runs (api/installLimits.ts).
  */
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { createPubSub } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
+import { LimitError, type ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { TwoLevelCache } from '../api/cache.ts';
@@ -20,6 +26,8 @@ export interface Context {
   cache?: TwoLevelCache<EnrichedSnapshot | null>;
   holidays: ReadonlySet<string>;
   now: () => number;
+  /** Bounds the resolvers' database reads (concurrency, queue, timeout); resolvers read through `readDatabase`. */
+  databaseLimit: ConcurrencyLimit;
 }
 
 export const builder = new SchemaBuilder<{
@@ -29,7 +37,14 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date | InvalidInput; Output: Date | number | string };
     Date: { Input: string | InvalidInput; Output: string };
   };
-}>({ defaultFieldNullability: false });
+}>({
+  defaultFieldNullability: false,
+  plugins: [ComplexityPlugin],
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
+});
+
+/** The cost of a field that reads the database, on top of what it selects. */
+export const DATABASE_READ_COST = 50;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -97,4 +112,27 @@ builder.subscriptionType({ description: 'Live updates, delivered as soon as each
 /** A typed error for a bad argument: clients switch on `extensions.code` and read `extensions.argument`. */
 export function badArgument(argument: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+}
+
+/**
+ * A resolver's database read, within the API's limit on concurrent reads
+ * (context.databaseLimit). A read the limit refuses is a typed field error
+ * (the other fields of the operation are still answered): clients switch on
+ * `extensions.code` SERVER_BUSY (try again shortly) or QUERY_TIMEOUT.
+ */
+export async function readDatabase<T>(context: Context, read: (db: Database) => Promise<T>): Promise<T> {
+  try {
+    return await context.databaseLimit.run(() => read(context.db));
+  } catch (error) {
+    if (!(error instanceof LimitError)) throw error;
+    const { concurrency, maxQueued, timeoutMs } = error.limits;
+    if (error.refusal === 'busy') {
+      throw new GraphQLError(`The server is busy: ${concurrency} database reads are running and ${maxQueued} waiting; try again shortly`, {
+        extensions: { code: 'SERVER_BUSY' },
+      });
+    }
+    throw new GraphQLError(`The query did not finish within ${timeoutMs} ms; ask for a shorter range or try again later`, {
+      extensions: { code: 'QUERY_TIMEOUT', timeoutMs },
+    });
+  }
 }

@@ -3,11 +3,14 @@
  * updates. Units follow the platform's conventions (core/pricing/black.ts):
  * IV decimal, theta per calendar day, vega per vol point, rho per 1 % rate.
  */
-import { builder, badArgument, dateArgument, dateTimeArgument } from './builder.ts';
+import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST } from './builder.ts';
 import { requireInstrument } from './market.ts';
 import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
 import { cachedLatestChain } from '../api/cache.ts';
 import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot, SupportResistanceLevel } from '../core/models.ts';
+
+/** The most strikes a chain is costed at: a real NSE chain lists up to about 400. */
+export const COSTED_STRIKES = 400;
 
 export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').implement({
   description: 'One side (call or put) of one strike, with our implied volatility and Greeks.',
@@ -114,7 +117,12 @@ export const OptionChainType = builder.objectRef<EnrichedSnapshot>('OptionChain'
     rate: t.exposeFloat('rate', { description: 'Risk-free rate used, decimal, continuously compounded.' }),
     lotSize: t.exposeInt('lotSize', { description: 'Contract lot size used for exposures.' }),
     analytics: t.field({ type: ChainAnalyticsType, description: 'Chain analytics.', resolve: (c) => c.analytics }),
-    rows: t.field({ type: [ChainRowType], description: 'Strikes, ascending.', resolve: (c) => c.rows }),
+    rows: t.field({
+      type: [ChainRowType],
+      description: `Strikes, ascending. Costs ${COSTED_STRIKES} × what is selected in a row (a chain has up to about ${COSTED_STRIKES} strikes).`,
+      complexity: { field: 1, multiplier: COSTED_STRIKES },
+      resolve: (c) => c.rows,
+    }),
     rejects: t.field({
       type: [RejectType],
       description: 'What the processor rejected or flagged in this snapshot, by reason.',
@@ -127,19 +135,20 @@ builder.queryField('optionChain', (t) =>
   t.field({
     type: OptionChainType,
     nullable: true,
-    description: 'The latest stored chain of an expiry, or the last one at or before `at`; null when none is stored.',
+    description: `The latest stored chain of an expiry, or the last one at or before \`at\`; null when none is stored. Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
       expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
       at: t.arg({ type: 'DateTime', required: false, description: 'Return the snapshot at or before this instant instead of the latest.' }),
     },
+    complexity: DATABASE_READ_COST,
     resolve: async (_root, args, context) => {
       const instrument = requireInstrument(context, args.symbol);
       const expiry = dateArgument(args.expiry, 'expiry');
       const at = dateTimeArgument(args.at, 'at');
       if (at && at.getTime() > context.now() + 60_000) throw badArgument('at', `Argument "at" (${at.toISOString()}) is in the future`);
       const load = async () => {
-        const stored = await findChain(context.db, instrument.symbol, expiry, at);
+        const stored = await readDatabase(context, (db) => findChain(db, instrument.symbol, expiry, at));
         return stored ? toEnrichedSnapshot(stored) : null;
       };
       // The latest chain is the hot query: served from the cache when there is one.

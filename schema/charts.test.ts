@@ -10,6 +10,7 @@ import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
+import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 
 const instruments = instrumentTable();
 const START = Date.UTC(2026, 10, 23, 5, 0);
@@ -60,6 +61,7 @@ describe('the chainHistory query', () => {
       pubsub: createPubSub() as ChainPubSub,
       holidays: new Set(),
       now: () => START + 3_600_000,
+      databaseLimit: new ConcurrencyLimit({ concurrency: 2, maxQueued: 10, timeoutMs: 10_000 }),
     };
   });
   afterAll(async () => {

@@ -2,9 +2,24 @@
  * Charts: chain analytics over time, one point per time bucket (see
  * db/queries/chainHistory.ts for how each bucket is computed).
  */
-import { builder, badArgument, dateArgument, dateTimeArgument } from './builder.ts';
+import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, InvalidInput } from './builder.ts';
 import { requireInstrument } from './market.ts';
-import { ChainHistoryRangeError, MAX_BUCKETS, chainHistory, type ChainHistoryPoint, type ChartInterval } from '../db/queries/chainHistory.ts';
+import { ChainHistoryRangeError, MAX_BUCKETS, bucketCount, chainHistory, type ChainHistoryPoint, type ChartInterval } from '../db/queries/chainHistory.ts';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The cost of a chainHistory request: a database read, plus one per hour of
+ * range (the snapshots it aggregates), plus what a point selects times the
+ * buckets it can return (at most MAX_BUCKETS). A malformed range costs the
+ * read alone: the resolver refuses it.
+ */
+export function chainHistoryCost(args: { from: Date | InvalidInput; to: Date | InvalidInput; interval: string }): { field: number; multiplier: number } {
+  const { from, to } = args;
+  if (from instanceof InvalidInput || to instanceof InvalidInput || !(from.getTime() < to.getTime())) return { field: DATABASE_READ_COST, multiplier: 1 };
+  const hours = Math.ceil((to.getTime() - from.getTime()) / HOUR_MS);
+  return { field: DATABASE_READ_COST + hours, multiplier: Math.min(bucketCount(from, to, args.interval as ChartInterval), MAX_BUCKETS) };
+}
 
 export const ChartIntervalEnum = builder.enumType('ChartInterval', {
   description: 'Width of a chart bucket. Buckets start on whole minutes, hours and UTC days.',
@@ -42,7 +57,7 @@ export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('Chain
 builder.queryField('chainHistory', (t) =>
   t.field({
     type: [ChainHistoryPointType],
-    description: `Chain analytics of one expiry over time, one point per bucket with stored snapshots, ascending; at most ${MAX_BUCKETS} buckets per request.`,
+    description: `Chain analytics of one expiry over time, one point per bucket with stored snapshots, ascending; at most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × what a point selects.`,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
       expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
@@ -50,13 +65,14 @@ builder.queryField('chainHistory', (t) =>
       to: t.arg({ type: 'DateTime', required: true, description: 'End of the range, exclusive; after `from`.' }),
       interval: t.arg({ type: ChartIntervalEnum, required: true, description: 'Bucket width.' }),
     },
+    complexity: chainHistoryCost,
     resolve: async (_root, args, context) => {
       const instrument = requireInstrument(context, args.symbol);
       const expiry = dateArgument(args.expiry, 'expiry');
       const from = dateTimeArgument(args.from, 'from')!;
       const to = dateTimeArgument(args.to, 'to')!;
       try {
-        return await chainHistory(context.db, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
+        return await readDatabase(context, (db) => chainHistory(db, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval }));
       } catch (error) {
         if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
         throw error;

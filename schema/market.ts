@@ -1,5 +1,5 @@
 /** Underlyings and their expiries. */
-import { builder, badArgument, type Context } from './builder.ts';
+import { builder, badArgument, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import type { Instrument } from '../core/instruments.ts';
 import { findExpiries } from '../db/queries/readChain.ts';
 import { upcomingExpiries } from '../core/calendar.ts';
@@ -38,16 +38,17 @@ builder.queryField('expiries', (t) =>
   t.field({
     type: ['Date'],
     description:
-      'Expiry dates of a symbol that have not expired yet: those with stored chains, merged with the exchange calendar, ascending.',
+      `Expiry dates of a symbol that have not expired yet: those with stored chains, merged with the exchange calendar, ascending. Cost ${DATABASE_READ_COST} (a database read).`,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
       includeExpired: t.arg.boolean({ defaultValue: false, description: 'Also list past expiries that have stored chains.' }),
     },
+    complexity: DATABASE_READ_COST,
     resolve: async (_root, args, context) => {
       const instrument = requireInstrument(context, args.symbol);
       const now = context.now();
       const today = istDate(now);
-      const stored = await findExpiries(context.db, instrument.symbol, args.includeExpired ? undefined : today);
+      const stored = await readDatabase(context, (db) => findExpiries(db, instrument.symbol, args.includeExpired ? undefined : today));
       const scheduled = upcomingExpiries(instrument, now, 4, context.holidays);
       return [...new Set([...stored, ...scheduled])].sort();
     },

@@ -169,6 +169,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('makes every role listen on all interfaces of its container (HOST=0.0.0.0; the default is loopback)', () => {
+    for (const role of ROLES) expect(environmentOf(services[role]).HOST, `${role} HOST`).toBe('0.0.0.0');
+  });
+
   it('reads .env as an optional env file on every role', () => {
     for (const role of ROLES) {
       expect(services[role].env_file, role).toEqual([{ path: '.env', required: false }]);

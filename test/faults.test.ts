@@ -278,6 +278,8 @@ describe.skipIf(!DATABASE_URL)('faults, against the real process', () => {
       SYMBOLS: 'NIFTY,BANKNIFTY,FINNIFTY,MIDCPNIFTY,SENSEX',
       SIM_TICK_MS: '1',
       SIM_STRIKES_EACH_SIDE: '100',
+      // Large batches on a loaded machine: the default write timeout, so slow writes are not taken for an outage.
+      STORAGE_WRITE_TIMEOUT_MS: '15000',
       SHUTDOWN_TIMEOUT_MS: '10000',
     });
     const health = watchHealth(app);

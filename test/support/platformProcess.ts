@@ -5,7 +5,7 @@
  * its peak resident memory, and signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,13 @@ export interface PlatformProcess {
   healthz(timeoutMs?: number): Promise<number>;
   /** Peak resident set size so far (VmHWM), bytes. */
   peakRss(): number;
+  /** VmRSS and VmHWM, MB. */
+  memory(): { rssMb: number; peakMb: number };
+  /** Starts a new peak: VmHWM drops to the current RSS. */
+  resetPeak(): void;
   signal(signal: NodeJS.Signals): void;
+  /** Whether it is still running. */
+  running(): boolean;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   exited: Promise<number | string>;
 }
@@ -45,6 +51,15 @@ export interface ReadyzBody {
   };
 }
 
+/** A field of /proc/<pid>/status in kB (NaN once the process is gone). */
+function procStatusKb(pid: number, field: string): number {
+  try {
+    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -56,8 +71,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts the platform with `env` (on top of a minimal environment: no
- * variables of the test runner leak in) and resolves once it logged
- * "started"; rejects with its last log lines when it exits or does not start
+ * variables of the test runner leak in) and resolves once /healthz
+ * answers; rejects with its last log lines when it exits or does not start
  * within `timeoutMs`.
  */
 export async function startPlatform(env: Record<string, string>, timeoutMs = 60_000): Promise<PlatformProcess> {
@@ -94,8 +109,10 @@ export async function startPlatform(env: Record<string, string>, timeoutMs = 60_
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (logs.some((l) => l.message === 'started')) break;
-    const gone = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50, null))]);
+    // /healthz answers once the server listens, whatever the log level.
+    const up = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    if (up) break;
+    const gone = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 100, null))]);
     if (gone !== null) throw new Error(`the platform exited (${gone}) before it started:\n${describeEnd()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -124,15 +141,19 @@ export async function startPlatform(env: Record<string, string>, timeoutMs = 60_
       }
     },
     peakRss() {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return match ? Number(match[1]) * 1024 : NaN;
-      } catch {
-        return NaN;
-      }
+      return procStatusKb(child.pid!, 'VmHWM') * 1024;
+    },
+    memory() {
+      return { rssMb: procStatusKb(child.pid!, 'VmRSS') / 1024, peakMb: procStatusKb(child.pid!, 'VmHWM') / 1024 };
+    },
+    resetPeak() {
+      writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
     },
     signal(signal) {
       child.kill(signal);
+    },
+    running() {
+      return child.exitCode === null && child.signalCode === null;
     },
     exited,
   };

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.ts';
+import { installRateLimits } from './installRateLimits.ts';
+import { fromClient, post, yogaWith } from '../test/yoga.ts';
+
+const limited = (env: Record<string, string> = {}) => {
+  const yoga = yogaWith([installRateLimits(loadConfig({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '30', ...env }))]);
+  return async (address: string, query = '{ symbols { symbol } }', headers: Record<string, string> = {}) => {
+    const response = await yoga.fetch('http://localhost/graphql', post({ query }), fromClient(address, headers));
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), json: (await response.json()) as any };
+  };
+};
+
+describe('installRateLimits', () => {
+  it('lets a client call a field RATE_LIMIT_MAX times per window, then answers 429 RATE_LIMITED with Retry-After', async () => {
+    const ask = limited();
+    for (let i = 0; i < 3; i++) expect((await ask('192.0.2.1')).status).toBe(200);
+    const refused = await ask('192.0.2.1');
+    expect(refused.status).toBe(429);
+    expect(refused.retryAfter).toBe('30');
+    expect(refused.json.errors).toEqual([
+      {
+        message: 'Rate limit exceeded: at most 3 calls of symbols per 30 s per client; try again later',
+        extensions: { code: 'RATE_LIMITED', limit: 3, windowSeconds: 30 },
+      },
+    ]);
+    expect((await ask('192.0.2.2')).status).toBe(200);
+  });
+
+  it('counts every alias as a call', async () => {
+    const ask = limited();
+    expect((await ask('192.0.2.1', '{ a: symbols { symbol } b: symbols { symbol } }')).status).toBe(200);
+    expect((await ask('192.0.2.1', '{ a: symbols { symbol } b: symbols { symbol } }')).status).toBe(429);
+  });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY, so changing it does not reset the count', async () => {
+    const ask = limited();
+    for (let i = 0; i < 3; i++) await ask('192.0.2.1', undefined, { 'x-forwarded-for': `10.0.0.${i}` });
+    expect((await ask('192.0.2.1', undefined, { 'x-forwarded-for': '10.0.0.99' })).status).toBe(429);
+  });
+
+  it('behind a trusted proxy counts the client the proxy saw', async () => {
+    const ask = limited({ TRUST_PROXY: '1' });
+    for (let i = 0; i < 3; i++) await ask('10.0.0.1', undefined, { 'x-forwarded-for': `6.6.6.${i}, 203.0.113.5` });
+    expect((await ask('10.0.0.1', undefined, { 'x-forwarded-for': '203.0.113.5' })).status).toBe(429);
+    expect((await ask('10.0.0.1', undefined, { 'x-forwarded-for': '203.0.113.6' })).status).toBe(200);
+  });
+
+  it('installs nothing with RATE_LIMIT_MAX=0', () => {
+    expect(installRateLimits(loadConfig({ RATE_LIMIT_MAX: '0' }))).toEqual({});
+  });
+});

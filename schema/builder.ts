@@ -119,10 +119,12 @@ builder.scalarType('Date', {
   parseLiteral: (ast) => parseDate(literalValue(ast)),
 });
 
-/** A Date argument's value, or a typed error naming the argument. */
-export function dateArgument(value: string | InvalidInput, argument: string): string {
+/** A Date argument's value (undefined when an optional one is absent), or a typed error naming the argument. */
+export function dateArgument(value: string | InvalidInput, argument: string): string;
+export function dateArgument(value: string | InvalidInput | null | undefined, argument: string): string | undefined;
+export function dateArgument(value: string | InvalidInput | null | undefined, argument: string): string | undefined {
   if (value instanceof InvalidInput) throw badArgument(argument, `Argument "${argument}" ${value.problem}; got ${JSON.stringify(value.raw)}`);
-  return value;
+  return value ?? undefined;
 }
 
 /** A DateTime argument's value (undefined when absent), or a typed error naming the argument. */
@@ -135,6 +137,16 @@ builder.queryType({ description: 'Read the option chains, their analytics and th
 builder.subscriptionType({ description: 'Live updates, delivered as soon as each snapshot is processed.' });
 
 /** A typed error for a bad argument: clients switch on `extensions.code` and read `extensions.argument`. */
-export function badArgument(argument: string, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+export function badArgument(argument: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument, ...extensions } });
+}
+
+/**
+ * A typed error for a well-formed request the stored data cannot answer yet
+ * (an expiry without a stored chain, an instant before its first one):
+ * `extensions.code` is NO_DATA, `extensions.argument` the argument to change,
+ * `extensions.expiriesWithData` the expiries that have chains.
+ */
+export function noData(argument: string, message: string, expiriesWithData: readonly string[]): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'NO_DATA', argument, expiriesWithData } });
 }

@@ -1,5 +1,11 @@
-/** Underlyings and their expiries, and which expiries have stored chains. */
-import { builder, badArgument, type Context } from './builder.ts';
+/**
+ * Underlyings and their expiries: which expiries have stored chains, the
+ * nearest one with data (what optionChain and chainUpdated take when
+ * `expiry` is omitted), and the typed errors that say which expiry to ask
+ * for instead.
+ */
+import type { GraphQLError } from 'graphql';
+import { builder, badArgument, noData, type Context } from './builder.ts';
 import type { Instrument } from '../core/instruments.ts';
 import { findStoredExpiries, type StoredExpiry } from '../db/queries/storedExpiries.ts';
 import { addDays, upcomingExpiries } from '../core/calendar.ts';
@@ -93,6 +99,64 @@ export async function listExpiries(context: Context, instrument: Instrument, inc
 function firstUnexpiredDate(ms: number): string {
   const today = istDate(ms);
   return expiryInstant(today) > ms ? today : addDays(today, 1);
+}
+
+/** What an error message says about the listed expiries, for a reader who must pick one. */
+export function describeExpiries(symbol: string, listed: readonly ListedExpiry[]): string {
+  const withData = datesWithData(listed);
+  const withoutData = listed.filter((e) => !e.stored).map((e) => e.date);
+  const data = withData.length ? `expiries of ${symbol} with data: ${withData.join(', ')}` : `no expiry of ${symbol} has data yet (the source may still be starting)`;
+  return `${data}${withoutData.length ? `; upcoming without data yet: ${withoutData.join(', ')}` : ''} (see expiryList)`;
+}
+
+/** The dates of the listed expiries that have stored chains. */
+export function datesWithData(listed: readonly ListedExpiry[]): string[] {
+  return listed.filter((e) => e.stored).map((e) => e.date);
+}
+
+/**
+ * The nearest expiry with a stored chain: the earliest not expired at `at`
+ * (now when absent) with a snapshot at or before it; else a NO_DATA error
+ * listing the expiries that have data.
+ */
+export async function nearestExpiryWithData(context: Context, instrument: Instrument, at?: Date): Promise<StoredExpiry> {
+  const [nearest] = await findStoredExpiries(context.db, instrument.symbol, { fromDate: firstUnexpiredDate(at?.getTime() ?? context.now()), at, limit: 1 });
+  if (nearest) return nearest;
+  const listed = await listExpiries(context, instrument);
+  const when = at ? `at or before ${at.toISOString()} for an expiry live then` : 'for an unexpired expiry';
+  throw noData(at ? 'at' : 'expiry', `No ${instrument.symbol} chain is stored ${when}; ${describeExpiries(instrument.symbol, listed)}`, datesWithData(listed));
+}
+
+/**
+ * Why no chain of `expiry` will come, or undefined when it is one
+ * `expiryList` lists as unexpired (with data, or upcoming in the calendar).
+ */
+export function whyNoUpdates(context: Context, instrument: Instrument, expiry: string, listed: readonly ListedExpiry[]): string | undefined {
+  if (listed.some((e) => e.date === expiry)) return undefined;
+  if (expiryInstant(expiry) <= context.now()) return `it expired at 15:30 IST on ${expiry}`;
+  return `it is not one of the next ${CALENDAR_EXPIRIES} expiries in the ${instrument.symbol} calendar, and no chain of it is stored`;
+}
+
+/** An expiry that can still get updates (see whyNoUpdates), or a BAD_USER_INPUT error naming `expiry` and listing those that can. */
+export async function requireUpdatableExpiry(context: Context, instrument: Instrument, expiry: string): Promise<string> {
+  const listed = await listExpiries(context, instrument);
+  const why = whyNoUpdates(context, instrument, expiry, listed);
+  if (why === undefined) return expiry;
+  throw badArgument('expiry', `No updates will come for ${instrument.symbol} expiry ${expiry}: ${why}; ${describeExpiries(instrument.symbol, listed)}`, {
+    expiriesWithData: datesWithData(listed),
+  });
+}
+
+/** The NO_DATA error for a chain that is not stored, saying what to ask for instead. */
+export async function noChainError(context: Context, instrument: Instrument, expiry: string, at?: Date): Promise<GraphQLError> {
+  const { symbol } = instrument;
+  const listed = await listExpiries(context, instrument);
+  const [own] = at ? await findStoredExpiries(context.db, symbol, { fromDate: expiry, toDate: expiry }) : [];
+  if (at && own) {
+    return noData('at', `No ${symbol} ${expiry} chain is stored at or before ${at.toISOString()}: the first is from ${own.firstSnapshotAt.toISOString()}`, datesWithData(listed));
+  }
+  const why = whyNoUpdates(context, instrument, expiry, listed) ?? 'the source has not produced it yet';
+  return noData('expiry', `No chain is stored for ${symbol} expiry ${expiry}: ${why}; ${describeExpiries(symbol, listed)}`, datesWithData(listed));
 }
 
 builder.queryField('expiryList', (t) =>

@@ -73,6 +73,9 @@ describe('optionChain', () => {
     const result = await run({ expiry: NEXT, at: iso(of(NEXT)[0].timestamp - 1) });
     expect(result.errors?.[0].message).toBe(`No NIFTY ${NEXT} chain is stored at or before ${iso(of(NEXT)[0].timestamp - 1)}: the first is from ${iso(of(NEXT)[0].timestamp)}`);
     expect(result.errors?.[0].extensions).toEqual({ code: 'NO_DATA', argument: 'at', expiriesWithData: [NEAR, NEXT] });
+    const expired = await run({ expiry: NEAR, at: iso(of(NEAR)[0].timestamp - 1) }, Date.UTC(2027, 0, 5, 6));
+    expect(expired.errors?.[0].message).toBe(`No NIFTY ${NEAR} chain is stored at or before ${iso(of(NEAR)[0].timestamp - 1)}: the first is from ${iso(of(NEAR)[0].timestamp)}`);
+    expect(expired.errors?.[0].extensions).toEqual({ code: 'NO_DATA', argument: 'at', expiriesWithData: [] });
     const nearest = await run({ at: '2026-11-20T10:00:00+05:30' });
     expect(nearest.errors?.[0].message).toMatch(/^No NIFTY chain is stored at or before 2026-11-20T04:30:00.000Z for an expiry live then; expiries of NIFTY with data: /);
     expect(nearest.errors?.[0].extensions).toMatchObject({ code: 'NO_DATA', argument: 'at' });

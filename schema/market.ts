@@ -151,7 +151,9 @@ export async function requireUpdatableExpiry(context: Context, instrument: Instr
 export async function noChainError(context: Context, instrument: Instrument, expiry: string, at?: Date): Promise<GraphQLError> {
   const { symbol } = instrument;
   const listed = await listExpiries(context, instrument);
-  const [own] = at ? await findStoredExpiries(context.db, symbol, { fromDate: expiry, toDate: expiry }) : [];
+  // An unexpired expiry's data is in the listing; only a past one needs a lookup of its own.
+  const listedOwn = listed.find((e) => e.date === expiry);
+  const own = at && !listedOwn ? (await findStoredExpiries(context.db, symbol, { fromDate: expiry, toDate: expiry }))[0] : listedOwn?.stored;
   if (at && own) {
     return noData('at', `No ${symbol} ${expiry} chain is stored at or before ${at.toISOString()}: the first is from ${own.firstSnapshotAt.toISOString()}`, datesWithData(listed));
   }

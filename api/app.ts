@@ -32,7 +32,7 @@ import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
 import type { Source } from '../pipeline/source.ts';
 import type { ChainPubSub, Context } from '../schema/builder.ts';
-import { chainTopicKey } from '../schema/chain.ts';
+import { chainTopicKey, latestChainKey } from '../schema/chain.ts';
 import { installGraphQL } from './graphql.ts';
 import { installHealth } from './health.ts';
 import { installSubscriptions } from './subscriptions.ts';
@@ -40,7 +40,7 @@ import { closeRedisClient, createChainPubSub, createRedisClient } from './redisP
 import { RedisMonitor } from './redisHealth.ts';
 import { installSubscriptionLimits } from './installSubscriptionLimits.ts';
 import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
-import { TwoLevelCache, latestChainKey } from './cache.ts';
+import { TwoLevelCache } from './cache.ts';
 import { MemoryDeduper, RedisDeduper, streamOf, type Deduper } from '../pipeline/dedupe.ts';
 import { Spool } from '../pipeline/spool.ts';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { cachedLatestChain, latestChainKey, latestChainPrefix, measureCacheHits, TwoLevelCache, type CacheOptions } from './cache.ts';
+import { measureCacheHits, TwoLevelCache, type CacheOptions } from './cache.ts';
+import { latestChainKey, latestChainPrefix } from '../schema/chain.ts';
 import { closeRedisClient, createRedisClient } from './redisPubSub.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -47,8 +48,8 @@ describe(`two-level cache (${REDIS_URL ? 'memory + Redis' : 'memory only'})`, ()
   it('loads on a miss, then answers from memory without loading again', async () => {
     const cache = await open({ namespace: namespace() });
     const load = vi.fn(async () => chain);
-    expect(await cachedLatestChain(cache, 'NIFTY', '2026-11-24', load)).toEqual(chain);
-    expect(await cachedLatestChain(cache, 'NIFTY', '2026-11-24', load)).toEqual(chain);
+    expect(await cache.getOrLoad(latestChainKey('NIFTY', '2026-11-24'), load)).toEqual(chain);
+    expect(await cache.getOrLoad(latestChainKey('NIFTY', '2026-11-24'), load)).toEqual(chain);
     expect(load).toHaveBeenCalledTimes(1);
     expect(cache.stats()).toMatchObject({ misses: 1, memoryHits: 1, redisHits: 0 });
   });
@@ -138,10 +139,10 @@ if (REDIS_URL) {
       const shared = namespace();
       const a = await open({ namespace: shared });
       const b = await open({ namespace: shared });
-      await cachedLatestChain(a, 'NIFTY', '2026-11-24', async () => chain);
+      await a.getOrLoad(latestChainKey('NIFTY', '2026-11-24'), async () => chain);
       const load = vi.fn(async () => ({ ...chain, spot: -1 }));
-      expect(await cachedLatestChain(b, 'NIFTY', '2026-11-24', load)).toEqual(chain);
-      expect(await cachedLatestChain(b, 'NIFTY', '2026-11-24', load)).toEqual(chain);
+      expect(await b.getOrLoad(latestChainKey('NIFTY', '2026-11-24'), load)).toEqual(chain);
+      expect(await b.getOrLoad(latestChainKey('NIFTY', '2026-11-24'), load)).toEqual(chain);
       expect(load).not.toHaveBeenCalled();
       expect(b.stats()).toMatchObject({ redisHits: 1, memoryHits: 1, misses: 0 });
     });

@@ -51,16 +51,6 @@ export interface CacheStats {
 
 type Invalidation = { origin: string; key?: string; prefix?: string };
 
-/** The cache key of the latest chain of one expiry. */
-export function latestChainKey(symbol: string, expiry: string): string {
-  return `chain:latest:${symbol}:${expiry}`;
-}
-
-/** The key prefix covering every cached latest chain of a symbol. */
-export function latestChainPrefix(symbol: string): string {
-  return `chain:latest:${symbol}:`;
-}
-
 export class TwoLevelCache<V = unknown> {
   private readonly memory = new Map<string, { value: V; expiresAt: number }>();
   private readonly inflight = new Map<string, Promise<V>>();
@@ -273,15 +263,6 @@ export class TwoLevelCache<V = unknown> {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/**
- * The latest chain of an expiry through the cache: the optionChain resolver
- * calls it when `at` is absent, with `load` reading the database. A null
- * (nothing stored yet) is not cached.
- */
-export function cachedLatestChain<V>(cache: TwoLevelCache<V>, symbol: string, expiry: string, load: () => Promise<V>): Promise<V> {
-  return cache.getOrLoad(latestChainKey(symbol, expiry), load);
 }
 
 /**

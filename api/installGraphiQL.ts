@@ -22,10 +22,12 @@ import type { Installation, YogaPlugin } from './installation.ts';
 export const ASSET_PREFIX = '/graphiql/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-const DEFAULT_QUERY = /* GraphQL */ `# Every underlying, then the live NIFTY chain of an expiry from \`expiries\`.
+/** What GraphiQL shows on a first visit (test/readme.test.ts runs it). */
+export const DEFAULT_QUERY = /* GraphQL */ `# Every underlying, and the NIFTY expiries with data (hasData): press ▶ to run.
+# Then try the nearest NIFTY chain:  { optionChain(symbol: "NIFTY") { expiry timestamp spot analytics { pcrOi maxPain atmIv } } }
 query Symbols {
   symbols { symbol exchange lotSize strikeStep }
-  expiries(symbol: "NIFTY")
+  expiryList(symbol: "NIFTY") { date hasData lastSnapshotAt }
 }
 `;
 

@@ -14,7 +14,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildApp, type App } from '../api/app.ts';
-import { TwoLevelCache, latestChainKey, measureCacheHits } from '../api/cache.ts';
+import { TwoLevelCache, measureCacheHits } from '../api/cache.ts';
+import { latestChainKey } from '../schema/chain.ts';
 import { loadConfig } from '../core/config.ts';
 import { instrumentTable } from '../core/instruments.ts';
 import { createLogger } from '../core/log.ts';

@@ -14,16 +14,20 @@ import type { Database } from '../db/client.ts';
 import { LimitError, type ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
-import type { TwoLevelCache } from '../api/cache.ts';
 
 export type ChainPubSub = ReturnType<typeof createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>>;
+
+/** What the schema needs of a cache: a value by key, loaded (and kept) on a miss. */
+export interface LatestChainCache {
+  getOrLoad(key: string, load: () => Promise<EnrichedSnapshot | null>): Promise<EnrichedSnapshot | null>;
+}
 
 export interface Context {
   db: Database;
   instruments: ReadonlyMap<string, Instrument>;
   pubsub: ChainPubSub;
-  /** Latest chains, when the API has a cache. */
-  cache?: TwoLevelCache<EnrichedSnapshot | null>;
+  /** Latest chains, when the API has a cache (api/cache.ts: in memory, and in Redis with REDIS_URL). */
+  cache?: LatestChainCache;
   holidays: ReadonlySet<string>;
   now: () => number;
   /** Bounds the resolvers' database reads (concurrency, queue, timeout); resolvers read through `readDatabase`. */
@@ -46,7 +50,20 @@ export const builder = new SchemaBuilder<{
 /** The cost of a field that reads the database, on top of what it selects. */
 export const DATABASE_READ_COST = 50;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * The instants and dates the platform accepts: inside them PostgreSQL and
+ * JavaScript agree on every value (PostgreSQL has no year 0, and a date
+ * before it once reached the database as an internal error).
+ */
+export const EARLIEST_INSTANT = '1970-01-01T00:00:00Z';
+export const LATEST_INSTANT = '9999-12-31T23:59:59.999Z';
+const EARLIEST_MS = Date.parse(EARLIEST_INSTANT);
+const LATEST_MS = Date.parse(LATEST_INSTANT);
+
+/** YYYY-MM-DDThh:mm[:ss[.fraction]] and a zone: Z or ±hh:mm (±hhmm). */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|([+-])(\d{2}):?(\d{2}))?$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME_EXAMPLE = 'such as 2026-11-23T09:15:00+05:30 or 2026-11-23T03:45:00Z';
 
 /**
  * What a Date or DateTime scalar yields for a malformed value. The scalars do
@@ -61,19 +78,46 @@ export class InvalidInput {
   ) {}
 }
 
-function parseDateTime(value: unknown): Date | InvalidInput {
-  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) {
-    return new InvalidInput(value, 'must be an ISO-8601 timestamp with a time zone, such as 2026-11-23T09:15:00+05:30');
-  }
-  return date;
+/** Epoch ms of a calendar date and time of day, or NaN when any part is out of its range (Date would roll it over). */
+function utcMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, reads years 0–99 as written, not as 19xx.
+  date.setUTCFullYear(year, month - 1, day);
+  const same = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return same && hour <= 23 && minute <= 59 && second <= 59 ? date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 : NaN;
 }
 
-function parseDate(value: unknown): string | InvalidInput {
-  if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+/**
+ * An ISO-8601 timestamp with a time zone: nothing is guessed, so a value
+ * without a zone, an impossible date (2026-02-30) or time (24:00), or an
+ * instant outside EARLIEST_INSTANT–LATEST_INSTANT is refused.
+ */
+export function parseDateTime(value: unknown): Date | InvalidInput {
+  const match = typeof value === 'string' ? ISO_INSTANT.exec(value) : null;
+  if (!match) return new InvalidInput(value, `must be an ISO-8601 timestamp with a time zone, ${DATE_TIME_EXAMPLE}`);
+  const [, year, month, day, hour, minute, second = '0', fraction = '', zone, sign, offsetHours, offsetMinutes] = match;
+  if (!zone) return new InvalidInput(value, `has no time zone: add Z (UTC) or an offset, ${DATE_TIME_EXAMPLE}`);
+  const local = utcMs(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second));
+  const offsetMs = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000 : 0;
+  if (Number.isNaN(local) || Number(offsetHours ?? 0) > 23 || Number(offsetMinutes ?? 0) > 59) {
+    return new InvalidInput(value, `is not a real date and time, ${DATE_TIME_EXAMPLE}`);
+  }
+  const ms = local - offsetMs + Number(fraction.slice(0, 3).padEnd(3, '0'));
+  if (ms < EARLIEST_MS || ms > LATEST_MS) return new InvalidInput(value, `must be between ${EARLIEST_INSTANT} and ${LATEST_INSTANT}`);
+  return new Date(ms);
+}
+
+/** A calendar date YYYY-MM-DD that exists, between the years of EARLIEST_INSTANT and LATEST_INSTANT. */
+export function parseDate(value: unknown): string | InvalidInput {
+  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
+  if (!match || Number.isNaN(utcMs(Number(match[1]), Number(match[2]), Number(match[3])))) {
     return new InvalidInput(value, 'must be a calendar date YYYY-MM-DD, such as 2026-11-24');
   }
-  return value;
+  const date = match[0];
+  if (date < EARLIEST_INSTANT.slice(0, 10) || date > LATEST_INSTANT.slice(0, 10)) {
+    return new InvalidInput(value, `must be between ${EARLIEST_INSTANT.slice(0, 10)} and ${LATEST_INSTANT.slice(0, 10)}`);
+  }
+  return date;
 }
 
 function literalValue(ast: ValueNode): unknown {
@@ -81,23 +125,25 @@ function literalValue(ast: ValueNode): unknown {
 }
 
 builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO-8601 timestamp with a time zone (output is always UTC, e.g. 2026-11-23T03:45:00.000Z).',
+  description: `An instant, as an ISO-8601 timestamp with a time zone: Z (UTC) or an offset such as +05:30 (IST); a value without one is refused, never guessed. Millisecond precision, from ${EARLIEST_INSTANT} to ${LATEST_INSTANT}. Output is always UTC, e.g. 2026-11-23T03:45:00.000Z.`,
   serialize: (value) => new Date(value).toISOString(),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(literalValue(ast)),
 });
 
 builder.scalarType('Date', {
-  description: 'A calendar date, YYYY-MM-DD (an expiry date: the contract expires at 15:30 IST that day).',
+  description: `A calendar date, YYYY-MM-DD, from ${EARLIEST_INSTANT.slice(0, 10)} to ${LATEST_INSTANT.slice(0, 10)} (an expiry date: the contract expires at 15:30 IST that day).`,
   serialize: (value) => String(value),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(literalValue(ast)),
 });
 
-/** A Date argument's value, or a typed error naming the argument. */
-export function dateArgument(value: string | InvalidInput, argument: string): string {
+/** A Date argument's value (undefined when an optional one is absent), or a typed error naming the argument. */
+export function dateArgument(value: string | InvalidInput, argument: string): string;
+export function dateArgument(value: string | InvalidInput | null | undefined, argument: string): string | undefined;
+export function dateArgument(value: string | InvalidInput | null | undefined, argument: string): string | undefined {
   if (value instanceof InvalidInput) throw badArgument(argument, `Argument "${argument}" ${value.problem}; got ${JSON.stringify(value.raw)}`);
-  return value;
+  return value ?? undefined;
 }
 
 /** A DateTime argument's value (undefined when absent), or a typed error naming the argument. */
@@ -110,8 +156,18 @@ builder.queryType({ description: 'Read the option chains, their analytics and th
 builder.subscriptionType({ description: 'Live updates, delivered as soon as each snapshot is processed.' });
 
 /** A typed error for a bad argument: clients switch on `extensions.code` and read `extensions.argument`. */
-export function badArgument(argument: string, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+export function badArgument(argument: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument, ...extensions } });
+}
+
+/**
+ * A typed error for a well-formed request the stored data cannot answer yet
+ * (an expiry without a stored chain, an instant before its first one):
+ * `extensions.code` is NO_DATA, `extensions.argument` the argument to change,
+ * `extensions.expiriesWithData` the expiries that have chains.
+ */
+export function noData(argument: string, message: string, expiriesWithData: readonly string[]): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'NO_DATA', argument, expiriesWithData } });
 }
 
 /**

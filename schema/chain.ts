@@ -4,9 +4,8 @@
  * IV decimal, theta per calendar day, vega per vol point, rho per 1 % rate.
  */
 import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST } from './builder.ts';
-import { requireInstrument } from './market.ts';
+import { nearestExpiryWithData, noChainError, requireInstrument, requireUpdatableExpiry } from './market.ts';
 import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
-import { cachedLatestChain } from '../api/cache.ts';
 import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot, SupportResistanceLevel } from '../core/models.ts';
 
 /** The most strikes a chain is costed at: a real NSE chain lists up to about 400. */
@@ -135,27 +134,49 @@ builder.queryField('optionChain', (t) =>
   t.field({
     type: OptionChainType,
     nullable: true,
-    description: `The latest stored chain of an expiry, or the last one at or before \`at\`; null when none is stored. Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
+    description: `An enriched option chain: the latest stored snapshot of an expiry, or the last one at or before \`at\`. When nothing stored answers, null with a NO_DATA error (\`extensions.code\`) whose \`extensions.argument\` names the argument to change and \`extensions.expiriesWithData\` lists the expiries with stored chains. Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
-      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
-      at: t.arg({ type: 'DateTime', required: false, description: 'Return the snapshot at or before this instant instead of the latest.' }),
+      expiry: t.arg({
+        type: 'Date',
+        required: false,
+        description:
+          "Expiry date, YYYY-MM-DD: a `date` from expiryList with `hasData`. Omitted: the nearest expiry with a stored chain, that is the earliest one not expired at `at` (now without `at`) with a snapshot at or before it; the answer's `expiry` says which.",
+      }),
+      at: t.arg({
+        type: 'DateTime',
+        required: false,
+        description: 'An instant with a time zone, not in the future (e.g. 2026-11-23T10:00:00+05:30): the snapshot at or before it instead of the latest.',
+      }),
     },
     complexity: DATABASE_READ_COST,
     resolve: async (_root, args, context) => {
       const instrument = requireInstrument(context, args.symbol);
-      const expiry = dateArgument(args.expiry, 'expiry');
+      const requested = dateArgument(args.expiry, 'expiry');
       const at = dateTimeArgument(args.at, 'at');
       if (at && at.getTime() > context.now() + 60_000) throw badArgument('at', `Argument "at" (${at.toISOString()}) is in the future`);
+      const expiry = requested ?? (await nearestExpiryWithData(context, instrument, at)).expiry;
       const load = async () => {
         const stored = await readDatabase(context, (db) => findChain(db, instrument.symbol, expiry, at));
         return stored ? toEnrichedSnapshot(stored) : null;
       };
       // The latest chain is the hot query: served from the cache when there is one.
-      return !at && context.cache ? cachedLatestChain(context.cache, instrument.symbol, expiry, load) : load();
+      const chain = await (!at && context.cache ? context.cache.getOrLoad(latestChainKey(instrument.symbol, expiry), load) : load());
+      if (chain) return chain;
+      throw await noChainError(context, instrument, expiry, at);
     },
   }),
 );
+
+/** The cache key of the latest chain of one expiry. */
+export function latestChainKey(symbol: string, expiry: string): string {
+  return `chain:latest:${symbol}:${expiry}`;
+}
+
+/** The key prefix covering every cached latest chain of a symbol. */
+export function latestChainPrefix(symbol: string): string {
+  return `chain:latest:${symbol}:`;
+}
 
 /** The pub/sub topic key of one expiry's updates. */
 export function chainTopicKey(symbol: string, expiry: string): string {
@@ -165,14 +186,23 @@ export function chainTopicKey(symbol: string, expiry: string): string {
 builder.subscriptionField('chainUpdated', (t) =>
   t.field({
     type: OptionChainType,
-    description: 'Every new enriched snapshot of an expiry, as soon as it is processed.',
+    description:
+      'Every new enriched snapshot of one expiry, as soon as it is processed; the first event is the next snapshot, not the latest stored one. An expiry that gets no more updates (expired, or neither upcoming in the calendar nor stored) is refused up front with a BAD_USER_INPUT error listing the expiries with data. An upcoming expiry without data yet (`hasData: false` in expiryList) is accepted and delivers from its first snapshot on: the simulator produces the nearest EXPIRIES_PER_SYMBOL (default 2) expiries, so a later one starts when an earlier one expires.',
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
-      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
+      expiry: t.arg({
+        type: 'Date',
+        required: false,
+        description:
+          "Expiry date, YYYY-MM-DD, from expiryList. Omitted: the nearest unexpired expiry with a stored chain when the subscription starts, kept for the subscription's life (each event's `expiry` says which); a NO_DATA error when none is stored yet.",
+      }),
     },
-    subscribe: (_root, args, context) => {
+    complexity: DATABASE_READ_COST,
+    subscribe: async (_root, args, context) => {
       const instrument = requireInstrument(context, args.symbol);
-      return context.pubsub.subscribe('chain:updated', chainTopicKey(instrument.symbol, dateArgument(args.expiry, 'expiry')));
+      const requested = dateArgument(args.expiry, 'expiry');
+      const expiry = requested === undefined ? (await nearestExpiryWithData(context, instrument)).expiry : await requireUpdatableExpiry(context, instrument, requested);
+      return context.pubsub.subscribe('chain:updated', chainTopicKey(instrument.symbol, expiry));
     },
     resolve: (snapshot) => snapshot,
   }),

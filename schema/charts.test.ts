@@ -108,6 +108,8 @@ describe('the chainHistory query', () => {
     ['a malformed expiry', { expiry: '2026-13-01' }, 'expiry', /must be a calendar date/],
     ['a malformed from', { from: 'yesterday' }, 'from', /must be an ISO-8601 timestamp/],
     ['a malformed to', { to: '2026-11-23' }, 'to', /must be an ISO-8601 timestamp/],
+    ['a year-0 from (regression: INTERNAL_SERVER_ERROR from SQL)', { from: '0000-01-01T00:00:00Z' }, 'from', /^Argument "from" must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z/],
+    ['a to without a time zone (regression: read as UTC)', { to: '2026-11-23T11:30:00' }, 'to', /^Argument "to" has no time zone/],
     ['to equal to from', { to: new Date(START).toISOString() }, 'to', /must be after "from"/],
     ['to before from', { to: new Date(START - 60_000).toISOString() }, 'to', /must be after "from"/],
     ['too many buckets', { interval: 'ONE_MINUTE', to: new Date(START + 5_001 * 60_000).toISOString() }, 'interval', /5001 buckets of 1 minute, more than 5000/],

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isObjectType, isInputObjectType } from 'graphql';
 import { printedSchema, schema } from './index.ts';
@@ -22,5 +22,12 @@ describe('GraphQL schema', () => {
       }
     }
     expect(missing.filter((name) => !['Boolean', 'Float', 'Int', 'String', 'ID'].includes(name))).toEqual([]);
+  });
+
+  it('imports nothing from api/ (layers point one way: api uses the schema, never the reverse)', () => {
+    const upward = readdirSync(new URL('.', import.meta.url))
+      .filter((file) => file.endsWith('.ts'))
+      .filter((file) => /from '\.\.\/api\//.test(readFileSync(new URL(`./${file}`, import.meta.url), 'utf8')));
+    expect(upward).toEqual([]);
   });
 });

@@ -143,4 +143,15 @@ describe('embedded platform, end to end', () => {
     expect(badAt.errors?.[0].message).toMatch(/Argument "at" must be an ISO-8601 timestamp/);
     expect(badAt.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'at' });
   });
+
+  it('refuses a subscription to an expiry that gets no more updates, up front over graphql-ws (regression: it never delivered)', async () => {
+    const event = await new Promise<any>((resolve) => {
+      ws.subscribe(
+        { query: 'subscription { chainUpdated(symbol: "NIFTY", expiry: "2020-01-07") { timestamp } }' },
+        { next: resolve, error: (errors) => resolve({ errors }), complete: () => resolve({ completed: true }) },
+      );
+    });
+    expect(event.errors?.[0].message).toMatch(/^No updates will come for NIFTY expiry 2020-01-07: it expired at 15:30 IST on 2020-01-07; expiries of NIFTY with data: /);
+    expect(event.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'expiry' });
+  });
 });

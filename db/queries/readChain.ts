@@ -1,8 +1,9 @@
 /**
  * Reading chains back: the latest snapshot of an expiry, or the last one at
- * or before an instant, with its option rows; and what is stored.
+ * or before an instant, with its option rows; and how much is stored (the
+ * expiries with stored chains are in storedExpiries.ts).
  */
-import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
 import { ENRICHED_SNAPSHOT_VERSION, type ChainAnalytics, type EnrichedQuote, type EnrichedRow, type EnrichedSnapshot } from '../../core/models.ts';
@@ -41,18 +42,6 @@ export async function findChain(db: Database, symbol: string, expiry: string, at
   const snapshot = await findSnapshot(db, symbol, expiry, at);
   if (!snapshot) return null;
   return { snapshot, quotes: await findQuotes(db, symbol, expiry, snapshot.ts) };
-}
-
-/** Expiries with stored snapshots for a symbol, from `fromDate` (YYYY-MM-DD) on, ascending. */
-export async function findExpiries(db: Database, symbol: string, fromDate?: string): Promise<string[]> {
-  const conditions = [eq(chainSnapshots.symbol, symbol)];
-  if (fromDate) conditions.push(gte(chainSnapshots.expiry, fromDate));
-  const rows = await db
-    .selectDistinct({ expiry: chainSnapshots.expiry })
-    .from(chainSnapshots)
-    .where(and(...conditions))
-    .orderBy(asc(chainSnapshots.expiry));
-  return rows.map((r) => r.expiry);
 }
 
 /** Row counts, for readiness and benchmarks. */

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { countRows, findChain, findExpiries, toEnrichedSnapshot } from './readChain.ts';
+import { countRows, findChain, toEnrichedSnapshot } from './readChain.ts';
+import { findStoredExpiries } from './storedExpiries.ts';
 import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
 
 const enrichedSnapshots = (ticks: number) => simulatedEnrichedSnapshots(ticks, { symbols: ['NIFTY', 'SENSEX'], expiriesPerSymbol: 2, strikesEachSide: 8, seed: 3 });
@@ -44,7 +45,7 @@ describe('writing and reading enriched snapshots', () => {
     const between = new Date((first.timestamp + second.timestamp) / 2);
     expect((await findChain(database.db, 'NIFTY', first.expiry, between))!.snapshot.ts.getTime()).toBe(first.timestamp);
     expect(await findChain(database.db, 'NIFTY', first.expiry, new Date(first.timestamp - 1))).toBeNull();
-    expect(await findExpiries(database.db, 'NIFTY')).toEqual([...new Set(snapshots.map((s) => s.expiry))].sort());
+    expect((await findStoredExpiries(database.db, 'NIFTY')).map((e) => e.expiry)).toEqual([...new Set(snapshots.map((s) => s.expiry))].sort());
   });
 
   it('writes a batch of thousands of quotes (one statement per table, any size)', async () => {

@@ -76,6 +76,20 @@ describe('enriching a snapshot', () => {
     }
   });
 
+  it('keeps a deep in-the-money side with a stale LTP below intrinsic when its quote is sound, and solves IV from the mid (regression: rule on the LTP)', () => {
+    const raw = simulatedChain();
+    const i = raw.rows.findIndex((r) => r.call && r.call.bid && r.call.ask && raw.future! - r.strike > 300);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const rows = raw.rows.map((row, j) => (j === i ? { ...row, call: { ...row.call!, ltp: 1 } } : row));
+    const enriched = enrichSnapshot({ ...raw, rows }, { instrument: nifty, rate: 0.065 });
+    const call = enriched.rows[i].call!;
+    expect(call.quality).toBeNull();
+    expect(enriched.rejects.below_intrinsic ?? 0).toBe(0);
+    const tYears = yearsToExpiry(raw.timestamp, expiryInstant(raw.expiry));
+    const repriced = optionGreeks({ model: 'black76', underlying: raw.future!, strike: raw.rows[i].strike, tYears, vol: call.iv!, rate: 0.065, type: 'call' });
+    expect(repriced.price).toBeCloseTo(0.5 * (call.bid! + call.ask!), 8);
+  });
+
   it('keeps the feed’s own IV beside ours and treats a 0 from the feed as missing', () => {
     const raw = simulatedChain();
     const rows = raw.rows.map((row, i) => (i === 3 && row.put ? { ...row, put: { ...row.put, sourceIv: 0 } } : row));

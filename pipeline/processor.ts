@@ -18,7 +18,7 @@ import { allocateSide, type ChainSide, type ChainSnapshot } from '../core/chain.
 import { summarizeChain, type GexConvention } from '../core/analytics/summary.ts';
 import { chainForward } from '../core/analytics/basis.ts';
 import { markPrice } from '../core/analytics/atm.ts';
-import { checkChain, reasonName } from '../core/analytics/quality.ts';
+import { checkChain, reasonName, type QualityOptions } from '../core/analytics/quality.ts';
 import { impliedVolBatch, IV_STATUS_NAMES, IvStatus } from '../core/iv/impliedVol.ts';
 import { allocateGreeks, priceBatch, CALL, PUT, type GreekColumns } from '../core/pricing/black.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
@@ -88,9 +88,9 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
   const forward = forwardChoice.forward;
 
   // Rules that need no IV first; the IV-outlier rule runs again once IVs exist.
-  const qualityOptions = {
+  const qualityOptions: QualityOptions = {
     forward: Number.isFinite(forward) ? forward : undefined,
-    quoteTimestamps: quoteTimes,
+    quoteTimes,
     maxQuoteAgeMs: options.maxQuoteAgeMs,
   };
   const quality = checkChain(chain, qualityOptions);

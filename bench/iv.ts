@@ -77,24 +77,40 @@ function median(values: number[]): number {
 /** Options every implementation is warmed up on before timing (the first ones of the input). */
 const WARM_UP_OPTIONS = 2_000;
 
-function measure(name: string, solver: Solver, inputs: IvBenchInputs, count: number, repeats: number): IvBenchRow {
-  const vol = new Float64Array(count);
-  // The same warm-up for every implementation, so the timed runs are compiled code.
-  solver(inputs, Math.min(count, WARM_UP_OPTIONS), vol, true);
-  // Interleaved repeats, so a noisy neighbour hits both figures alike.
-  const ivOnly: number[] = [];
-  const withGreeks: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    ivOnly.push(seconds(() => solver(inputs, count, vol, false)));
-    withGreeks.push(seconds(() => solver(inputs, count, vol, true)));
+interface Contender {
+  name: string;
+  solver: Solver;
+  repeats: number;
+}
+
+/**
+ * Times every contender on the same `count` options, after the same warm-up.
+ * Repeats are interleaved across contenders and between "IV only" and "IV +
+ * Greeks" (round r times each contender that has an r-th repeat), so a noisy
+ * neighbour on a shared machine hits every figure alike; the median is kept.
+ */
+function measure(contenders: Contender[], inputs: IvBenchInputs, count: number): IvBenchRow[] {
+  const runs = contenders.map(({ solver }) => {
+    const vol = new Float64Array(count);
+    solver(inputs, Math.min(count, WARM_UP_OPTIONS), vol, true);
+    return { vol, ivOnly: [] as number[], withGreeks: [] as number[] };
+  });
+  const rounds = Math.max(...contenders.map((c) => c.repeats));
+  for (let r = 0; r < rounds; r++) {
+    contenders.forEach(({ solver, repeats }, k) => {
+      if (r >= repeats) return;
+      const { vol, ivOnly, withGreeks } = runs[k];
+      ivOnly.push(seconds(() => solver(inputs, count, vol, false)));
+      withGreeks.push(seconds(() => solver(inputs, count, vol, true)));
+    });
   }
-  return {
+  return contenders.map(({ name }, k) => ({
     implementation: name,
     options: count,
-    optionsPerSecond: count / median(withGreeks),
-    ivOnlyPerSecond: count / median(ivOnly),
-    ...errorStats(inputs, count, vol),
-  };
+    optionsPerSecond: count / median(runs[k].withGreeks),
+    ivOnlyPerSecond: count / median(runs[k].ivOnly),
+    ...errorStats(inputs, count, runs[k].vol),
+  }));
 }
 
 function ours(): Solver {
@@ -160,17 +176,21 @@ function impliedVolatilityPackage(): Solver {
  * Every implementation on the same `optionCount` options (default 10,000:
  * `implied-volatility` takes about 4 ms per option, so 100,000 would keep it
  * busy for minutes per pass). The fast ones are timed 21 times each (a pass
- * takes milliseconds) and the median kept; the slow one once.
+ * takes milliseconds), the slow one once.
  */
 export function runIvBench(optionCount = 10_000): { rows: IvBenchRow[]; informative: number } {
   const inputs = makeIvInputs(optionCount);
   let informative = 0;
   for (let i = 0; i < optionCount; i++) informative += inputs.informative[i];
-  const rows = [
-    measure('this project (IV + 8 Greeks, batch)', ours(), inputs, optionCount, 21),
-    measure('@uqee/black-scholes newton-raphson (IV + 5 Greeks)', uqee('newton-raphson'), inputs, optionCount, 21),
-    measure('@uqee/black-scholes bisection (IV + 5 Greeks)', uqee('bisection'), inputs, optionCount, 21),
-    measure('implied-volatility + greeks (IV + 5 Greeks)', impliedVolatilityPackage(), inputs, optionCount, 1),
-  ];
+  const rows = measure(
+    [
+      { name: 'this project (IV + 8 Greeks, batch)', solver: ours(), repeats: 21 },
+      { name: '@uqee/black-scholes newton-raphson (IV + 5 Greeks)', solver: uqee('newton-raphson'), repeats: 21 },
+      { name: '@uqee/black-scholes bisection (IV + 5 Greeks)', solver: uqee('bisection'), repeats: 21 },
+      { name: 'implied-volatility + greeks (IV + 5 Greeks)', solver: impliedVolatilityPackage(), repeats: 1 },
+    ],
+    inputs,
+    optionCount,
+  );
   return { rows, informative };
 }

@@ -174,7 +174,7 @@ function impliedVolatilityPackage(): Solver {
 
 /**
  * Every implementation on the same `optionCount` options (default 10,000:
- * `implied-volatility` takes about 4 ms per option, so 100,000 would keep it
+ * `implied-volatility` takes 2–4 ms per option, so 100,000 would keep it
  * busy for minutes per pass). The fast ones are timed 21 times each (a pass
  * takes milliseconds), the slow one once.
  */

@@ -2,7 +2,7 @@
  * `npm run bench`: one run, one table per area, the same inputs for every
  * implementation compared. Figures depend on the machine: quote them with it.
  *
- * BENCH_OPTIONS   options in the IV table (default 100,000)
+ * BENCH_OPTIONS   options in the IV table, the same for every implementation (default 10,000)
  * BENCH_SNAPSHOTS snapshots through the pipeline (default 2,000)
  * DATABASE_URL    also measure the pipeline on that PostgreSQL server, and
  *                 the storage role's bulk write into it
@@ -38,9 +38,9 @@ console.log(
     `NODE_ENV=${process.env.NODE_ENV ?? '(unset)'} (the Docker image runs production)`,
 );
 
-const iv = runIvBench(Number(process.env.BENCH_OPTIONS ?? 100_000));
+const iv = runIvBench(Number(process.env.BENCH_OPTIONS ?? 10_000));
 printTable(
-  `IV + Greeks on ${format(iv.rows[0].options)} NIFTY-like options (spot 24,000, strikes ±10 %, 1–90 days, σ 8–58 %); ` +
+  `IV + Greeks on the same ${format(iv.rows[0].options)} NIFTY-like options for each (spot 24,000, strikes ±10 %, 1–90 days, σ 8–58 %; premiums from the npm package black-scholes); ` +
     `errors |σ − σ_true| over the ${format(iv.informative)} inputs whose premium pins σ to 1e-10`,
   iv.rows.map((r) => ({
     implementation: r.implementation,

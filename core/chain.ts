@@ -4,7 +4,8 @@
  *
  * Units: prices in index points (rupees per unit of the underlying), IV as a
  * decimal (0.15 = 15 %), OI and volume in contracts as the exchange reports
- * them. A missing value is NaN, never 0: 0 is a real OI or volume.
+ * them (`lotSize` units each), bid and ask quantities in units of the
+ * underlying. A missing value is NaN, never 0: 0 is a real OI or volume.
  */
 export interface ChainSide {
   ltp: Float64Array;
@@ -35,7 +36,7 @@ export interface ChainSnapshot {
   tYears: number;
   /** Risk-free rate, decimal, continuously compounded. */
   rate: number;
-  /** Units per contract, for exposure figures. */
+  /** Units of the underlying per contract of this expiry on this date, for exposure figures. */
   lotSize: number;
   strikes: Float64Array;
   call: ChainSide;

@@ -4,8 +4,13 @@
  * a message that fails is rejected with the reason, never half-processed.
  *
  * Units: prices in index points; IV as a decimal (sources convert the
- * percent that Dhan and NSE quote); times as epoch milliseconds; expiries as
- * YYYY-MM-DD (the contract expires at 15:30 IST that day).
+ * percent that Dhan and NSE quote); open interest and volume in contracts
+ * (lots), as the exchanges report them (sources convert Dhan's units of the
+ * underlying); quote quantities (bidQty, askQty) in units of the underlying,
+ * as the exchanges' order books show them; times as epoch milliseconds;
+ * expiries as YYYY-MM-DD (the contract expires at 15:30 IST that day). A lot
+ * is the contract's lot size on the snapshot's date (`lotSizeOn` in
+ * core/instruments.ts).
  */
 import { z } from 'zod';
 
@@ -19,14 +24,20 @@ export const ENRICHED_SNAPSHOT_VERSION = 1;
  * shape, so one bad quote never rejects a whole chain.
  */
 export const rawQuoteSchema = z.object({
+  /** Last traded price, index points. */
   ltp: z.number().nullable(),
+  /** Best bid and ask, index points. */
   bid: z.number().nullable().optional(),
   ask: z.number().nullable().optional(),
+  /** Quantity at the best bid and ask, units of the underlying. */
   bidQty: z.number().nullable().optional(),
   askQty: z.number().nullable().optional(),
+  /** Volume this session, contracts. */
   volume: z.number().nullable().optional(),
+  /** Open interest now and at the previous session's close, contracts. */
   oi: z.number().nullable().optional(),
   previousOi: z.number().nullable().optional(),
+  /** Previous session's closing price, index points. */
   previousClose: z.number().nullable().optional(),
   /** The source's own IV, decimal; 0 or absent when it has none. */
   sourceIv: z.number().nullable().optional(),
@@ -92,14 +103,18 @@ export function parseRawSnapshot(value: unknown): RawSnapshot {
 
 /** One option side after enrichment. Missing numbers are null (JSON has no NaN). */
 export interface EnrichedQuote {
+  /** Last traded price, best bid and best ask, index points. */
   ltp: number | null;
   bid: number | null;
   ask: number | null;
+  /** Quantity at the best bid and ask, units of the underlying. */
   bidQty: number | null;
   askQty: number | null;
+  /** Volume this session, contracts. */
   volume: number | null;
+  /** Open interest, contracts. */
   oi: number | null;
-  /** OI change since the previous session's close. */
+  /** OI change since the previous session's close, contracts. */
   oiChange: number | null;
   /** Our implied volatility, decimal, from the mid (else LTP) on the forward. */
   iv: number | null;
@@ -131,6 +146,7 @@ export interface EnrichedRow {
 
 export interface SupportResistanceLevel {
   strike: number;
+  /** Open interest at the strike, contracts. */
   oi: number;
   /** Share of that side's total OI, 0–1. */
   strength: number;
@@ -153,11 +169,13 @@ export interface ChainAnalytics {
   butterfly25: number | null;
   /** IV of the 5 %-OTM put minus IV of the 5 %-OTM call. */
   putCallSkew: number | null;
+  /** Σ Γ·OI·lotSize·S²·0.01 (OI in contracts), rupees per 1 % move. */
   totalGex: number | null;
   gammaFlip: number | null;
   gexConvention: string;
   callWall: number | null;
   putWall: number | null;
+  /** Σ open interest of each side, contracts. */
   totalCallOi: number;
   totalPutOi: number;
   support: SupportResistanceLevel[];
@@ -182,6 +200,7 @@ export interface EnrichedSnapshot {
   forwardSource: string;
   tYears: number;
   rate: number;
+  /** Units of the underlying per contract of this expiry on the snapshot's date. */
   lotSize: number;
   analytics: ChainAnalytics;
   rows: EnrichedRow[];

@@ -76,6 +76,31 @@ describe('enriching a snapshot', () => {
     }
   });
 
+  it('keeps a deep in-the-money side with a stale LTP below intrinsic when its quote is sound, and solves IV from the mid (regression: rule on the LTP)', () => {
+    const raw = simulatedChain();
+    const i = raw.rows.findIndex((r) => r.call && r.call.bid && r.call.ask && raw.future! - r.strike > 300);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const rows = raw.rows.map((row, j) => (j === i ? { ...row, call: { ...row.call!, ltp: 1 } } : row));
+    const enriched = enrichSnapshot({ ...raw, rows }, { instrument: nifty, rate: 0.065 });
+    const call = enriched.rows[i].call!;
+    expect(call.quality).toBeNull();
+    expect(enriched.rejects.below_intrinsic ?? 0).toBe(0);
+    const tYears = yearsToExpiry(raw.timestamp, expiryInstant(raw.expiry));
+    const repriced = optionGreeks({ model: 'black76', underlying: raw.future!, strike: raw.rows[i].strike, tYears, vol: call.iv!, rate: 0.065, type: 'call' });
+    expect(repriced.price).toBeCloseTo(0.5 * (call.bid! + call.ask!), 8);
+  });
+
+  it('flags a side whose quote time is older than the limit as stale (regression: the quote times never reached the rule)', () => {
+    const raw = simulatedChain();
+    const i = raw.rows.findIndex((r) => r.call && r.put);
+    const rows = raw.rows.map((row, j) => (j === i ? { ...row, call: { ...row.call!, quoteTime: raw.timestamp - 5 * 60_000 } } : row));
+    const enriched = enrichSnapshot({ ...raw, rows }, { instrument: nifty, rate: 0.065 });
+    expect(enriched.rows[i].call!.quality).toBe('stale_quote');
+    expect(enriched.rows[i].call!.iv).toBeNull();
+    expect(enriched.rows[i].put!.quality).toBeNull();
+    expect(enriched.rejects.stale_quote).toBe(1);
+  });
+
   it('keeps the feed’s own IV beside ours and treats a 0 from the feed as missing', () => {
     const raw = simulatedChain();
     const rows = raw.rows.map((row, i) => (i === 3 && row.put ? { ...row, put: { ...row.put, sourceIv: 0 } } : row));

@@ -18,11 +18,11 @@ import { allocateSide, type ChainSide, type ChainSnapshot } from '../core/chain.
 import { summarizeChain, type GexConvention } from '../core/analytics/summary.ts';
 import { chainForward } from '../core/analytics/basis.ts';
 import { markPrice } from '../core/analytics/atm.ts';
-import { checkChain, reasonName } from '../core/analytics/quality.ts';
+import { checkChain, reasonName, type QualityOptions } from '../core/analytics/quality.ts';
 import { impliedVolBatch, IV_STATUS_NAMES, IvStatus } from '../core/iv/impliedVol.ts';
 import { allocateGreeks, priceBatch, CALL, PUT, type GreekColumns } from '../core/pricing/black.ts';
-import { expiryInstant, yearsToExpiry } from '../core/time/expiry.ts';
-import type { Instrument } from '../core/instruments.ts';
+import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
+import { lotSizeOn, type Instrument } from '../core/instruments.ts';
 import { TOPICS, type Bus } from './bus.ts';
 import {
   ENRICHED_SNAPSHOT_VERSION,
@@ -60,6 +60,8 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
   const n = rows.length;
   const expiryMs = expiryInstant(raw.expiry);
   const tYears = yearsToExpiry(raw.timestamp, expiryMs);
+  // The lot of this contract on the snapshot's day: the one the source converted its OI with.
+  const lotSize = lotSizeOn(options.instrument, istDate(raw.timestamp), raw.expiry);
   const chain: ChainSnapshot = {
     symbol: raw.symbol,
     expiry: raw.expiry,
@@ -68,7 +70,7 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
     future: raw.future ?? NaN,
     tYears,
     rate: options.rate,
-    lotSize: options.instrument.lotSize,
+    lotSize,
     strikes: Float64Array.from(rows, (r) => r.strike),
     call: allocateSide(n),
     put: allocateSide(n),
@@ -86,9 +88,9 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
   const forward = forwardChoice.forward;
 
   // Rules that need no IV first; the IV-outlier rule runs again once IVs exist.
-  const qualityOptions = {
+  const qualityOptions: QualityOptions = {
     forward: Number.isFinite(forward) ? forward : undefined,
-    quoteTimestamps: quoteTimes,
+    quoteTimes,
     maxQuoteAgeMs: options.maxQuoteAgeMs,
   };
   const quality = checkChain(chain, qualityOptions);
@@ -176,7 +178,7 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
     forwardSource: forwardChoice.source,
     tYears,
     rate: options.rate,
-    lotSize: options.instrument.lotSize,
+    lotSize,
     analytics,
     rows: enrichedRows,
     rejects,

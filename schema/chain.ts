@@ -1,7 +1,9 @@
 /**
  * Option chains: the latest or a past snapshot with its analytics, and live
  * updates. Units follow the platform's conventions (core/pricing/black.ts):
- * IV decimal, theta per calendar day, vega per vol point, rho per 1 % rate.
+ * IV decimal, theta per calendar day, vega per vol point, rho per 1 % rate;
+ * open interest and volume in contracts (lots), order-book quantities in
+ * units of the index, as the exchanges report them.
  */
 import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST } from './builder.ts';
 import { nearestExpiryWithData, noChainError, requireInstrument, requireUpdatableExpiry } from './market.ts';
@@ -15,13 +17,22 @@ export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').i
   description: 'One side (call or put) of one strike, with our implied volatility and Greeks.',
   fields: (t) => ({
     ltp: t.exposeFloat('ltp', { nullable: true, description: 'Last traded price, index points.' }),
-    bid: t.exposeFloat('bid', { nullable: true, description: 'Best bid.' }),
-    ask: t.exposeFloat('ask', { nullable: true, description: 'Best ask.' }),
-    bidQty: t.exposeFloat('bidQty', { nullable: true, description: 'Quantity at the best bid, units.' }),
-    askQty: t.exposeFloat('askQty', { nullable: true, description: 'Quantity at the best ask, units.' }),
-    volume: t.exposeFloat('volume', { nullable: true, description: 'Traded volume this session, contracts.' }),
-    oi: t.exposeFloat('oi', { nullable: true, description: 'Open interest, contracts.' }),
-    oiChange: t.exposeFloat('oiChange', { nullable: true, description: 'Change in open interest since the previous session close.' }),
+    bid: t.exposeFloat('bid', { nullable: true, description: 'Best bid, index points.' }),
+    ask: t.exposeFloat('ask', { nullable: true, description: 'Best ask, index points.' }),
+    bidQty: t.exposeFloat('bidQty', {
+      nullable: true,
+      description: "Quantity at the best bid, in units of the index (lots × the chain's lotSize), as the exchange's order book shows it.",
+    }),
+    askQty: t.exposeFloat('askQty', {
+      nullable: true,
+      description: "Quantity at the best ask, in units of the index (lots × the chain's lotSize), as the exchange's order book shows it.",
+    }),
+    volume: t.exposeFloat('volume', {
+      nullable: true,
+      description: "Volume traded this session, in contracts (lots; × the chain's lotSize for units of the index).",
+    }),
+    oi: t.exposeFloat('oi', { nullable: true, description: "Open interest, in contracts (lots; × the chain's lotSize for units of the index)." }),
+    oiChange: t.exposeFloat('oiChange', { nullable: true, description: 'Change in open interest since the previous session close, in contracts.' }),
     iv: t.exposeFloat('iv', {
       nullable: true,
       description: 'Implied volatility as a decimal (0.15 = 15 %), solved from the mid (LTP without a valid quote) on the forward; null when the price has no solution or the side was flagged.',
@@ -57,7 +68,7 @@ const LevelType = builder.objectRef<SupportResistanceLevel>('OiLevel').implement
   description: 'A support or resistance candidate from open interest (a practitioner heuristic, not a law).',
   fields: (t) => ({
     strike: t.exposeFloat('strike', { description: 'Strike price.' }),
-    oi: t.exposeFloat('oi', { description: 'Put OI (support) or call OI (resistance) at the strike.' }),
+    oi: t.exposeFloat('oi', { description: 'Put OI (support) or call OI (resistance) at the strike, in contracts.' }),
     strength: t.exposeFloat('strength', { description: "That OI as a share (0–1) of the side's total OI." }),
   }),
 });
@@ -65,8 +76,8 @@ const LevelType = builder.objectRef<SupportResistanceLevel>('OiLevel').implement
 export const ChainAnalyticsType = builder.objectRef<ChainAnalytics>('ChainAnalytics').implement({
   description: 'Analytics of one chain snapshot; null where the chain does not allow the figure.',
   fields: (t) => ({
-    pcrOi: t.exposeFloat('pcrOi', { nullable: true, description: 'Put-call ratio on open interest: Σ put OI / Σ call OI.' }),
-    pcrVolume: t.exposeFloat('pcrVolume', { nullable: true, description: 'Put-call ratio on volume.' }),
+    pcrOi: t.exposeFloat('pcrOi', { nullable: true, description: 'Put-call ratio on open interest: Σ put OI / Σ call OI (a ratio of contracts).' }),
+    pcrVolume: t.exposeFloat('pcrVolume', { nullable: true, description: 'Put-call ratio on volume: Σ put volume / Σ call volume (a ratio of contracts).' }),
     pcrOiChange: t.exposeFloat('pcrOiChange', { nullable: true, description: 'Σ put OI change / Σ call OI change (signed).' }),
     maxPain: t.exposeFloat('maxPain', { nullable: true, description: 'Strike at which option holders would collect the least at expiry.' }),
     atmStrike: t.exposeFloat('atmStrike', { nullable: true, description: 'Listed strike nearest the forward.' }),
@@ -77,13 +88,13 @@ export const ChainAnalyticsType = builder.objectRef<ChainAnalytics>('ChainAnalyt
     riskReversal25: t.exposeFloat('riskReversal25', { nullable: true, description: '25-delta risk reversal: IV(25Δ call) − IV(25Δ put), decimal.' }),
     butterfly25: t.exposeFloat('butterfly25', { nullable: true, description: '25-delta butterfly: mean of the 25Δ IVs minus ATM IV, decimal.' }),
     putCallSkew: t.exposeFloat('putCallSkew', { nullable: true, description: 'IV of the put 5 % below the forward minus IV of the call 5 % above, decimal.' }),
-    totalGex: t.exposeFloat('totalGex', { nullable: true, description: 'Total gamma exposure: Σ Γ·OI·lot·S²·0.01, rupees per 1 % move, signed by `gexConvention`.' }),
+    totalGex: t.exposeFloat('totalGex', { nullable: true, description: 'Total gamma exposure: Σ Γ·OI·lot·S²·0.01 (OI in contracts, so OI·lot is units of the index), rupees per 1 % move, signed by `gexConvention`.' }),
     gammaFlip: t.exposeFloat('gammaFlip', { nullable: true, description: 'Spot level where total GEX changes sign, from re-pricing the chain over spot levels 0.8–1.2×S; null when it does not change sign there.' }),
     gexConvention: t.exposeString('gexConvention', { description: 'Dealer positioning assumed for the GEX sign, e.g. dealer-long-calls-short-puts (calls +, puts −).' }),
     callWall: t.exposeFloat('callWall', { nullable: true, description: 'Strike with the largest call gamma exposure.' }),
     putWall: t.exposeFloat('putWall', { nullable: true, description: 'Strike with the largest put gamma exposure.' }),
-    totalCallOi: t.exposeFloat('totalCallOi', { description: 'Σ call open interest.' }),
-    totalPutOi: t.exposeFloat('totalPutOi', { description: 'Σ put open interest.' }),
+    totalCallOi: t.exposeFloat('totalCallOi', { description: 'Σ call open interest, in contracts.' }),
+    totalPutOi: t.exposeFloat('totalPutOi', { description: 'Σ put open interest, in contracts.' }),
     support: t.field({ type: [LevelType], description: 'Support candidates: strikes at or below spot with the highest put OI.', resolve: (a) => a.support }),
     resistance: t.field({ type: [LevelType], description: 'Resistance candidates: strikes at or above spot with the highest call OI.', resolve: (a) => a.resistance }),
     basis: t.exposeFloat('basis', { nullable: true, description: 'Futures basis: future − spot, index points (null without a futures price).' }),
@@ -114,7 +125,9 @@ export const OptionChainType = builder.objectRef<EnrichedSnapshot>('OptionChain'
     vix: t.exposeFloat('vix', { nullable: true, description: 'India VIX at the snapshot, points, when known.' }),
     timeToExpiryYears: t.float({ description: 'ACT/365 years from the snapshot to the expiry instant.', resolve: (c) => c.tYears }),
     rate: t.exposeFloat('rate', { description: 'Risk-free rate used, decimal, continuously compounded.' }),
-    lotSize: t.exposeInt('lotSize', { description: 'Contract lot size used for exposures.' }),
+    lotSize: t.exposeInt('lotSize', {
+      description: "Units of the index per contract of this expiry on the snapshot's date (the exchange's lot size, revised by circular): OI and volume count contracts of this size; exposures use it.",
+    }),
     analytics: t.field({ type: ChainAnalyticsType, description: 'Chain analytics.', resolve: (c) => c.analytics }),
     rows: t.field({
       type: [ChainRowType],

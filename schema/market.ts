@@ -16,7 +16,9 @@ export const InstrumentType = builder.objectRef<Instrument>('Instrument').implem
   fields: (t) => ({
     symbol: t.exposeString('symbol', { description: 'Trading symbol, e.g. NIFTY.' }),
     exchange: t.exposeString('exchange', { description: 'NSE or BSE.' }),
-    lotSize: t.exposeInt('lotSize', { description: 'Units of the index per contract.' }),
+    lotSize: t.exposeInt('lotSize', {
+      description: "Units of the index per contract for newly listed contracts (the exchange's latest lot size revision); a chain's own lotSize is the one of its expiry and date.",
+    }),
     strikeStep: t.exposeFloat('strikeStep', { description: 'Distance between listed strikes, index points.' }),
     expiryWeekday: t.int({ description: 'ISO weekday of expiry (2 = Tuesday, 4 = Thursday).', resolve: (i) => i.expiry.weekday }),
     weeklyExpiries: t.boolean({ description: 'Whether the index has weekly expiries (else monthly only).', resolve: (i) => i.expiry.weekly }),

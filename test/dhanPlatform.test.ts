@@ -1,7 +1,8 @@
 /**
  * The Dhan feed through the whole platform: a local fake Dhan server, the
  * configured source, the processor and GraphQL. Dhan's IV of 0 must not
- * leave an option without ours.
+ * leave an option without ours, and Dhan's quantities in units must come out
+ * as contracts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../api/app.ts';
@@ -53,7 +54,12 @@ describe('the Dhan source through the platform', () => {
     while (!chain && Date.now() < deadline) {
       const expiries = (await graphql('{ expiries(symbol: "NIFTY") }')).data.expiries as string[];
       for (const expiry of expiries) {
-        chain ??= (await graphql(`{ optionChain(symbol: "NIFTY", expiry: "${expiry}") { source spot forwardSource rows { strike call { ltp iv delta sourceIv } put { ltp iv sourceIv } } } }`)).data.optionChain;
+        chain ??= (
+          await graphql(
+            `{ optionChain(symbol: "NIFTY", expiry: "${expiry}") { source spot expiry forwardSource lotSize analytics { totalCallOi totalPutOi }
+               rows { strike call { ltp iv delta sourceIv oi bidQty } put { ltp iv sourceIv oi } } } }`,
+          )
+        ).data.optionChain;
       }
       if (!chain) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -66,5 +72,21 @@ describe('the Dhan source through the platform', () => {
     expect(vendorMissing.length).toBeGreaterThan(0);
     for (const q of priced.filter((q: any) => q.sourceIv !== null)) expect(Math.abs(q.iv - q.sourceIv)).toBeLessThan(0.02);
     expect(app.services.source!.status().state).toBe('running');
+
+    // OI in contracts: the fake sends units, whole lots of 65 (OI does not change between its payloads).
+    expect(chain.lotSize).toBe(65);
+    const served = fake.requests.find((r) => r.endpoint === 'optionchain' && r.status === 200 && (r.body as { Expiry: string }).Expiry === chain.expiry)!;
+    const sent = JSON.parse(served.responseText!).data.oc;
+    let callOiUnits = 0;
+    for (const row of chain.rows) {
+      const entry = sent[row.strike.toFixed(6)];
+      if (row.call) {
+        expect(row.call.oi).toBe(entry.ce.oi / 65);
+        expect(row.call.bidQty).toBe(entry.ce.top_bid_quantity);
+        callOiUnits += entry.ce.oi;
+      }
+      if (row.put) expect(row.put.oi).toBe(entry.pe.oi / 65);
+    }
+    expect(chain.analytics.totalCallOi).toBe(callOiUnits / 65);
   });
 });

@@ -12,6 +12,9 @@
  * call, the highest strike a `null` put, and the second-highest strike's call
  * has IV 0 and all Greeks 0. Strikes are sent in descending order (callers
  * must sort). Every served chain bumps the volumes, so successive payloads differ.
+ * Quantities are in units of the underlying, as Dhan sends them: every `oi`,
+ * `previous_oi`, `volume`, `previous_volume` and top bid/ask quantity is a
+ * whole number of the underlying's `lotSize`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +27,8 @@ export interface FakeDhanUnderlying {
   segment: string;
   spot: number;
   strikeStep: number;
+  /** Units per contract: Dhan's quantities are whole multiples of it. */
+  lotSize: number;
   /** Strikes each side of the ATM strike. Default 6. */
   strikesEachSide?: number;
   /** ATM IV in percent. Default 13. */
@@ -150,8 +155,8 @@ export const DHAN_FAILURES = {
 } satisfies Record<string, FakeResponse>;
 
 export const FAKE_DHAN_UNDERLYINGS: FakeDhanUnderlying[] = [
-  { symbol: 'NIFTY', securityId: 13, segment: 'IDX_I', spot: 24_012.5, strikeStep: 50, atmIvPct: 12.8 },
-  { symbol: 'BANKNIFTY', securityId: 25, segment: 'IDX_I', spot: 51_980.35, strikeStep: 100, atmIvPct: 14.6 },
+  { symbol: 'NIFTY', securityId: 13, segment: 'IDX_I', spot: 24_012.5, strikeStep: 50, lotSize: 65, atmIvPct: 12.8 },
+  { symbol: 'BANKNIFTY', securityId: 25, segment: 'IDX_I', spot: 51_980.35, strikeStep: 100, lotSize: 30, atmIvPct: 14.6 },
 ];
 
 /** The next `count` expiry dates on an ISO weekday whose 15:30 IST close is still ahead of `fromMs`. */
@@ -186,21 +191,22 @@ export function fakeChain(underlying: FakeDhanUnderlying, expiry: string, serial
       const g = optionGreeks({ underlying: underlying.spot, strike, tYears, vol, rate: 0.065, type });
       const ltp = tick(g.price);
       const distance = Math.abs(strike - atm) / underlying.strikeStep;
-      const oi = Math.round((2_000_000 / (1 + distance)) * (type === 'call' ? (strike >= atm ? 1.2 : 0.4) : strike <= atm ? 1.3 : 0.35));
-      const volume = Math.round(oi * 3.1) + serial * 75;
+      const lot = underlying.lotSize;
+      const oiContracts = Math.round((30_000 / (1 + distance)) * (type === 'call' ? (strike >= atm ? 1.2 : 0.4) : strike <= atm ? 1.3 : 0.35));
+      const volumeContracts = Math.round(oiContracts * 3.1) + serial;
       return {
         last_price: ltp,
-        oi,
-        previous_oi: Math.round(oi * 0.93),
-        volume,
-        previous_volume: Math.round(volume * 0.8),
+        oi: oiContracts * lot,
+        previous_oi: Math.round(oiContracts * 0.93) * lot,
+        volume: volumeContracts * lot,
+        previous_volume: Math.round(volumeContracts * 0.8) * lot,
         previous_close_price: tick(ltp * 1.04),
         implied_volatility: round(vol * 100, 2),
         greeks: { delta: round(g.delta, 5), theta: round(g.theta, 4), gamma: round(g.gamma, 6), vega: round(g.vega, 4) },
         top_bid_price: tick(ltp - 0.05 * (1 + distance)),
-        top_bid_quantity: 75 * (1 + (index % 7)),
+        top_bid_quantity: lot * (1 + (index % 7)),
         top_ask_price: tick(ltp + 0.05 * (1 + distance)),
-        top_ask_quantity: 75 * (1 + ((index + 3) % 5)),
+        top_ask_quantity: lot * (1 + ((index + 3) % 5)),
         average_price: tick(ltp * 0.99),
         security_id: securityId,
       };

@@ -95,15 +95,21 @@ export function atmIvInterpolated(snapshot: ChainSnapshot, forward: number): num
 }
 
 /**
- * Price of row `i` of one side: mid when bid and ask are both > 0 and not
- * crossed, else the LTP when > 0, else NaN.
+ * The price a quote is used at: its mid when bid and ask are both > 0 and not
+ * crossed (a valid two-sided quote), else its LTP as it is (possibly ≤ 0 or
+ * NaN). The data-quality rules judge this price (core/analytics/quality.ts).
+ */
+export function quotedPrice(bid: number, ask: number, ltp: number): number {
+  return bid > 0 && ask >= bid && ask < Infinity ? 0.5 * (bid + ask) : ltp;
+}
+
+/**
+ * Price of row `i` of one side: `quotedPrice` (mid when bid and ask are both
+ * > 0 and not crossed, else the LTP) when it is > 0 and finite, else NaN.
  */
 export function markPrice(side: ChainSide, i: number): number {
-  const bid = side.bid[i];
-  const ask = side.ask[i];
-  if (bid > 0 && ask >= bid && ask < Infinity) return 0.5 * (bid + ask);
-  const ltp = side.ltp[i];
-  return ltp > 0 && ltp < Infinity ? ltp : NaN;
+  const price = quotedPrice(side.bid[i], side.ask[i], side.ltp[i]);
+  return price > 0 && price < Infinity ? price : NaN;
 }
 
 export interface AtmStraddle {

@@ -47,6 +47,13 @@ function cleanChain(): ChainSnapshot {
 
 const indexOf = (c: ChainSnapshot, strike: number) => c.strikes.indexOf(strike);
 
+/** Sets one side's quote: the LTP, and bid/ask (NaN for "no quote"). */
+function quote(side: ChainSnapshot['call'], i: number, ltp: number, bid = NaN, ask = NaN): void {
+  side.ltp[i] = ltp;
+  side.bid[i] = bid;
+  side.ask[i] = ask;
+}
+
 describe('row rules', () => {
   it('flag missing fields only when a value is not a finite number (0 OI is real)', () => {
     expect(hasMissingField(24_000, NaN, 10)).toBe(true);
@@ -118,10 +125,10 @@ describe('checkChain', () => {
     const c = cleanChain();
     const i = (k: number) => indexOf(c, k);
     c.call.oi[i(22_500)] = NaN; // missing_field
-    c.put.ltp[i(22_300)] = 0; // non_positive_price
+    quote(c.put, i(22_300), 0); // non_positive_price: no quote, and an LTP of 0
     c.call.bid[i(24_000)] = c.call.ask[i(24_000)] + 1; // crossed_quote
-    c.call.ltp[i(23_000)] = 900; // below_intrinsic: floor ≈ 1000·e^{−rT} ≈ 997.5
-    c.put.ltp[i(25_500)] = 1400; // below_intrinsic: floor ≈ 1496
+    quote(c.call, i(23_000), 1001, 899, 901); // below_intrinsic: mid 900, floor ≈ 1000·e^{−rT} ≈ 997.5
+    quote(c.put, i(25_500), 1400); // below_intrinsic: no quote, LTP 1400, floor ≈ 1496
     c.put.iv[i(23_500)] = 0.3; // iv_outlier among ≈ 0.135
     const callTimes = new Float64Array(c.strikes.length).fill(NOW - 1_000);
     callTimes[i(25_000)] = NOW - 5 * 60_000; // stale_quote
@@ -160,6 +167,45 @@ describe('checkChain', () => {
     expect(checkChain(c, { quoteTimes: { put: times }, snapshotTime: NOW + 120_000 }).counts.stale_quote).toBe(c.strikes.length);
   });
 
+  it('judges the price the row is used at: a stale LTP below intrinsic beside a quote above it is clean (regression: below_intrinsic on the LTP while IV used the mid)', () => {
+    // Deep in-the-money rows of wide chains often last traded long ago, below
+    // today's intrinsic, while their two-sided quote is sound: 15–18 % of sides
+    // were flagged, and their good mids dropped out of IV and the analytics.
+    const c = cleanChain();
+    const call = indexOf(c, 22_000); // floor ≈ 2000·e^{−rT} ≈ 1995
+    const put = indexOf(c, 26_000);
+    quote(c.call, call, 1900, 1995.5, 2000.5); // stale LTP, mid 1998
+    quote(c.put, put, 1850, 1996, 2004); // stale LTP, mid 2000
+    const report = checkChain(c);
+    expect(report.flags.call[call]).toBe(0);
+    expect(report.flags.put[put]).toBe(0);
+    expect(report.counts.below_intrinsic).toBe(0);
+  });
+
+  it('flags a mid below intrinsic even when the LTP is above it, and falls back to the LTP without a valid quote', () => {
+    const c = cleanChain();
+    const call = indexOf(c, 22_000);
+    quote(c.call, call, 2010, 1900, 1910); // the mid (1905) is what would be used
+    expect(checkChain(c).flags.call[call]).toBe(QualityReason.below_intrinsic);
+    quote(c.call, call, 1900, 0, 1910); // one-sided: the LTP is used
+    expect(checkChain(c).flags.call[call]).toBe(QualityReason.below_intrinsic);
+    quote(c.call, call, 2010, 0, 1910);
+    expect(checkChain(c).flags.call[call]).toBe(0);
+  });
+
+  it('does not call a side missing or non-positive for its LTP when a valid quote gives it a price', () => {
+    const c = cleanChain();
+    const k = indexOf(c, 24_000);
+    c.call.ltp[k] = NaN; // never traded, but quoted
+    c.put.ltp[k] = 0; // a feed's "no trade"
+    const report = checkChain(c);
+    expect([report.flags.call[k], report.flags.put[k]]).toEqual([0, 0]);
+    c.call.bid[k] = 0; // no valid quote left: the missing LTP counts
+    c.put.bid[k] = NaN;
+    const again = checkChain(c);
+    expect([again.flags.call[k], again.flags.put[k]]).toEqual([QualityReason.missing_field, QualityReason.non_positive_price]);
+  });
+
   it('reports the most basic fault when a row has several', () => {
     const c = cleanChain();
     const k = indexOf(c, 23_000);
@@ -172,7 +218,7 @@ describe('checkChain', () => {
   it('accepts a price just under intrinsic within the tolerance', () => {
     const c = cleanChain();
     const k = indexOf(c, 22_000);
-    c.call.ltp[k] = 2000 * Math.exp(-R * T) - 0.04;
+    quote(c.call, k, 2000 * Math.exp(-R * T) - 0.04);
     expect(checkChain(c).flags.call[k]).toBe(0);
     expect(checkChain(c, { intrinsicToleranceAbs: 0.01, intrinsicToleranceRel: 0 }).flags.call[k]).toBe(QualityReason.below_intrinsic);
   });
@@ -189,7 +235,7 @@ describe('checkChain', () => {
     const k = indexOf(c, 24_000);
     c.call.iv[k] = 0.5;
     c.call.iv[k + 1] = 0.6; // two adjacent spikes: each is still far from the median of six
-    c.call.ltp[k + 3] = 0; // a row failing rule 2 is not a neighbour
+    quote(c.call, k + 3, 0); // a row failing rule 2 is not a neighbour
     c.call.iv[k + 3] = 5;
     const flags = checkChain(c).flags.call;
     expect(flags[k]).toBe(QualityReason.iv_outlier);

@@ -4,14 +4,24 @@
  * row with at most one reason code, never throwing and never rejecting the
  * chain as a whole: a bad row is flagged and counted, the rest stay usable.
  *
+ * The price rules judge the price the row is actually used at, the mark
+ * (`quotedPrice` in atm.ts): the mid when the row has a valid two-sided
+ * quote (bid and ask > 0, not crossed), else the LTP. IV, Greeks and the
+ * analytics are computed from that price (pipeline/processor.ts), so a stale
+ * LTP beside a sound quote must not cost the row, and a sound LTP must not
+ * cover for a mid that is below intrinsic.
+ *
  * Rules, in the order they are tried (a row gets the first that trips, so the
  * most basic fault is the one reported and counts add up to flagged rows):
- * 1. missing_field: strike, LTP or OI is not a finite number (the feed left it
- *    out; a side that is absent altogether, e.g. Dhan's `pe: null`, lands here).
- * 2. non_positive_price: strike or LTP ≤ 0, or a negative bid or ask (a bid or
- *    ask of 0 means "no quote" and is fine).
- * 3. crossed_quote: bid > ask while both are > 0.
- * 4. below_intrinsic: LTP < e^{−rT}·max(θ(F − K), 0) − tolerance, with
+ * 1. missing_field: strike, the mark or OI is not a finite number (the feed
+ *    left it out; a side that is absent altogether, e.g. Dhan's `pe: null`,
+ *    lands here). A row without an LTP but with a valid quote has a mark.
+ * 2. non_positive_price: strike or the mark ≤ 0, or a negative bid or ask (a
+ *    bid or ask of 0 means "no quote" and is fine; then the mark is the LTP).
+ * 3. crossed_quote: bid > ask while both are > 0. The mark then falls back to
+ *    the LTP, but a crossed book says the row's data cannot be trusted, so it
+ *    is flagged whatever the LTP.
+ * 4. below_intrinsic: mark < e^{−rT}·max(θ(F − K), 0) − tolerance, with
  *    tolerance = max(`intrinsicToleranceAbs`, `intrinsicToleranceRel`·bound).
  *    Index options are European and premiums paid up front, so the
  *    discounted forward intrinsic is the no-arbitrage floor. The absolute part
@@ -36,6 +46,7 @@
  *    the order rows are visited. Rows without a usable IV are not judged here.
  */
 import { isUsableIv, type ChainSide, type ChainSnapshot } from '../chain.ts';
+import { quotedPrice } from './atm.ts';
 import { resolveForward } from './basis.ts';
 
 export const QualityReason = {
@@ -104,14 +115,14 @@ export interface QualityReport {
   reasonOf: (code: number) => QualityReasonName | 'ok';
 }
 
-/** Rule 1: strike, LTP or OI is not a finite number. */
-export function hasMissingField(strike: number, ltp: number, oi: number): boolean {
-  return !(Number.isFinite(strike) && Number.isFinite(ltp) && Number.isFinite(oi));
+/** Rule 1: strike, the price used (the mark) or OI is not a finite number. */
+export function hasMissingField(strike: number, price: number, oi: number): boolean {
+  return !(Number.isFinite(strike) && Number.isFinite(price) && Number.isFinite(oi));
 }
 
-/** Rule 2: strike or LTP ≤ 0, or a negative bid or ask (0 means no quote). */
-export function hasNonPositivePrice(strike: number, ltp: number, bid: number, ask: number): boolean {
-  return strike <= 0 || ltp <= 0 || bid < 0 || ask < 0;
+/** Rule 2: strike or the price used (the mark) ≤ 0, or a negative bid or ask (0 means no quote). */
+export function hasNonPositivePrice(strike: number, price: number, bid: number, ask: number): boolean {
+  return strike <= 0 || price <= 0 || bid < 0 || ask < 0;
 }
 
 /** Rule 3: bid above ask, both quoted (> 0). */
@@ -236,17 +247,17 @@ function checkSide(
   ivCheck: IvCheck,
 ): void {
   const { strikes } = context;
-  // Rules 1–5, row by row.
+  // Rules 1–5, row by row, on the price the row is used at.
   for (let i = 0; i < n; i++) {
     const strike = strikes[i];
-    const ltp = read(side?.ltp, i);
     const bid = read(side?.bid, i);
     const ask = read(side?.ask, i);
+    const price = quotedPrice(bid, ask, read(side?.ltp, i));
     let code: number = QualityReason.ok;
-    if (hasMissingField(strike, ltp, read(side?.oi, i))) code = QualityReason.missing_field;
-    else if (hasNonPositivePrice(strike, ltp, bid, ask)) code = QualityReason.non_positive_price;
+    if (hasMissingField(strike, price, read(side?.oi, i))) code = QualityReason.missing_field;
+    else if (hasNonPositivePrice(strike, price, bid, ask)) code = QualityReason.non_positive_price;
     else if (isCrossedQuote(bid, ask)) code = QualityReason.crossed_quote;
-    else if (isBelowIntrinsic(ltp, strike, context.forward, context.discount, sign, context.toleranceAbs, context.toleranceRel)) {
+    else if (isBelowIntrinsic(price, strike, context.forward, context.discount, sign, context.toleranceAbs, context.toleranceRel)) {
       code = QualityReason.below_intrinsic;
     } else if (quoteTimes !== undefined && isStaleQuote(read(quoteTimes, i), context.snapshotTimeMs, context.maxQuoteAgeMs)) {
       code = QualityReason.stale_quote;

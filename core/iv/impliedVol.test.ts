@@ -126,6 +126,31 @@ describe('inputs without a solution', () => {
     expect(impliedVol({ ...base, price: 22_999.99, type: 'put' }).status).toBe(IvStatus.ok);
   });
 
+  it('returns NaN with priceTooSmall for a subnormal normalised premium (regression: a price of 1e-320 gave a wrong σ with status ok)', () => {
+    // Out of the money: 1e-320 / √(100·150) is subnormal; this returned σ ≈ 0.0106, ok.
+    expect(impliedVolFromForwardPrice(1e-320, 100, 150, 1, CALL)).toEqual({ vol: NaN, status: IvStatus.priceTooSmall });
+    // At the money it returned σ = 0, ok.
+    expect(impliedVolFromForwardPrice(1e-320, 100, 100, 1, CALL)).toEqual({ vol: NaN, status: IvStatus.priceTooSmall });
+    expect(impliedVolFromForwardPrice(Number.MIN_VALUE, 24_000, 22_000, 0.01, PUT)).toEqual({ vol: NaN, status: IvStatus.priceTooSmall });
+    // The smallest normal premium still solves, and reprices to itself.
+    const rootFK = Math.sqrt(100 * 150);
+    const price = 2 ** -1022 * rootFK;
+    const { vol, status } = impliedVolFromForwardPrice(price, 100, 150, 1, CALL);
+    expect(status).toBe(IvStatus.ok);
+    expect(Math.abs(normalizedBlack(Math.log(100 / 150), vol, 1) * rootFK / price - 1)).toBeLessThan(1e-10);
+  });
+
+  it('returns NaN with priceTooSmall instead of σ = 0 when a positive time value is too small for σ√T to be represented', () => {
+    // At the money, a premium below ~1e-16 of √(FK) left the initial guess at s = 0, returned as ok.
+    expect(impliedVolFromForwardPrice(1e-15, 100, 100, 1, CALL)).toEqual({ vol: NaN, status: IvStatus.priceTooSmall });
+    expect(impliedVol({ model: 'black76', price: 1e-300, underlying: 24_000, strike: 24_000, tYears: 0.02, type: 'put' }).status).toBe(IvStatus.priceTooSmall);
+  });
+
+  it('rejects an infinite time to expiry as invalid input (regression: T = +∞ gave σ = 0, ok)', () => {
+    expect(impliedVolFromForwardPrice(5, 100, 100, Infinity, CALL)).toEqual({ vol: NaN, status: IvStatus.invalidInput });
+    expect(impliedVolFromForwardPrice(5, 100, 100, -Infinity, CALL)).toEqual({ vol: NaN, status: IvStatus.nonPositiveTime });
+  });
+
   it('flags non-positive time, non-positive price and malformed inputs', () => {
     expect(impliedVol({ ...base, price: 10, tYears: 0, type: 'put' })).toEqual({ vol: NaN, status: IvStatus.nonPositiveTime });
     expect(impliedVol({ ...base, price: -1, type: 'put' })).toEqual({ vol: NaN, status: IvStatus.nonPositivePrice });

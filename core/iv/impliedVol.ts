@@ -46,8 +46,15 @@ export const IvStatus = {
   priceAboveMaximum: 3,
   nonPositiveTime: 4,
   nonPositivePrice: 5,
-  /** Non-finite input, or non-positive underlying or strike, or an unknown option type. */
+  /** Non-finite input (including T = +∞), or non-positive underlying or strike, or an unknown option type. */
   invalidInput: 6,
+  /**
+   * The time value (the out-of-the-money part of the premium) normalised by
+   * √(F·K) is subnormal (below 2.2e-308, where doubles lose significant
+   * bits), or σ comes out below the smallest normal double (σ√T underflows):
+   * the premium is too small for σ to be determined.
+   */
+  priceTooSmall: 7,
 } as const;
 export type IvStatusCode = (typeof IvStatus)[keyof typeof IvStatus];
 export const IV_STATUS_NAMES = Object.keys(IvStatus) as (keyof typeof IvStatus)[];
@@ -59,6 +66,8 @@ const LN_INV_SQRT_2PI = Math.log(INV_SQRT_2PI);
 /** A Householder step smaller than this (relative) leaves an error of its cube: done. */
 const CONVERGED_STEP = 1e-4;
 const MAX_ITERATIONS = 20;
+/** The smallest positive normal double: below it a value has lost significant bits. */
+const MIN_NORMAL = 2 ** -1022;
 
 /** Which function of s the iteration drives to zero (see the module doc). */
 const Objective = { logPrice: 0, price: 1, logHeadroom: 2 } as const;
@@ -235,7 +244,12 @@ export function impliedVolFromForwardPrice(
   result: IvResult = { vol: NaN, status: IvStatus.ok },
 ): IvResult {
   result.vol = NaN;
-  if (!(forward > 0 && strike > 0 && Number.isFinite(forward) && Number.isFinite(strike) && (theta === 1 || theta === -1)) || Number.isNaN(undiscountedPrice) || Number.isNaN(tYears)) {
+  if (
+    !(forward > 0 && strike > 0 && Number.isFinite(forward) && Number.isFinite(strike) && (theta === 1 || theta === -1)) ||
+    Number.isNaN(undiscountedPrice) ||
+    Number.isNaN(tYears) ||
+    tYears === Infinity
+  ) {
     result.status = IvStatus.invalidInput;
     return result;
   }
@@ -275,7 +289,18 @@ export function impliedVolFromForwardPrice(
     result.status = IvStatus.priceAboveMaximum;
     return result;
   }
-  result.vol = totalVolOfOtmCall(otmPrice / rootFK, -Math.abs(x), otmMaximum / rootFK) / Math.sqrt(tYears);
+  const otmBeta = otmPrice / rootFK;
+  if (otmBeta < MIN_NORMAL) {
+    result.status = IvStatus.priceTooSmall;
+    return result;
+  }
+  const vol = totalVolOfOtmCall(otmBeta, -Math.abs(x), otmMaximum / rootFK) / Math.sqrt(tYears);
+  if (!(vol >= MIN_NORMAL)) {
+    // A positive time value has a positive σ: 0 (or a subnormal) means it underflowed.
+    result.status = IvStatus.priceTooSmall;
+    return result;
+  }
+  result.vol = vol;
   result.status = IvStatus.ok;
   return result;
 }

@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RawSnapshot } from '../../core/models.ts';
 import { DHAN_FAILURES, fakeChain, FAKE_DHAN_UNDERLYINGS, startFakeDhan, type FakeDhan, type FakeDhanOptions } from '../../test/fakeDhan.ts';
 import { DhanApiError, DhanSource, dhanApiError, dhanUnderlyings, parseDhanChain, type DhanSourceOptions } from './dhan.ts';
+import { instrumentTable, lotSizeOn } from '../../core/instruments.ts';
+import { enrichSnapshot } from '../processor.ts';
+import { DHAN_SAMPLE_LOT_25, DHAN_SAMPLE_LOT_65 } from '../../test/dhanSamples.ts';
 
 const TOKEN = 'test-access-token';
 const CLIENT = '1100000001';
-const NIFTY = { symbol: 'NIFTY', securityId: 13, segment: 'IDX_I' };
-const BANKNIFTY = { symbol: 'BANKNIFTY', securityId: 25, segment: 'IDX_I' };
+const [NIFTY, BANKNIFTY] = dhanUnderlyings(['NIFTY', 'BANKNIFTY']);
 
 async function until(condition: () => boolean, timeoutMs = 4000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -86,10 +88,11 @@ describe('parseDhanChain', () => {
   const underlying = FAKE_DHAN_UNDERLYINGS[0];
   const expiry = '2099-01-06';
   const body = () => fakeChain(underlying, expiry, 0, Date.parse('2098-12-30T05:00:00Z'));
+  const meta = { symbol: 'NIFTY', expiry, fetchedAt: 1, lotSize: underlying.lotSize };
 
   it('converts percent IV to a decimal, sorts rows by strike and keeps source Greeks', () => {
     const chain = body();
-    const { snapshot, rejected } = parseDhanChain(chain, { symbol: 'NIFTY', expiry, fetchedAt: 1_700_000_000_123 });
+    const { snapshot, rejected } = parseDhanChain(chain, { ...meta, fetchedAt: 1_700_000_000_123 });
     expect(rejected).toEqual([]);
     expect(snapshot).toMatchObject({ version: 1, source: 'dhan', symbol: 'NIFTY', expiry, timestamp: 1_700_000_000_123, spot: underlying.spot });
     const strikes = snapshot.rows.map((r) => r.strike);
@@ -105,8 +108,22 @@ describe('parseDhanChain', () => {
     expect(atm.call!.securityId).toBe(String(sent.security_id));
   });
 
+  it('divides OI, previous OI and volume in units by the lot size into contracts, and keeps bid/ask quantities in units', () => {
+    const chain = body();
+    const { snapshot, notWholeLots } = parseDhanChain(chain, meta);
+    const sent = chain.data.oc['24000.000000'].ce as { oi: number; previous_oi: number; volume: number; top_bid_quantity: number; top_ask_quantity: number };
+    const call = snapshot.rows.find((r) => r.strike === 24_000)!.call!;
+    expect(call.oi).toBe(sent.oi / 65);
+    expect(Number.isInteger(call.oi)).toBe(true);
+    expect(call.previousOi).toBe(sent.previous_oi / 65);
+    expect(call.volume).toBe(sent.volume / 65);
+    expect(call.bidQty).toBe(sent.top_bid_quantity);
+    expect(call.askQty).toBe(sent.top_ask_quantity);
+    expect(notWholeLots).toBe(0);
+  });
+
   it('turns null and empty {} sides into null, and IV/Greeks of 0 into null', () => {
-    const { snapshot } = parseDhanChain(body(), { symbol: 'NIFTY', expiry, fetchedAt: 1 });
+    const { snapshot } = parseDhanChain(body(), meta);
     const lowest = snapshot.rows[0];
     const highest = snapshot.rows[snapshot.rows.length - 1];
     const secondHighest = snapshot.rows[snapshot.rows.length - 2];
@@ -118,7 +135,6 @@ describe('parseDhanChain', () => {
   });
 
   it('gives an identical payload the same id and a changed payload another', () => {
-    const meta = { symbol: 'NIFTY', expiry, fetchedAt: 1 };
     const a = parseDhanChain(body(), meta).snapshot.id;
     const b = parseDhanChain(body(), { ...meta, fetchedAt: 2 }).snapshot.id;
     const changed = body();
@@ -130,7 +146,7 @@ describe('parseDhanChain', () => {
 
   it('rejects malformed strike entries one by one and keeps the rest of the chain', () => {
     const malformed = DHAN_FAILURES.malformedStrikes.mutate(body());
-    const { snapshot, rejected } = parseDhanChain(malformed, { symbol: 'NIFTY', expiry, fetchedAt: 1 });
+    const { snapshot, rejected } = parseDhanChain(malformed, meta);
     expect(snapshot.rows).toHaveLength(13);
     expect(rejected.map((r) => r.reason).sort()).toEqual(['invalid_side', 'invalid_strike_entry', 'invalid_strike_key']);
     expect(rejected.find((r) => r.reason === 'invalid_side')!.message).toContain('ce.last_price');
@@ -144,13 +160,68 @@ describe('parseDhanChain', () => {
     [{ data: { last_price: 24_000, oc: {} } }, 'empty_chain'],
     [{ data: { last_price: 24_000, oc: { abc: {} } } }, 'empty_chain'],
   ])('rejects the whole payload %j with reason %s', (payload, reason) => {
-    expect(() => parseDhanChain(payload, { symbol: 'NIFTY', expiry, fetchedAt: 1 })).toThrow(expect.objectContaining({ reason }));
+    expect(() => parseDhanChain(payload, meta)).toThrow(expect.objectContaining({ reason }));
+  });
+});
+
+describe("Dhan's documented sample responses: quantities in units", () => {
+  const nifty = instrumentTable().get('NIFTY')!;
+  // The current sample, read as a snapshot of the 27 January 2026 expiry taken on 20 January 2026, 10:00 IST.
+  const current = { symbol: 'NIFTY', expiry: '2026-01-27', fetchedAt: Date.parse('2026-01-20T04:30:00Z') };
+  const currentLot = lotSizeOn(nifty, '2026-01-20', current.expiry);
+  const { ce, pe } = DHAN_SAMPLE_LOT_65.data.oc['25650.000000'];
+
+  it('turns the current sample, in multiples of 65, into whole contracts', () => {
+    expect(currentLot).toBe(65);
+    const { snapshot, notWholeLots } = parseDhanChain(DHAN_SAMPLE_LOT_65, { ...current, lotSize: currentLot });
+    expect(notWholeLots).toBe(0);
+    expect(snapshot.rows).toHaveLength(1);
+    const { call, put } = snapshot.rows[0];
+    // 3,786,445 units = 58,253 lots of 65, and so on; quotes' quantities stay in units (1,625 = 25 lots).
+    expect(call).toMatchObject({ oi: 58_253, previousOi: 6_188, volume: 1_808_738, bidQty: 1_625, askQty: 1_365, ltp: 134, bid: 133.55, ask: 134 });
+    expect(put).toMatchObject({ oi: 47_633, previousOi: 35_804, volume: 2_415_538, bidQty: 65, askQty: 390 });
+    expect(call!.sourceIv).toBeCloseTo(0.09789193798280868, 15);
+  });
+
+  it('turns the older 2024 sample, in multiples of 25, into whole contracts with the lot of its date', () => {
+    const lotSize = lotSizeOn(nifty, '2024-10-24', '2024-10-31');
+    expect(lotSize).toBe(25);
+    const { snapshot, notWholeLots } = parseDhanChain(DHAN_SAMPLE_LOT_25, { symbol: 'NIFTY', expiry: '2024-10-31', fetchedAt: Date.parse('2024-10-24T05:00:00Z'), lotSize });
+    expect(notWholeLots).toBe(0);
+    const { call, put } = snapshot.rows[0];
+    expect(call).toMatchObject({ oi: 238_507, previousOi: 157_575, volume: 3_368_105, bidQty: 100, askQty: 1_000 });
+    expect(put).toMatchObject({ oi: 202_388, previousOi: 186_708, volume: 3_243_887, bidQty: 50, askQty: 375 });
+  });
+
+  it('counts the quantities that are not whole lots when the lot size is wrong for the contract', () => {
+    const { snapshot, notWholeLots } = parseDhanChain(DHAN_SAMPLE_LOT_65, { ...current, lotSize: 75 });
+    expect(notWholeLots).toBe(10); // OI, previous OI, volume, bid and ask quantity on both sides
+    expect(snapshot.rows[0].call!.oi).toBeCloseTo(3_786_445 / 75, 9);
+  });
+
+  it('gives OI totals in contracts and total GEX from Γ·OI in units, not 65 times it (regression: OI taken as contracts)', () => {
+    const { snapshot } = parseDhanChain(DHAN_SAMPLE_LOT_65, { ...current, lotSize: currentLot });
+    const enriched = enrichSnapshot(snapshot, { instrument: nifty, rate: 0.065, now: () => current.fetchedAt });
+    expect(enriched.lotSize).toBe(65);
+    expect(enriched.analytics).toMatchObject({ totalCallOi: 58_253, totalPutOi: 47_633 });
+    expect(enriched.analytics.pcrOi).toBeCloseTo(47_633 / 58_253, 12);
+    // Dealers long calls, short puts: GEX = S²·0.01·(Γ_call·OI_call − Γ_put·OI_put), OI in units of the index as Dhan sent it.
+    const { call, put } = enriched.rows[0];
+    expect(call!.gamma).toBeGreaterThan(0);
+    expect(put!.gamma).toBeGreaterThan(0);
+    const spot = DHAN_SAMPLE_LOT_65.data.last_price;
+    const expected = spot * spot * 0.01 * (call!.gamma! * ce.oi - put!.gamma! * pe.oi);
+    expect(enriched.analytics.totalGex! / expected).toBeCloseTo(1, 12);
   });
 });
 
 describe('dhanUnderlyings', () => {
   it('takes security ids and segments from the instrument table and names an unknown symbol', () => {
-    expect(dhanUnderlyings(['NIFTY', 'SENSEX'])).toEqual([NIFTY, { symbol: 'SENSEX', securityId: 51, segment: 'IDX_I' }]);
+    const table = instrumentTable();
+    expect(dhanUnderlyings(['NIFTY', 'SENSEX'])).toEqual([
+      { symbol: 'NIFTY', securityId: 13, segment: 'IDX_I', lotSizes: table.get('NIFTY')!.lotSizes },
+      { symbol: 'SENSEX', securityId: 51, segment: 'IDX_I', lotSizes: table.get('SENSEX')!.lotSizes },
+    ]);
     expect(() => dhanUnderlyings(['NIFTTY'])).toThrow(/NIFTTY/);
   });
 });
@@ -189,6 +260,9 @@ describe('DhanSource against the fake Dhan server', () => {
     const sent = JSON.parse(chainRequests(fake)[0].responseText!);
     const atm = nifty.rows.find((r) => r.strike === 24_000)!;
     expect(atm.put!.sourceIv).toBeCloseTo(sent.data.oc['24000.000000'].pe.implied_volatility / 100, 12);
+    // Dhan's units become contracts of NIFTY's current lot (65); the quote sizes stay in units.
+    expect(atm.put!.oi).toBe(sent.data.oc['24000.000000'].pe.oi / 65);
+    expect(atm.put!.bidQty).toBe(sent.data.oc['24000.000000'].pe.top_bid_quantity);
     expect(nifty.rows[0].call).toBeNull();
     expect(nifty.rows.at(-1)!.put).toBeNull();
     expect(new Set(snapshots.map((s) => s.id)).size).toBe(snapshots.length);
@@ -201,7 +275,18 @@ describe('DhanSource against the fake Dhan server', () => {
       errors: {},
       breaker: 'closed',
       expiries: { NIFTY: niftyExpiries, BANKNIFTY: bankExpiries },
+      notWholeLots: {},
     });
+  });
+
+  it('counts and logs quantities that are not whole lots of the lot size it divides by', async () => {
+    const events: { event: string; [field: string]: unknown }[] = [];
+    const [niftyIn25s] = FAKE_DHAN_UNDERLYINGS.map((u) => ({ ...u, lotSize: 25 }));
+    const { source, snapshots } = await setup({ symbols: [NIFTY], log: (e) => void events.push(e) }, { underlyings: [niftyIn25s] });
+    await until(() => snapshots.length >= 1, 3000, 'a snapshot');
+    await source.stop();
+    expect(source.status().notWholeLots.NIFTY).toBeGreaterThan(0);
+    expect(events.find((e) => e.event === 'dhan_not_whole_lots')).toMatchObject({ level: 'warn', symbol: 'NIFTY', lotSize: 65 });
   });
 
   it('backs off on DH-904 and 805, retries the same pair and loses nothing; the breaker never counts them', async () => {

@@ -8,8 +8,17 @@
  * - `parseDhanChain`: a chain payload → `RawSnapshot`. The envelope must be
  *   sound (else the whole payload is rejected with a reason); each strike is
  *   validated on its own, so one malformed strike costs that strike only.
- *   Dhan quotes IV in percent: it is converted to a decimal here. Dhan sends
- *   0 for IV and Greeks it has not computed: 0 becomes null.
+ *   Units are converted here, once: Dhan quotes IV in percent (→ decimal),
+ *   and `oi`, `previous_oi` and `volume` in units of the underlying (every
+ *   value in Dhan's documented samples is a whole multiple of the lot size in
+ *   force: 65 in the current sample, 25 in the 2024 one), which become
+ *   contracts, units ÷ the lot size of the contract on the snapshot's date
+ *   (`lotSizeOn`), as the exchanges report OI and volume. `top_bid_quantity`
+ *   and `top_ask_quantity` stay in units, as NSE's own option chain and
+ *   market depth show them. A quantity that is not a whole number of lots
+ *   (the lot table is wrong for that contract) is converted all the same and
+ *   counted in `notWholeLots`. Dhan sends 0 for IV and Greeks it has not
+ *   computed: 0 becomes null.
  * - `DhanSource`: the scheduler. Dhan allows one unique option-chain request
  *   every 3 s; the source never issues any two requests (chain or expiry
  *   list) closer than `minIntervalMs`, and round-robins over every
@@ -51,9 +60,9 @@ import {
   type IBackoff,
 } from 'cockatiel';
 import { z } from 'zod';
-import { instrumentTable, type Instrument } from '../../core/instruments.ts';
+import { instrumentTable, lotSizeOn, type Instrument, type LotSizeRevision } from '../../core/instruments.ts';
 import { MessageError, RAW_SNAPSHOT_VERSION, type RawQuote, type RawRow, type RawSnapshot } from '../../core/models.ts';
-import { expiryInstant } from '../../core/time/expiry.ts';
+import { expiryInstant, istDate } from '../../core/time/expiry.ts';
 import type { Source, SourceStatus } from '../source.ts';
 import { abortableSleep } from './sleep.ts';
 
@@ -294,6 +303,17 @@ export interface DhanStrikeReject {
 export interface ParsedDhanChain {
   snapshot: RawSnapshot;
   rejected: DhanStrikeReject[];
+  /** Quantities (OI, previous OI, volume, top bid/ask quantity) that were not a whole number of lots. */
+  notWholeLots: number;
+}
+
+/** What `parseDhanChain` needs to know besides the payload. */
+export interface DhanChainMeta {
+  symbol: string;
+  expiry: string;
+  fetchedAt: number;
+  /** Units of the underlying per contract of this expiry on the snapshot's date (`lotSizeOn`): Dhan's quantities are divided by it. */
+  lotSize: number;
 }
 
 /** 0 and absent both mean "Dhan has no value". */
@@ -301,16 +321,40 @@ function nonZero(value: number | null | undefined, scale = 1): number | null {
   return value == null || value === 0 ? null : value * scale;
 }
 
-function toQuote(side: DhanSide): RawQuote {
+/** Converts Dhan's quantities in units to contracts, counting the ones that are not whole lots. */
+class LotConverter {
+  notWholeLots = 0;
+  constructor(private readonly lotSize: number) {}
+
+  /** Units of the underlying → contracts. */
+  contracts(units: number | null | undefined): number | null {
+    if (units == null) return null;
+    this.check(units);
+    return units / this.lotSize;
+  }
+
+  /** Units stay units; only checked. */
+  units(units: number | null | undefined): number | null {
+    if (units == null) return null;
+    this.check(units);
+    return units;
+  }
+
+  private check(units: number): void {
+    if (units % this.lotSize !== 0) this.notWholeLots++;
+  }
+}
+
+function toQuote(side: DhanSide, lots: LotConverter): RawQuote {
   return {
     ltp: side.last_price ?? null,
     bid: side.top_bid_price ?? null,
     ask: side.top_ask_price ?? null,
-    bidQty: side.top_bid_quantity ?? null,
-    askQty: side.top_ask_quantity ?? null,
-    volume: side.volume ?? null,
-    oi: side.oi ?? null,
-    previousOi: side.previous_oi ?? null,
+    bidQty: lots.units(side.top_bid_quantity),
+    askQty: lots.units(side.top_ask_quantity),
+    volume: lots.contracts(side.volume),
+    oi: lots.contracts(side.oi),
+    previousOi: lots.contracts(side.previous_oi),
     previousClose: side.previous_close_price ?? null,
     sourceIv: nonZero(side.implied_volatility, 0.01),
     sourceDelta: nonZero(side.greeks?.delta),
@@ -321,7 +365,7 @@ function toQuote(side: DhanSide): RawQuote {
   };
 }
 
-function parseSide(value: unknown, label: 'ce' | 'pe'): { quote: RawQuote | null } | { error: string } {
+function parseSide(value: unknown, label: 'ce' | 'pe', lots: LotConverter): { quote: RawQuote | null } | { error: string } {
   if (value == null) return { quote: null };
   if (isRecord(value) && Object.keys(value).length === 0) return { quote: null };
   const result = dhanSideSchema.safeParse(value);
@@ -329,7 +373,7 @@ function parseSide(value: unknown, label: 'ce' | 'pe'): { quote: RawQuote | null
     const issue = result.error.issues[0];
     return { error: `${label}.${issue.path.join('.') || '(side)'}: ${issue.message}` };
   }
-  return { quote: toQuote(result.data) };
+  return { quote: toQuote(result.data, lots) };
 }
 
 /** A short, stable digest of a value's JSON: identical payloads get identical snapshot ids. */
@@ -342,9 +386,11 @@ export function payloadHash(value: unknown): string {
  * MessageError for a payload that cannot be used at all (reasons
  * `invalid_json`, `invalid_envelope`, `invalid_spot`, `empty_chain`); returns
  * the strikes it dropped otherwise. The id is `dhan:<symbol>:<expiry>:<hash
- * of data>`; the timestamp is `fetchedAt`.
+ * of data>`; the timestamp is `fetchedAt`. OI and volume come out in
+ * contracts (units ÷ `meta.lotSize`), bid and ask quantities in units.
  */
-export function parseDhanChain(json: unknown, meta: { symbol: string; expiry: string; fetchedAt: number }): ParsedDhanChain {
+export function parseDhanChain(json: unknown, meta: DhanChainMeta): ParsedDhanChain {
+  if (!(meta.lotSize > 0 && meta.lotSize < Infinity)) throw new RangeError(`lot size must be a positive number, got ${meta.lotSize}`);
   if (json === undefined) throw new MessageError('option chain payload is not JSON', 'invalid_json');
   if (!isRecord(json) || !isRecord(json.data)) throw new MessageError('option chain payload has no `data` object', 'invalid_envelope');
   const data = json.data;
@@ -357,6 +403,7 @@ export function parseDhanChain(json: unknown, meta: { symbol: string; expiry: st
   const rows: RawRow[] = [];
   const rejected: DhanStrikeReject[] = [];
   const seen = new Set<number>();
+  const lots = new LotConverter(meta.lotSize);
   for (const [key, entry] of Object.entries(data.oc)) {
     const strike = key.trim() === '' ? NaN : Number(key);
     if (!Number.isFinite(strike) || strike <= 0) {
@@ -367,8 +414,8 @@ export function parseDhanChain(json: unknown, meta: { symbol: string; expiry: st
       rejected.push({ key, reason: 'invalid_strike_entry', message: `strike ${key}: expected an object with ce/pe, got ${JSON.stringify(entry)}` });
       continue;
     }
-    const call = parseSide(entry.ce, 'ce');
-    const put = parseSide(entry.pe, 'pe');
+    const call = parseSide(entry.ce, 'ce', lots);
+    const put = parseSide(entry.pe, 'pe', lots);
     if ('error' in call || 'error' in put) {
       const message = 'error' in call ? call.error : (put as { error: string }).error;
       rejected.push({ key, reason: 'invalid_side', message: `strike ${key}: ${message}` });
@@ -397,23 +444,26 @@ export function parseDhanChain(json: unknown, meta: { symbol: string; expiry: st
       rows,
     },
     rejected,
+    notWholeLots: lots.notWholeLots,
   };
 }
 
 // ---------------------------------------------------------------------------
 // Source
 
-/** One underlying to poll, as Dhan names it. */
+/** One underlying to poll, as Dhan names it, with the lot sizes its quantities are divided by. */
 export interface DhanUnderlying extends DhanUnderlyingRef {
   symbol: string;
+  /** The instrument's lot size history (core/instruments.ts). */
+  lotSizes: readonly LotSizeRevision[];
 }
 
-/** Dhan references of the given symbols from the instrument table; throws naming an unknown symbol. */
+/** Dhan references and lot sizes of the given symbols from the instrument table; throws naming an unknown symbol. */
 export function dhanUnderlyings(symbols: readonly string[], table: Map<string, Instrument> = instrumentTable()): DhanUnderlying[] {
   return symbols.map((symbol) => {
     const instrument = table.get(symbol);
     if (!instrument) throw new Error(`unknown symbol ${JSON.stringify(symbol)} (known: ${[...table.keys()].join(', ')})`);
-    return { symbol, securityId: instrument.dhanSecurityId, segment: instrument.dhanSegment };
+    return { symbol, securityId: instrument.dhanSecurityId, segment: instrument.dhanSegment, lotSizes: instrument.lotSizes };
   });
 }
 
@@ -466,6 +516,8 @@ export interface DhanSourceStatus extends SourceStatus {
   lastError?: string;
   /** The expiries being polled, per symbol. */
   expiries: Record<string, string[]>;
+  /** Quantities that were not a whole number of lots (the lot size table is wrong for some contract), per symbol. */
+  notWholeLots: Record<string, number>;
 }
 
 interface UnderlyingState extends DhanUnderlying {
@@ -524,6 +576,7 @@ export class DhanSource implements Source {
   private requests = 0;
   private readonly rejected: Record<string, number> = {};
   private readonly errors: Record<string, number> = {};
+  private readonly notWholeLots: Record<string, number> = {};
 
   constructor(options: DhanSourceOptions) {
     if (options.symbols.length === 0) throw new Error('DhanSource needs at least one symbol');
@@ -605,6 +658,7 @@ export class DhanSource implements Source {
       breaker: BREAKER_STATES[this.breaker.state],
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       expiries: Object.fromEntries(this.underlyings.map((u) => [u.symbol, this.polledExpiries(u, now)])),
+      notWholeLots: { ...this.notWholeLots },
     };
   }
 
@@ -697,8 +751,10 @@ export class DhanSource implements Source {
     const payload = await this.request((signal) => this.client.optionChain(underlying, expiry, signal));
     this.cursor++;
     let parsed: ParsedDhanChain;
+    const fetchedAt = this.now();
+    const lotSize = lotSizeOn(underlying, istDate(fetchedAt), expiry);
     try {
-      parsed = parseDhanChain(payload.json, { symbol: underlying.symbol, expiry, fetchedAt: this.now() });
+      parsed = parseDhanChain(payload.json, { symbol: underlying.symbol, expiry, fetchedAt, lotSize });
     } catch (error) {
       if (!(error instanceof MessageError)) throw error;
       this.countReject(error.reason);
@@ -709,6 +765,10 @@ export class DhanSource implements Source {
     for (const reject of parsed.rejected) this.countReject(reject.reason);
     if (parsed.rejected.length > 0) {
       this.log({ event: 'dhan_strikes_rejected', level: 'warn', symbol: underlying.symbol, expiry, rejected: parsed.rejected });
+    }
+    if (parsed.notWholeLots > 0) {
+      this.notWholeLots[underlying.symbol] = (this.notWholeLots[underlying.symbol] ?? 0) + parsed.notWholeLots;
+      this.log({ event: 'dhan_not_whole_lots', level: 'warn', symbol: underlying.symbol, expiry, lotSize, quantities: parsed.notWholeLots });
     }
     if (this.stopped || !this.emit) return;
     try {

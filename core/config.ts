@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { instrumentTable, type Instrument, type InstrumentOverrides } from './instruments.ts';
+import { INTERVAL_PATTERN, intervalMs } from './time/interval.ts';
 
 const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
 
@@ -21,7 +22,9 @@ const symbolNumbers = z.preprocess(
   z.record(z.string().regex(/^[A-Z0-9]+$/, 'symbol'), z.number().positive('must be a positive number')),
 );
 
-const interval = z.string().regex(/^\d+\s+(minute|minutes|hour|hours|day|days|week|weeks)$/, 'an interval such as "1 day" or "7 days"');
+const interval = z.string().regex(INTERVAL_PATTERN, 'an interval such as "1 day" or "7 days"');
+/** A retention window: an interval of at least a minute. */
+const retentionWindow = interval.refine((v) => !INTERVAL_PATTERN.test(v) || intervalMs(v) >= 60_000, 'at least "1 minute"');
 
 const envSchema = z.object({
   /** Which pipeline role this process runs; `all` is the embedded default. */
@@ -45,6 +48,14 @@ const envSchema = z.object({
   TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
   TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
   TIMESCALE_RETENTION: interval.default('90 days'),
+  /** Raw rows kept on PGlite and plain PostgreSQL, back from the newest snapshot; older ones are folded into the rollups and deleted. */
+  RETENTION_RAW: retentionWindow.default('1 hour'),
+  /** Rollups (the downsampled history) kept on PGlite and plain PostgreSQL. */
+  RETENTION_HISTORY: retentionWindow.default('7 days'),
+  /** Seconds between two runs of the retention job. */
+  RETENTION_EVERY_SECONDS: numberFrom(z.number().int().min(1).max(86_400)).default(60),
+  /** Snapshots (with their option rows) deleted per transaction by the retention job. */
+  RETENTION_BATCH_SNAPSHOTS: numberFrom(z.number().int().min(1).max(10_000)).default(100),
   /** Enriched snapshots the storage role holds while the database is unreachable. */
   STORAGE_MAX_BUFFERED: numberFrom(z.number().int().min(1)).default(10_000),
   /** Most enriched snapshots the storage role writes at once (whatever queued while the last write ran, up to this). */
@@ -120,6 +131,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(
       `STORAGE_WRITE_TRANSACTIONS=${parsed.STORAGE_WRITE_TRANSACTIONS} exceeds DATABASE_POOL_SIZE=${parsed.DATABASE_POOL_SIZE}: each transaction needs its own connection`,
     );
+  }
+  if (intervalMs(parsed.RETENTION_HISTORY) < intervalMs(parsed.RETENTION_RAW)) {
+    problems.push(`RETENTION_HISTORY="${parsed.RETENTION_HISTORY}" is shorter than RETENTION_RAW="${parsed.RETENTION_RAW}": the history outlives the raw rows`);
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
   if (problems.length > 0) throw new ConfigError(problems);

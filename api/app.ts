@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { applyTimescalePolicies } from '../db/timescale.ts';
+import { createRetention, type Retention } from '../db/retention.ts';
 import { InProcessBus, TOPICS, type Bus, type Subscription } from '../pipeline/bus.ts';
 import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ? (options.database ??
       (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, writeTransactions: config.STORAGE_WRITE_TRANSACTIONS } : { dataDir: config.DATA_DIR })))
     : undefined;
+  let retention: Retention | null = null;
   if (database) {
     const timescale = await applyTimescalePolicies(database.db, {
       chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
@@ -93,6 +95,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       retention: config.TIMESCALE_RETENTION,
     });
     log.info('database ready', { kind: database.kind, location: database.location, timescale });
+    // The roles that write run the retention job (db/retention.ts); the API only reads.
+    if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);
   }
 
   const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus());
@@ -186,6 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         server!.listen(port, config.HOST, () => resolve());
       });
       const actualPort = (server.address() as AddressInfo).port;
+      retention?.start();
       if (services.source) ingest = await startIngest(services.source, bus, { deduper, onDuplicate: (snapshot) => log.debug('duplicate snapshot skipped', { id: snapshot.id }) });
       const url = `http://localhost:${actualPort}${yoga ? yoga.graphqlEndpoint : '/healthz'}`;
       log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS });
@@ -197,6 +202,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await bus.drain();
       await services.processor?.stop();
       await services.storage?.stop();
+      await retention?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
       await closeSubscriptions?.();
       if (server) {

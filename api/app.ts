@@ -24,6 +24,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { applyTimescalePolicies } from '../db/timescale.ts';
+import { createRetention, type Retention } from '../db/retention.ts';
 import { InProcessBus, TOPICS, type Bus, type QueueStats, type Subscription } from '../pipeline/bus.ts';
 import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           : { dataDir: config.DATA_DIR },
       )))
     : undefined;
+  let retention: Retention | null = null;
   if (database) {
     const timescale = await applyTimescalePolicies(database.db, {
       chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
@@ -137,6 +139,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       retention: config.TIMESCALE_RETENTION,
     });
     log.info('database ready', { kind: database.kind, location: database.location, timescale });
+    // The roles that write run the retention job (db/retention.ts); the API only reads.
+    if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);
   }
 
   const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus({ maxQueuedBytes: config.QUEUE_MAX_BYTES }));
@@ -256,6 +260,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         server!.listen(port, config.HOST, () => resolve());
       });
       const actualPort = (server.address() as AddressInfo).port;
+      retention?.start();
       if (services.source) {
         ingest = await startIngest(services.source, bus, {
           deduper,
@@ -286,6 +291,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }
       await services.processor?.stop();
       await services.storage?.stop();
+      await retention?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
       await closeSubscriptions?.();
       if (server) {

@@ -14,7 +14,12 @@ function services(overrides: { ping?: () => Promise<void>; source?: Partial<Sour
     role: 'all',
     queues: () => [],
     published: { count: 0, lastAt: null },
-    database: { kind: 'postgres', location: 'postgres://postgres@10.1.2.3:5432/options', ping: overrides.ping ?? (async () => {}) },
+    database: {
+      kind: 'postgres',
+      location: 'postgres://postgres@10.1.2.3:5432/options',
+      ping: overrides.ping ?? (async () => {}),
+      size: async () => ({ bytes: 123_456, measured: 'pg_database_size', databaseBytes: 123_456, walBytes: null, retention: {} }),
+    },
     source: { name: source.name, status: () => source },
     ingest: { stats: { published: 1, duplicates: 0, lastSnapshotAt: overrides.lastSnapshotAt === undefined ? Date.now() : overrides.lastSnapshotAt, startedAt: Date.now() - 60_000, heldSince: null, heldMs: 0 } },
   } as unknown as AppServices;
@@ -39,7 +44,7 @@ describe('/readyz', () => {
     const app = services({ ping: async () => Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:5432')) });
     const { status, body } = await get(app, '/readyz', '203.0.113.9');
     expect(status).toBe(503);
-    expect(body).toEqual({ ready: false, status: 'unavailable', role: 'all', problems: ['database: unreachable'], degraded: [] });
+    expect(body).toEqual({ ready: false, status: 'unavailable', role: 'all', problems: ['database: unreachable'], degraded: [], dataBytes: 123_456 });
     expect(JSON.stringify(body)).not.toMatch(/10\.1\.2\.3|ECONNREFUSED/);
   });
 

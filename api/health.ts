@@ -9,6 +9,9 @@
  *   updates fall back or pause), snapshots waiting in the spool, the source
  *   held back by a full pipeline or running behind its circuit breaker.
  *
+ * `dataBytes` is what the database takes on disk (measured at most every
+ * 30 s), so an operator sees retention holding it level.
+ *
  * Hosts, ports, error texts and counters are for operators: `/readyz?details`
  * adds them for loopback callers, or for others with
  * `Authorization: Bearer <OPERATOR_TOKEN>`. Every check answers within
@@ -19,9 +22,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from './app.ts';
+import type { DatabaseSize } from '../db/size.ts';
 
 /** How long one readiness evaluation is reused, ms. */
 const REUSE_MS = 500;
+/** How long a measured database size is reused, ms: measuring walks the data directory. */
+const SIZE_REUSE_MS = 30_000;
 /** A database that stored a batch this recently is busy when a ping is slow, not unreachable. */
 const BUSY_GRACE_MS = 10_000;
 
@@ -31,6 +37,8 @@ export interface Readiness {
   role: string;
   problems: string[];
   degraded: string[];
+  /** Bytes the database takes on disk (the data directory on the embedded engine), when measured. */
+  dataBytes?: number;
   /** Operator details: present for loopback callers and with the operator token. */
   details?: Record<string, unknown>;
 }
@@ -44,8 +52,9 @@ interface Finding {
 
 export function installHealth(services: AppServices): (request: IncomingMessage, response: ServerResponse) => boolean {
   let last: { at: number; report: Promise<Readiness> } | null = null;
+  const size = measureSize(services);
   const evaluate = () => {
-    if (!last || Date.now() - last.at > REUSE_MS) last = { at: Date.now(), report: readiness(services) };
+    if (!last || Date.now() - last.at > REUSE_MS) last = { at: Date.now(), report: readiness(services, size) };
     return last.report;
   };
   return (request, response) => {
@@ -97,15 +106,40 @@ async function within(timeoutMs: number, check: () => Promise<unknown>): Promise
   }
 }
 
-export async function readiness(services: AppServices): Promise<Readiness> {
+/** The database's size, measured at most every SIZE_REUSE_MS and within READYZ_TIMEOUT_MS; null when unknown. */
+function measureSize(services: AppServices): () => Promise<DatabaseSize | null> {
+  let last: { at: number; size: DatabaseSize | null } | null = null;
+  let measuring: Promise<DatabaseSize | null> | null = null;
+  return async () => {
+    const database = services.database;
+    if (!database?.size) return null;
+    if (last && Date.now() - last.at < SIZE_REUSE_MS) return last.size;
+    measuring ??= database
+      .size()
+      .then((size) => (last = { at: Date.now(), size }).size)
+      .catch(() => last?.size ?? null)
+      .finally(() => (measuring = null));
+    // Measuring waits behind a VACUUM on the embedded engine: answer with what is known meanwhile.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<DatabaseSize | null>((resolve) => (timer = setTimeout(() => resolve(last?.size ?? null), services.config.READYZ_TIMEOUT_MS)));
+    try {
+      return await Promise.race([measuring, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+export async function readiness(services: AppServices, size: () => Promise<DatabaseSize | null> = async () => null): Promise<Readiness> {
   const { config } = services;
   const problems: Finding[] = [];
   const degraded: Finding[] = [];
   const timeoutMs = config.READYZ_TIMEOUT_MS;
 
-  const [databaseError, redisError] = await Promise.all([
+  const [databaseError, redisError, dataSize] = await Promise.all([
     services.database ? within(timeoutMs, () => services.database!.ping()) : null,
     services.redis ? within(timeoutMs, () => services.redis!.ping()) : null,
+    size(),
   ]);
   if (databaseError) {
     // A ping stuck behind a long write (the embedded engine runs one statement at a time) is a busy database, not a lost one.
@@ -161,10 +195,11 @@ export async function readiness(services: AppServices): Promise<Readiness> {
     role: services.role,
     problems: problems.map((p) => p.summary),
     degraded: degraded.map((d) => d.summary),
+    ...(dataSize ? { dataBytes: dataSize.bytes } : {}),
     details: {
       problems: problems.map((p) => p.detail),
       degraded: degraded.map((d) => d.detail),
-      database: services.database ? { kind: services.database.kind, location: services.database.location } : undefined,
+      database: services.database ? { kind: services.database.kind, location: services.database.location, size: dataSize } : undefined,
       source,
       ingest,
       processor: services.processor?.stats,

@@ -4,6 +4,8 @@
  *
  * BENCH_OPTIONS   options in the IV table, the same for every implementation (default 10,000)
  * BENCH_SNAPSHOTS snapshots through the pipeline (default 2,000)
+ * BENCH_RETENTION_MINUTES simulated minutes of the default simulator written
+ *                 under the retention job, to see the size level off (default 30)
  * DATABASE_URL    also measure the pipeline on that PostgreSQL server, and
  *                 the storage role's bulk write into it
  * REDIS_URL       also measure the two-level cache's Redis level and the
@@ -14,6 +16,7 @@ import { runIvBench } from './iv.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
+import { runRetentionBench } from './retention.ts';
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -75,6 +78,29 @@ printTable(
     'source→subscriber p50 ms': r.latency.sourceToSubscriberMs.p50,
     'p99 ms ': r.latency.sourceToSubscriberMs.p99,
   })),
+);
+
+const retention = await runRetentionBench(Number(process.env.BENCH_RETENTION_MINUTES ?? 30));
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+printTable(
+  `Disk over simulated time on the embedded default: npm start's simulator (${format(retention.snapshotsPerHour)} snapshots, ` +
+    `${format(retention.optionRowsPerHour)} option rows an hour) written into PGlite on disk as fast as it goes, the retention job run after every ` +
+    `simulated minute, with RETENTION_RAW=${retention.rawWindow} (the default 1 hour would take an hour of writing here). ` +
+    `Per simulated hour the default writes ${mb(retention.tableBytesPerHour)} MiB of tables and indexes and ${mb(retention.walBytesPerHour)} MiB of WAL ` +
+    `(all of it kept, before retention) and keeps ${format(retention.historyBytesPerHour / 2 ** 20, 1)} MiB of history; runs ${format(retention.runs.medianMs, 0)} ms median, ` +
+    `${format(retention.runs.maxMs, 0)} ms max; longest statements: ${retention.runs.longestStatements}`,
+  retention.samples.map((s) => ({
+    'simulated minutes': Math.round(s.simulatedHours * 60),
+    'data directory MiB': mb(s.bytes),
+    'tables MiB': mb(s.databaseBytes),
+    'WAL MiB': mb(s.walBytes),
+    'raw snapshots': s.rawSnapshots,
+    'rollup rows': s.rollupRows,
+  })),
+);
+console.log(
+  `Projected from these rates, the default windows (RETENTION_RAW=${retention.projectedDefault.raw}, RETENTION_HISTORY=${retention.projectedDefault.history}) ` +
+    `level off at about ${format(retention.projectedDefault.bytes / 2 ** 30, 2)} GiB on disk.`,
 );
 
 const databaseUrl = process.env.DATABASE_URL;

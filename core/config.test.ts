@@ -62,6 +62,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ QUEUE_MAX_BYTES: 'lots' })).toThrow(/QUEUE_MAX_BYTES="lots": a size such as 16MiB/);
   });
 
+  it('reads the retention windows as intervals, and refuses a history shorter than the raw window or a window under a minute', () => {
+    const config = loadConfig({});
+    expect([config.RETENTION_RAW, config.RETENTION_HISTORY, config.RETENTION_EVERY_SECONDS, config.RETENTION_BATCH_SNAPSHOTS]).toEqual(['1 hour', '7 days', 60, 100]);
+    expect(loadConfig({ RETENTION_RAW: '90 minutes', RETENTION_HISTORY: '2 weeks' }).RETENTION_RAW).toBe('90 minutes');
+    expect(() => loadConfig({ RETENTION_RAW: '2 days', RETENTION_HISTORY: '1 day' })).toThrow(
+      /RETENTION_HISTORY="1 day" is shorter than RETENTION_RAW="2 days"/,
+    );
+    expect(() => loadConfig({ RETENTION_RAW: '0 minutes' })).toThrow(/RETENTION_RAW="0 minutes": at least "1 minute"/);
+    expect(() => loadConfig({ RETENTION_HISTORY: '1 month' })).toThrow(/RETENTION_HISTORY="1 month"/);
+    expect(() => loadConfig({ RETENTION_EVERY_SECONDS: '0' })).toThrow(/RETENTION_EVERY_SECONDS/);
+  });
+
   it('documents every variable it reads in .env.example, and only those', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { instrumentTable, type Instrument, type InstrumentOverrides } from './instruments.ts';
+import { INTERVAL_PATTERN, intervalMs } from './time/interval.ts';
 
 const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
 
@@ -59,7 +60,9 @@ const origins = listFrom.pipe(
   ),
 );
 
-const interval = z.string().regex(/^\d+\s+(minute|minutes|hour|hours|day|days|week|weeks)$/, 'an interval such as "1 day" or "7 days"');
+const interval = z.string().regex(INTERVAL_PATTERN, 'an interval such as "1 day" or "7 days"');
+/** A retention window: an interval of at least a minute. */
+const retentionWindow = interval.refine((v) => !INTERVAL_PATTERN.test(v) || intervalMs(v) >= 60_000, 'at least "1 minute"');
 
 const envSchema = z.object({
   /** Which pipeline role this process runs; `all` is the embedded default. */
@@ -141,6 +144,14 @@ const envSchema = z.object({
   READYZ_TIMEOUT_MS: numberFrom(z.number().int().min(50)).default(2_000),
   /** Bearer token for /readyz?details from other hosts (loopback callers get details without it). */
   OPERATOR_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Raw rows kept on PGlite and plain PostgreSQL, back from the newest snapshot; older ones are folded into the rollups and deleted. */
+  RETENTION_RAW: retentionWindow.default('1 hour'),
+  /** Rollups (the downsampled history) kept on PGlite and plain PostgreSQL. */
+  RETENTION_HISTORY: retentionWindow.default('7 days'),
+  /** Seconds between two runs of the retention job. */
+  RETENTION_EVERY_SECONDS: numberFrom(z.number().int().min(1).max(86_400)).default(60),
+  /** Snapshots (with their option rows) deleted per transaction by the retention job. */
+  RETENTION_BATCH_SNAPSHOTS: numberFrom(z.number().int().min(1).max(10_000)).default(100),
   /** Most enriched snapshots the storage role writes at once (whatever queued while the last write ran, up to this). */
   STORAGE_MAX_BATCH: numberFrom(z.number().int().min(1)).default(500),
   /** PostgreSQL transactions one storage batch is split across, by (symbol, expiry); each holds a pooled connection. */
@@ -220,6 +231,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(
       `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT=${parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT} exceeds SUBSCRIPTION_MAX_CONNECTIONS=${parsed.SUBSCRIPTION_MAX_CONNECTIONS}`,
     );
+  }
+  if (intervalMs(parsed.RETENTION_HISTORY) < intervalMs(parsed.RETENTION_RAW)) {
+    problems.push(`RETENTION_HISTORY="${parsed.RETENTION_HISTORY}" is shorter than RETENTION_RAW="${parsed.RETENTION_RAW}": the history outlives the raw rows`);
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -19,6 +19,7 @@ import type { WriteResult } from './queries/writeSnapshots.ts';
 import { copySnapshots } from './queries/copySnapshots.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
+import { databaseSize, type DatabaseSize } from './size.ts';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -33,6 +34,8 @@ export interface DatabaseHandle {
   location: string;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Bytes on disk (PGlite's data directory, or pg_database_size) and the retention state (db/size.ts). */
+  size(): Promise<DatabaseSize>;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       kind: 'postgres',
       location: redact(options.url),
       ping: async () => void (await db.execute(sql`select 1`)),
+      size: () => databaseSize(db as unknown as Database),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -156,6 +160,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
     kind: 'pglite',
     location: dataDir ?? 'memory',
     ping: async () => void (await request({ type: 'query', sql: 'select 1', params: [], method: 'execute' })),
+    size: () => databaseSize(db as unknown as Database, dataDir),
     close: async () => {
       if (!failure) await request({ type: 'close' });
       await worker.terminate();

@@ -29,6 +29,11 @@ const { dataDir, migrationsFolder } = workerData as { dataDir?: string; migratio
 const raw = (value: string) => value;
 const client = new PGlite(dataDir, {
   parsers: { [types.DATE]: raw, [types.TIMESTAMP]: raw, [types.TIMESTAMPTZ]: raw },
+  // PGlite runs Postgres single-user: no checkpointer, so the WAL is trimmed
+  // only by an explicit CHECKPOINT (db/retention.ts runs one every run), and
+  // a checkpoint keeps up to max_wal_size of old segments for reuse, 1 GB by
+  // default. 64 MB keeps pg_wal near what one retention interval writes.
+  startParams: [...PGlite.defaultStartParams, '-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB'],
 });
 const db = drizzle(client, { schema });
 

@@ -5,7 +5,8 @@
  * Both time-series tables are keyed by their natural key, so writing the
  * same enriched snapshot twice never duplicates a row.
  */
-import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, date, char } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, date, char } from 'drizzle-orm/pg-core';
 
 /** One row per option side per snapshot: the enriched quote. */
 export const optionQuotes = pgTable(
@@ -90,4 +91,91 @@ export const chainSnapshots = pgTable(
     processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.ts] }), index('chain_snapshots_ts_idx').on(t.ts)],
+);
+
+/*
+ * Downsampled history, kept longer than the raw rows on PGlite and plain
+ * PostgreSQL (db/retention.ts; TimescaleDB has its continuous aggregates
+ * instead, and these stay empty there). A raw row is folded into them in the
+ * same statement that deletes it (db/queries/expireRaw.ts), so every stored
+ * snapshot is counted exactly once: in the raw tables or in a rollup. They
+ * hold sums and counts rather than averages, so rollups of adjacent buckets,
+ * and raw rows beside them, combine exactly into any coarser bucket; "last"
+ * values are those of the latest row (last_ts) in the bucket, null included.
+ * Buckets are date_bin over the origin 2000-01-03 00:00 UTC, as everywhere.
+ */
+
+/** Chain analytics per symbol, expiry and minute: what chainHistory needs once the raw snapshots are gone. */
+export const chainRollup1m = pgTable(
+  'chain_rollup_1m',
+  {
+    bucket: timestamp('bucket', { withTimezone: true, mode: 'date' }).notNull(),
+    symbol: text('symbol').notNull(),
+    expiry: date('expiry', { mode: 'string' }).notNull(),
+    snapshots: integer('snapshots').notNull(),
+    pcrOiSum: doublePrecision('pcr_oi_sum').notNull(),
+    /** Snapshots with a PCR (the average ignores nulls). */
+    pcrOiCount: integer('pcr_oi_count').notNull(),
+    /** Decimal (0.15 = 15 %). */
+    atmIvSum: doublePrecision('atm_iv_sum').notNull(),
+    atmIvCount: integer('atm_iv_count').notNull(),
+    /** The latest snapshot folded in, whose values the *_last columns are. */
+    lastTs: timestamp('last_ts', { withTimezone: true, mode: 'date' }).notNull(),
+    spotLast: doublePrecision('spot_last').notNull(),
+    maxPainLast: doublePrecision('max_pain_last'),
+    /** total_call_oi + total_put_oi, contracts. */
+    totalOiLast: doublePrecision('total_oi_last'),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.bucket] }), index('chain_rollup_1m_bucket_idx').on(t.bucket)],
+);
+
+/** OI, IV and volume per strike and side in 5-minute buckets (the strike_stats_5m of TimescaleDB). */
+export const strikeRollup5m = pgTable(
+  'strike_rollup_5m',
+  {
+    bucket: timestamp('bucket', { withTimezone: true, mode: 'date' }).notNull(),
+    symbol: text('symbol').notNull(),
+    expiry: date('expiry', { mode: 'string' }).notNull(),
+    strike: doublePrecision('strike').notNull(),
+    optionType: char('option_type', { length: 2 }).notNull(),
+    /** Quotes folded in. */
+    samples: integer('samples').notNull(),
+    oiSum: doublePrecision('oi_sum').notNull(),
+    oiCount: integer('oi_count').notNull(),
+    /** Decimal. */
+    ivSum: doublePrecision('iv_sum').notNull(),
+    ivCount: integer('iv_count').notNull(),
+    volumeSum: doublePrecision('volume_sum').notNull(),
+    volumeCount: integer('volume_count').notNull(),
+    lastTs: timestamp('last_ts', { withTimezone: true, mode: 'date' }).notNull(),
+    oiLast: doublePrecision('oi_last'),
+    ivLast: doublePrecision('iv_last'),
+    volumeLast: doublePrecision('volume_last'),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.strike, t.optionType, t.bucket] }), index('strike_rollup_5m_bucket_idx').on(t.bucket)],
+);
+
+/** The one row of the retention job's state (db/retention.ts), absent until its first run. */
+export const retentionState = pgTable(
+  'retention_state',
+  {
+    id: integer('id').primaryKey().default(1),
+    /**
+     * Raw rows before this instant may have been folded into the rollups and
+     * deleted; from it on the raw tables are complete. Set before any row
+     * below it is touched, and never moved back.
+     */
+    rawHorizon: timestamp('raw_horizon', { withTimezone: true, mode: 'date' }),
+    /** Rollup buckets before this instant are deleted. */
+    historyHorizon: timestamp('history_horizon', { withTimezone: true, mode: 'date' }),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true, mode: 'date' }),
+    lastRunMs: integer('last_run_ms'),
+    /** Null when the last run succeeded. */
+    lastError: text('last_error'),
+    /** Totals over every run. */
+    snapshotsDeleted: bigint('snapshots_deleted', { mode: 'number' }).notNull().default(0),
+    quotesDeleted: bigint('quotes_deleted', { mode: 'number' }).notNull().default(0),
+    historyRowsDeleted: bigint('history_rows_deleted', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('retention_state_one_row', sql`${t.id} = 1`)],
 );

@@ -76,6 +76,8 @@ describe('embedded platform, end to end', () => {
       return response.status === 200 ? ((await response.json()) as { ready: boolean }) : undefined;
     }, 'readiness');
     expect(ready.ready).toBe(true);
+    // The data size, for watching retention hold it level (bounded disk).
+    expect((ready as { dataBytes?: number }).dataBytes).toBeGreaterThan(0);
   });
 
   it('lists the symbols with their contract specification', async () => {

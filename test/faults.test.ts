@@ -168,6 +168,9 @@ const BASE_ENV = {
   SIM_SPEED: '60',
   SIM_STRIKES_EACH_SIDE: '20',
   STORAGE_WRITE_TIMEOUT_MS: '3000',
+  // The recordings replayed here span a day of market time: keep all of it raw, so every snapshot can be counted.
+  RETENTION_RAW: '30 days',
+  RETENTION_HISTORY: '30 days',
 };
 
 /** A gzip NDJSON recording of `ticks` simulator ticks (one NIFTY expiry), `gapMs` of market time apart, ending now. */

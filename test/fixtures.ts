@@ -20,6 +20,8 @@ export interface FixtureOptions {
   expiriesPerSymbol?: number;
   strikesEachSide?: number;
   seed?: number;
+  /** Simulated seconds between ticks (default 60). */
+  secondsPerTick?: number;
 }
 
 /** `ticks` simulator ticks (one snapshot per symbol and expiry each). */
@@ -31,7 +33,7 @@ export function simulatedRawSnapshots(ticks: number, options: FixtureOptions = {
     strikesEachSide: options.strikesEachSide ?? 5,
     seed: options.seed ?? 9,
     tickIntervalMs: 1000,
-    speed: 60,
+    speed: options.secondsPerTick ?? 60,
     clock: 'market',
     startTime: FIXTURE_START,
   });

@@ -4,6 +4,8 @@ import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
 import { applyTimescalePolicies, detectTimescale } from '../timescale.ts';
+import { expireRaw } from './expireRaw.ts';
+import { advanceHorizons } from './retentionState.ts';
 import { enrichSnapshot } from '../../pipeline/processor.ts';
 import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../../core/instruments.ts';
@@ -155,6 +157,67 @@ describe('chain history by time bucket', () => {
     // Unaligned bounds touch one more bucket than their length suggests.
     const unaligned = chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(START + 1), to: new Date(START + MAX_BUCKETS * 60_000 + 1), interval: '1m' });
     await expect(unaligned).rejects.toMatchObject({ argument: 'interval' });
+  });
+});
+
+describe('chain history once retention folded the older snapshots into the rollup', () => {
+  let database: DatabaseHandle;
+  let snapshots: EnrichedSnapshot[];
+  let expiry: string;
+  /** Raw snapshots before it are folded into chain_rollup_1m and deleted. */
+  const HORIZON = START + 20 * 60_000;
+  const ranges = [
+    { name: 'from the horizon on', from: HORIZON, to: START + 40 * 60_000 },
+    { name: 'from the horizon on, unaligned', from: HORIZON + 25_000, to: START + 37 * 60_000 + 5_000 },
+    { name: 'before the horizon', from: START, to: HORIZON },
+    { name: 'across the horizon', from: START + 3 * 60_000, to: START + 38 * 60_000 + 10_000 },
+  ];
+  const ask = (range: { from: number; to: number }, interval: ChartInterval) =>
+    chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(range.from), to: new Date(range.to), interval });
+  const before = new Map<string, ChainHistoryPoint[]>();
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    snapshots = enrichedSnapshots();
+    expiry = snapshots.find((s) => s.symbol === 'NIFTY')!.expiry;
+    await database.write(snapshots);
+    for (const range of ranges) for (const interval of Object.keys(CHART_INTERVALS) as ChartInterval[]) before.set(`${range.name} ${interval}`, await ask(range, interval));
+    await advanceHorizons(database.db, { rawHorizon: new Date(HORIZON), historyHorizon: new Date(START - 86_400_000) });
+    let folded = 0;
+    for (let batch = await expireRaw(database.db, new Date(HORIZON), 100); batch.snapshots > 0; batch = await expireRaw(database.db, new Date(HORIZON), 100)) {
+      folded += batch.snapshots;
+    }
+    expect(folded).toBe(snapshots.filter((s) => s.timestamp < HORIZON).length);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it.each(['1m', '5m', '15m', '1h', '1d'] as const)('answers a range from the horizon on exactly as before, from the raw snapshots, at %s', async (interval) => {
+    for (const range of ranges.slice(0, 2)) expect(await ask(range, interval)).toEqual(before.get(`${range.name} ${interval}`));
+  });
+
+  it.each(['1m', '5m', '15m', '1h', '1d'] as const)('answers ranges before and across the horizon as before, to rounding, at %s', async (interval) => {
+    for (const range of ranges.slice(2)) {
+      const wanted = expected(snapshots, 'NIFTY', expiry, range.from, range.to, interval);
+      expect(wanted.length).toBeGreaterThan(0);
+      expectPoints(await ask(range, interval), wanted);
+      expectPoints(before.get(`${range.name} ${interval}`)!, wanted);
+    }
+  });
+
+  it('counts a folded minute whole, when it starts inside the range', async () => {
+    // 30 s into a folded minute: that minute starts before `from` and is left out; raw, its later snapshots were in.
+    const from = START + 4 * 60_000 + 30_000;
+    const [first] = await ask({ from, to: HORIZON }, '5m');
+    const wanted = expected(snapshots, 'NIFTY', expiry, START + 5 * 60_000, HORIZON, '5m');
+    expectPoints([first], [wanted[0]]);
+  });
+
+  it('keeps symbols and expiries apart in the rollup', async () => {
+    const sensexExpiry = snapshots.find((s) => s.symbol === 'SENSEX')!.expiry;
+    const range = { from: new Date(START), to: new Date(START + 3_600_000), interval: '15m' as const };
+    expectPoints(await chainHistory(database.db, { symbol: 'SENSEX', expiry: sensexExpiry, ...range }), expected(snapshots, 'SENSEX', sensexExpiry, START, START + 3_600_000, '15m'));
+    expect(await chainHistory(database.db, { symbol: 'NIFTY', expiry: '2031-01-01', ...range })).toEqual([]);
   });
 });
 

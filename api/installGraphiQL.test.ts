@@ -15,7 +15,7 @@ describe('installGraphiQL', () => {
     expect(page.length).toBeLessThan(4096);
     expect(page).toMatch(/<script src="\/graphiql\/graphiql\.[0-9a-f]{16}\.js"><\/script>/);
     expect(page).toMatch(/<link rel="stylesheet" href="\/graphiql\/graphiql\.[0-9a-f]{16}\.css" \/>/);
-    expect(page).toMatch(/"defaultQuery":"# Every underlying/);
+    expect(page).toMatch(/"defaultQuery":"# Press ▶ and pick Symbols, then NearestChain/);
     // Yoga's wrapper shows `query` (else its own welcome text); the page passes the default as `query`.
     expect(page).toContain("if (!new URL(location.href).searchParams.get('query')) options.query = options.defaultQuery;");
   });

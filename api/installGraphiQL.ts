@@ -23,11 +23,19 @@ export const ASSET_PREFIX = '/graphiql/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** What GraphiQL shows on a first visit (test/readme.test.ts runs it). */
-export const DEFAULT_QUERY = /* GraphQL */ `# Every underlying, and the NIFTY expiries with data (hasData): press ▶ to run.
-# Then try the nearest NIFTY chain:  { optionChain(symbol: "NIFTY") { expiry timestamp spot analytics { pcrOi maxPain atmIv } } }
+export const DEFAULT_QUERY = /* GraphQL */ `# Press ▶ and pick Symbols, then NearestChain.
+# Symbols: the underlyings; NIFTY expiries with hasData.
 query Symbols {
   symbols { symbol exchange lotSize strikeStep }
   expiryList(symbol: "NIFTY") { date hasData lastSnapshotAt }
+}
+
+# NearestChain: the nearest NIFTY expiry with data.
+query NearestChain {
+  optionChain(symbol: "NIFTY") {
+    expiry timestamp spot
+    analytics { pcrOi maxPain atmStrike atmIv expectedMove }
+  }
 }
 `;
 

@@ -18,6 +18,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { Kind, OperationTypeNode, parse, type OperationDefinitionNode } from 'graphql';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
+import { scratchDir } from './fixtures.ts';
 import { openTestDatabase } from './database.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
@@ -92,7 +93,7 @@ let expiryList: ListedExpiry[];
 beforeAll(async () => {
   database = await openTestDatabase();
   // The embedded default of `npm start`, as it is (a faster simulator would only queue the examples behind its writes).
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: scratchDir('readme') });
   app = await buildApp(config, { database });
   const started = await app.start(0);
   url = started.url;

@@ -198,5 +198,23 @@ describe('the storage role', () => {
       const oldest = await spool.oldest();
       expect(oldest?.records.map((s) => s.id)).toEqual(all.map((s) => s.id));
     });
+
+    it('writes straight to the database when the disk refuses the spool, and loses nothing', async () => {
+      const database = fakeDatabase();
+      database.down = true;
+      const { bus, spool, role } = await storageWith(database, { maxRetryDelayMs: 10 });
+      spool.append = async () => {
+        throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+      };
+      const all = snapshots(3);
+      const publishing = (async () => {
+        for (const s of all) await bus.publish(TOPICS.enriched, s.symbol, s);
+      })();
+      await until(() => /spool unavailable \(EIO/.test(role.stats.lastError ?? ''), 'the spool to fail');
+      database.down = false;
+      await publishing;
+      await bus.drain();
+      expect(database.stored).toEqual(all.map((s) => s.id));
+    });
   });
 });

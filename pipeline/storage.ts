@@ -220,22 +220,45 @@ export async function startStorage(
         stats.spool = spool!.stats();
         break;
       } catch (error) {
-        if (!(error instanceof SpoolFullError) || stopped) throw error;
-        // Not acknowledging is what slows the source down; the recovery loop frees space.
-        stats.lastError = `${error.message}: waiting for the database to take the spooled snapshots; the source is held back meanwhile`;
+        if (stopped) throw error;
+        if (error instanceof SpoolFullError) {
+          // Not acknowledging is what slows the source down; the recovery loop frees space.
+          stats.lastError = `${error.message}: waiting for the database to take the spooled snapshots; the source is held back meanwhile`;
+        } else {
+          // The disk refuses (full, read-only): the database, if it is back, is the only way on.
+          stats.lastError = `spool unavailable (${error instanceof Error ? error.message : String(error)}); the source is held back until the spool or the database takes this batch`;
+          if (!spoolOnly && (await writtenDirectly(snapshots))) return;
+        }
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
       }
     }
     ensureRecovery();
   };
 
+  /** One direct write; false when the database is still away (anything else is thrown). */
+  const writtenDirectly = async (snapshots: EnrichedSnapshot[]): Promise<boolean> => {
+    try {
+      await stored(snapshots, await writeOnce(snapshots), false);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === GAVE_UP || isConnectionError(error)) return false;
+      throw error;
+    }
+  };
+
   const ensureRecovery = () => {
     if (recovery || spoolOnly || spool!.isEmpty) return;
-    recovery = replaySpool().finally(() => {
-      recovery = null;
-      // Something was appended after the last segment was read: go again.
-      if (!spool!.isEmpty) ensureRecovery();
-    });
+    recovery = replaySpool()
+      .catch(async (error: unknown) => {
+        // The spool could not be read (a disk error): say so, and try again later rather than at once.
+        stats.lastError = `cannot replay the spool (${error instanceof Error ? error.message : String(error)}); retrying`;
+        await sleep(maxRetryDelayMs);
+      })
+      .finally(() => {
+        recovery = null;
+        // Something was appended after the last segment was read: go again.
+        if (!spool!.isEmpty) ensureRecovery();
+      });
   };
 
   /** Writes the spool to the database oldest first, waiting out the outage with backoff. */
@@ -320,8 +343,9 @@ export async function startStorage(
       shutdown.abort();
     },
     stop: async () => {
-      await subscription.unsubscribe();
+      // First, so a batch waiting for room in a full spool gives up instead of holding the unsubscribe.
       stopped = true;
+      await subscription.unsubscribe();
       // A replay in progress stops after its chunk; the rest waits for the next start.
       spoolOnly = true;
       shutdown.abort();

@@ -76,7 +76,8 @@ function simulatedSnapshots(count: number, strikesEachSide: number, symbols?: st
     tickIntervalMs: 1000,
     speed: 1,
     clock: 'market',
-    startTime: Date.UTC(2026, 10, 23, 4, 0),
+    // From now (the market clock moves it to the next open): the expiries are live ones, which a subscription accepts on any day.
+    startTime: Date.now(),
     strikesEachSide,
   });
   const out: RawSnapshot[] = [];
@@ -156,7 +157,8 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
         {
           next: (event) => {
             const now = performance.now();
-            const ts = Date.parse(event.data!.chainUpdated.timestamp);
+            if (!event.data) return reject(new Error(`bench: the subscription answered with errors: ${JSON.stringify(event.errors)}`));
+            const ts = Date.parse(event.data.chainUpdated.timestamp);
             const published = publishedAt.get(ts);
             if (published !== undefined) publishToSubscriber.push(now - published);
             const emitted = latencySource.emitTimes.get(ts);

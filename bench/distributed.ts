@@ -338,8 +338,9 @@ export interface FanOutRow {
   updates: number;
   delivered: number;
   expected: number;
-  /** Error messages the subscribers received. */
+  /** Error messages the subscribers received, and the distinct texts. */
   errors: number;
+  errorMessages: string[];
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -411,6 +412,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
     let latencies: number[] = [];
     let warm = new Set<number>();
     let errors = 0;
+    const errorMessages = new Set<string>();
     let closed: () => void = () => {};
     worker.on('message', (message: ClientsMessage) => {
       if (message.type === 'deliveries') {
@@ -422,6 +424,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
         }
       } else if (message.type === 'error') {
         errors++;
+        errorMessages.add(message.message);
       } else {
         closed();
       }
@@ -430,6 +433,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
       latencies = [];
       warm = new Set();
       errors = 0;
+      errorMessages.clear();
       window = null;
       worker.postMessage({ type: 'open', url: `ws://127.0.0.1:${port}/graphql`, query, count: n });
       // Every client connected and served once, so the window measures steady state.
@@ -457,6 +461,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
         delivered: latencies.length,
         expected,
         errors,
+        errorMessages: [...errorMessages],
         p50Ms: percentile(sorted, 0.5),
         p99Ms: percentile(sorted, 0.99),
         maxMs: sorted.at(-1) ?? NaN,

@@ -25,6 +25,7 @@ import { instrumentTable } from '../core/instruments.ts';
 class ListSource implements Source {
   readonly name = 'bench';
   private emitted = 0;
+  private lastTimestamp = 0;
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
   /** performance.now() at emit, by the timestamp stamped on the snapshot. */
@@ -48,7 +49,10 @@ class ListSource implements Source {
           const wait = due - performance.now();
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
-        const now = Date.now();
+        // Strictly increasing: two snapshots of one expiry in the same millisecond would share
+        // the natural key (symbol, expiry, ts), and the second would never count as stored.
+        const now = Math.max(Date.now(), this.lastTimestamp + 1);
+        this.lastTimestamp = now;
         this.emitTimes.set(now, performance.now());
         await emit({ ...snapshot, timestamp: now, id: `${snapshot.id}:${this.emitted}` });
         this.emitted++;

@@ -120,6 +120,13 @@ describe('chainUpdated', () => {
     expect((await firstEvent({}, published)).data?.chainUpdated).toEqual({ symbol: 'NIFTY', expiry: NEAR, timestamp: iso(published.timestamp) });
   });
 
+  it('accepts an upcoming expiry of the calendar without a database read, so a burst of subscribers is not refused SERVER_BUSY', async () => {
+    const context = { ...harness.context(MONDAY), db: new Proxy({}, { get: () => { throw new Error('no database read expected'); } }) } as ReturnType<SchemaHarness['context']>;
+    const events = await harness.subscribe(context, UPDATES, { symbol: 'NIFTY', expiry: NEXT });
+    expect(Symbol.asyncIterator in events).toBe(true);
+    await (events as AsyncGenerator).return(undefined);
+  });
+
   it('accepts an upcoming expiry without data yet and delivers its first snapshot', async () => {
     const published = { ...of(NEXT)[0], expiry: '2026-12-15' };
     expect((await firstEvent({ expiry: '2026-12-15' }, published)).data?.chainUpdated).toMatchObject({ expiry: '2026-12-15' });

@@ -141,6 +141,9 @@ export function whyNoUpdates(context: Context, instrument: Instrument, expiry: s
 
 /** An expiry that can still get updates (see whyNoUpdates), or a BAD_USER_INPUT error naming `expiry` and listing those that can. */
 export async function requireUpdatableExpiry(context: Context, instrument: Instrument, expiry: string): Promise<string> {
+  // An upcoming expiry of the calendar is fine without asking the database: a
+  // burst of subscribers (clients reconnecting after a deploy) costs no reads.
+  if (upcomingExpiries(instrument, context.now(), CALENDAR_EXPIRIES, context.holidays).includes(expiry)) return expiry;
   const listed = await listExpiries(context, instrument);
   const why = whyNoUpdates(context, instrument, expiry, listed);
   if (why === undefined) return expiry;

@@ -26,10 +26,11 @@ function services(overrides: { ping?: () => Promise<void>; source?: Partial<Sour
 }
 
 /** GET `path` through the health handler as a client at `remoteAddress`. */
-async function get(app: AppServices, path: string, remoteAddress = '127.0.0.1', authorization?: string): Promise<{ status: number; body: Readiness & { details?: unknown } }> {
+async function get(app: AppServices, path: string, remoteAddress = '127.0.0.1', authorization?: string, forwardedFor?: string): Promise<{ status: number; body: Readiness & { details?: unknown } }> {
   const handle = installHealth(app);
   return new Promise((resolve) => {
-    const request = { url: path, socket: { remoteAddress }, headers: authorization ? { authorization } : {} } as unknown as IncomingMessage;
+    const headers = { ...(authorization ? { authorization } : {}), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+    const request = { url: path, socket: { remoteAddress }, headers } as unknown as IncomingMessage;
     let status = 0;
     const response = {
       writeHead: (code: number) => (status = code),
@@ -54,6 +55,13 @@ describe('/readyz', () => {
     expect((await get(app, '/readyz?details', '203.0.113.9')).body.details).toBe('only for loopback callers or with the operator token');
     expect((await get(app, '/readyz?details', '203.0.113.9', 'Bearer wrong-token-of-any-length')).body.details).toBe('only for loopback callers or with the operator token');
     expect((await get(app, '/readyz?details', '203.0.113.9', 'Bearer a-long-operator-token')).body.details).toMatchObject({ source: { name: 'dhan' } });
+  });
+
+  it('behind a trusted reverse proxy on this machine, gives details only to callers that are themselves local', async () => {
+    const app = services({ env: { TRUST_PROXY: '1' } });
+    expect((await get(app, '/readyz?details', '127.0.0.1', undefined, '203.0.113.9')).body.details).toBe('only for loopback callers or with the operator token');
+    expect((await get(app, '/readyz?details', '127.0.0.1', undefined, '127.0.0.1')).body.details).toMatchObject({ source: { name: 'dhan' } });
+    expect((await get(app, '/readyz?details', '::ffff:127.0.0.1')).body.details).toMatchObject({ source: { name: 'dhan' } });
   });
 
   it('answers within its timeout when the database never does (blackholed)', async () => {

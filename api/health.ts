@@ -22,6 +22,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from './app.ts';
+import type { Config } from '../core/config.ts';
+import { clientAddress, isLoopback } from './identifyClient.ts';
 import type { DatabaseSize } from '../db/size.ts';
 
 /** How long one readiness evaluation is reused, ms. */
@@ -68,7 +70,7 @@ export function installHealth(services: AppServices): (request: IncomingMessage,
       void evaluate().then((report) => {
         const { details: _details, ...summary } = report;
         let body: unknown = summary;
-        if (wantsDetails) body = isOperator(request, services.config.OPERATOR_TOKEN) ? report : { ...summary, details: 'only for loopback callers or with the operator token' };
+        if (wantsDetails) body = isOperator(request, services.config) ? report : { ...summary, details: 'only for loopback callers or with the operator token' };
         send(response, report.ready ? 200 : 503, body);
       });
       return true;
@@ -77,10 +79,15 @@ export function installHealth(services: AppServices): (request: IncomingMessage,
   };
 }
 
-/** Loopback callers, or a bearer token equal to OPERATOR_TOKEN (compared in constant time). */
-function isOperator(request: IncomingMessage, token: string | undefined): boolean {
-  const remote = request.socket.remoteAddress ?? '';
-  if (remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1') return true;
+/**
+ * Callers on this machine, or with a bearer token equal to OPERATOR_TOKEN
+ * (compared in constant time). Behind TRUST_PROXY proxies the caller is the
+ * one the proxies forwarded, not the proxy: a reverse proxy on this machine
+ * does not make every caller local.
+ */
+function isOperator(request: IncomingMessage, config: Pick<Config, 'OPERATOR_TOKEN' | 'TRUST_PROXY'>): boolean {
+  if (isLoopback(clientAddress(request, config.TRUST_PROXY))) return true;
+  const token = config.OPERATOR_TOKEN;
   const header = request.headers.authorization ?? '';
   if (!token || !header.startsWith('Bearer ')) return false;
   const given = Buffer.from(header.slice('Bearer '.length));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey, identifyClient } from './identifyClient.ts';
+import { clientKey, identifyClient, isLoopback } from './identifyClient.ts';
 
 const request = (remoteAddress: string | undefined, forwardedFor?: string | string[]) => ({
   socket: { remoteAddress },
@@ -51,5 +51,12 @@ describe('clientKey', () => {
 
   it('keeps IPv4 addresses whole', () => {
     expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
+  });
+});
+
+describe('isLoopback', () => {
+  it('knows this machine in IPv4, IPv6 and IPv4-mapped form, and nothing else', () => {
+    for (const local of ['127.0.0.1', '127.8.9.10', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopback(local), local).toBe(true);
+    for (const remote of ['10.0.0.1', '::2', '203.0.113.7', '', 'localhost']) expect(isLoopback(remote), remote).toBe(false);
   });
 });

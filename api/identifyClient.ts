@@ -20,6 +20,11 @@ export interface ClientRequest {
 }
 
 export function identifyClient(request: ClientRequest, trustProxy: number): string {
+  return clientKey(clientAddress(request, trustProxy));
+}
+
+/** The caller's own address: the socket's, or behind TRUST_PROXY proxies the one the outermost saw. */
+export function clientAddress(request: ClientRequest, trustProxy: number): string {
   const socketAddress = request.socket?.remoteAddress ?? '';
   let address = socketAddress;
   if (trustProxy > 0) {
@@ -32,7 +37,13 @@ export function identifyClient(request: ClientRequest, trustProxy: number): stri
     const vouched = hops[Math.max(0, hops.length - 1 - trustProxy)];
     if (isIP(unmapped(vouched))) address = vouched;
   }
-  return clientKey(address);
+  return unmapped(address);
+}
+
+/** Whether an address is this machine's (127.0.0.0/8 or ::1). */
+export function isLoopback(address: string): boolean {
+  const plain = unmapped(address);
+  return (isIP(plain) === 4 && plain.startsWith('127.')) || (isIP(plain) === 6 && expandIPv6(plain).join(':') === '0:0:0:0:0:0:0:1');
 }
 
 /** An address as a client key: IPv4 as is, IPv6 as its /64 network, anything else "unknown". */

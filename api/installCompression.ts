@@ -5,7 +5,7 @@
  * libuv's thread pool, off the event loop, at a quality that costs a few ms
  * per response (brotli 4, gzip 6). Streams (SSE subscriptions, incremental
  * delivery) pass as they are, so no event waits in a compressor, and so do
- * bodies already encoded (GraphiQL's assets, compressed once at start).
+ * bodies already encoded (GraphiQL's assets, compressed once).
  *
  * Why not @whatwg-node/server's useContentEncoding (0.10): it compresses
  * brotli at quality 11 (162 ms of CPU for a 130 kB chain, ~10 s for GraphiQL:

@@ -4,7 +4,7 @@
  * styles, Monaco workers and favicon into every page load; here the page is
  * ~2 kB and links the assets, served from content-hashed URLs under
  * /graphiql/ with `Cache-Control: public, max-age=31536000, immutable` and a
- * strong ETag, compressed (brotli and gzip) once at start, so a browser
+ * strong ETag, compressed (brotli and gzip) once, at the first request, so a browser
  * fetches them once per version.
  *
  * The default query: Yoga's GraphiQL wrapper always hands GraphiQL an
@@ -45,12 +45,15 @@ export interface Asset {
   type: string;
   etag: string;
   identity: Buffer;
-  /** Compressed at start; a request waits for it only in the first moments. */
-  encoded: Promise<Record<Encoding, Buffer>>;
+  /** Compressed once, when first asked for (about a second of CPU for all of them, on the thread pool). */
+  encoded: () => Promise<Record<Encoding, Buffer>>;
 }
 
+/** The assets, shared by every app of the process (tests build many). */
+let sharedAssets: Assets | undefined;
+
 export function installGraphiQL(): Installation {
-  const assets = graphiqlAssets();
+  const assets = (sharedAssets ??= graphiqlAssets());
   return {
     graphiql: { title: 'Options platform', subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
     renderGraphiQL: (options) => graphiqlPage(options, assets),
@@ -74,8 +77,9 @@ function graphiqlAssets() {
 
 function asset(name: string, extension: string, type: string, identity: Buffer): Asset {
   const hash = createHash('sha256').update(identity).digest('hex').slice(0, 16);
-  const encoded = Promise.all([compress(identity, 'br', 'static'), compress(identity, 'gzip', 'static')]).then(([br, gzip]) => ({ br, gzip }));
-  encoded.catch(() => {}); // a failure reaches the requests that await it, and only those
+  let encoding: Promise<Record<Encoding, Buffer>> | undefined;
+  const encoded = () =>
+    (encoding ??= Promise.all([compress(identity, 'br', 'static'), compress(identity, 'gzip', 'static')]).then(([br, gzip]) => ({ br, gzip })));
   return { path: `${ASSET_PREFIX}${name}.${hash}.${extension}`, type, etag: `"${hash}"`, identity, encoded };
 }
 
@@ -124,7 +128,7 @@ function serveAssets(assets: Assets): YogaPlugin {
         return;
       }
       const encoding = chooseEncoding(request.headers.get('accept-encoding'));
-      const body = (encoding ? (await found.encoded)[encoding] : found.identity) as Uint8Array<ArrayBuffer>;
+      const body = (encoding ? (await found.encoded())[encoding] : found.identity) as Uint8Array<ArrayBuffer>;
       if (encoding) headers['content-encoding'] = encoding;
       headers['content-type'] = found.type;
       headers['content-length'] = String(body.byteLength);

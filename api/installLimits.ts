@@ -63,10 +63,9 @@ function refuse(code: string, limit: number) {
  */
 function limitRequestSize(maxBytes: number): YogaPlugin {
   let RequestClass: typeof Request = Request;
-  const refusal = (received: string) =>
-    new GraphQLError(`Request body of ${received} exceeds the limit of ${maxBytes} bytes`, {
-      extensions: { code: 'PAYLOAD_TOO_LARGE', limit: maxBytes, http: { status: 413 } },
-    });
+  const extensions = { code: 'PAYLOAD_TOO_LARGE', limit: maxBytes };
+  const message = (received: string) => `Request body of ${received} exceeds the limit of ${maxBytes} bytes`;
+  const refusal = (received: string) => new GraphQLError(message(received), { extensions: { ...extensions, http: { status: 413 } } });
   return {
     onYogaInit({ yoga }) {
       RequestClass = yoga.fetchAPI.Request;
@@ -75,9 +74,8 @@ function limitRequestSize(maxBytes: number): YogaPlugin {
       const declared = Number(request.headers.get('content-length') ?? 0);
       if (declared > maxBytes) {
         drainThenClose((serverContext as Partial<ServerContext>).req);
-        const { code, limit } = refusal('').extensions as { code: string; limit: number };
         endResponse(
-          new fetchAPI.Response(errorBody(refusal(`${declared} bytes`).message, { code, limit }), {
+          new fetchAPI.Response(errorBody(message(`${declared} bytes`), extensions), {
             status: 413,
             headers: { 'content-type': 'application/json; charset=utf-8' },
           }),

@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../api/app.ts';
-import { loadConfig } from '../core/config.ts';
 import { openTestDatabase } from './database.ts';
 import { scratchDir } from './fixtures.ts';
-import { startFakeDhan, type FakeDhan } from './fakeDhan.ts';
+import { fakeDhanConfig, startFakeDhan, type FakeDhan } from './fakeDhan.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
 let fake: FakeDhan;
@@ -25,18 +24,7 @@ async function graphql(query: string): Promise<any> {
 beforeAll(async () => {
   fake = await startFakeDhan({ minIntervalMs: 20 });
   database = await openTestDatabase();
-  const config = loadConfig({
-    SOURCE: 'dhan',
-    DHAN_BASE_URL: fake.url,
-    DHAN_ACCESS_TOKEN: 'test-access-token',
-    DHAN_CLIENT_ID: '1100000001',
-    DHAN_MIN_INTERVAL_MS: '25',
-    SYMBOLS: 'NIFTY',
-    EXPIRIES_PER_SYMBOL: '1',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    DATA_DIR: scratchDir('dhan-platform'),
-  });
+  const config = fakeDhanConfig(fake, { EXPIRIES_PER_SYMBOL: '1', DATA_DIR: scratchDir('dhan-platform') });
   app = await buildApp(config, { database });
   ({ url } = await app.start(0));
 });

@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../api/app.ts';
-import { loadConfig } from '../core/config.ts';
-import { FAKE_DHAN_UNDERLYINGS, startFakeDhan, type FakeDhan } from './fakeDhan.ts';
+import { FAKE_DHAN_UNDERLYINGS, fakeDhanConfig, startFakeDhan, type FakeDhan } from './fakeDhan.ts';
 import { scratchDir } from './fixtures.ts';
 
 let fake: FakeDhan;
@@ -18,18 +17,7 @@ let port: number;
 beforeAll(async () => {
   // The expiry list of Dhan's documentation: every date in the past.
   fake = await startFakeDhan({ minIntervalMs: 20, underlyings: [{ ...FAKE_DHAN_UNDERLYINGS[0], expiries: ['2024-10-17', '2024-10-24', '2024-10-31'] }] });
-  const config = loadConfig({
-    SOURCE: 'dhan',
-    DHAN_BASE_URL: fake.url,
-    DHAN_ACCESS_TOKEN: 'test-access-token',
-    DHAN_CLIENT_ID: '1100000001',
-    DHAN_MIN_INTERVAL_MS: '25',
-    SYMBOLS: 'NIFTY',
-    SOURCE_STALE_SECONDS: '5',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    DATA_DIR: scratchDir('dhan-readiness'),
-  });
+  const config = fakeDhanConfig(fake, { SOURCE_STALE_SECONDS: '5', DATA_DIR: scratchDir('dhan-readiness') });
   app = await buildApp(config);
   ({ port } = await app.start(0));
 });

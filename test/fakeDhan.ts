@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { optionGreeks } from '../core/pricing/black.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 
 export interface FakeDhanUnderlying {
   symbol: string;
@@ -364,4 +365,19 @@ export async function startFakeDhan(options: FakeDhanOptions = {}): Promise<Fake
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The platform's configuration for the Dhan source pointed at `fake` (NIFTY only, quick polling, quiet), with `overrides`. */
+export function fakeDhanConfig(fake: FakeDhan, overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    SOURCE: 'dhan',
+    DHAN_BASE_URL: fake.url,
+    DHAN_ACCESS_TOKEN: 'test-access-token',
+    DHAN_CLIENT_ID: '1100000001',
+    DHAN_MIN_INTERVAL_MS: '25',
+    SYMBOLS: 'NIFTY',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    ...overrides,
+  });
 }

@@ -4,6 +4,7 @@ import { isConnectionError, startStorage, type StorageOptions } from './storage.
 import { Spool } from './spool.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { scratchDir, simulatedEnrichedSnapshots as snapshots } from '../test/fixtures.ts';
+import { waitFor } from '../test/support/waitFor.ts';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
@@ -104,13 +105,8 @@ describe('the storage role', () => {
       return { bus, spool, role };
     }
 
-    async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    }
+    /** Waits, polling every 5 ms, until `condition()` holds. */
+    const until = (condition: () => boolean, what: string) => waitFor(() => condition() || undefined, what, 10_000, 5);
 
     it('spools while the database is down without holding the source back, then stores everything in order', async () => {
       const database = fakeDatabase();

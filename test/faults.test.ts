@@ -25,7 +25,8 @@ import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { Spool } from '../pipeline/spool.ts';
 import { createScratchDatabase } from './database.ts';
 import { scratchDir } from './fixtures.ts';
-import { startPlatform, waitFor, type PlatformProcess } from './support/platformProcess.ts';
+import { startPlatform, type PlatformProcess } from './support/platformProcess.ts';
+import { waitFor } from './support/waitFor.ts';
 import { TcpProxy } from './support/tcpProxy.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -72,6 +74,49 @@ describe('configuration', () => {
     expect(() => loadConfig({ RETENTION_RAW: '0 minutes' })).toThrow(/RETENTION_RAW="0 minutes": at least "1 minute"/);
     expect(() => loadConfig({ RETENTION_HISTORY: '1 month' })).toThrow(/RETENTION_HISTORY="1 month"/);
     expect(() => loadConfig({ RETENTION_EVERY_SECONDS: '0' })).toThrow(/RETENTION_EVERY_SECONDS/);
+  });
+
+  it('loads a named simulator scenario, or none when SIM_SCENARIO is unset or empty', () => {
+    expect(loadConfig({}).scenario).toBeUndefined();
+    expect(loadConfig({ SIM_SCENARIO: '' }).scenario).toBeUndefined();
+    const scenario = loadConfig({ SIM_SCENARIO: 'vol-spike' }).scenario!;
+    expect(scenario.name).toBe('vol-spike');
+    expect(scenario.events[0]).toMatchObject({ kind: 'volSpike', atMinute: 30, ivPoints: 6 });
+    expect(() => loadConfig({ SIM_SCENARIO: 'volspike' })).toThrow(
+      /SIM_SCENARIO="volspike": no such scenario; named ones: quiet, trend-up-with-put-writing, vol-spike, liquidity-crunch, vix-divergence, session, or give the path of a \.json file/,
+    );
+  });
+
+  it('loads a scenario file, naming an unreadable file, bad JSON and every bad field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scenario-'));
+    try {
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify({ name: 'mine', events: [{ kind: 'trend', atMinute: 3, forMinutes: 5, driftPctPerMinute: -0.1 }] }));
+      expect(loadConfig({ SIM_SCENARIO: good }).scenario).toMatchObject({ name: 'mine', anchor: 'start', events: [{ kind: 'trend', driftPctPerMinute: -0.1 }] });
+
+      expect(() => loadConfig({ SIM_SCENARIO: join(dir, 'absent.json') })).toThrow(/SIM_SCENARIO=".*absent\.json": cannot read the scenario file: ENOENT/);
+      const broken = join(dir, 'broken.json');
+      writeFileSync(broken, '{"name": "x",');
+      expect(() => loadConfig({ SIM_SCENARIO: broken })).toThrow(/SIM_SCENARIO=".*broken\.json": not valid JSON/);
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ name: 'bad', events: [{ kind: 'writing', atMinute: 1, forMinutes: 5, side: 'put', strikeOffset: -2, contractsPerMinut: 100 }] }));
+      let message = '';
+      try {
+        loadConfig({ SIM_SCENARIO: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/SIM_SCENARIO=".*bad\.json": events\[0\]\.contractsPerMinute: /);
+      expect(message).toMatch(/SIM_SCENARIO=".*bad\.json": events\[0\]: Unrecognized key: "contractsPerMinut"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a scenario that does not fit the simulator set-up, naming the variable it collides with', () => {
+    expect(() => loadConfig({ SIM_SCENARIO: 'trend-up-with-put-writing', SIM_STRIKES_EACH_SIDE: '1' })).toThrow(
+      /SIM_SCENARIO="trend-up-with-put-writing": events\[1\]\.strikeOffset: -2 is outside the simulated window of ±1 strikes \(SIM_STRIKES_EACH_SIDE\)/,
+    );
   });
 
   it('documents every variable it reads in .env.example, and only those', () => {

@@ -3,9 +3,12 @@
  * variable is documented in .env.example; a bad value stops start-up with a
  * message naming the variable, the value and what was expected.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { instrumentTable, type Instrument, type InstrumentOverrides } from './instruments.ts';
+import { NAMED_SCENARIOS, namedScenario } from './scenario/named.ts';
+import { parseScenarioJson, ScenarioError, scenarioProblems, type Scenario } from './scenario/scenario.ts';
 import { INTERVAL_PATTERN, intervalMs } from './time/interval.ts';
 
 const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
@@ -169,6 +172,8 @@ const envSchema = z.object({
   SIM_SPEED: numberFrom(z.number().positive()).default(1),
   SIM_CLOCK: z.enum(['market', 'always-open']).default('always-open'),
   SIM_STRIKES_EACH_SIDE: numberFrom(z.number().int().min(1).max(200)).default(20),
+  /** Scripted events on top of the random walk: a named scenario (core/scenario/named/) or the path of a scenario JSON file; empty: none. */
+  SIM_SCENARIO: z.string().trim().optional(),
   DHAN_BASE_URL: z.string().url().default('https://api.dhan.co'),
   DHAN_ACCESS_TOKEN: z.string().optional(),
   DHAN_CLIENT_ID: z.string().optional(),
@@ -187,6 +192,8 @@ export interface Config extends Omit<Env, 'SPOOL_DIR'> {
   SPOOL_DIR: string;
   instruments: Map<string, Instrument>;
   holidaySet: Set<string>;
+  /** The simulator's scenario from SIM_SCENARIO, validated; undefined when unset. */
+  scenario: Scenario | undefined;
 }
 
 export class ConfigError extends Error {
@@ -236,6 +243,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`RETENTION_HISTORY="${parsed.RETENTION_HISTORY}" is shorter than RETENTION_RAW="${parsed.RETENTION_RAW}": the history outlives the raw rows`);
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
+  const scenario = loadScenario(parsed.SIM_SCENARIO, problems);
+  if (scenario !== undefined) {
+    const limits = { knownSymbols: new Set(instruments.keys()), strikesEachSide: parsed.SIM_STRIKES_EACH_SIDE, expiriesPerSymbol: parsed.EXPIRIES_PER_SYMBOL };
+    for (const problem of scenarioProblems(scenario, limits)) problems.push(`SIM_SCENARIO=${JSON.stringify(parsed.SIM_SCENARIO)}: ${problem}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...parsed,
@@ -243,5 +255,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     SYMBOLS: parsed.SYMBOLS.map((s) => s.toUpperCase()),
     instruments,
     holidaySet: new Set(parsed.HOLIDAYS),
+    scenario,
   };
+}
+
+/**
+ * SIM_SCENARIO: a shipped scenario by name, or a JSON file by path (anything
+ * with a slash or ending in .json). Problems go to `problems`, each naming
+ * the variable and the bad field.
+ */
+function loadScenario(value: string | undefined, problems: string[]): Scenario | undefined {
+  if (value === undefined || value === '') return undefined;
+  const prefix = `SIM_SCENARIO=${JSON.stringify(value)}`;
+  const isPath = /[\\/]/.test(value) || /\.json$/i.test(value);
+  try {
+    if (!isPath) {
+      const scenario = namedScenario(value);
+      if (scenario === undefined) problems.push(`${prefix}: no such scenario; named ones: ${NAMED_SCENARIOS.join(', ')}, or give the path of a .json file`);
+      return scenario;
+    }
+    let text: string;
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (error) {
+      problems.push(`${prefix}: cannot read the scenario file: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    return parseScenarioJson(text, value);
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    for (const problem of error.problems) problems.push(`${prefix}: ${problem}`);
+    return undefined;
+  }
 }

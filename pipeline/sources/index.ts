@@ -30,6 +30,7 @@ export async function createSource(config: Config, log: Logger): Promise<Source>
 function baseSource(config: Config, log: Logger): Source {
   switch (config.SOURCE) {
     case 'simulator':
+      if (config.scenario !== undefined) log.info('simulator scenario', { scenario: config.scenario.name, events: config.scenario.events.length, anchor: config.scenario.anchor });
       return new MarketSimulator({
         symbols: config.SYMBOLS,
         instruments: config.instruments,
@@ -41,6 +42,7 @@ function baseSource(config: Config, log: Logger): Source {
         strikesEachSide: config.SIM_STRIKES_EACH_SIDE,
         holidays: config.holidaySet,
         rate: config.RISK_FREE_RATE,
+        scenario: config.scenario,
       });
     case 'dhan': {
       const dhanLog = log.child({ source: 'dhan' });

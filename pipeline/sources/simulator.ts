@@ -52,6 +52,26 @@
  *   in-the-money side is occasionally missing (null), as in real feeds.
  * - Expiries: the `expiriesPerSymbol` nearest from the calendar; an expired
  *   one is never emitted, and the chain rolls to the next at the close.
+ *
+ * Scenario (optional, core/scenario/): scripted events on top of the random
+ * walk, timed in simulated minutes. They never draw from the PRNG, so until
+ * the first event a scripted run is identical, tick for tick, to the run
+ * without a scenario, and a scenario run is deterministic for a seed. Each
+ * tick applies the effects active at its own time over the step that ends
+ * there (rates × step length), so with one-minute steps the snapshot stamped
+ * at an event's `atMinute` is the first to show it. How they compose:
+ * - trend: a drift added to spot's log-return (the random walk goes on);
+ * - volSpike: vol points added to every expiry's ATM volatility before the
+ *   smile, so options stay priced by Black-76 on one smile (no arbitrage);
+ *   the realized volatility of spot is scaled separately;
+ * - writing/unwinding: whole contracts added to (removed from) the OI of one
+ *   side at one strike, fixed at the event's first tick, each also traded
+ *   (volume), so |ΔOI| ≤ Δvolume still holds and OI never goes negative; the
+ *   side's OI target moves with it (the writers hold their positions) and
+ *   relaxes back once the flow stops; writers sell at the bid;
+ * - liquidityCrunch: spreads and quoted depth scaled, the outer strikes
+ *   quoted on the ask only (bid ≤ ask always);
+ * - vixDivergence: points added to India VIX alone.
  */
 import { advanceTradingTime, marketSession, NO_HOLIDAYS, upcomingExpiries } from '../../core/calendar.ts';
 import type { Instrument } from '../../core/instruments.ts';
@@ -60,6 +80,7 @@ import { allocateGreeks, CALL, priceBatch, PUT, type GreekColumns, type OptionBa
 import { expiryInstant, istDate, yearsToExpiry } from '../../core/time/expiry.ts';
 import type { Source, SourceStatus } from '../source.ts';
 import { mulberry32 } from '../../core/random.ts';
+import { effectsAt, NO_EFFECTS, scenarioProblems, vixPointsAt, type Scenario, type UnderlyingEffects } from '../../core/scenario/scenario.ts';
 
 export type SimulatorClock = 'market' | 'always-open';
 
@@ -85,6 +106,8 @@ export interface SimulatorOptions {
   rate?: number;
   /** Expected market-wide jumps per session of simulated time (default 1; 0 disables). */
   jumpsPerSession?: number;
+  /** Scripted events on top of the random walk (core/scenario/); none by default. */
+  scenario?: Scenario;
 }
 
 // ---------------------------------------------------------------------------
@@ -141,6 +164,11 @@ const MS_PER_YEAR = 365 * 86_400_000;
 const SESSION_MS = 375 * 60_000;
 const TRADING_SESSIONS_PER_YEAR = 252;
 const TICK = 0.05;
+const MINUTE_MS = 60_000;
+/** Floor of a scripted ATM volatility, decimal (a large negative volSpike must not price at zero vol). */
+const MIN_VOL = 0.01;
+/** Floor of India VIX under a scripted divergence, points. */
+const MIN_VIX = 1;
 
 /** Per-index simulator parameters that the instrument table does not carry. */
 interface SimProfile {
@@ -197,6 +225,8 @@ interface SideState {
   flow: number;
   /** Persistent per-strike popularity multiplier. */
   affinity: number;
+  /** Contracts the scenario's writing (+) and unwinding (−) moved this side's OI target by; relaxes to 0 when no flow runs. */
+  scriptedOi: number;
 }
 
 interface StrikeState {
@@ -218,6 +248,16 @@ interface UnderlyingState {
   logVol: number;
   basisNoise: number;
   series: Map<string, SeriesState>;
+  /** The scenario's effects on this underlying this tick. */
+  effects: UnderlyingEffects;
+}
+
+/** A scripted OI flow in progress: its strike, fixed at its first tick, and the contracts it has moved. */
+interface FlowProgress {
+  strike: number;
+  /** Contracts due so far (fractional), and the whole contracts applied. */
+  accrued: number;
+  applied: number;
 }
 
 /** How one tick moved the world, shared by the per-series work. */
@@ -229,6 +269,17 @@ interface TickContext {
   dtSessions: number;
   /** Multiplier on trading activity this tick (bigger when the market moves). */
   activity: number;
+  /** Simulated minutes since the previous tick (trading minutes under the market clock). */
+  dtMinutes: number;
+}
+
+/** What every side of one chain shares this tick. */
+interface TickSides {
+  effects: UnderlyingEffects;
+  context: TickContext;
+  flowStep: { decay: number; shock: number };
+  /** Fraction of the gap to the OI target closed this tick. */
+  relax: number;
 }
 
 interface SnapshotWork {
@@ -279,6 +330,14 @@ export class MarketSimulator implements Source {
   private started = false;
   private sessionDate = '';
   private vixNoise = 0;
+  /** Simulated time since the first tick, ms (trading time under the market clock): the scenario's `start` anchor. */
+  private elapsedMs = 0;
+  /** Scenario minute of the current tick, and the VIX points it adds. */
+  private scenarioMinute = 0;
+  private vixPoints = 0;
+  /** Scripted OI flows in progress, by event, symbol, expiry and occurrence; flows not active this tick are dropped. */
+  private readonly flows = new Map<string, FlowProgress>();
+  private readonly flowsTouched = new Set<string>();
 
   private state: SourceStatus['state'] = 'idle';
   private message: string | undefined;
@@ -305,6 +364,14 @@ export class MarketSimulator implements Source {
     this.stepMs = Math.max(1, Math.round(tickIntervalMs * speed));
     this.time = Math.round(options.startTime ?? Date.now());
     this.rng = new Random(seed);
+    if (options.scenario !== undefined) {
+      const problems = scenarioProblems(options.scenario, {
+        knownSymbols: new Set(instruments.keys()),
+        strikesEachSide: this.strikesEachSide,
+        expiriesPerSymbol: this.expiriesPerSymbol,
+      });
+      if (problems.length > 0) throw new RangeError(`simulator scenario ${options.scenario.name} does not fit: ${problems.join('; ')}`);
+    }
 
     for (const symbol of this.symbols) {
       const instrument = instruments.get(symbol);
@@ -316,6 +383,7 @@ export class MarketSimulator implements Source {
         logVol: 0,
         basisNoise: 0,
         series: new Map(),
+        effects: NO_EFFECTS,
       });
     }
 
@@ -352,15 +420,17 @@ export class MarketSimulator implements Source {
     for (const underlying of this.underlyings) {
       const expiries = upcomingExpiries(underlying.instrument, context.time, this.expiriesPerSymbol, this.holidays);
       for (const expiry of underlying.series.keys()) if (!expiries.includes(expiry)) underlying.series.delete(expiry);
-      for (const expiry of expiries) {
+      expiries.forEach((expiry, expiryIndex) => {
         let series = underlying.series.get(expiry);
         if (series === undefined) {
           series = { expiry, expiryMs: expiryInstant(expiry), strikes: new Map() };
           underlying.series.set(expiry, series);
         }
-        snapshots.push(this.snapshot(underlying, series, context, vix));
-      }
+        snapshots.push(this.snapshot(underlying, series, expiryIndex, context, vix));
+      });
     }
+    for (const key of this.flows.keys()) if (!this.flowsTouched.has(key)) this.flows.delete(key);
+    this.flowsTouched.clear();
     return snapshots;
   }
 
@@ -383,8 +453,17 @@ export class MarketSimulator implements Source {
     const dtSessions = market ? step / SESSION_MS : step / 86_400_000;
     const sessionStart = market ? marketSession(this.time, this.holidays).opensAt : Date.parse(`${date}T00:00:00+05:30`);
     const sessionFraction = Math.min(1, (this.time - sessionStart) / (market ? SESSION_MS : 86_400_000));
+    const dtMinutes = step / MINUTE_MS;
+    this.elapsedMs += step;
 
     if (newSession) this.rollSession();
+
+    const scenario = this.options.scenario;
+    if (scenario !== undefined) {
+      this.scenarioMinute = (scenario.anchor === 'start' ? this.elapsedMs : this.time - sessionStart) / MINUTE_MS;
+      this.vixPoints = vixPointsAt(scenario, this.scenarioMinute);
+      for (const u of this.underlyings) u.effects = effectsAt(scenario, u.instrument.symbol, this.scenarioMinute);
+    }
 
     // Shocks: one market factor, an optional market-wide jump, an overnight gap at a market open.
     const marketShock = rng.normal();
@@ -401,7 +480,9 @@ export class MarketSimulator implements Source {
       const sigma = u.instrument.simulatorVol * Math.exp(u.logVol);
       const scaledJump = jump * (u.instrument.simulatorVol / 0.13) * (0.8 + 0.4 * rng.uniform());
       const gap = gapShock === 0 ? 0 : sigma * Math.sqrt(gapVariance) * (Math.sqrt(rho) * gapShock + Math.sqrt(1 - rho) * rng.normal());
-      u.spot *= Math.exp(-0.5 * sigma * sigma * dtYears + sigma * Math.sqrt(dtYears) * z + scaledJump + gap);
+      const realized = sigma * u.effects.realizedVolMultiplier;
+      const drift = (u.effects.driftPctPerMinute / 100) * dtMinutes;
+      u.spot *= Math.exp(-0.5 * realized * realized * dtYears + realized * Math.sqrt(dtYears) * z + scaledJump + gap + drift);
 
       const volShock = SPOT_VOL_CORRELATION * z + Math.sqrt(1 - SPOT_VOL_CORRELATION ** 2) * rng.normal();
       const stationarySd = VOL_OF_VOL / Math.sqrt(2 * VOL_REVERSION);
@@ -417,7 +498,7 @@ export class MarketSimulator implements Source {
     this.vixNoise = this.vixNoise * vixStep.decay + VIX_NOISE_SD * vixStep.shock * rng.normal();
 
     const activity = 0.6 + 0.8 * Math.abs(marketShock) + (jump !== 0 ? 5 : 0);
-    return { time: this.time, sessionFraction, dtSessions, activity };
+    return { time: this.time, sessionFraction, dtSessions, activity, dtMinutes };
   }
 
   /** A new session: yesterday's close and OI become the reference, volume starts again. */
@@ -435,22 +516,23 @@ export class MarketSimulator implements Source {
     }
   }
 
-  /** ATM volatility of an expiry tYears away: shocks weigh more at the short end. */
+  /** ATM volatility of an expiry tYears away: shocks weigh more at the short end; a scripted spike adds its vol points at every expiry. */
   private atmVol(u: UnderlyingState, tYears: number): number {
     const shortWeight = Math.exp(-Math.max(0, tYears) / TERM_TAU_YEARS);
-    return u.instrument.simulatorVol * Math.exp(u.logVol * (0.5 + 0.5 * shortWeight)) * (1 + 0.05 * (1 - shortWeight));
+    const model = u.instrument.simulatorVol * Math.exp(u.logVol * (0.5 + 0.5 * shortWeight)) * (1 + 0.05 * (1 - shortWeight));
+    return Math.max(MIN_VOL, model + u.effects.ivPoints / 100);
   }
 
   /** India VIX: NIFTY's (else the first index's, rescaled) 30-day ATM vol in points, with noise. */
   private vix(): number {
     const u = this.underlyings.find((x) => x.instrument.symbol === 'NIFTY') ?? this.underlyings[0];
     const scale = u.instrument.symbol === 'NIFTY' ? 1 : 0.13 / u.instrument.simulatorVol;
-    return roundTo(100 * this.atmVol(u, 30 / 365) * scale * VIX_PREMIUM * Math.exp(this.vixNoise), 2);
+    return Math.max(MIN_VIX, roundTo(100 * this.atmVol(u, 30 / 365) * scale * VIX_PREMIUM * Math.exp(this.vixNoise) + this.vixPoints, 2));
   }
 
   // -- one chain -------------------------------------------------------------
 
-  private snapshot(u: UnderlyingState, series: SeriesState, context: TickContext, vix: number): RawSnapshot {
+  private snapshot(u: UnderlyingState, series: SeriesState, expiryIndex: number, context: TickContext, vix: number): RawSnapshot {
     const rng = this.rng;
     const { instrument } = u;
     const step = instrument.strikeStep;
@@ -500,6 +582,10 @@ export class MarketSimulator implements Source {
     const flowStep = ouStep(FLOW_REVERSION, context.dtSessions);
     const relax = 1 - Math.exp(-OI_RELAXATION * context.dtSessions);
     const missingFrom = Math.ceil(0.75 * this.strikesEachSide);
+    const { effects } = u;
+    const scripted = this.scriptedContracts(u, series, expiryIndex, atmStrike, context.dtMinutes);
+    const oneSidedFrom = effects.oneSidedShare > 0 ? this.strikesEachSide * (1 - effects.oneSidedShare) : Infinity;
+    const tickSides: TickSides = { effects, context, flowStep, relax };
 
     const rows: RawRow[] = [];
     for (let i = 0; i < n; i++) {
@@ -519,8 +605,9 @@ export class MarketSimulator implements Source {
 
       const distance = Math.abs(strike - atmStrike) / step;
       const missing = distance >= missingFrom && rng.uniform() < 0.1;
-      const call = this.evolveSide(state.call, i, instrument.lotSize, oiScale * round * callShape, turnover, d, context, flowStep, relax);
-      const put = this.evolveSide(state.put, n + i, instrument.lotSize, oiScale * round * putShape, turnover, d, context, flowStep, relax);
+      const oneSided = distance >= oneSidedFrom;
+      const call = this.evolveSide(state.call, i, instrument.lotSize, oiScale * round * callShape, turnover, d, tickSides, oneSided, scripted?.get(`call:${strike}`) ?? 0);
+      const put = this.evolveSide(state.put, n + i, instrument.lotSize, oiScale * round * putShape, turnover, d, tickSides, oneSided, scripted?.get(`put:${strike}`) ?? 0);
       // The missing side of a deep row is the in-the-money one (illiquid in real chains).
       rows.push({
         strike,
@@ -557,7 +644,38 @@ export class MarketSimulator implements Source {
       previousClose: Math.max(TICK, roundTick(price * Math.exp(0.1 * rng.normal()))),
       flow: FLOW_SD * rng.normal(),
       affinity,
+      scriptedOi: 0,
     };
+  }
+
+  /**
+   * Whole contracts each scripted OI flow moves this tick on this chain, by
+   * `call:<strike>` / `put:<strike>` (signed: + writing, − unwinding); undefined
+   * when none runs. A flow's strike is the ATM strike plus its offset at its
+   * first tick, then stays put while spot moves; fractions carry over to the
+   * next tick, so n contracts a minute add up to n a minute at any tick rate.
+   */
+  private scriptedContracts(u: UnderlyingState, series: SeriesState, expiryIndex: number, atmStrike: number, dtMinutes: number): Map<string, number> | undefined {
+    let contracts: Map<string, number> | undefined;
+    const occurrence = this.options.scenario?.anchor === 'session-open' ? this.sessionDate : '';
+    for (const flow of u.effects.oiFlows) {
+      if (flow.expiryIndex !== expiryIndex) continue;
+      const key = `${flow.event}|${u.instrument.symbol}|${series.expiry}|${occurrence}`;
+      let progress = this.flows.get(key);
+      if (progress === undefined) {
+        progress = { strike: atmStrike + flow.strikeOffset * u.instrument.strikeStep, accrued: 0, applied: 0 };
+        this.flows.set(key, progress);
+      }
+      this.flowsTouched.add(key);
+      progress.accrued += flow.contractsPerMinute * dtMinutes;
+      const due = Math.trunc(progress.accrued) - progress.applied;
+      progress.applied += due;
+      if (due === 0) continue;
+      contracts ??= new Map();
+      const sideKey = `${flow.side}:${progress.strike}`;
+      contracts.set(sideKey, (contracts.get(sideKey) ?? 0) + due);
+    }
+    return contracts;
   }
 
   /** Moves one side's volume, OI and LTP by a tick and returns its quote. */
@@ -568,17 +686,19 @@ export class MarketSimulator implements Source {
     baseTarget: number,
     turnover: number,
     d: number,
-    context: TickContext,
-    flowStep: { decay: number; shock: number },
-    relax: number,
+    { effects, context, flowStep, relax }: TickSides,
+    oneSided: boolean,
+    scripted: number,
   ): RawQuote {
     const rng = this.rng;
     const { out, moneyness, batch } = this.work;
     const price = out.price[k];
-    const target = baseTarget * side.affinity;
+    // The scripted writers' positions move the OI target, not the strike's natural trading.
+    const natural = baseTarget * side.affinity;
+    const target = Math.max(0, natural + side.scriptedOi);
 
     // Trades this tick, then OI: drift to target plus flow, never more than was traded.
-    const dailyVolume = target * turnover * (0.3 + Math.exp(-0.5 * d * d));
+    const dailyVolume = natural * turnover * (0.3 + Math.exp(-0.5 * d * d));
     const traded = rng.poisson(dailyVolume * context.dtSessions * context.activity);
     side.volume += traded;
     side.flow = side.flow * flowStep.decay + FLOW_SD * flowStep.shock * rng.normal();
@@ -586,23 +706,34 @@ export class MarketSimulator implements Source {
     const change = Math.round(drift + 0.3 * Math.sqrt(traded) * rng.normal());
     side.oi = Math.max(0, side.oi + Math.max(-traded, Math.min(traded, change)));
 
+    // Scripted flow: opened (or closed) contracts are traded too; closing stops at zero OI.
+    const scriptedTraded = scripted > 0 ? scripted : Math.min(-scripted, side.oi);
+    if (scripted > 0) side.oi += scriptedTraded;
+    else side.oi -= scriptedTraded;
+    side.volume += scriptedTraded;
+    if (scripted !== 0) side.scriptedOi += Math.sign(scripted) * scriptedTraded;
+    else if (side.scriptedOi !== 0) side.scriptedOi *= 1 - relax;
+
     // Quote: a spread on time value and (thinner) on intrinsic value, wider away
     // from the money and for longer expiries, which trade less.
     const tYears = batch.tYears[k];
     const intrinsic = Math.max(0, batch.optionType[k] * (batch.underlying[k] - batch.strike[k]) * Math.exp(-this.rate * tYears));
     const timeValue = Math.max(0, price - intrinsic);
     const illiquidity = (1 + 0.4 * Math.min(Math.abs(moneyness[k]), 6)) * (1 + 0.3 * Math.min((tYears * 365) / 30, 3));
-    const spread = Math.max(TICK, (0.004 * timeValue + 0.0015 * intrinsic) * illiquidity);
+    const spread = Math.max(TICK, (0.004 * timeValue + 0.0015 * intrinsic) * illiquidity) * effects.spreadMultiplier;
     let bid: number | null = floorTick(price - spread / 2);
     const ask = Math.max(TICK, ceilTick(price + spread / 2), bid + TICK);
-    if (bid < TICK) bid = null;
+    if (bid < TICK || oneSided) bid = null;
     if (traded > 0) {
       const trade = roundTick(price + (rng.uniform() - 0.5) * spread);
       side.ltp = Math.min(ask, Math.max(bid ?? TICK, trade));
     }
+    // Writers sell at the bid (with no bid, at the tick under the model price); a closing trade alone prints near the model price.
+    if (scripted > 0) side.ltp = bid ?? Math.min(ask, Math.max(TICK, floorTick(price)));
+    else if (scriptedTraded > 0 && traded === 0) side.ltp = Math.min(ask, Math.max(bid ?? TICK, roundTick(price)));
     const depth = Math.log(5 + 40 * Math.exp(-0.5 * d * d));
-    const bidLots = Math.max(1, Math.round(Math.exp(depth + 0.8 * rng.normal())));
-    const askLots = Math.max(1, Math.round(Math.exp(depth + 0.8 * rng.normal())));
+    const bidLots = Math.max(1, Math.round(Math.exp(depth + 0.8 * rng.normal()) * effects.depthMultiplier));
+    const askLots = Math.max(1, Math.round(Math.exp(depth + 0.8 * rng.normal()) * effects.depthMultiplier));
     const ivNoise = 1 + 0.01 * rng.normal();
 
     return {

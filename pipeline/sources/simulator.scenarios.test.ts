@@ -192,7 +192,8 @@ describe('scenarios in the simulator', () => {
     }
     // 20 one-minute returns: a ratio of 2.5 measured within sampling noise (the realized multiplier is pinned more tightly below).
     expect(sd(logReturns(s, 36, 56)) / sd(logReturns(quiet, 36, 56))).toBeGreaterThan(1.4);
-    for (const t of range(60, 90)) expect(Math.abs(ivLift(t))).toBeLessThan(1.5);
+    // After the spike the random paths differ (a jump in one of them moves IV a point or so), but the 6 points are gone.
+    for (const t of range(60, 90)) expect(Math.abs(ivLift(t))).toBeLessThan(2.5);
   });
 
   it('liquidity-crunch: spreads four times as wide, a quarter of the depth and the outer 30 % of strikes without bids over minutes 20-49, trading untouched', () => {
@@ -252,12 +253,12 @@ describe('scenarios in the simulator', () => {
     expect(s[375].timestamp).toBe(ist('2026-01-06', '09:15'));
 
     for (const open of [0, 375]) {
-      // 10:00-11:00 put writing at ATM-2, 2000 contracts a minute.
+      // 10:00-11:00 put writing at ATM-2, 2000 contracts a minute (the market clock's faster OI relaxation adds up to ±30 %).
       const put = atmStrike(s[open + 45]) - 2 * NIFTY_STEP;
       expect(largestOiStep(s, put, 'put', open + 31, open + 45)).toBeLessThan(1000);
       const written = quote(s[open + 104], put, 'put').oi! - quote(s[open + 44], put, 'put').oi!;
-      expect(written / 60).toBeGreaterThan(0.85 * 2000);
-      expect(written / 60).toBeLessThan(1.15 * 2000);
+      expect(written / 60).toBeGreaterThan(0.7 * 2000);
+      expect(written / 60).toBeLessThan(1.3 * 2000);
     }
     // 09:45-11:15 rally.
     expect(s[120].spot / s[29].spot - 1).toBeGreaterThan(0.007);
@@ -269,7 +270,8 @@ describe('scenarios in the simulator', () => {
     expect(s[225].vix! - s[209].vix!).toBeGreaterThan(3);
     const call = atmStrike(s[215]) + 2 * NIFTY_STEP;
     const callWritten = quote(s[254], call, 'call').oi! - quote(s[214], call, 'call').oi!;
-    expect(callWritten / 40).toBeGreaterThan(0.8 * 2000);
+    expect(callWritten / 40).toBeGreaterThan(0.7 * 2000);
+    expect(callWritten / 40).toBeLessThan(1.3 * 2000);
     // 13:15-13:35 liquidity crunch: the outer quarter of the window has no bids, which it had before and has after.
     const outerBids = (t: number) => s[t].rows.filter((_, i) => Math.abs(i - ATM) >= 15).filter((r) => r.call?.bid != null || r.put?.bid != null).length;
     expect(outerBids(239)).toBeGreaterThan(0);

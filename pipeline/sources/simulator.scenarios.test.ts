@@ -280,6 +280,28 @@ describe('scenarios in the simulator', () => {
   });
 });
 
+describe('scenario clocks', () => {
+  it('under always-open, a session-open anchor counts minutes from IST midnight', () => {
+    // The run starts at 10:00 IST: minute 610 of the IST day is its tenth tick.
+    const at1010 = parseScenario({ name: 'a', anchor: 'session-open', events: [{ kind: 'vixDivergence', atMinute: 610, forMinutes: 5, vixPoints: 10 }] }, 'test');
+    const [s, calm] = [run(at1010, 20), run(undefined, 20)];
+    expect(s.slice(0, 10)).toEqual(calm.slice(0, 10));
+    for (const t of range(10, 15)) expect(s[t].vix! - calm[t].vix!).toBeCloseTo(10, 1);
+    expect(s[15].vix!).toBe(calm[15].vix!);
+  });
+
+  it('under the market clock, a start anchor counts trading minutes, skipping the night', () => {
+    // From Monday 15:00 IST: minute 40 is Tuesday 09:25.
+    const next = parseScenario({ name: 'b', events: [{ kind: 'vixDivergence', atMinute: 40, forMinutes: 1, vixPoints: 10 }] }, 'test');
+    const overrides = { clock: 'market' as const, startTime: ist('2026-01-05', '15:00') };
+    const [s, calm] = [run(next, 45, overrides), run(undefined, 45, overrides)];
+    expect(s[40].timestamp).toBe(ist('2026-01-06', '09:25'));
+    expect(s.slice(0, 40)).toEqual(calm.slice(0, 40));
+    expect(s[40].vix! - calm[40].vix!).toBeCloseTo(10, 1);
+    expect(s[41].vix!).toBe(calm[41].vix!);
+  });
+});
+
 describe('scripted volatility', () => {
   it('scales the realized volatility of spot by realizedVolMultiplier, apart from the implied', () => {
     const spike = parseScenario({ name: 'r', events: [{ kind: 'volSpike', atMinute: 0, forMinutes: 1000, ivPoints: 0, realizedVolMultiplier: 2.5 }] }, 'test');

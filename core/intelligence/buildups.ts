@@ -9,7 +9,8 @@
  * and neutral when either move is noise:
  *   |ΔOI| < max(minOiContracts, minOiFraction × OI_then)          (default 50 contracts, 0.5 %)
  *   |ΔP|  < max(minPriceTicks × tickSize, minPriceFraction × P_then) (default 2 ticks of 0.05, 0.5 %)
- * Unknown (not classified) when either value at either end is missing.
+ * (the price threshold less a millionth of a tick, as binary prices are
+ * inexact). Unknown (not classified) when either value at either end is missing.
  * The price is the last traded price (the convention of exchange buildup
  * screens), else the bid/ask mid when nothing has traded. "Then" is the ring
  * sample at or before now − W (chainState.ts); for the session window, the
@@ -43,7 +44,8 @@ export function classifyBuildup(priceNow: number, priceThen: number, oiNow: numb
   const dOi = oiNow - oiThen;
   const dPrice = priceNow - priceThen;
   const oiNoise = Math.max(config.minOiContracts, config.minOiFraction * Math.abs(oiThen));
-  const priceNoise = Math.max(config.minPriceTicks * config.tickSize, config.minPriceFraction * Math.abs(priceThen));
+  // Less a millionth of a tick: prices in binary are not exact (10.1 − 10 < 0.1).
+  const priceNoise = Math.max(config.minPriceTicks * config.tickSize, config.minPriceFraction * Math.abs(priceThen)) - 1e-6 * config.tickSize;
   if (Math.abs(dOi) < oiNoise || Math.abs(dPrice) < priceNoise) return NEUTRAL;
   if (dOi > 0) return dPrice > 0 ? 1 : 2;
   return dPrice > 0 ? 3 : 4;

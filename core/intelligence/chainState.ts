@@ -88,12 +88,39 @@ export function ringCapacityFor(config: IntelligenceConfig): number {
   return Math.ceil((2 * longestMinutes * 60_000) / config.flow.sampleIntervalMs) + 2;
 }
 
+/**
+ * Built as one object literal, not key by key: an object given two dozen
+ * properties one computed key at a time drops to V8's dictionary mode, and
+ * every column read in the hot loop becomes a hash lookup.
+ */
 function allocateSide(capacity: number, ringCapacity: number): SideColumns {
-  const side = {} as SideColumns;
-  for (const key of SIDE_SCALARS) side[key] = new Float64Array(capacity).fill(NaN);
-  side.ring = {} as Record<RingField, Float64Array>;
-  for (const field of RING_FIELDS) side.ring[field] = new Float64Array(capacity * ringCapacity).fill(NaN);
-  return side;
+  const f = () => new Float64Array(capacity).fill(NaN);
+  const r = () => new Float64Array(capacity * ringCapacity).fill(NaN);
+  return {
+    oi: f(),
+    oiChange: f(),
+    price: f(),
+    ltp: f(),
+    bid: f(),
+    ask: f(),
+    bidQty: f(),
+    askQty: f(),
+    volume: f(),
+    iv: f(),
+    delta: f(),
+    gamma: f(),
+    openOi: f(),
+    openPrice: f(),
+    prevCloseOi: f(),
+    prevClosePrice: f(),
+    staleSnapshots: f(),
+    dpVariance: f(),
+    latchOi: f(),
+    latchTurnover: f(),
+    latchFarOtm: f(),
+    latchIvJump: f(),
+    ring: { oi: r(), price: r(), iv: r(), volume: r() },
+  };
 }
 
 export function createChainState(symbol: string, expiry: string, sessionDate: string, config: IntelligenceConfig): ChainState {
@@ -248,6 +275,30 @@ export function sampledRows(state: ChainState, side: SideColumns, field: RingFie
   const cap = state.ringCapacity;
   for (let i = 0; i < n; i++) out[i] = ring[rowSlot[i] * cap + r];
   return out;
+}
+
+/**
+ * `sampledRows` for one snapshot's rows, each (side, field, ring position)
+ * gathered once: the windows of the flows, the buildups and the unusual
+ * rules often look back to the same sample.
+ */
+export class RowSampler {
+  private readonly cache = new Map<string, Float64Array>();
+
+  constructor(
+    private readonly state: ChainState,
+    private readonly rowSlot: Int32Array,
+  ) {}
+
+  rows(side: SideColumns, field: RingField, r: number): Float64Array {
+    const key = `${side === this.state.call ? 'c' : 'p'}:${field}:${r}`;
+    let rows = this.cache.get(key);
+    if (rows === undefined) {
+      rows = sampledRows(this.state, side, field, this.rowSlot, r);
+      this.cache.set(key, rows);
+    }
+    return rows;
+  }
 }
 
 /** A slot-aligned column gathered into row order. */

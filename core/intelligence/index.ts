@@ -43,7 +43,7 @@ import {
   gatherRows,
   maybeSample,
   rollChainSession,
-  sampledRows,
+  RowSampler,
   slotFor,
   type ChainState,
   type OptionSide,
@@ -200,6 +200,7 @@ interface ChainFrame {
   strikes: Float64Array;
   rowSlot: Int32Array;
   rows: Record<OptionSide, RowColumns>;
+  sampler: RowSampler;
   flows: Record<OptionSide, SideFlows>;
   /** buildups[k] per window (rolling windows, then the session). */
   buildups: { windowMinutes: number | null; call: SideBuildupColumns; put: SideBuildupColumns }[];
@@ -426,18 +427,19 @@ function foldChain(chain: ChainRuntime, snapshot: EnrichedSnapshot, config: Inte
   chain.lastSeen = snapshot.timestamp;
 
   const now = snapshot.timestamp;
+  const sampler = new RowSampler(core, rowSlot);
   const velocityWindows = config.flow.velocityWindowsMinutes.map((w) => lookupWindow(core, now, w));
   const flows = {
-    call: sideFlows(core, core.call, rowSlot, now, velocityWindows),
-    put: sideFlows(core, core.put, rowSlot, now, velocityWindows),
+    call: sideFlows(core.call, rowSlot, now, velocityWindows, sampler),
+    put: sideFlows(core.put, rowSlot, now, velocityWindows, sampler),
   };
   const buildups: ChainFrame['buildups'] = [];
   for (const w of config.buildup.windowsMinutes) {
     const lookup = lookupWindow(core, now, w);
     buildups.push({
       windowMinutes: w,
-      call: windowBuildup(core, core.call, rowColumns.call, rowSlot, lookup, config),
-      put: windowBuildup(core, core.put, rowColumns.put, rowSlot, lookup, config),
+      call: windowBuildup(core.call, rowColumns.call, lookup, sampler, config),
+      put: windowBuildup(core.put, rowColumns.put, lookup, sampler, config),
     });
   }
   buildups.push({
@@ -445,7 +447,7 @@ function foldChain(chain: ChainRuntime, snapshot: EnrichedSnapshot, config: Inte
     call: classifyColumns(rowColumns.call.price, gatherRows(core.call.openPrice, rowSlot), rowColumns.call.oi, gatherRows(core.call.openOi, rowSlot), config.buildup),
     put: classifyColumns(rowColumns.put.price, gatherRows(core.put.openPrice, rowSlot), rowColumns.put.oi, gatherRows(core.put.openOi, rowSlot), config.buildup),
   });
-  const frame: ChainFrame = { strikes, rowSlot, rows: rowColumns, flows, buildups };
+  const frame: ChainFrame = { strikes, rowSlot, rows: rowColumns, sampler, flows, buildups };
   chain.frame = frame;
   return frame;
 }
@@ -539,8 +541,8 @@ function foldSide(
   if (Number.isNaN(side.openPrice[slot])) side.openPrice[slot] = price;
 }
 
-function windowBuildup(core: ChainState, side: SideColumns, row: RowColumns, rowSlot: Int32Array, lookup: WindowLookup, config: IntelligenceConfig): SideBuildupColumns {
-  return classifyColumns(row.price, sampledRows(core, side, 'price', rowSlot, lookup.then), row.oi, sampledRows(core, side, 'oi', rowSlot, lookup.then), config.buildup);
+function windowBuildup(side: SideColumns, row: RowColumns, lookup: WindowLookup, sampler: RowSampler, config: IntelligenceConfig): SideBuildupColumns {
+  return classifyColumns(row.price, sampler.rows(side, 'price', lookup.then), row.oi, sampler.rows(side, 'oi', lookup.then), config.buildup);
 }
 
 function analyseChain(
@@ -622,15 +624,15 @@ function analyseChain(
       rowSlot,
       latches: [side.latchOi, side.latchTurnover, side.latchFarOtm, side.latchIvJump],
       oi: rows[name].oi,
-      oiIntervalStart: sampledRows(core, side, 'oi', rowSlot, interval.then),
+      oiIntervalStart: frame.sampler.rows(side, 'oi', interval.then),
       volumeNow: rows[name].volume,
-      volumeIntervalStart: sampledRows(core, side, 'volume', rowSlot, interval.then),
+      volumeIntervalStart: frame.sampler.rows(side, 'volume', interval.then),
       price: rows[name].price,
       delta: rows[name].delta,
       windowBuildup: ruleBuildups[name],
-      oiWindowStart: sampledRows(core, side, 'oi', rowSlot, ruleWindow.then),
+      oiWindowStart: frame.sampler.rows(side, 'oi', ruleWindow.then),
       ivNow: rows[name].iv,
-      ivWindowStart: sampledRows(core, side, 'iv', rowSlot, ruleWindow.then),
+      ivWindowStart: frame.sampler.rows(side, 'iv', ruleWindow.then),
     };
   });
   events.push(...detectUnusual(chain.unusual, unusualSides, { ...context, strikes, lotSize: snapshot.lotSize }, config.unusual, config.buildup));

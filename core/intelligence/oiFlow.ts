@@ -21,7 +21,7 @@
  *   With equal spans of W minutes this is (OI_now − 2·OI_then + OI_before)/W².
  *   NaN until the ring reaches back 2W.
  */
-import { gatherRows, newestSample, sampleAtOrBefore, sampledRows, type ChainState, type OptionSide, type SideColumns } from './chainState.ts';
+import { gatherRows, newestSample, sampleAtOrBefore, type ChainState, type OptionSide, type RowSampler, type SideColumns } from './chainState.ts';
 
 const MS_PER_MINUTE = 60_000;
 
@@ -76,9 +76,10 @@ export interface SideFlows {
 
 /**
  * OI flows of every row for one side. `rowSlot` maps rows to slots; the
- * side's current values must already hold this snapshot.
+ * side's current values must already hold this snapshot; `sampler` reads
+ * the ring for these rows.
  */
-export function sideFlows(state: ChainState, side: SideColumns, rowSlot: Int32Array, nowMs: number, windows: readonly WindowLookup[]): SideFlows {
+export function sideFlows(side: SideColumns, rowSlot: Int32Array, nowMs: number, windows: readonly WindowLookup[], sampler: RowSampler): SideFlows {
   const n = rowSlot.length;
   const oi = gatherRows(side.oi, rowSlot);
   const out: SideFlows = {
@@ -95,8 +96,8 @@ export function sideFlows(state: ChainState, side: SideColumns, rowSlot: Int32Ar
     out.sinceOpen[i] = oi[i] - side.openOi[s];
   }
   for (const w of windows) {
-    const then = sampledRows(state, side, 'oi', rowSlot, w.then);
-    const before = sampledRows(state, side, 'oi', rowSlot, w.before);
+    const then = sampler.rows(side, 'oi', w.then);
+    const before = sampler.rows(side, 'oi', w.before);
     const velocity = new Float64Array(n);
     const acceleration = new Float64Array(n);
     for (let i = 0; i < n; i++) {

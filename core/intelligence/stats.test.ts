@@ -8,6 +8,22 @@ describe('robust statistics', () => {
     expect(medianInPlace(new Float64Array(0))).toBeNaN();
   });
 
+  it('selects the same median as a full sort, with ties and sorted runs', () => {
+    let seed = 7;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (const count of [1, 2, 3, 10, 11, 500, 4_096]) {
+      for (const shape of ['random', 'ties', 'sorted', 'reversed']) {
+        const values = Float64Array.from({ length: count }, (_, i) =>
+          shape === 'random' ? next() : shape === 'ties' ? Math.floor(next() * 3) : shape === 'sorted' ? i : count - i,
+        );
+        const sorted = Float64Array.from(values).sort();
+        const mid = count >> 1;
+        const expected = count % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
+        expect(medianInPlace(values, count), `${shape} ${count}`).toBe(expected);
+      }
+    }
+  });
+
   it('scores an outlier with median and MAD, unmoved by the outlier itself', () => {
     // median(1,2,3,4,100) = 3; |x − 3| = 2,1,0,1,97 → MAD = 1; σ = 1.4826.
     const scale = robustScale([1, 2, 3, 4, 100], 5);

@@ -14,12 +14,50 @@
 export const MAD_TO_SIGMA = 1.4826;
 const MEAN_ABS_TO_SIGMA = 1.2533;
 
-/** Median of `values[0..count)`; sorts that prefix in place. NaN when empty. */
+/**
+ * Median of `values[0..count)` by quickselect (O(n), not a sort: the
+ * baselines hold thousands of observations); reorders that prefix in place.
+ * NaN when empty. The values must not be NaN.
+ */
 export function medianInPlace(values: Float64Array, count = values.length): number {
   if (count === 0) return NaN;
-  const view = values.subarray(0, count).sort();
   const mid = count >> 1;
-  return count % 2 === 1 ? view[mid] : 0.5 * (view[mid - 1] + view[mid]);
+  const upper = selectInPlace(values, count, mid);
+  if (count % 2 === 1) return upper;
+  // After selection everything left of `mid` is ≤ values[mid]: the lower middle is their maximum.
+  let lower = values[0];
+  for (let i = 1; i < mid; i++) if (values[i] > lower) lower = values[i];
+  return 0.5 * (lower + upper);
+}
+
+/** The k-th smallest of `a[0..count)` (0-based), moved to a[k] with smaller ones before it (Hoare's quickselect). */
+function selectInPlace(a: Float64Array, count: number, k: number): number {
+  let left = 0;
+  let right = count - 1;
+  while (right > left) {
+    const x = a[left];
+    const y = a[(left + right) >>> 1];
+    const z = a[right];
+    // Median of three as pivot: sorted or constant runs stay O(n).
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 export interface RobustScale {

@@ -15,6 +15,7 @@
  * by the actual span, never by W.
  */
 import type { IntelligenceConfig } from './config.ts';
+import type { RowArrays } from './rowArrays.ts';
 
 /** Scalar columns of one side, one entry per slot; NaN = unknown. */
 export const SIDE_SCALARS = [
@@ -267,9 +268,8 @@ export function sampled(state: ChainState, side: SideColumns, field: RingField, 
 }
 
 /** `field` at ring position `r` for each row's slot (all NaN when r < 0). */
-export function sampledRows(state: ChainState, side: SideColumns, field: RingField, rowSlot: Int32Array, r: number): Float64Array {
+export function sampledRows(state: ChainState, side: SideColumns, field: RingField, rowSlot: Int32Array, r: number, out: Float64Array = new Float64Array(rowSlot.length)): Float64Array {
   const n = rowSlot.length;
-  const out = new Float64Array(n);
   if (r < 0) return out.fill(NaN);
   const ring = side.ring[field];
   const cap = state.ringCapacity;
@@ -288,13 +288,14 @@ export class RowSampler {
   constructor(
     private readonly state: ChainState,
     private readonly rowSlot: Int32Array,
+    private readonly arrays: RowArrays,
   ) {}
 
   rows(side: SideColumns, field: RingField, r: number): Float64Array {
     const key = `${side === this.state.call ? 'c' : 'p'}:${field}:${r}`;
     let rows = this.cache.get(key);
     if (rows === undefined) {
-      rows = sampledRows(this.state, side, field, this.rowSlot, r);
+      rows = sampledRows(this.state, side, field, this.rowSlot, r, this.arrays.float());
       this.cache.set(key, rows);
     }
     return rows;
@@ -302,8 +303,7 @@ export class RowSampler {
 }
 
 /** A slot-aligned column gathered into row order. */
-export function gatherRows(column: Float64Array, rowSlot: Int32Array): Float64Array {
-  const out = new Float64Array(rowSlot.length);
+export function gatherRows(column: Float64Array, rowSlot: Int32Array, out: Float64Array = new Float64Array(rowSlot.length)): Float64Array {
   for (let i = 0; i < rowSlot.length; i++) out[i] = column[rowSlot[i]];
   return out;
 }

@@ -70,6 +70,8 @@ describe('bounds and bad input', () => {
     const t = ist(DAY1, '10:00:00');
     expect(() => reduce(state, testSnapshot(t, [], { spot: 0 }))).toThrow(/spot 0/);
     expect(() => reduce(state, testSnapshot(t, [{ strike: 110 }, { strike: 100 }]))).toThrow(/ascending strike order/);
+    // Nothing of the bad snapshots was kept.
+    expect(trackedChains(state)).toEqual([]);
   });
 
   it('validates its configuration, naming the bad value', () => {

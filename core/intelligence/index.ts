@@ -79,6 +79,7 @@ import { createLiquidityState, liquidityStress, measureLiquidity, type BookSide,
 import { atmIvVersusVix, ivRankPercentile, vixDivergence, type AtmIvVersusVix, type DivergenceState, type IvRank, type VixDivergence } from './volatility.ts';
 import { bandWithHysteresis, computeMood, type Mood, type MoodBand } from './mood.ts';
 import { finiteOrNull } from './stats.ts';
+import { RowArrays } from './rowArrays.ts';
 
 export * from './config.ts';
 export type { IntelligenceEvent, IntelligenceEventKind } from './events.ts';
@@ -178,8 +179,8 @@ interface RowColumns {
   listed: Uint8Array;
 }
 
-function allocateRowColumns(n: number): RowColumns {
-  const f = () => new Float64Array(n).fill(NaN);
+function allocateRowColumns(arrays: RowArrays): RowColumns {
+  const f = () => arrays.float().fill(NaN);
   return {
     oi: f(),
     price: f(),
@@ -192,7 +193,7 @@ function allocateRowColumns(n: number): RowColumns {
     bidQty: f(),
     askQty: f(),
     staleSnapshots: f(),
-    listed: new Uint8Array(n),
+    listed: arrays.uint8().fill(0),
   };
 }
 
@@ -208,6 +209,8 @@ interface ChainFrame {
 
 interface ChainRuntime {
   core: ChainState;
+  /** Working columns reused snapshot to snapshot (rowArrays.ts). */
+  arrays: RowArrays;
   zoneTracker: ZoneTracker;
   unusual: UnusualState;
   liquidity: LiquidityState;
@@ -257,8 +260,9 @@ const chainKey = (symbol: string, expiry: string) => `${symbol}|${expiry}`;
 
 /**
  * Folds one enriched snapshot into `state` (mutated in place, see the module
- * doc) and returns the outputs it produces. Throws RangeError on a snapshot
- * that cannot be read (non-finite timestamp, non-positive spot or lot size).
+ * doc) and returns the outputs it produces. Throws RangeError, leaving the
+ * state untouched, on a snapshot that cannot be read (non-finite timestamp,
+ * non-positive spot or lot size, strikes not positive and ascending).
  */
 export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inputs: SnapshotInputs = {}): { state: IntelligenceState; outputs: IntelligenceOutputs } {
   const { config } = state;
@@ -266,6 +270,12 @@ export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inp
   if (!Number.isFinite(timestamp)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has no finite timestamp`);
   if (!(snapshot.spot > 0 && snapshot.spot < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has spot ${snapshot.spot}`);
   if (!(snapshot.lotSize > 0 && snapshot.lotSize < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has lot size ${snapshot.lotSize}`);
+  // Checked before anything is written, so a bad snapshot leaves the state as it was.
+  for (let i = 0; i < snapshot.rows.length; i++) {
+    const strike = snapshot.rows[i].strike;
+    if (!(strike > 0 && strike < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has strike ${strike}`);
+    if (i > 0 && !(strike > snapshot.rows[i - 1].strike)) throw new RangeError(`intelligence: snapshot ${snapshot.id} rows are not in ascending strike order at ${strike}`);
+  }
   const skip = (skipped: SkipReason) => ({ state, outputs: { skipped, chain: null, symbol: null, events: [] } });
 
   const sessionDate = istDate(timestamp);
@@ -313,6 +323,7 @@ export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inp
 function createChainRuntime(symbol: string, expiry: string, sessionDate: string, config: IntelligenceConfig): ChainRuntime {
   return {
     core: createChainState(symbol, expiry, sessionDate, config),
+    arrays: new RowArrays(),
     zoneTracker: createZoneTracker(),
     unusual: createUnusualState(config.unusual),
     liquidity: createLiquidityState(config.liquidity),
@@ -403,15 +414,15 @@ function foldChain(chain: ChainRuntime, snapshot: EnrichedSnapshot, config: Inte
   const core = chain.core;
   const rows = snapshot.rows;
   const n = rows.length;
-  const strikes = new Float64Array(n);
-  const rowSlot = new Int32Array(n);
+  const arrays = chain.arrays;
+  arrays.reset(n);
+  const strikes = arrays.float();
+  const rowSlot = arrays.int32();
   const lambda = config.vpin.ewmaLambda;
   const seq = core.snapshots;
-  const rowColumns = { call: allocateRowColumns(n), put: allocateRowColumns(n) };
+  const rowColumns = { call: allocateRowColumns(arrays), put: allocateRowColumns(arrays) };
   for (let i = 0; i < n; i++) {
     const row = rows[i];
-    if (!(row.strike > 0 && row.strike < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has strike ${row.strike}`);
-    if (i > 0 && !(row.strike > strikes[i - 1])) throw new RangeError(`intelligence: snapshot ${snapshot.id} rows are not in ascending strike order at ${row.strike}`);
     strikes[i] = row.strike;
     const slot = slotFor(core, row.strike, config.maxStrikesPerChain);
     rowSlot[i] = slot;
@@ -427,25 +438,25 @@ function foldChain(chain: ChainRuntime, snapshot: EnrichedSnapshot, config: Inte
   chain.lastSeen = snapshot.timestamp;
 
   const now = snapshot.timestamp;
-  const sampler = new RowSampler(core, rowSlot);
+  const sampler = new RowSampler(core, rowSlot, arrays);
   const velocityWindows = config.flow.velocityWindowsMinutes.map((w) => lookupWindow(core, now, w));
   const flows = {
-    call: sideFlows(core.call, rowSlot, now, velocityWindows, sampler),
-    put: sideFlows(core.put, rowSlot, now, velocityWindows, sampler),
+    call: sideFlows(core.call, rowSlot, now, velocityWindows, sampler, arrays),
+    put: sideFlows(core.put, rowSlot, now, velocityWindows, sampler, arrays),
   };
   const buildups: ChainFrame['buildups'] = [];
   for (const w of config.buildup.windowsMinutes) {
     const lookup = lookupWindow(core, now, w);
     buildups.push({
       windowMinutes: w,
-      call: windowBuildup(core.call, rowColumns.call, lookup, sampler, config),
-      put: windowBuildup(core.put, rowColumns.put, lookup, sampler, config),
+      call: windowBuildup(core.call, rowColumns.call, lookup, sampler, config, arrays),
+      put: windowBuildup(core.put, rowColumns.put, lookup, sampler, config, arrays),
     });
   }
   buildups.push({
     windowMinutes: null,
-    call: classifyColumns(rowColumns.call.price, gatherRows(core.call.openPrice, rowSlot), rowColumns.call.oi, gatherRows(core.call.openOi, rowSlot), config.buildup),
-    put: classifyColumns(rowColumns.put.price, gatherRows(core.put.openPrice, rowSlot), rowColumns.put.oi, gatherRows(core.put.openOi, rowSlot), config.buildup),
+    call: sessionBuildup(core.call, rowColumns.call, rowSlot, config, arrays),
+    put: sessionBuildup(core.put, rowColumns.put, rowSlot, config, arrays),
   });
   const frame: ChainFrame = { strikes, rowSlot, rows: rowColumns, sampler, flows, buildups };
   chain.frame = frame;
@@ -541,8 +552,14 @@ function foldSide(
   if (Number.isNaN(side.openPrice[slot])) side.openPrice[slot] = price;
 }
 
-function windowBuildup(side: SideColumns, row: RowColumns, lookup: WindowLookup, sampler: RowSampler, config: IntelligenceConfig): SideBuildupColumns {
-  return classifyColumns(row.price, sampler.rows(side, 'price', lookup.then), row.oi, sampler.rows(side, 'oi', lookup.then), config.buildup);
+function windowBuildup(side: SideColumns, row: RowColumns, lookup: WindowLookup, sampler: RowSampler, config: IntelligenceConfig, arrays: RowArrays): SideBuildupColumns {
+  return classifyColumns(row.price, sampler.rows(side, 'price', lookup.then), row.oi, sampler.rows(side, 'oi', lookup.then), config.buildup, arrays);
+}
+
+function sessionBuildup(side: SideColumns, row: RowColumns, rowSlot: Int32Array, config: IntelligenceConfig, arrays: RowArrays): SideBuildupColumns {
+  const openPrice = gatherRows(side.openPrice, rowSlot, arrays.float());
+  const openOi = gatherRows(side.openOi, rowSlot, arrays.float());
+  return classifyColumns(row.price, openPrice, row.oi, openOi, config.buildup, arrays);
 }
 
 function analyseChain(
@@ -563,7 +580,7 @@ function analyseChain(
   const rows = frame.rows;
 
   const buildups = frame.buildups.map((b) =>
-    summarizeWindow(b.windowMinutes, strikes, b.call, b.put, rows.call.price, rows.put.price, snapshot.lotSize, config.buildup.strongestPerKind),
+    summarizeWindow(b.windowMinutes, strikes, b.call, b.put, rows.call.price, rows.put.price, snapshot.lotSize, config.buildup.strongestPerKind, chain.arrays),
   );
 
   // GEX per strike through core/analytics/gex.ts (the flip is in the chain analytics already: a 2-point grid keeps it cheap).
@@ -576,7 +593,7 @@ function analyseChain(
     scratch: chain.gexScratch,
     out: chain.gexColumns,
   });
-  const gexAbs = new Float64Array(n);
+  const gexAbs = chain.arrays.float();
   for (let i = 0; i < n; i++) {
     const c = gex.columns.call[i];
     const p = gex.columns.put[i];

@@ -45,8 +45,8 @@ function columnsOf(enriched: EnrichedSnapshot): ChainSnapshot {
   return chain;
 }
 
-function time(run: () => void, minSeconds = 0.5): number {
-  for (let i = 0; i < 20; i++) run();
+function time(run: () => void, minSeconds = 0.5, warmups = 20): number {
+  for (let i = 0; i < warmups; i++) run();
   let iterations = 0;
   const start = performance.now();
   let elapsed = 0;
@@ -119,20 +119,12 @@ function timeIntelligence(minSeconds = 1): number {
   const instrument = instruments.get('NIFTY')!;
   const snapshots: EnrichedSnapshot[] = [];
   for (let i = 0; i < INTELLIGENCE_SNAPSHOTS; i++) snapshots.push(enrichSnapshot(simulator.tick()[0], { instrument, rate: 0.065, now: () => 0 }));
+  let events = 0;
   const pass = () => {
     const state = createIntelligenceState();
-    let events = 0;
     for (const snapshot of snapshots) events += reduce(state, snapshot).outputs.events.length;
-    return events;
   };
-  pass();
-  let passes = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < minSeconds * 1000) {
-    pass();
-    passes++;
-    elapsed = performance.now() - start;
-  }
-  return (elapsed * 1000) / (passes * snapshots.length);
+  const perPass = time(pass, minSeconds, 1);
+  if (events === 0) throw new Error('the intelligence bench raised no event: its input is not exercising the reducer');
+  return perPass / snapshots.length;
 }

@@ -50,7 +50,7 @@ import {
   type SideColumns,
 } from './chainState.ts';
 import { resolveIntelligenceConfig, type IntelligenceConfig, type IntelligenceConfigInput } from './config.ts';
-import type { IntelligenceEvent } from './events.ts';
+import { makeEvent, type IntelligenceEvent } from './events.ts';
 import { lookupWindow, sideFlows, type SideFlows, type StrikeSideFlow, type WindowLookup } from './oiFlow.ts';
 import {
   BUILDUP_KINDS,
@@ -767,17 +767,17 @@ function analyseSymbol(state: IntelligenceState, symbol: SymbolRuntime, snapshot
     config.volatility,
   );
   if (divergence.diverging && divergence.state !== symbol.divergence) {
-    events.push({
-      kind: 'vix_divergence',
-      symbol: symbol.symbol,
-      expiry: null,
-      timestamp: now,
-      strike: null,
-      side: null,
-      score: Math.abs(divergence.spotChangeFraction ?? 0) / Math.max(config.volatility.spotNoiseFraction, 1e-12),
-      reason: `spot ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${(100 * Math.abs(divergence.spotChangeFraction ?? 0)).toFixed(2)} % while India VIX ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${Math.abs(divergence.vixChangePoints ?? 0).toFixed(2)} points in ${windowMinutes} min`,
-      values: { spotChangeFraction: divergence.spotChangeFraction ?? NaN, vixChangePoints: divergence.vixChangePoints ?? NaN, windowMinutes },
-    });
+    events.push(
+      makeEvent(
+        'vix_divergence',
+        { symbol: symbol.symbol, expiry: null, timestamp: now },
+        null,
+        null,
+        Math.abs(divergence.spotChangeFraction ?? 0) / Math.max(config.volatility.spotNoiseFraction, 1e-12),
+        `spot ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${(100 * Math.abs(divergence.spotChangeFraction ?? 0)).toFixed(2)} % while India VIX ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${Math.abs(divergence.vixChangePoints ?? 0).toFixed(2)} points in ${windowMinutes} min`,
+        { spotChangeFraction: divergence.spotChangeFraction ?? NaN, vixChangePoints: divergence.vixChangePoints ?? NaN, windowMinutes },
+      ),
+    );
   }
   symbol.divergence = divergence.diverging ? divergence.state : null;
 
@@ -806,17 +806,17 @@ function analyseSymbol(state: IntelligenceState, symbol: SymbolRuntime, snapshot
   if (mood.index !== null) {
     const band = bandWithHysteresis(mood.index, symbol.moodBand, config.mood.bandEdges, config.mood.bandHysteresisPoints);
     if (symbol.moodBand !== null && band !== symbol.moodBand) {
-      events.push({
-        kind: 'mood_band_changed',
-        symbol: symbol.symbol,
-        expiry: null,
-        timestamp: now,
-        strike: null,
-        side: null,
-        score: mood.index,
-        reason: `mood moved from ${symbol.moodBand.replace('_', ' ')} to ${band.replace('_', ' ')} (${mood.index.toFixed(1)})`,
-        values: { moodIndex: mood.index },
-      });
+      events.push(
+        makeEvent(
+          'mood_band_changed',
+          { symbol: symbol.symbol, expiry: null, timestamp: now },
+          null,
+          null,
+          mood.index,
+          `mood moved from ${symbol.moodBand.replace('_', ' ')} to ${band.replace('_', ' ')} (${mood.index.toFixed(1)})`,
+          { moodIndex: mood.index },
+        ),
+      );
     }
     symbol.moodBand = band;
   }

@@ -34,7 +34,7 @@
 import { BUILDUP_KINDS, type SideBuildupColumns } from './buildups.ts';
 import type { BuildupConfig, UnusualConfig } from './config.ts';
 import type { OptionSide } from './chainState.ts';
-import type { IntelligenceEvent } from './events.ts';
+import { makeEvent, type IntelligenceEvent } from './events.ts';
 import { FloatRing, robustScale, robustZ, type RobustScale } from './stats.ts';
 
 const SHORT_BUILDUP = BUILDUP_KINDS.indexOf('shortBuildup') + 1;
@@ -138,7 +138,7 @@ export function detectUnusual(
         const zOi = Number.isFinite(oiChange) ? robustZ(oiChange, state.oiScale) : NaN;
         if (latch(oiLatch, slot, zOi >= config.zThreshold, !(zOi >= config.rearmZ), now, config.cooldownMs)) {
           events.push(
-            make('unusual_oi_change', context, strike, input.side, zOi, `${input.side} ${strike}: OI moved ${oiChange} contracts in ${config.baselineIntervalMs / 60_000} min, z ${zOi.toFixed(1)} against the session`, {
+            makeEvent('unusual_oi_change', context, strike, input.side, zOi, `${input.side} ${strike}: OI moved ${oiChange} contracts in ${config.baselineIntervalMs / 60_000} min, z ${zOi.toFixed(1)} against the session`, {
               oiChangeContracts: input.oi[i] - input.oiIntervalStart[i],
               intervalMinutes: config.baselineIntervalMs / 60_000,
               baselineMedianContracts: state.oiScale.median,
@@ -153,7 +153,7 @@ export function detectUnusual(
         const zTurn = Number.isFinite(turnover) ? robustZ(turnover, state.turnoverScale) : NaN;
         if (latch(turnoverLatch, slot, zTurn >= config.zThreshold, !(zTurn >= config.rearmZ), now, config.cooldownMs)) {
           events.push(
-            make('unusual_premium_turnover', context, strike, input.side, zTurn, `${input.side} ${strike}: ₹${Math.round(turnover)} of premium traded in ${config.baselineIntervalMs / 60_000} min, z ${zTurn.toFixed(1)} against the session`, {
+            makeEvent('unusual_premium_turnover', context, strike, input.side, zTurn, `${input.side} ${strike}: ₹${Math.round(turnover)} of premium traded in ${config.baselineIntervalMs / 60_000} min, z ${zTurn.toFixed(1)} against the session`, {
               turnoverRupees: turnover,
               volumeContracts: input.volumeNow[i] - input.volumeIntervalStart[i],
               pricePoints: input.price[i],
@@ -172,7 +172,7 @@ export function detectUnusual(
       const far = Math.abs(input.delta[i]) <= config.farOtmMaxAbsDelta && w.code[i] === SHORT_BUILDUP && w.dOi[i] >= farThreshold;
       if (latch(farLatch, slot, far, !far, now, config.cooldownMs)) {
         events.push(
-          make('far_otm_writing', context, strike, input.side, w.dOi[i] / farThreshold, `${input.side} ${strike} (|Δ| ${Math.abs(input.delta[i]).toFixed(2)}): ${w.dOi[i]} contracts written in ${config.windowMinutes} min while the premium fell ${(-w.dPrice[i]).toFixed(2)}`, {
+          makeEvent('far_otm_writing', context, strike, input.side, w.dOi[i] / farThreshold, `${input.side} ${strike} (|Δ| ${Math.abs(input.delta[i]).toFixed(2)}): ${w.dOi[i]} contracts written in ${config.windowMinutes} min while the premium fell ${(-w.dPrice[i]).toFixed(2)}`, {
             oiChangeContracts: w.dOi[i],
             priceChangePoints: w.dPrice[i],
             oiAtWindowStartContracts: oiThen,
@@ -188,7 +188,7 @@ export function detectUnusual(
       const jump = dIv >= config.ivJumpVolDecimal && w.dOi[i] >= oiNoise;
       if (latch(ivLatch, slot, jump, !jump, now, config.cooldownMs)) {
         events.push(
-          make('iv_jump_with_oi_build', context, strike, input.side, dIv / config.ivJumpVolDecimal, `${input.side} ${strike}: IV up ${(dIv * 100).toFixed(1)} vol points with ${w.dOi[i]} contracts of new OI in ${config.windowMinutes} min`, {
+          makeEvent('iv_jump_with_oi_build', context, strike, input.side, dIv / config.ivJumpVolDecimal, `${input.side} ${strike}: IV up ${(dIv * 100).toFixed(1)} vol points with ${w.dOi[i]} contracts of new OI in ${config.windowMinutes} min`, {
             ivChangeVolDecimal: dIv,
             ivDecimal: input.ivNow[i],
             oiChangeContracts: w.dOi[i],
@@ -212,16 +212,4 @@ export function detectUnusual(
     state.turnoverScale = robustScale(state.turnoverBaseline.held(), state.turnoverBaseline.count, state.scratch);
   }
   return events;
-}
-
-function make(
-  kind: UnusualKind,
-  context: UnusualContext,
-  strike: number,
-  side: OptionSide,
-  score: number,
-  reason: string,
-  values: Record<string, number>,
-): IntelligenceEvent {
-  return { kind, symbol: context.symbol, expiry: context.expiry, timestamp: context.timestamp, strike, side, score, reason, values };
 }

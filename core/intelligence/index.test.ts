@@ -47,6 +47,9 @@ describe('sessions', () => {
     reduce(state, testSnapshot(ist(DAY2, '09:15:00'), row, { expiry: '2026-12-08' }));
     expect(trackedChains(state).map((c) => c.expiry)).toEqual(['2026-12-08']);
     expect(symbolIntelligence(state, 'TEST')!.frontExpiry).toBe('2026-12-08');
+    // A late snapshot of the expired chain is not taken in.
+    expect(reduce(state, testSnapshot(ist(DAY2, '09:16:00'), row, { expiry: DAY1 })).outputs.skipped).toBe('expired');
+    expect(trackedChains(state)).toHaveLength(1);
   });
 });
 
@@ -63,6 +66,11 @@ describe('bounds and bad input', () => {
     expect(chainFlows(state, 'TEST', '2026-12-29')!.map((r) => r.strike)).toEqual([120, 125, 130, 135, 140, 145]);
     for (const expiry of ['2027-01-05', '2027-01-12']) reduce(state, testSnapshot(t0 + 10_000, [{ strike: 100, call: { oi: 1 } }], { expiry }));
     expect(trackedChains(state).map((c) => c.expiry)).toEqual(['2027-01-05', '2027-01-12']);
+    // Symbols go with their last chain.
+    reduce(state, testSnapshot(t0 + 20_000, [{ strike: 100, call: { oi: 1 } }], { symbol: 'OTHER' }));
+    reduce(state, testSnapshot(t0 + 20_000, [{ strike: 100, call: { oi: 1 } }], { symbol: 'THIRD' }));
+    expect(symbolIntelligence(state, 'TEST')).toBeNull();
+    expect(trackedChains(state).map((c) => c.symbol)).toEqual(['OTHER', 'THIRD']);
   });
 
   it('rejects a snapshot it cannot read, naming the problem', () => {

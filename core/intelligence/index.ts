@@ -24,9 +24,15 @@
  * session date resets the symbol's and each chain's session state; the
  * previous session's last values are kept as its "previous close" (OI and
  * price per strike and side, PCR, ATM IV, spot, VIX, total option volume).
- * Chains whose expiry is before the new session date are dropped. A snapshot
+ * Chains whose expiry is before the new session date are dropped, and a
+ * snapshot of such an expiry is skipped (`skipped: 'expired'`). A snapshot
  * not newer than the chain's last one is skipped (`skipped: 'out_of_order'`):
  * the bus delivers at least once.
+ *
+ * Memory: at most maxChains chains (the least recently fed is dropped, with
+ * its symbol when it was the symbol's last); per chain about
+ * 64 bytes × strike slots × ring samples (201 strikes → 256 slots × 122
+ * samples ≈ 2 MB at the default 15-second sampling), plus bounded baselines.
  *
  * Metrics: oiFlow.ts, buildups.ts, zones.ts, vpin.ts, unusual.ts,
  * liquidity.ts, volatility.ts, mood.ts (each documents its formula, windows,
@@ -99,7 +105,7 @@ export interface SnapshotInputs {
   fiiIndexFutures?: { longContracts: number; shortContracts: number };
 }
 
-export type SkipReason = 'outside_session' | 'out_of_order';
+export type SkipReason = 'outside_session' | 'out_of_order' | 'expired';
 
 export interface FlowSideTotals {
   /** Σ OI change since the previous close over the chain, contracts. */
@@ -283,6 +289,7 @@ export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inp
     const bounds = sessionBounds(sessionDate);
     if (timestamp < bounds.opensAt || timestamp >= bounds.closesAt) return skip('outside_session');
   }
+  if (snapshot.expiry < sessionDate) return skip('expired');
 
   let symbol = state.symbols.get(snapshot.symbol);
   if (symbol !== undefined && sessionDate < symbol.sessionDate) return skip('out_of_order');
@@ -354,7 +361,12 @@ function evictChainIfFull(state: IntelligenceState): void {
       oldestKey = key;
     }
   }
-  if (oldestKey !== null) state.chains.delete(oldestKey);
+  if (oldestKey === null) return;
+  const symbol = state.chains.get(oldestKey)!.core.symbol;
+  state.chains.delete(oldestKey);
+  // A symbol left without chains goes too, so a feed of ever-new symbols cannot grow the state.
+  for (const chain of state.chains.values()) if (chain.core.symbol === symbol) return;
+  state.symbols.delete(symbol);
 }
 
 function createSymbolRuntime(symbol: string, sessionDate: string, previousClose: SymbolRuntime['previousClose'], config: IntelligenceConfig): SymbolRuntime {

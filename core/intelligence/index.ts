@@ -650,8 +650,8 @@ function analyseChain(
     const side = core[name];
     return {
       side: name,
+      columns: side,
       rowSlot,
-      latches: [side.latchOi, side.latchTurnover, side.latchFarOtm, side.latchIvJump],
       oi: rows[name].oi,
       oiIntervalStart: frame.sampler.rows(side, 'oi', interval.then),
       volumeNow: rows[name].volume,
@@ -664,7 +664,7 @@ function analyseChain(
       ivWindowStart: frame.sampler.rows(side, 'iv', ruleWindow.then),
     };
   });
-  events.push(...detectUnusual(chain.unusual, unusualSides, { ...context, strikes, lotSize: snapshot.lotSize }, config.unusual, config.buildup));
+  events.push(...detectUnusual(chain.unusual, core, unusualSides, { ...context, strikes, lotSize: snapshot.lotSize }, config.unusual, config.buildup));
 
   const book: BookSide[] = [rows.call, rows.put];
   const atm = analytics.atmStrike !== null ? strikes.indexOf(analytics.atmStrike) : atmIndex(strikes, snapshot.forward ?? snapshot.spot);

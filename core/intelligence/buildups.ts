@@ -24,7 +24,6 @@
  */
 import { topN } from '../analytics/rankings.ts';
 import type { BuildupConfig } from './config.ts';
-import type { OptionSide } from './chainState.ts';
 import type { RowArrays } from './rowArrays.ts';
 
 export const BUILDUP_KINDS = ['longBuildup', 'shortBuildup', 'shortCovering', 'longUnwinding'] as const;
@@ -175,9 +174,4 @@ export function summarizeWindow(
     putWriting: putSummary.totals.shortBuildup,
     netPutMinusCallWritingContracts: putSummary.totals.shortBuildup.contracts - callSummary.totals.shortBuildup.contracts,
   };
-}
-
-export interface StrikeSideBuildup {
-  side: OptionSide;
-  windows: { windowMinutes: number | null; kind: BuildupClass | null; oiChangeContracts: number | null; priceChangePoints: number | null }[];
 }

@@ -70,7 +70,6 @@ export type SideColumns = Record<SideScalar, Float64Array> & {
 };
 
 export type OptionSide = 'call' | 'put';
-export const SIDES: readonly OptionSide[] = ['call', 'put'];
 
 export interface ChainState {
   symbol: string;
@@ -292,11 +291,6 @@ export function maybeSample(state: ChainState, timestamp: number, intervalMs: nu
   state.ringHead = (r + 1) % cap;
   if (state.ringCount < cap) state.ringCount++;
   return true;
-}
-
-/** The sampled value of `field` for `slot` at ring position `r` (NaN when r < 0). */
-export function sampled(state: ChainState, side: SideColumns, field: RingField, slot: number, r: number): number {
-  return r < 0 ? NaN : side.ring[field][slot * state.ringCapacity + r];
 }
 
 /** `field` at ring position `r` for each row's slot (all NaN when r < 0). */

@@ -22,7 +22,7 @@
  *   NaN until the ring reaches back 2W.
  */
 import type { RowArrays } from './rowArrays.ts';
-import { gatherRows, newestSample, sampleAtOrBefore, type ChainState, type OptionSide, type RowSampler, type SideColumns } from './chainState.ts';
+import { gatherRows, sampleAtOrBefore, type ChainState, type OptionSide, type RowSampler, type SideColumns } from './chainState.ts';
 
 const MS_PER_MINUTE = 60_000;
 
@@ -127,12 +127,4 @@ export interface StrikeSideFlow {
     /** Change of that velocity per minute, contracts/minute². */
     accelerationContractsPerMinute2: number | null;
   }[];
-}
-
-/** Newest sample time, for callers that report how far back the ring reaches. */
-export function oldestAndNewestSample(state: ChainState): { oldestMs: number; newestMs: number } {
-  const newest = newestSample(state);
-  if (newest < 0) return { oldestMs: NaN, newestMs: NaN };
-  const oldest = (state.ringHead - state.ringCount + state.ringCapacity) % state.ringCapacity;
-  return { oldestMs: state.ringTimes[oldest], newestMs: state.ringTimes[newest] };
 }

@@ -131,7 +131,9 @@ export interface ChainIntelligence {
   timestamp: number;
   /** IST date of the session, YYYY-MM-DD. */
   sessionDate: string;
+  /** Spot, index points. */
   spot: number;
+  /** Strikes in this snapshot. */
   strikes: number;
   flows: { call: FlowSideTotals; put: FlowSideTotals };
   /** One summary per rolling window, then the session window (windowMinutes null). */
@@ -149,11 +151,14 @@ export interface SymbolIntelligence {
   sessionDate: string;
   /** Expiry whose chain feeds the mood (the nearest one seen this session). */
   frontExpiry: string | null;
+  /** Spot, index points. */
   spot: number;
   /** Session time-weighted average of spot, index points (mood.ts). */
   sessionTwapPoints: number;
+  /** Time-constant EMAs of spot (mood.scales.emaFastMinutes, emaSlowMinutes), index points. */
   emaFastPoints: number;
   emaSlowPoints: number;
+  /** India VIX, points. */
   vix: number | null;
   vixDivergence: VixDivergence;
   toxicity: Toxicity;

@@ -258,13 +258,15 @@ interface SymbolRuntime {
 
 export interface IntelligenceState {
   readonly config: IntelligenceConfig;
+  /** The last session's bounds, so the hours check does not re-parse the date every snapshot. */
+  session: { date: string; opensAt: number; closesAt: number } | null;
   /** By `${symbol}|${expiry}`. */
   chains: Map<string, ChainRuntime>;
   symbols: Map<string, SymbolRuntime>;
 }
 
 export function createIntelligenceState(config: IntelligenceConfigInput = {}): IntelligenceState {
-  return { config: resolveIntelligenceConfig(config), chains: new Map(), symbols: new Map() };
+  return { config: resolveIntelligenceConfig(config), session: null, chains: new Map(), symbols: new Map() };
 }
 
 const chainKey = (symbol: string, expiry: string) => `${symbol}|${expiry}`;
@@ -291,8 +293,8 @@ export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inp
 
   const sessionDate = istDate(timestamp);
   if (config.sessionHoursOnly) {
-    const bounds = sessionBounds(sessionDate);
-    if (timestamp < bounds.opensAt || timestamp >= bounds.closesAt) return skip('outside_session');
+    if (state.session?.date !== sessionDate) state.session = { date: sessionDate, ...sessionBounds(sessionDate) };
+    if (timestamp < state.session.opensAt || timestamp >= state.session.closesAt) return skip('outside_session');
   }
   if (snapshot.expiry < sessionDate) return skip('expired');
 

@@ -30,9 +30,9 @@
  * the bus delivers at least once.
  *
  * Memory: at most maxChains chains (the least recently fed is dropped, with
- * its symbol when it was the symbol's last); per chain about
- * 64 bytes × strike slots × ring samples (201 strikes → 256 slots × 122
- * samples ≈ 2 MB at the default 15-second sampling), plus bounded baselines.
+ * its symbol when it was the symbol's last); per chain about strike slots ×
+ * (64 bytes × ring samples + 32 bytes × unusual.baselineCapacity): 201
+ * strikes → 256 slots × (64 × 122 + 32 × 60) bytes ≈ 2.5 MB at the defaults.
  *
  * Metrics: oiFlow.ts, buildups.ts, zones.ts, vpin.ts, unusual.ts,
  * liquidity.ts, volatility.ts, mood.ts (each documents its formula, windows,

@@ -103,7 +103,7 @@ const INTELLIGENCE_SNAPSHOTS = 700;
  * from a fresh state each pass, so the figure includes the rings filling,
  * baselines being fed and events being raised, as in the analytics role.
  */
-function timeIntelligence(minSeconds = 1): number {
+function timeIntelligence(minSeconds = 2): number {
   const instruments = instrumentTable();
   const simulator = new MarketSimulator({
     instruments,
@@ -124,7 +124,8 @@ function timeIntelligence(minSeconds = 1): number {
     const state = createIntelligenceState();
     for (const snapshot of snapshots) events += reduce(state, snapshot).outputs.events.length;
   };
-  const perPass = time(pass, minSeconds, 1);
+  // Three passes to warm up: the first ones run while the JIT still compiles the reducer.
+  const perPass = time(pass, minSeconds, 3);
   if (events === 0) throw new Error('the intelligence bench raised no event: its input is not exercising the reducer');
   return perPass / snapshots.length;
 }

@@ -20,7 +20,6 @@ import { loadConfig } from '../core/config.ts';
 import { instrumentTable } from '../core/instruments.ts';
 import { createLogger } from '../core/log.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
-import { applyTimescalePolicies } from '../db/timescale.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
@@ -113,12 +112,6 @@ export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotC
   const rows = quoteRows(base);
 
   const database = await openTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
-  await applyTimescalePolicies(database.db, {
-    chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
-    compressAfter: config.TIMESCALE_COMPRESS_AFTER,
-    retention: config.TIMESCALE_RETENTION,
-  });
   let shift = 0;
   const fresh = () => {
     shift += span;

@@ -10,7 +10,6 @@ import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -20,6 +19,8 @@ import { copySnapshots } from './queries/copySnapshots.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
 import { databaseSize, type DatabaseSize } from './size.ts';
+import { prepareDatabase } from './prepare.ts';
+import { DEFAULT_TIMESCALE_WINDOWS, type TimescaleStatus, type TimescaleWindows } from './timescale.ts';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -34,6 +35,8 @@ export interface DatabaseHandle {
   location: string;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Whether TimescaleDB is used, why, and what start-up did to its policies (db/timescale.ts). */
+  timescale: TimescaleStatus;
   /** Bytes on disk (PGlite's data directory, or pg_database_size) and the retention state (db/size.ts). */
   size(): Promise<DatabaseSize>;
   close(): Promise<void>;
@@ -50,6 +53,8 @@ export interface DatabaseOptions {
   writeTransactions?: number;
   /** PostgreSQL statement_timeout of every connection, ms; absent or 0: the server's. */
   statementTimeoutMs?: number;
+  /** TimescaleDB chunk, compression and retention windows applied at open (PostgreSQL only); the configuration's defaults when absent. */
+  timescale?: TimescaleWindows;
 }
 
 /**
@@ -93,8 +98,9 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await client.end({ timeout: 1 });
       throw new Error(`cannot connect to PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
     }
+    let timescale: TimescaleStatus;
     try {
-      await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      timescale = await prepareDatabase(client, MIGRATIONS_FOLDER, options.timescale ?? DEFAULT_TIMESCALE_WINDOWS);
     } catch (error) {
       await client.end({ timeout: 1 });
       throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
@@ -104,6 +110,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       write: (snapshots) => copySnapshots(client, snapshots, { transactions: options.writeTransactions ?? 2 }),
       kind: 'postgres',
       location: redact(options.url),
+      timescale,
       ping: async () => void (await db.execute(sql`select 1`)),
       size: () => databaseSize(db as unknown as Database),
       close: () => client.end({ timeout: 5 }),
@@ -159,6 +166,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
     write: (snapshots) => request<WriteResult>({ type: 'write', snapshots: snapshots as EnrichedSnapshot[] }),
     kind: 'pglite',
     location: dataDir ?? 'memory',
+    timescale: { timescale: false, reason: 'embedded PGlite has no TimescaleDB' },
     ping: async () => void (await request({ type: 'query', sql: 'select 1', params: [], method: 'execute' })),
     size: () => databaseSize(db as unknown as Database, dataDir),
     close: async () => {

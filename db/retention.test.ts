@@ -104,7 +104,10 @@ describe('choosing the retention job', () => {
   const database = { kind: 'pglite' } as DatabaseHandle;
 
   it('runs on PGlite, plain PostgreSQL and TimescaleDB without policies, with the configured windows', () => {
-    const statuses: TimescaleStatus[] = [{ timescale: false }, { timescale: true, version: '2.17.0', hypertables: ['option_quotes'], policies: false }];
+    const statuses: TimescaleStatus[] = [
+      { timescale: false, reason: 'the server does not ship the timescaledb extension' },
+      { timescale: true, reason: 'Apache-2 build', version: '2.17.0', hypertables: ['option_quotes'], aggregates: [], policies: false, jobs: [] },
+    ];
     for (const timescale of statuses) {
       const job = createRetention(database, config, timescale);
       expect(job?.options).toEqual({ windows: { rawMs: 2 * 3_600_000, historyMs: 14 * 86_400_000 }, everyMs: 30_000, batchSnapshots: 50, log: undefined });
@@ -112,6 +115,15 @@ describe('choosing the retention job', () => {
   });
 
   it('leaves TimescaleDB with its policies to them', () => {
-    expect(createRetention(database, config, { timescale: true, version: '2.17.0', hypertables: ['option_quotes', 'chain_snapshots'], policies: true })).toBeNull();
+    const timescale: TimescaleStatus = {
+      timescale: true,
+      reason: 'extension timescaledb is created in this database',
+      version: '2.28.3',
+      hypertables: ['option_quotes', 'chain_snapshots'],
+      aggregates: [],
+      policies: true,
+      jobs: [],
+    };
+    expect(createRetention(database, config, timescale)).toBeNull();
   });
 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase } from '../../test/database.ts';
+import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
-import { applyTimescalePolicies, detectTimescale } from '../timescale.ts';
 import { expireRaw } from './expireRaw.ts';
 import { advanceHorizons } from './retentionState.ts';
 import { enrichSnapshot } from '../../pipeline/processor.ts';
@@ -221,7 +220,7 @@ describe('chain history once retention folded the older snapshots into the rollu
   });
 });
 
-describe('the time-series migration without TimescaleDB', () => {
+describe('the time-series indexes', () => {
   let database: DatabaseHandle;
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -230,16 +229,19 @@ describe('the time-series migration without TimescaleDB', () => {
     await database?.close();
   });
 
-  it('leaves option_quotes with its primary key as its only index, and applying Timescale policies is a no-op', async () => {
-    // A secondary index on option_quotes halves the storage role's write rate
+  it('leaves option_quotes with its primary key as its only B-tree, plus a BRIN index on ts where TimescaleDB refreshes aggregates', async () => {
+    // A secondary B-tree on option_quotes halves the storage role's write rate
     // (migration 0002): one coming back must be a decision, not an accident.
+    const timescale = await serverHasTimescale();
+    expect(database.timescale.timescale).toBe(timescale);
     const indexes = await database.db
       .select({ name: sql<string>`indexname`, definition: sql<string>`indexdef` })
       .from(sql`pg_indexes`)
-      .where(sql`tablename = 'option_quotes'`);
-    expect(indexes).toHaveLength(1);
-    expect(indexes[0].definition).toMatch(/UNIQUE INDEX .*\(symbol, expiry, ts, strike, option_type\)/);
-    expect(await detectTimescale(database.db)).toBeNull();
-    expect(await applyTimescalePolicies(database.db, { chunkInterval: '1 day', compressAfter: '7 days', retention: '90 days' })).toEqual({ timescale: false });
+      .where(sql`tablename = 'option_quotes'`)
+      .orderBy(sql`indexname`);
+    expect(indexes.map((i) => i.definition)).toEqual([
+      expect.stringMatching(/UNIQUE INDEX .*\(symbol, expiry, ts, strike, option_type\)/),
+      ...(timescale ? [expect.stringMatching(/INDEX option_quotes_ts_brin ON public\.option_quotes USING brin \(ts\)/)] : []),
+    ]);
   });
 });

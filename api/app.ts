@@ -133,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
               writeTransactions: config.STORAGE_WRITE_TRANSACTIONS,
               statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
               timescale: timescaleWindowsOf(config),
+              log,
             }
           : { dataDir: config.DATA_DIR },
       )))

@@ -20,6 +20,8 @@ import type { EnrichedSnapshot } from '../core/models.ts';
 import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
 import { databaseSize, type DatabaseSize } from './size.ts';
 import { prepareDatabase } from './prepare.ts';
+import { AggregateBackfill, readRefreshWindows } from './aggregateBackfill.ts';
+import type { Logger } from '../core/log.ts';
 import { DEFAULT_TIMESCALE_WINDOWS, type TimescaleStatus, type TimescaleWindows } from './timescale.ts';
 
 export type Schema = typeof schema;
@@ -35,6 +37,8 @@ export interface DatabaseHandle {
   location: string;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Refreshes the continuous aggregates for writes older than their refresh windows; null without them. */
+  backfill?: AggregateBackfill | null;
   /** Whether TimescaleDB is used, why, and what start-up did to its policies (db/timescale.ts). */
   timescale: TimescaleStatus;
   /** Bytes on disk (PGlite's data directory, or pg_database_size) and the retention state (db/size.ts). */
@@ -55,6 +59,9 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** TimescaleDB chunk, compression and retention windows applied at open (PostgreSQL only); the configuration's defaults when absent. */
   timescale?: TimescaleWindows;
+  /** Between two refreshes of the aggregates for old writes (db/aggregateBackfill.ts), ms; default 30 s. */
+  backfillEveryMs?: number;
+  log?: Logger;
 }
 
 /**
@@ -105,15 +112,38 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await client.end({ timeout: 1 });
       throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
     }
+    // Writes older than the aggregates' refresh windows are refreshed into them, off the write path.
+    let backfill: AggregateBackfill | null = null;
+    try {
+      if (timescale.timescale && timescale.aggregates.length > 0) {
+        backfill = new AggregateBackfill(client, await readRefreshWindows(client), { everyMs: options.backfillEveryMs ?? 30_000, log: options.log });
+      }
+    } catch (error) {
+      await client.end({ timeout: 1 });
+      throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
+    }
+    backfill?.start();
     return {
       db: db as unknown as Database,
-      write: (snapshots) => copySnapshots(client, snapshots, { transactions: options.writeTransactions ?? 2 }),
+      write: async (snapshots) => {
+        const result = await copySnapshots(client, snapshots, { transactions: options.writeTransactions ?? 2 });
+        if (backfill && snapshots.length > 0) {
+          let [first, last] = [Infinity, -Infinity];
+          for (const s of snapshots) [first, last] = [Math.min(first, s.timestamp), Math.max(last, s.timestamp)];
+          backfill.note(first, last);
+        }
+        return result;
+      },
+      backfill,
       kind: 'postgres',
       location: redact(options.url),
       timescale,
       ping: async () => void (await db.execute(sql`select 1`)),
       size: () => databaseSize(db as unknown as Database),
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        await backfill?.stop();
+        await client.end({ timeout: 5 });
+      },
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });

@@ -107,10 +107,12 @@ export function bucketStart(at: number, interval: ChartInterval): number {
   return BUCKET_ORIGIN + Math.floor((at - BUCKET_ORIGIN) / ms) * ms;
 }
 
-export async function chainHistory(db: Database, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
-  const { from, to, interval } = query;
-  const width = CHART_INTERVALS[interval];
-  if (!width) throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${Object.keys(CHART_INTERVALS).join(', ')}`);
+/**
+ * Refuses a request a history query cannot answer: an interval not among
+ * `allowed`, an empty or inverted range, or more than MAX_BUCKETS buckets.
+ */
+export function checkHistoryRange(from: Date, to: Date, interval: ChartInterval, allowed: readonly ChartInterval[] = Object.keys(CHART_INTERVALS) as ChartInterval[]): void {
+  if (!allowed.includes(interval)) throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${allowed.join(', ')}`);
   if (!(from.getTime() < to.getTime())) {
     throw new ChainHistoryRangeError('to', `"to" (${to.toISOString()}) must be after "from" (${from.toISOString()})`);
   }
@@ -118,9 +120,13 @@ export async function chainHistory(db: Database, query: ChainHistoryQuery): Prom
   if (buckets > MAX_BUCKETS) {
     throw new ChainHistoryRangeError(
       'interval',
-      `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${width.sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`,
+      `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${CHART_INTERVALS[interval].sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`,
     );
   }
+}
+
+export async function chainHistory(db: Database, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
+  checkHistoryRange(query.from, query.to, query.interval);
   const rows = await readBuckets(db, query);
   return rows.map((row) => ({ ...row, spot: row.spot as number }));
 }

@@ -29,7 +29,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, bucketCount, dateBin, splitAtBuckets } from './chainHistory.ts';
+import { CHART_INTERVALS, checkHistoryRange, dateBin, splitAtBuckets } from './chainHistory.ts';
 import { AGGREGATE_SUFFIX, hasContinuousAggregates } from './continuousAggregates.ts';
 import { rowsOf } from './expireRaw.ts';
 import { readRawHorizon } from './retentionState.ts';
@@ -68,19 +68,7 @@ export interface StrikeHistoryPoint {
 
 export async function strikeHistory(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
   const { from, to, interval } = query;
-  if (!STRIKE_INTERVALS.includes(interval)) {
-    throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${STRIKE_INTERVALS.join(', ')}`);
-  }
-  if (!(from.getTime() < to.getTime())) {
-    throw new ChainHistoryRangeError('to', `"to" (${to.toISOString()}) must be after "from" (${from.toISOString()})`);
-  }
-  const buckets = bucketCount(from, to, interval);
-  if (buckets > MAX_BUCKETS) {
-    throw new ChainHistoryRangeError(
-      'interval',
-      `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${CHART_INTERVALS[interval].sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`,
-    );
-  }
+  checkHistoryRange(from, to, interval, STRIKE_INTERVALS);
   if (query.optionType !== 'CE' && query.optionType !== 'PE') throw new RangeError(`option type must be CE or PE, got ${JSON.stringify(query.optionType)}`);
   if (!Number.isFinite(query.strike)) throw new RangeError(`strike must be a finite number, got ${query.strike}`);
 

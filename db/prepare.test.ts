@@ -5,11 +5,15 @@
  * behaviour when DATABASE_URL's server ships and preloads it, plain
  * PostgreSQL behaviour otherwise.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, serverHasTimescale } from '../test/database.ts';
 import { openDatabase, type DatabaseHandle } from './client.ts';
+import { prepareDatabase } from './prepare.ts';
 import { CONTINUOUS_AGGREGATES, DEFAULT_TIMESCALE_WINDOWS, TIME_SERIES_TABLES, timescaleFacts, type PolicyJob, type TimescaleWindows } from './timescale.ts';
 
 const url = process.env.DATABASE_URL;
@@ -128,5 +132,46 @@ describe.skipIf(!url)('preparing a PostgreSQL database', () => {
     await restored.close();
     expect(jobsOf(restored).filter((job) => job.action === 'altered')).toHaveLength(altered.length);
     expect(jobsOf(restored).map((job) => job.jobId)).toEqual(jobsOf(before).map((job) => job.jobId));
+  });
+});
+
+describe.skipIf(!url)('upgrading a TimescaleDB database that already compressed chunks under the old order', () => {
+  let timescale: boolean;
+  let scratch: { url: string; drop(): Promise<void> };
+  let folder: string;
+  beforeAll(async () => {
+    timescale = await serverHasTimescale();
+    scratch = await createScratchDatabase();
+    // The migrations as they were before 0004: the journal cut after 0003.
+    folder = mkdtempSync(join(tmpdir(), 'options-migrations-'));
+    cpSync(fileURLToPath(new URL('./migrations', import.meta.url)), folder, { recursive: true });
+    const cut = { ...journal, entries: journal.entries.slice(0, 4) };
+    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(cut));
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('applies 0004 over compressed chunks: they keep their order until recompressed, new compressions take the new one', async (context) => {
+    if (!timescale) context.skip();
+    const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+    try {
+      await prepareDatabase(sql, folder, DEFAULT_TIMESCALE_WINDOWS);
+      const [{ orderby: before }] = await sql<{ orderby: string }[]>`select orderby from timescaledb_information.hypertable_compression_settings where hypertable = 'option_quotes'::regclass`;
+      expect(before).toBe('strike,option_type,ts DESC');
+      await sql`insert into option_quotes (ts, symbol, expiry, strike, option_type, oi) values (now() - interval '10 days', 'NIFTY', '2026-12-01', 24000, 'CE', 10)`;
+      await sql`select compress_chunk(c) from show_chunks('option_quotes') c`;
+      const status = await prepareDatabase(sql, fileURLToPath(new URL('./migrations', import.meta.url)), DEFAULT_TIMESCALE_WINDOWS);
+      expect(status.timescale).toBe(true);
+      const [{ orderby: after }] = await sql<{ orderby: string }[]>`select orderby from timescaledb_information.hypertable_compression_settings where hypertable = 'option_quotes'::regclass`;
+      expect(after).toBe('ts DESC,strike,option_type');
+      const chunks = await sql<{ orderby: string }[]>`select orderby from timescaledb_information.chunk_compression_settings where hypertable = 'option_quotes'::regclass`;
+      expect(chunks.map((c) => c.orderby)).toEqual(['strike,option_type,ts DESC']);
+      const [{ rows }] = await sql<{ rows: number }[]>`select count(*)::int as rows from option_quotes`;
+      expect(rows).toBe(1);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
   });
 });

@@ -42,7 +42,8 @@ describe('opening an embedded database', () => {
     } finally {
       await handle.close();
     }
-  });
+    // PGlite's start takes tens of seconds on a loaded machine.
+  }, 120_000);
 });
 
 describe.skipIf(!url)('preparing a PostgreSQL database', () => {

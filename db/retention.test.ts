@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase } from '../test/database.ts';
+import { openTestDatabase, serverHasTimescale } from '../test/database.ts';
 import { simulatedEnrichedSnapshots } from '../test/fixtures.ts';
 import { loadConfig } from '../core/config.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
@@ -18,7 +18,10 @@ const written: EnrichedSnapshot[] = simulatedEnrichedSnapshots(120, { symbols: [
 const newest = written.at(-1)!.timestamp;
 const floor5m = (ms: number) => Math.floor(ms / 300_000) * 300_000;
 
-describe('the retention job', () => {
+/** Whether DATABASE_URL's server gives the test databases TimescaleDB, whose policies replace this job. */
+const timescale = await serverHasTimescale();
+
+describe.skipIf(timescale)('the retention job (PGlite, plain PostgreSQL)', () => {
   let database: DatabaseHandle;
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -96,6 +99,18 @@ describe('the retention job', () => {
     const next = await retention(1, 20, 1).runOnce();
     expect(next.snapshotsDeleted).toBe(eligible - stopped.snapshotsDeleted);
     expect(next.vacuumed).toBe(true);
+  });
+});
+
+describe.skipIf(!timescale)('the retention job on TimescaleDB', () => {
+  it('is not created: the compression and retention policies do its work', async () => {
+    const database = await openTestDatabase();
+    try {
+      expect(database.timescale).toMatchObject({ timescale: true, policies: true });
+      expect(createRetention(database, loadConfig({}), database.timescale)).toBeNull();
+    } finally {
+      await database.close();
+    }
   });
 });
 

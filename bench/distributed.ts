@@ -102,7 +102,13 @@ const SINGLE_WRITES = 200;
  * so nothing conflicts. Median of `runs` runs per batch size. Then the same
  * through the storage role, and first single-snapshot writes, one at a time.
  */
-export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotCount = 3_000, runs = 3): Promise<StorageWriteRow[]> {
+export async function runStorageWriteBench(
+  batches = [200, 500, 1000],
+  snapshotCount = 3_000,
+  runs = 3,
+  /** Run on the fresh database before writing (e.g. drop an index, to measure what it costs). */
+  afterOpen?: (database: DatabaseHandle) => Promise<void>,
+): Promise<StorageWriteRow[]> {
   if (!process.env.DATABASE_URL) throw new Error('runStorageWriteBench needs DATABASE_URL');
   const sim = simulator(undefined, 2, Date.UTC(2026, 10, 23, 4, 0), 'market');
   const raw: RawSnapshot[] = [];
@@ -112,6 +118,7 @@ export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotC
   const rows = quoteRows(base);
 
   const database = await openTestDatabase();
+  await afterOpen?.(database);
   let shift = 0;
   const fresh = () => {
     shift += span;

@@ -40,7 +40,8 @@ export async function prepareDatabase(client: postgres.Sql, migrationsFolder: st
       if (!mode.use) return { timescale: false, reason: mode.reason };
       return await applyTimescalePolicies(run, windows, mode.reason);
     } finally {
-      await run(`select pg_advisory_unlock(${PREPARE_LOCK_KEY})`);
+      // On a connection that failed, the server has released the lock with its session: keep the first error.
+      await run(`select pg_advisory_unlock(${PREPARE_LOCK_KEY})`).catch(() => {});
     }
   } finally {
     connection.release();

@@ -23,7 +23,7 @@ import type { Config } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { applyTimescalePolicies } from '../db/timescale.ts';
+import { timescaleWindowsOf } from '../db/timescale.ts';
 import { createRetention, type Retention } from '../db/retention.ts';
 import { InProcessBus, TOPICS, type Bus, type QueueStats, type Subscription } from '../pipeline/bus.ts';
 import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
@@ -127,17 +127,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ? (options.database ??
       (await openDatabase(
         config.DATABASE_URL
-          ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, writeTransactions: config.STORAGE_WRITE_TRANSACTIONS, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS }
+          ? {
+              url: config.DATABASE_URL,
+              poolSize: config.DATABASE_POOL_SIZE,
+              writeTransactions: config.STORAGE_WRITE_TRANSACTIONS,
+              statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+              timescale: timescaleWindowsOf(config),
+              log,
+            }
           : { dataDir: config.DATA_DIR },
       )))
     : undefined;
   let retention: Retention | null = null;
   if (database) {
-    const timescale = await applyTimescalePolicies(database.db, {
-      chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
-      compressAfter: config.TIMESCALE_COMPRESS_AFTER,
-      retention: config.TIMESCALE_RETENTION,
-    });
+    // The mode and its reason, and what start-up did to each TimescaleDB job (db/prepare.ts, at open).
+    const { timescale } = database;
     log.info('database ready', { kind: database.kind, location: database.location, timescale });
     // The roles that write run the retention job (db/retention.ts); the API only reads.
     if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);

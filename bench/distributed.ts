@@ -20,7 +20,6 @@ import { loadConfig } from '../core/config.ts';
 import { instrumentTable } from '../core/instruments.ts';
 import { createLogger } from '../core/log.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
-import { applyTimescalePolicies } from '../db/timescale.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { InProcessBus, TOPICS } from '../pipeline/bus.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
@@ -103,7 +102,13 @@ const SINGLE_WRITES = 200;
  * so nothing conflicts. Median of `runs` runs per batch size. Then the same
  * through the storage role, and first single-snapshot writes, one at a time.
  */
-export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotCount = 3_000, runs = 3): Promise<StorageWriteRow[]> {
+export async function runStorageWriteBench(
+  batches = [200, 500, 1000],
+  snapshotCount = 3_000,
+  runs = 3,
+  /** Run on the fresh database before writing (e.g. drop an index, to measure what it costs). */
+  afterOpen?: (database: DatabaseHandle) => Promise<void>,
+): Promise<StorageWriteRow[]> {
   if (!process.env.DATABASE_URL) throw new Error('runStorageWriteBench needs DATABASE_URL');
   const sim = simulator(undefined, 2, Date.UTC(2026, 10, 23, 4, 0), 'market');
   const raw: RawSnapshot[] = [];
@@ -113,12 +118,7 @@ export async function runStorageWriteBench(batches = [200, 500, 1000], snapshotC
   const rows = quoteRows(base);
 
   const database = await openTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
-  await applyTimescalePolicies(database.db, {
-    chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
-    compressAfter: config.TIMESCALE_COMPRESS_AFTER,
-    retention: config.TIMESCALE_RETENTION,
-  });
+  await afterOpen?.(database);
   let shift = 0;
   const fresh = () => {
     shift += span;

@@ -7,7 +7,8 @@
  * BENCH_RETENTION_MINUTES simulated minutes of the default simulator written
  *                 under the retention job, to see the size level off (default 30)
  * DATABASE_URL    also measure the pipeline on that PostgreSQL server, and
- *                 the storage role's bulk write into it
+ *                 the storage role's bulk write into it; on TimescaleDB also
+ *                 the compressed read, aggregate refresh and BRIN write cost
  * REDIS_URL       also measure the two-level cache's Redis level and the
  *                 subscription fan-out through Redis between two API replicas
  */
@@ -17,6 +18,7 @@ import { runAnalyticsBench } from './analytics.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 import { runRetentionBench } from './retention.ts';
+import { runTimescaleBench } from './timescale.ts';
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -126,6 +128,37 @@ if (!databaseUrl && !redisUrl) {
         'runs rows/s': r.runs.map((v) => Math.round(v).toLocaleString('en-US')).join(' / '),
       })),
     );
+    const timescale = await runTimescaleBench();
+    if (!timescale) console.log('\nTimescaleDB: skipped — the server at DATABASE_URL does not give databases TimescaleDB');
+    else {
+      printTable(
+        `TimescaleDB: one NIFTY chain (82 rows) at one instant, read by findChain from a chunk of an hour of 1-second snapshots ` +
+          `(${format(timescale.optionRows)} option rows), median over 5 instants`,
+        timescale.compressedRead.map((r) => ({
+          storage: r.storage,
+          'rows returned': r.rows,
+          'rows decompressed': r.rowsDecompressed,
+          batches: r.batches,
+          'server ms': r.executionMs,
+          'findChain ms': r.findChainMs,
+        })),
+      );
+      printTable(
+        'TimescaleDB: refresh_continuous_aggregate(strike_stats_5m) over the last 10 minutes of that hour, forced, alternated; scan = the same range\'s aggregate query',
+        timescale.refresh.map((r) => ({
+          index: r.index,
+          'refresh ms': r.refreshMs,
+          'scan ms': r.scanMs,
+          'buffers scanned': r.buffers,
+          'rows read': r.rowsRead,
+          'rows in window': r.windowRows,
+        })),
+      );
+      printTable(
+        'TimescaleDB: handle.write of 3,000 snapshots (5 symbols × 2 expiries × 41 strikes) in batches of 500, with and without the BRIN index on ts, alternated',
+        timescale.write.map((r) => ({ index: r.index, 'rows/s (median)': Math.round(r.rowsPerSecond), runs: r.runs.map((v) => Math.round(v).toLocaleString('en-US')).join(' / ') })),
+      );
+    }
   } else {
     console.log('\nStorage write: skipped — set DATABASE_URL');
   }

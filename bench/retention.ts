@@ -74,7 +74,7 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
   const dataDir = mkdtempSync(join(tmpdir(), 'options-retention-bench-'));
   const database = await openDatabase({ dataDir });
   try {
-    const retention = createRetention(database, config, { timescale: false }, createLogger('silent'))!;
+    const retention = createRetention(database, config, database.timescale, createLogger('silent'))!;
     // The source npm start runs, as it configures it (its clock starts now).
     const simulator = await createSource(config, createLogger('silent'));
     if (!(simulator instanceof MarketSimulator)) throw new Error(`bench: the default source is ${simulator.name}, not the simulator`);

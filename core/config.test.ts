@@ -119,6 +119,15 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the aggregates\' windows, refusing compression inside their 7-day refresh window or a retention shorter than the raw one', () => {
+    const config = loadConfig({});
+    expect([config.TIMESCALE_AGGREGATE_COMPRESS_AFTER, config.TIMESCALE_AGGREGATE_RETENTION]).toEqual(['30 days', '365 days']);
+    expect(loadConfig({ TIMESCALE_AGGREGATE_COMPRESS_AFTER: '8 days' }).TIMESCALE_AGGREGATE_COMPRESS_AFTER).toBe('8 days');
+    expect(() => loadConfig({ TIMESCALE_AGGREGATE_COMPRESS_AFTER: '7 days' })).toThrow(/TIMESCALE_AGGREGATE_COMPRESS_AFTER="7 days" must be longer than the aggregates' refresh window/);
+    expect(() => loadConfig({ TIMESCALE_AGGREGATE_RETENTION: '30 days' })).toThrow(/TIMESCALE_AGGREGATE_RETENTION="30 days" is shorter than TIMESCALE_RETENTION="90 days"/);
+    expect(() => loadConfig({ TIMESCALE_AGGREGATE_RETENTION: 'forever' })).toThrow(/TIMESCALE_AGGREGATE_RETENTION="forever"/);
+  });
+
   it('documents every variable it reads in .env.example, and only those', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));

@@ -67,6 +67,9 @@ const interval = z.string().regex(INTERVAL_PATTERN, 'an interval such as "1 day"
 /** A retention window: an interval of at least a minute. */
 const retentionWindow = interval.refine((v) => !INTERVAL_PATTERN.test(v) || intervalMs(v) >= 60_000, 'at least "1 minute"');
 
+/** The longest refresh window of the continuous aggregates (strike_stats_1h, chain_summary_1h; db/migrations/0001_timescale.sql). */
+const AGGREGATE_REFRESH_LOOKBACK_MS = 7 * 86_400_000;
+
 const envSchema = z.object({
   /** Which pipeline role this process runs; `all` is the embedded default. */
   ROLE: z.enum(['all', 'ingest', 'process', 'store', 'api']).default('all'),
@@ -129,6 +132,10 @@ const envSchema = z.object({
   TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
   TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
   TIMESCALE_RETENTION: interval.default('90 days'),
+  /** Age after which the continuous aggregates' chunks are compressed; beyond their longest refresh window (7 days). */
+  TIMESCALE_AGGREGATE_COMPRESS_AFTER: interval.default('30 days'),
+  /** Age after which continuous-aggregate buckets are dropped; at least TIMESCALE_RETENTION (the history outlives the raw rows). */
+  TIMESCALE_AGGREGATE_RETENTION: interval.default('365 days'),
   /** Approximate heap bytes each in-process queue between roles holds before its publisher waits. */
   QUEUE_MAX_BYTES: byteSize.default(16 * 1024 ** 2),
   /** Where the storage role spools snapshots while the database is unreachable (default DATA_DIR/spool). */
@@ -241,6 +248,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (intervalMs(parsed.RETENTION_HISTORY) < intervalMs(parsed.RETENTION_RAW)) {
     problems.push(`RETENTION_HISTORY="${parsed.RETENTION_HISTORY}" is shorter than RETENTION_RAW="${parsed.RETENTION_RAW}": the history outlives the raw rows`);
+  }
+  if (intervalMs(parsed.TIMESCALE_AGGREGATE_COMPRESS_AFTER) <= AGGREGATE_REFRESH_LOOKBACK_MS) {
+    // A compressed aggregate chunk inside a refresh window would be decompressed and rewritten at every refresh.
+    problems.push(
+      `TIMESCALE_AGGREGATE_COMPRESS_AFTER="${parsed.TIMESCALE_AGGREGATE_COMPRESS_AFTER}" must be longer than the aggregates' refresh window of 7 days`,
+    );
+  }
+  if (intervalMs(parsed.TIMESCALE_AGGREGATE_RETENTION) < intervalMs(parsed.TIMESCALE_RETENTION)) {
+    problems.push(
+      `TIMESCALE_AGGREGATE_RETENTION="${parsed.TIMESCALE_AGGREGATE_RETENTION}" is shorter than TIMESCALE_RETENTION="${parsed.TIMESCALE_RETENTION}": the aggregates outlive the raw rows`,
+    );
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
   const scenario = loadScenario(parsed.SIM_SCENARIO, problems);

@@ -10,7 +10,6 @@ import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -20,6 +19,10 @@ import { copySnapshots } from './queries/copySnapshots.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
 import { databaseSize, type DatabaseSize } from './size.ts';
+import { prepareDatabase } from './prepare.ts';
+import { AggregateBackfill, readRefreshWindows } from './aggregateBackfill.ts';
+import type { Logger } from '../core/log.ts';
+import { DEFAULT_TIMESCALE_WINDOWS, type TimescaleStatus, type TimescaleWindows } from './timescale.ts';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -34,6 +37,10 @@ export interface DatabaseHandle {
   location: string;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Refreshes the continuous aggregates for writes older than their refresh windows; null without them. */
+  backfill?: AggregateBackfill | null;
+  /** Whether TimescaleDB is used, why, and what start-up did to its policies (db/timescale.ts). */
+  timescale: TimescaleStatus;
   /** Bytes on disk (PGlite's data directory, or pg_database_size) and the retention state (db/size.ts). */
   size(): Promise<DatabaseSize>;
   close(): Promise<void>;
@@ -50,6 +57,11 @@ export interface DatabaseOptions {
   writeTransactions?: number;
   /** PostgreSQL statement_timeout of every connection, ms; absent or 0: the server's. */
   statementTimeoutMs?: number;
+  /** TimescaleDB chunk, compression and retention windows applied at open (PostgreSQL only); the configuration's defaults when absent. */
+  timescale?: TimescaleWindows;
+  /** Between two refreshes of the aggregates for old writes (db/aggregateBackfill.ts), ms; default 30 s. */
+  backfillEveryMs?: number;
+  log?: Logger;
 }
 
 /**
@@ -93,20 +105,45 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await client.end({ timeout: 1 });
       throw new Error(`cannot connect to PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
     }
+    let timescale: TimescaleStatus;
     try {
-      await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      timescale = await prepareDatabase(client, MIGRATIONS_FOLDER, options.timescale ?? DEFAULT_TIMESCALE_WINDOWS);
     } catch (error) {
       await client.end({ timeout: 1 });
       throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
     }
+    // Writes older than the aggregates' refresh windows are refreshed into them, off the write path.
+    let backfill: AggregateBackfill | null = null;
+    try {
+      if (timescale.timescale && timescale.aggregates.length > 0) {
+        backfill = new AggregateBackfill(client, await readRefreshWindows(client), { everyMs: options.backfillEveryMs ?? 30_000, log: options.log });
+      }
+    } catch (error) {
+      await client.end({ timeout: 1 });
+      throw new Error(`cannot prepare PostgreSQL at ${redact(options.url)}: ${rootCause(error)}`, { cause: error });
+    }
+    backfill?.start();
     return {
       db: db as unknown as Database,
-      write: (snapshots) => copySnapshots(client, snapshots, { transactions: options.writeTransactions ?? 2 }),
+      write: async (snapshots) => {
+        const result = await copySnapshots(client, snapshots, { transactions: options.writeTransactions ?? 2 });
+        if (backfill && snapshots.length > 0) {
+          let [first, last] = [Infinity, -Infinity];
+          for (const s of snapshots) [first, last] = [Math.min(first, s.timestamp), Math.max(last, s.timestamp)];
+          backfill.note(first, last);
+        }
+        return result;
+      },
+      backfill,
       kind: 'postgres',
       location: redact(options.url),
+      timescale,
       ping: async () => void (await db.execute(sql`select 1`)),
       size: () => databaseSize(db as unknown as Database),
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        await backfill?.stop();
+        await client.end({ timeout: 5 });
+      },
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -159,6 +196,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
     write: (snapshots) => request<WriteResult>({ type: 'write', snapshots: snapshots as EnrichedSnapshot[] }),
     kind: 'pglite',
     location: dataDir ?? 'memory',
+    timescale: { timescale: false, reason: 'embedded PGlite has no TimescaleDB' },
     ping: async () => void (await request({ type: 'query', sql: 'select 1', params: [], method: 'execute' })),
     size: () => databaseSize(db as unknown as Database, dataDir),
     close: async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase } from '../test/database.ts';
+import { openTestDatabase, serverHasTimescale } from '../test/database.ts';
 import { simulatedEnrichedSnapshots } from '../test/fixtures.ts';
 import { loadConfig } from '../core/config.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
@@ -18,7 +18,10 @@ const written: EnrichedSnapshot[] = simulatedEnrichedSnapshots(120, { symbols: [
 const newest = written.at(-1)!.timestamp;
 const floor5m = (ms: number) => Math.floor(ms / 300_000) * 300_000;
 
-describe('the retention job', () => {
+/** Whether DATABASE_URL's server gives the test databases TimescaleDB, whose policies replace this job. */
+const timescale = await serverHasTimescale();
+
+describe.skipIf(timescale)('the retention job (PGlite, plain PostgreSQL)', () => {
   let database: DatabaseHandle;
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -99,12 +102,27 @@ describe('the retention job', () => {
   });
 });
 
+describe.skipIf(!timescale)('the retention job on TimescaleDB', () => {
+  it('is not created: the compression and retention policies do its work', async () => {
+    const database = await openTestDatabase();
+    try {
+      expect(database.timescale).toMatchObject({ timescale: true, policies: true });
+      expect(createRetention(database, loadConfig({}), database.timescale)).toBeNull();
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe('choosing the retention job', () => {
   const config = loadConfig({ RETENTION_RAW: '2 hours', RETENTION_HISTORY: '14 days', RETENTION_EVERY_SECONDS: '30', RETENTION_BATCH_SNAPSHOTS: '50' });
   const database = { kind: 'pglite' } as DatabaseHandle;
 
   it('runs on PGlite, plain PostgreSQL and TimescaleDB without policies, with the configured windows', () => {
-    const statuses: TimescaleStatus[] = [{ timescale: false }, { timescale: true, version: '2.17.0', hypertables: ['option_quotes'], policies: false }];
+    const statuses: TimescaleStatus[] = [
+      { timescale: false, reason: 'the server does not ship the timescaledb extension' },
+      { timescale: true, reason: 'Apache-2 build', version: '2.17.0', hypertables: ['option_quotes'], aggregates: [], policies: false, jobs: [] },
+    ];
     for (const timescale of statuses) {
       const job = createRetention(database, config, timescale);
       expect(job?.options).toEqual({ windows: { rawMs: 2 * 3_600_000, historyMs: 14 * 86_400_000 }, everyMs: 30_000, batchSnapshots: 50, log: undefined });
@@ -112,6 +130,15 @@ describe('choosing the retention job', () => {
   });
 
   it('leaves TimescaleDB with its policies to them', () => {
-    expect(createRetention(database, config, { timescale: true, version: '2.17.0', hypertables: ['option_quotes', 'chain_snapshots'], policies: true })).toBeNull();
+    const timescale: TimescaleStatus = {
+      timescale: true,
+      reason: 'extension timescaledb is created in this database',
+      version: '2.28.3',
+      hypertables: ['option_quotes', 'chain_snapshots'],
+      aggregates: [],
+      policies: true,
+      jobs: [],
+    };
+    expect(createRetention(database, config, timescale)).toBeNull();
   });
 });

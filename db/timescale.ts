@@ -1,78 +1,223 @@
 /**
- * TimescaleDB at start-up. The migration (db/migrations/0001_timescale.sql)
- * turns the time-series tables into hypertables and adds the continuous
- * aggregates and policies with the default windows when the server has the
- * extension; this module re-applies the configured windows
- * (TIMESCALE_CHUNK_INTERVAL, TIMESCALE_COMPRESS_AFTER, TIMESCALE_RETENTION)
- * on every start, idempotently, so changing a variable and restarting is all
- * it takes. Without the extension (plain PostgreSQL, PGlite) it does nothing.
+ * TimescaleDB at start-up, on one connection that holds the database's
+ * preparation lock (db/prepare.ts):
+ *
+ * 1. `chooseTimescale` asks the server what it has (created, shipped,
+ *    preloaded) and decides with core/timescaleMode.ts before anything
+ *    touches the extension: on a server that ships TimescaleDB without
+ *    preloading it, CREATE EXTENSION ends the session with FATAL, which no
+ *    transaction or EXCEPTION block can catch. Only when it is shipped and
+ *    preloaded does it create the extension; the migrations (0001, 0004) then
+ *    see it and build the hypertables and aggregates.
+ * 2. `applyTimescalePolicies` brings the jobs to the configured windows:
+ *    the chunk interval of the raw tables, compression and retention on the
+ *    raw tables (TIMESCALE_COMPRESS_AFTER, TIMESCALE_RETENTION) and on the
+ *    continuous aggregates (TIMESCALE_AGGREGATE_COMPRESS_AFTER,
+ *    TIMESCALE_AGGREGATE_RETENTION). Each job is compared with
+ *    timescaledb_information.jobs: added when missing, its config changed
+ *    with alter_job when its window differs (same job id, its statistics and
+ *    schedule kept), left alone otherwise. A restart with the same settings
+ *    writes nothing: two roles starting together used to fail with "tuple
+ *    concurrently updated", and every start gave the jobs new ids and reset
+ *    their statistics.
+ *
+ * Without the extension (plain PostgreSQL, PGlite) both report why and do nothing.
  */
-import { sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Config } from '../core/config.ts';
+import { decideTimescaleMode, parsePreloadLibraries, type TimescaleFacts, type TimescaleMode } from '../core/timescaleMode.ts';
 
 /** The time-series tables, hypertables on `ts` under TimescaleDB. */
 export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots'] as const;
 
+/** The continuous aggregates of db/migrations/0001_timescale.sql, finest first. */
+export const CONTINUOUS_AGGREGATES = [
+  'chain_summary_5m',
+  'chain_summary_15m',
+  'chain_summary_1h',
+  'strike_stats_5m',
+  'strike_stats_15m',
+  'strike_stats_1h',
+] as const;
+
 export interface TimescaleWindows {
   /** Width of new chunks, a Postgres interval such as '1 day'. */
   chunkInterval: string;
-  /** Age after which chunks are compressed, e.g. '7 days'. */
+  /** Age after which raw chunks are compressed, e.g. '7 days'. */
   compressAfter: string;
-  /** Age after which chunks are dropped, e.g. '90 days'. */
+  /** Age after which raw chunks are dropped, e.g. '90 days'. */
   retention: string;
+  /** Age after which aggregate chunks are compressed; beyond every aggregate's refresh window (7 days). */
+  aggregateCompressAfter: string;
+  /** Age after which aggregate buckets are dropped, e.g. '365 days'. */
+  aggregateRetention: string;
+}
+
+/** The defaults of core/config.ts, for callers without a configuration (tests, benches). */
+export const DEFAULT_TIMESCALE_WINDOWS: TimescaleWindows = {
+  chunkInterval: '1 day',
+  compressAfter: '7 days',
+  retention: '90 days',
+  aggregateCompressAfter: '30 days',
+  aggregateRetention: '365 days',
+};
+
+/** The windows the configuration asks for. */
+export function timescaleWindowsOf(config: Config): TimescaleWindows {
+  return {
+    chunkInterval: config.TIMESCALE_CHUNK_INTERVAL,
+    compressAfter: config.TIMESCALE_COMPRESS_AFTER,
+    retention: config.TIMESCALE_RETENTION,
+    aggregateCompressAfter: config.TIMESCALE_AGGREGATE_COMPRESS_AFTER,
+    aggregateRetention: config.TIMESCALE_AGGREGATE_RETENTION,
+  };
+}
+
+/** What one policy job needed at start-up. */
+export interface PolicyJob {
+  /** Hypertable or continuous aggregate. */
+  relation: string;
+  policy: 'compression' | 'retention';
+  jobId: number;
+  /** The configured window: compress_after or drop_after. */
+  window: string;
+  action: 'added' | 'altered' | 'unchanged';
 }
 
 export type TimescaleStatus =
-  | { timescale: false }
+  | { timescale: false; reason: string }
   | {
       timescale: true;
+      reason: string;
       /** Installed extension version. */
       version: string;
       /** The tables that are hypertables, whose windows were applied. */
       hypertables: string[];
+      /** The continuous aggregates present (none on the Apache-2 build). */
+      aggregates: string[];
       /** Whether compression and retention policies were applied (not on the Apache-2 build, which has none). */
       policies: boolean;
+      /** Each policy job and what start-up did to it. */
+      jobs: PolicyJob[];
     };
 
-/** The installed TimescaleDB version, or null when the extension is not installed in this database. */
-export async function detectTimescale(db: Database): Promise<string | null> {
-  return (await extension(db))?.version ?? null;
-}
+/** Runs one statement on the connection that holds the preparation lock. */
+export type RunSql = (text: string, params?: readonly (string | number | boolean | null)[]) => Promise<Record<string, unknown>[]>;
 
-async function extension(db: Database): Promise<{ version: string; license: string | null } | null> {
-  const [row] = await db
-    .select({ version: sql<string>`extversion`, license: sql<string | null>`current_setting('timescaledb.license', true)` })
-    .from(sql`pg_extension`)
-    .where(sql`extname = 'timescaledb'`);
-  return row ?? null;
+/** What the server says about TimescaleDB, read without loading it. */
+export async function timescaleFacts(run: RunSql): Promise<TimescaleFacts> {
+  const [row] = await run(`
+    select (select extversion from pg_extension where extname = 'timescaledb') as created,
+      (select default_version from pg_available_extensions where name = 'timescaledb') as available,
+      current_setting('timescaledb.disable_load', true) is not null as loader_active`);
+  let preloadLibraries: string[] | null = null;
+  try {
+    const [setting] = await run(`select current_setting('shared_preload_libraries') as value`);
+    preloadLibraries = parsePreloadLibraries(String(setting.value ?? ''));
+  } catch (error) {
+    // Reading it needs superuser or pg_read_all_settings; anything else is a real failure.
+    if ((error as { code?: string }).code !== '42501') throw error;
+  }
+  return {
+    createdVersion: (row.created as string | null) ?? null,
+    availableVersion: (row.available as string | null) ?? null,
+    preloadLibraries,
+    loaderActive: row.loader_active === true,
+  };
 }
 
 /**
- * Re-applies the configured windows to every time-series hypertable:
- * the chunk interval (new chunks only), and the compression and retention
- * policies, each removed then added, all in one transaction. A no-op
- * returning `{ timescale: false }` without the extension.
+ * Decides whether this database uses TimescaleDB and, when it should and may,
+ * creates the extension (before the migrations, which key on its presence).
+ * A CREATE EXTENSION the server refuses (a role without the right) leaves the
+ * database on plain PostgreSQL, with the refusal as the reason.
  */
-export async function applyTimescalePolicies(db: Database, windows: TimescaleWindows): Promise<TimescaleStatus> {
-  const installed = await extension(db);
-  if (installed === null) return { timescale: false };
-  const hypertables = await db
-    .select({ name: sql<string>`hypertable_name::text`, compressed: sql<boolean>`compression_enabled` })
-    .from(sql`timescaledb_information.hypertables`)
-    .where(sql`hypertable_schema = current_schema() and hypertable_name::text in ${TIME_SERIES_TABLES}`);
-  // The Apache-2 build has hypertables but neither compression nor policies.
+export async function chooseTimescale(run: RunSql): Promise<TimescaleMode> {
+  const mode = decideTimescaleMode(await timescaleFacts(run));
+  if (!mode.create) return mode;
+  try {
+    await run('create extension if not exists timescaledb');
+    return mode;
+  } catch (error) {
+    return { use: false, create: false, reason: `${mode.reason}, but CREATE EXTENSION failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
+ * Brings the hypertables' chunk interval and every compression and retention
+ * job to `windows`, changing only what differs. `{ timescale: false }` (with
+ * the reason) without the extension.
+ */
+export async function applyTimescalePolicies(run: RunSql, windows: TimescaleWindows, reason = 'extension timescaledb is created in this database'): Promise<TimescaleStatus> {
+  const [installed] = await run(`select extversion as version, current_setting('timescaledb.license', true) as license from pg_extension where extname = 'timescaledb'`);
+  if (!installed) return { timescale: false, reason: 'extension timescaledb is not created in this database' };
+  const hypertables = await run(
+    `select h.hypertable_name::text as name, h.compression_enabled as compressed,
+       (select d.time_interval = $2::interval from timescaledb_information.dimensions d
+         where d.hypertable_schema = h.hypertable_schema and d.hypertable_name = h.hypertable_name and d.column_name = 'ts') as interval_matches
+     from timescaledb_information.hypertables h
+     where h.hypertable_schema = current_schema() and h.hypertable_name::text = any(string_to_array($1, ','))
+     order by 1`,
+    [TIME_SERIES_TABLES.join(','), windows.chunkInterval],
+  );
+  // The Apache-2 build has hypertables but neither aggregates, compression nor policies.
   const policies = installed.license !== 'apache';
-  await db.transaction(async (tx) => {
-    for (const { name: table, compressed } of hypertables) {
-      await tx.execute(sql`select set_chunk_time_interval(${table}::regclass, ${windows.chunkInterval}::interval)`);
-      if (!policies) continue;
-      if (compressed) {
-        await tx.execute(sql`select remove_compression_policy(${table}::regclass, if_exists => true)`);
-        await tx.execute(sql`select add_compression_policy(${table}::regclass, compress_after => ${windows.compressAfter}::interval)`);
-      }
-      await tx.execute(sql`select remove_retention_policy(${table}::regclass, if_exists => true)`);
-      await tx.execute(sql`select add_retention_policy(${table}::regclass, drop_after => ${windows.retention}::interval)`);
-    }
-  });
-  return { timescale: true, version: installed.version, hypertables: hypertables.map((h) => h.name), policies };
+  const aggregates = policies
+    ? await run(
+        `select view_name::text as name, compression_enabled as compressed from timescaledb_information.continuous_aggregates
+         where view_schema = current_schema() and view_name::text = any(string_to_array($1, ',')) order by 1`,
+        [CONTINUOUS_AGGREGATES.join(',')],
+      )
+    : [];
+  const jobs: PolicyJob[] = [];
+  for (const { name, compressed, interval_matches: intervalMatches } of hypertables) {
+    // set_chunk_time_interval rewrites the dimension's catalog row even when
+    // nothing changes: only when the interval differs (new chunks only).
+    if (intervalMatches !== true) await run(`select set_chunk_time_interval($1::regclass, $2::interval)`, [String(name), windows.chunkInterval]);
+    if (!policies) continue;
+    if (compressed === true) jobs.push(await ensurePolicy(run, String(name), 'compression', windows.compressAfter));
+    jobs.push(await ensurePolicy(run, String(name), 'retention', windows.retention));
+  }
+  for (const { name, compressed } of aggregates) {
+    if (compressed === true) jobs.push(await ensurePolicy(run, String(name), 'compression', windows.aggregateCompressAfter));
+    jobs.push(await ensurePolicy(run, String(name), 'retention', windows.aggregateRetention));
+  }
+  return {
+    timescale: true,
+    reason,
+    version: String(installed.version),
+    hypertables: hypertables.map((h) => String(h.name)),
+    aggregates: aggregates.map((a) => String(a.name)),
+    policies,
+    jobs,
+  };
+}
+
+const POLICY = {
+  compression: { proc: 'policy_compression', key: 'compress_after', add: 'add_compression_policy', argument: 'compress_after' },
+  retention: { proc: 'policy_retention', key: 'drop_after', add: 'add_retention_policy', argument: 'drop_after' },
+} as const;
+
+/** The relation's job of this policy at `window`: added, altered in place, or left as it is. */
+async function ensurePolicy(run: RunSql, relation: string, policy: PolicyJob['policy'], window: string): Promise<PolicyJob> {
+  const { proc, key, add, argument } = POLICY[policy];
+  const existing = await run(
+    `select job_id, (config->>$3)::interval = $4::interval as matches from timescaledb_information.jobs
+     where proc_schema = '_timescaledb_functions' and proc_name = $1 and hypertable_schema = current_schema() and hypertable_name = $2
+     order by job_id`,
+    [proc, relation, key, window],
+  );
+  if (existing.length === 0) {
+    const [added] = await run(`select ${add}($1::regclass, ${argument} => $2::interval) as job_id`, [relation, window]);
+    return { relation, policy, jobId: Number(added.job_id), window, action: 'added' };
+  }
+  const [job] = existing;
+  const jobId = Number(job.job_id);
+  if (job.matches === true) return { relation, policy, jobId, window, action: 'unchanged' };
+  // The window is the job's config; alter_job keeps its id, schedule and statistics.
+  await run(`select alter_job($1, config => jsonb_set(config, $2::text[], to_jsonb($3::interval::text))) from timescaledb_information.jobs where job_id = $1`, [
+    jobId,
+    `{${key}}`,
+    window,
+  ]);
+  return { relation, policy, jobId, window, action: 'altered' };
 }

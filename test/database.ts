@@ -42,3 +42,21 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
     },
   };
 }
+
+/**
+ * Whether databases on the DATABASE_URL server get TimescaleDB: it ships the
+ * extension and preloads it (read here as plainly as possible, as the oracle
+ * of tests that assert one behaviour or the other). False without a URL.
+ */
+export async function serverHasTimescale(serverUrl = process.env.DATABASE_URL): Promise<boolean> {
+  if (!serverUrl) return false;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await admin<{ shipped: boolean; preload: string }[]>`
+      select exists (select 1 from pg_available_extensions where name = 'timescaledb') as shipped,
+        current_setting('shared_preload_libraries') as preload`;
+    return row.shipped && row.preload.split(',').some((library) => library.trim() === 'timescaledb');
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}

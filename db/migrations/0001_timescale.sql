@@ -1,4 +1,4 @@
--- TimescaleDB where the server has it, the plain-PostgreSQL equivalent where it
+-- TimescaleDB where the database has it (created by db/timescale.ts), the plain-PostgreSQL equivalent where it
 -- does not (plain PostgreSQL, embedded PGlite). Hand-written: Drizzle cannot
 -- express hypertables, continuous aggregates or their policies.
 --
@@ -12,19 +12,13 @@
 -- TIMESCALE_COMPRESS_AFTER and TIMESCALE_RETENTION; db/timescale.ts re-applies
 -- the configured ones at start-up.
 
--- 1. The extension, only when the server ships it (pg_available_extensions).
---    A server that ships it without preloading it keeps working, on plain SQL.
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
-     AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
-    BEGIN
-      CREATE EXTENSION IF NOT EXISTS timescaledb;
-    EXCEPTION WHEN OTHERS THEN
-      RAISE WARNING 'timescaledb is available but cannot be created (%); continuing on plain PostgreSQL', SQLERRM;
-    END;
-  END IF;
-END $$;
+-- 1. The extension is not created here: db/timescale.ts creates it before
+--    the migrations run, and only on a server that preloads it. Creating it
+--    on a server that ships it without preloading it ends the session with
+--    FATAL, which the EXCEPTION block this step once had could not catch
+--    (issue 10). Databases that ran the old step are unaffected: the migrator
+--    never runs a recorded migration again.
+SELECT 1;
 --> statement-breakpoint
 
 -- 2. Hypertables on ts, 1-day chunks, existing rows moved into chunks. Both

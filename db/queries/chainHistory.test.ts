@@ -1,42 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase } from '../../test/database.ts';
+import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
-import { applyTimescalePolicies, detectTimescale } from '../timescale.ts';
+import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, splitAtBuckets, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
 import { expireRaw } from './expireRaw.ts';
 import { advanceHorizons } from './retentionState.ts';
-import { enrichSnapshot } from '../../pipeline/processor.ts';
-import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
-import { instrumentTable } from '../../core/instruments.ts';
+import { HISTORY_START as START, historySnapshots as enrichedSnapshots } from '../../test/historySnapshots.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
-
-const instruments = instrumentTable();
-const START = Date.UTC(2026, 10, 23, 5, 0);
-
-/** NIFTY and SENSEX every 20 s for 40 minutes; some analytics blanked to exercise nulls. */
-function enrichedSnapshots(): EnrichedSnapshot[] {
-  const simulator = new MarketSimulator({
-    instruments,
-    symbols: ['NIFTY', 'SENSEX'],
-    seed: 11,
-    tickIntervalMs: 1000,
-    speed: 20,
-    clock: 'market',
-    startTime: START,
-    strikesEachSide: 4,
-  });
-  const out: EnrichedSnapshot[] = [];
-  for (let i = 0; i < 120; i++) {
-    for (const raw of simulator.tick()) {
-      const s = enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 });
-      if (i % 7 === 3) s.analytics = { ...s.analytics, maxPain: null, atmIv: null };
-      if (i % 11 === 5) s.analytics = { ...s.analytics, pcrOi: null };
-      out.push(s);
-    }
-  }
-  return out;
-}
 
 /** The same buckets computed in JavaScript: epoch-aligned (the origin 2000-01-03 is a UTC midnight). */
 function expected(snapshots: EnrichedSnapshot[], symbol: string, expiry: string, from: number, to: number, interval: ChartInterval) {
@@ -160,7 +130,11 @@ describe('chain history by time bucket', () => {
   });
 });
 
-describe('chain history once retention folded the older snapshots into the rollup', () => {
+/** Whether DATABASE_URL's server gives the test databases TimescaleDB. */
+const timescale = await serverHasTimescale();
+
+// TimescaleDB's own policies replace the retention job there, and its aggregates the rollups.
+describe.skipIf(timescale)('chain history once retention folded the older snapshots into the rollup (PGlite, plain PostgreSQL)', () => {
   let database: DatabaseHandle;
   let snapshots: EnrichedSnapshot[];
   let expiry: string;
@@ -221,7 +195,51 @@ describe('chain history once retention folded the older snapshots into the rollu
   });
 });
 
-describe('the time-series migration without TimescaleDB', () => {
+describe('cutting a range at bucket boundaries (whole buckets from an aggregate, the ends from raw rows)', () => {
+  const at = (minutes: number, seconds = 0) => new Date(START + minutes * 60_000 + seconds * 1000);
+  it('keeps whole 5-minute buckets whole and leaves the partial ends apart', () => {
+    expect(splitAtBuckets(at(2), at(23, 10), '5m')).toEqual({ whole: { from: at(5), to: at(20) }, partial: [{ from: at(2), to: at(5) }, { from: at(20), to: at(23, 10) }] });
+    expect(splitAtBuckets(at(5), at(20), '5m')).toEqual({ whole: { from: at(5), to: at(20) }, partial: [] });
+  });
+  it('answers one partial piece for a range inside one bucket, or across one boundary without a whole bucket', () => {
+    expect(splitAtBuckets(at(1), at(3), '5m')).toEqual({ whole: null, partial: [{ from: at(1), to: at(3) }] });
+    expect(splitAtBuckets(at(4), at(6), '5m')).toEqual({ whole: null, partial: [{ from: at(4), to: at(6) }] });
+  });
+});
+
+describe.skipIf(!timescale)('chain history from the continuous aggregates, where TimescaleDB has them', () => {
+  let database: DatabaseHandle;
+  let snapshots: EnrichedSnapshot[];
+  let expiry: string;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    snapshots = enrichedSnapshots();
+    expiry = snapshots.find((s) => s.symbol === 'NIFTY')!.expiry;
+    await database.write(snapshots);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('answers from the materialized buckets as from the raw snapshots, and still does once the raw snapshots are gone', async () => {
+    const range = { from: START + 30_000, to: START + 35 * 60_000 + 10_000 };
+    const ask = (interval: ChartInterval, from = range.from, to = range.to) =>
+      chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(from), to: new Date(to), interval });
+    const aggregated = ['5m', '15m', '1h'] as const;
+    for (const suffix of aggregated) {
+      await database.db.execute(sql.raw(`call refresh_continuous_aggregate('chain_summary_${suffix}', '${new Date(START - 3_600_000).toISOString()}', '${new Date(START + 7_200_000).toISOString()}')`));
+    }
+    for (const interval of aggregated) expectPoints(await ask(interval), expected(snapshots, 'NIFTY', expiry, range.from, range.to, interval));
+    // Delete the raw snapshots of the whole 5-minute buckets 5 to 30 minutes in: the materialized buckets still answer,
+    // the raw ones (1m) no longer can.
+    const gone = { from: START + 5 * 60_000, to: START + 30 * 60_000 };
+    await database.db.execute(sql`delete from chain_snapshots where ts >= ${new Date(gone.from).toISOString()}::timestamptz and ts < ${new Date(gone.to).toISOString()}::timestamptz`);
+    expectPoints(await ask('5m', gone.from, gone.to), expected(snapshots, 'NIFTY', expiry, gone.from, gone.to, '5m'));
+    expect(await ask('1m', gone.from, gone.to)).toEqual([]);
+  });
+});
+
+describe('the time-series indexes', () => {
   let database: DatabaseHandle;
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -230,16 +248,18 @@ describe('the time-series migration without TimescaleDB', () => {
     await database?.close();
   });
 
-  it('leaves option_quotes with its primary key as its only index, and applying Timescale policies is a no-op', async () => {
-    // A secondary index on option_quotes halves the storage role's write rate
+  it('leaves option_quotes with its primary key as its only B-tree, plus a BRIN index on ts where TimescaleDB refreshes aggregates', async () => {
+    // A secondary B-tree on option_quotes halves the storage role's write rate
     // (migration 0002): one coming back must be a decision, not an accident.
+    expect(database.timescale.timescale).toBe(timescale);
     const indexes = await database.db
       .select({ name: sql<string>`indexname`, definition: sql<string>`indexdef` })
       .from(sql`pg_indexes`)
-      .where(sql`tablename = 'option_quotes'`);
-    expect(indexes).toHaveLength(1);
-    expect(indexes[0].definition).toMatch(/UNIQUE INDEX .*\(symbol, expiry, ts, strike, option_type\)/);
-    expect(await detectTimescale(database.db)).toBeNull();
-    expect(await applyTimescalePolicies(database.db, { chunkInterval: '1 day', compressAfter: '7 days', retention: '90 days' })).toEqual({ timescale: false });
+      .where(sql`tablename = 'option_quotes'`)
+      .orderBy(sql`indexname`);
+    expect(indexes.map((i) => i.definition)).toEqual([
+      expect.stringMatching(/UNIQUE INDEX .*\(symbol, expiry, ts, strike, option_type\)/),
+      ...(timescale ? [expect.stringMatching(/INDEX option_quotes_ts_brin ON public\.option_quotes USING brin \(ts\)/)] : []),
+    ]);
   });
 });

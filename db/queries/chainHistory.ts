@@ -5,10 +5,18 @@
  * chain_snapshots: the origin is TimescaleDB's `time_bucket` default, so the
  * buckets are the ones of the continuous aggregates (chain_summary_5m, _15m,
  * _1h; see db/migrations/0001_timescale.sql), and every width divides a day,
- * so buckets start on whole minutes, hours and UTC days. The query runs the
- * same on plain PostgreSQL, PGlite and TimescaleDB; it reads the raw
- * snapshots (served by the primary key symbol, expiry, ts), so its answer
- * never depends on an aggregate's refresh or on Timescale being present.
+ * so buckets start on whole minutes, hours and UTC days.
+ *
+ * On TimescaleDB, at 5m, 15m and 1h, the buckets wholly inside the range are
+ * read from the matching continuous aggregate (real-time: its materialized
+ * buckets plus the newest rows not yet materialized), one row per bucket
+ * instead of every snapshot, and still there once the raw chunks are dropped
+ * (TIMESCALE_RETENTION; the aggregates are kept for
+ * TIMESCALE_AGGREGATE_RETENTION). The partial buckets at either end, when
+ * `from` or `to` falls inside one, are computed from the raw snapshots as
+ * everywhere else, so the answer is the same as the raw query's (averages to
+ * rounding). Other intervals read the raw snapshots, served by the primary
+ * key (symbol, expiry, ts).
  *
  * On PGlite and plain PostgreSQL the retention job (db/retention.ts) deletes
  * raw snapshots older than its raw horizon, folding each into the per-minute
@@ -35,6 +43,8 @@ import { and, eq, gte, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots } from '../schema.ts';
 import { readRawHorizon } from './retentionState.ts';
+import { rowsOf } from './expireRaw.ts';
+import { AGGREGATE_SUFFIX, hasContinuousAggregates } from './continuousAggregates.ts';
 
 export const CHART_INTERVALS = {
   '1m': { sql: '1 minute', ms: 60_000 },
@@ -97,10 +107,12 @@ export function bucketStart(at: number, interval: ChartInterval): number {
   return BUCKET_ORIGIN + Math.floor((at - BUCKET_ORIGIN) / ms) * ms;
 }
 
-export async function chainHistory(db: Database, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
-  const { from, to, interval } = query;
-  const width = CHART_INTERVALS[interval];
-  if (!width) throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${Object.keys(CHART_INTERVALS).join(', ')}`);
+/**
+ * Refuses a request a history query cannot answer: an interval not among
+ * `allowed`, an empty or inverted range, or more than MAX_BUCKETS buckets.
+ */
+export function checkHistoryRange(from: Date, to: Date, interval: ChartInterval, allowed: readonly ChartInterval[] = Object.keys(CHART_INTERVALS) as ChartInterval[]): void {
+  if (!allowed.includes(interval)) throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${allowed.join(', ')}`);
   if (!(from.getTime() < to.getTime())) {
     throw new ChainHistoryRangeError('to', `"to" (${to.toISOString()}) must be after "from" (${from.toISOString()})`);
   }
@@ -108,12 +120,56 @@ export async function chainHistory(db: Database, query: ChainHistoryQuery): Prom
   if (buckets > MAX_BUCKETS) {
     throw new ChainHistoryRangeError(
       'interval',
-      `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${width.sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`,
+      `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${CHART_INTERVALS[interval].sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`,
     );
   }
-  const horizon = await readRawHorizon(db);
-  const rows = horizon === null || from.getTime() >= horizon.getTime() ? await fromRaw(db, query) : await fromRollupAndRaw(db, query);
+}
+
+export async function chainHistory(db: Database, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
+  checkHistoryRange(query.from, query.to, query.interval);
+  const rows = await readBuckets(db, query);
   return rows.map((row) => ({ ...row, spot: row.spot as number }));
+}
+
+type BucketRow = Omit<ChainHistoryPoint, 'spot'> & { spot: number | null };
+
+async function readBuckets(db: Database, query: ChainHistoryQuery): Promise<BucketRow[]> {
+  if (query.interval in AGGREGATE_SUFFIX && (await hasContinuousAggregates(db))) {
+    const { partial, whole } = splitAtBuckets(query.from, query.to, query.interval);
+    const parts = await Promise.all([
+      ...partial.map((range) => fromRaw(db, { ...query, ...range })),
+      whole ? fromAggregate(db, { ...query, ...whole }) : [],
+    ]);
+    return parts.flat().sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
+  }
+  const horizon = await readRawHorizon(db);
+  return horizon === null || query.from.getTime() >= horizon.getTime() ? fromRaw(db, query) : fromRollupAndRaw(db, query);
+}
+
+export interface TimeRange {
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+}
+
+/**
+ * [from, to) cut at the buckets of `interval`: the whole buckets inside it
+ * (null when there are none), and the partial buckets at its ends (none
+ * when from and to are on bucket boundaries). A range inside one bucket is
+ * one partial piece.
+ */
+export function splitAtBuckets(from: Date, to: Date, interval: ChartInterval): { whole: TimeRange | null; partial: TimeRange[] } {
+  const { ms } = CHART_INTERVALS[interval];
+  const start = from.getTime();
+  const end = to.getTime();
+  const firstWhole = bucketStart(start, interval) === start ? start : bucketStart(start, interval) + ms;
+  const lastWhole = bucketStart(end, interval);
+  if (firstWhole >= lastWhole) return { whole: null, partial: [{ from, to }] };
+  const partial: TimeRange[] = [];
+  if (start < firstWhole) partial.push({ from, to: new Date(firstWhole) });
+  if (lastWhole < end) partial.push({ from: new Date(lastWhole), to });
+  return { whole: { from: new Date(firstWhole), to: new Date(lastWhole) }, partial };
 }
 
 /**
@@ -123,6 +179,27 @@ export async function chainHistory(db: Database, query: ChainHistoryQuery): Prom
  */
 export function dateBin(width: string, ts: SQL | AnyColumn): SQL {
   return sql`date_bin(interval '${sql.raw(width)}', ${ts}, timestamptz '2000-01-03 00:00:00+00')`;
+}
+
+/** Whole buckets from TimescaleDB's chain_summary_<interval> (from and to on bucket boundaries). */
+async function fromAggregate(db: Database, { symbol, expiry, from, to, interval }: ChainHistoryQuery): Promise<BucketRow[]> {
+  const view = sql.identifier(`chain_summary_${AGGREGATE_SUFFIX[interval as keyof typeof AGGREGATE_SUFFIX]}`);
+  const rows = rowsOf<{ bucket_ms: string | number; pcr_oi: number | null; max_pain: number | null; atm_iv: number | null; spot: number | null; total_oi: number | null }>(
+    await db.execute(sql`
+      select (extract(epoch from bucket) * 1000)::float8 as bucket_ms, pcr_oi_avg as pcr_oi, max_pain_last as max_pain, atm_iv_avg as atm_iv, spot_last as spot, total_oi_last as total_oi
+      from ${view}
+      where symbol = ${symbol} and expiry = ${expiry}::date and bucket >= ${from.toISOString()}::timestamptz and bucket < ${to.toISOString()}::timestamptz
+      order by bucket`),
+  );
+  const numberOrNull = (value: unknown) => (value === null ? null : Number(value));
+  return rows.map((row) => ({
+    bucket: new Date(Number(row.bucket_ms)),
+    pcrOi: numberOrNull(row.pcr_oi),
+    maxPain: numberOrNull(row.max_pain),
+    atmIv: numberOrNull(row.atm_iv),
+    spot: numberOrNull(row.spot),
+    totalOi: numberOrNull(row.total_oi),
+  }));
 }
 
 /** The buckets over the raw snapshots alone. */

@@ -1,0 +1,178 @@
+/**
+ * Opening a PostgreSQL database: TimescaleDB chosen only where it can be
+ * used, migrations and policy set-up safe to run from several processes at
+ * once, and policy jobs that survive restarts (issue 10). Asserts TimescaleDB
+ * behaviour when DATABASE_URL's server ships and preloads it, plain
+ * PostgreSQL behaviour otherwise.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, serverHasTimescale } from '../test/database.ts';
+import { openDatabase, type DatabaseHandle } from './client.ts';
+import { prepareDatabase } from './prepare.ts';
+import { CONTINUOUS_AGGREGATES, DEFAULT_TIMESCALE_WINDOWS, TIME_SERIES_TABLES, timescaleFacts, type PolicyJob, type TimescaleWindows } from './timescale.ts';
+
+const url = process.env.DATABASE_URL;
+const journal = JSON.parse(readFileSync(new URL('./migrations/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] };
+
+/** Opens `count` handles on one database at once, as that many roles starting together. */
+async function startTogether(databaseUrl: string, count: number, windows?: TimescaleWindows): Promise<DatabaseHandle[]> {
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => openDatabase({ url: databaseUrl, poolSize: 2, timescale: windows })));
+  const handles = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(handles.map((h) => h.close()));
+    throw failed.reason;
+  }
+  return handles;
+}
+
+const jobKey = (job: PolicyJob) => `${job.relation} ${job.policy}`;
+const jobsOf = (handle: DatabaseHandle) => (handle.timescale.timescale ? handle.timescale.jobs : []);
+
+describe('opening an embedded database', () => {
+  it('reports plain PostgreSQL, and why', async () => {
+    const handle = await openDatabase();
+    try {
+      expect(handle.timescale).toEqual({ timescale: false, reason: 'embedded PGlite has no TimescaleDB' });
+    } finally {
+      await handle.close();
+    }
+    // PGlite's start takes tens of seconds on a loaded machine.
+  }, 120_000);
+});
+
+describe.skipIf(!url)('preparing a PostgreSQL database', () => {
+  let timescale: boolean;
+  let scratch: { url: string; drop(): Promise<void> };
+  let sql: postgres.Sql;
+  beforeAll(async () => {
+    timescale = await serverHasTimescale();
+    scratch = await createScratchDatabase();
+    sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await sql?.end({ timeout: 1 });
+    await scratch?.drop();
+  });
+
+  it('reads the facts it decides on from the server as they are', async () => {
+    const facts = await timescaleFacts((text, params = []) => sql.unsafe(text, params as never[]));
+    const [{ preload }] = await sql<{ preload: string }[]>`select current_setting('shared_preload_libraries') as preload`;
+    expect(facts.preloadLibraries).toEqual(preload.split(',').map((s) => s.trim()).filter(Boolean));
+    expect(facts.availableVersion !== null && facts.loaderActive).toBe(timescale);
+    expect(facts.createdVersion).toBeNull();
+  });
+
+  it('starts four roles at once on a fresh database: each migration applied once, one job per policy, the same ids for all', async () => {
+    const handles = await startTogether(scratch.url, 4);
+    try {
+      const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
+      expect(count).toBe(journal.entries.length);
+      for (const handle of handles) expect(handle.timescale.timescale).toBe(timescale);
+      if (!timescale) {
+        expect(handles[0].timescale.reason).toMatch(/does not ship|does not preload|cannot be told/);
+        return;
+      }
+      const status = handles[0].timescale;
+      expect(status).toMatchObject({ timescale: true, policies: true, reason: expect.stringMatching(/preloads it/) });
+      if (!status.timescale) return;
+      expect(status.hypertables.sort()).toEqual([...TIME_SERIES_TABLES].sort());
+      expect(status.aggregates.sort()).toEqual([...CONTINUOUS_AGGREGATES].sort());
+      // Raw tables and aggregates: compression and retention each.
+      expect(status.jobs).toHaveLength(2 * TIME_SERIES_TABLES.length + 2 * CONTINUOUS_AGGREGATES.length);
+      const ids = new Map(status.jobs.map((job) => [jobKey(job), job.jobId]));
+      for (const handle of handles.slice(1)) for (const job of jobsOf(handle)) expect(job.jobId).toBe(ids.get(jobKey(job)));
+      // The first added every job; the others found them in place.
+      const actions = handles.map((h) => new Set(jobsOf(h).map((job) => job.action)));
+      expect(actions.filter((a) => a.has('added'))).toHaveLength(1);
+      const [{ jobs }] = await sql<{ jobs: number }[]>`
+        select count(*)::int as jobs from timescaledb_information.jobs where proc_name in ('policy_compression', 'policy_retention')`;
+      expect(jobs).toBe(status.jobs.length);
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
+  });
+
+  it('keeps every policy job, id and all, across a restart with the same settings', async () => {
+    const [first] = await startTogether(scratch.url, 1);
+    await first.close();
+    const [again] = await startTogether(scratch.url, 1);
+    await again.close();
+    expect(jobsOf(again).map((job) => job.action).filter((action) => action !== 'unchanged')).toEqual([]);
+    expect(jobsOf(again).map((job) => job.jobId)).toEqual(jobsOf(first).map((job) => job.jobId));
+    if (timescale) expect(jobsOf(again).length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!url)('changes only the jobs whose window changed, in place, when the configuration changes', async (context) => {
+    if (!timescale) context.skip();
+    const [before] = await startTogether(scratch.url, 1);
+    await before.close();
+    const windows = { ...DEFAULT_TIMESCALE_WINDOWS, retention: '120 days', aggregateCompressAfter: '45 days' };
+    const [after] = await startTogether(scratch.url, 1, windows);
+    await after.close();
+    const altered = jobsOf(after).filter((job) => job.action === 'altered');
+    expect(altered.map(jobKey).sort()).toEqual(
+      [...TIME_SERIES_TABLES.map((t) => `${t} retention`), ...CONTINUOUS_AGGREGATES.map((a) => `${a} compression`)].sort(),
+    );
+    expect(jobsOf(after).map((job) => job.jobId)).toEqual(jobsOf(before).map((job) => job.jobId));
+    const configs = await sql<{ relation: string; proc: string; window: string }[]>`
+      select hypertable_name::text as relation, proc_name::text as proc,
+        coalesce(config->>'drop_after', config->>'compress_after') as window
+      from timescaledb_information.jobs where proc_name in ('policy_compression', 'policy_retention')`;
+    const windowOf = (relation: string, proc: string) => configs.find((c) => c.relation === relation && c.proc === proc)?.window;
+    expect(windowOf('option_quotes', 'policy_retention')).toBe('120 days');
+    expect(windowOf('chain_summary_5m', 'policy_compression')).toBe('45 days');
+    expect(windowOf('option_quotes', 'policy_compression')).toBe('7 days');
+    // Back to the defaults: altered again, still the same jobs.
+    const [restored] = await startTogether(scratch.url, 1);
+    await restored.close();
+    expect(jobsOf(restored).filter((job) => job.action === 'altered')).toHaveLength(altered.length);
+    expect(jobsOf(restored).map((job) => job.jobId)).toEqual(jobsOf(before).map((job) => job.jobId));
+  });
+});
+
+describe.skipIf(!url)('upgrading a TimescaleDB database that already compressed chunks under the old order', () => {
+  let timescale: boolean;
+  let scratch: { url: string; drop(): Promise<void> };
+  let folder: string;
+  beforeAll(async () => {
+    timescale = await serverHasTimescale();
+    scratch = await createScratchDatabase();
+    // The migrations as they were before 0004: the journal cut after 0003.
+    folder = mkdtempSync(join(tmpdir(), 'options-migrations-'));
+    cpSync(fileURLToPath(new URL('./migrations', import.meta.url)), folder, { recursive: true });
+    const cut = { ...journal, entries: journal.entries.slice(0, 4) };
+    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(cut));
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('applies 0004 over compressed chunks: they keep their order until recompressed, new compressions take the new one', async (context) => {
+    if (!timescale) context.skip();
+    const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+    try {
+      await prepareDatabase(sql, folder, DEFAULT_TIMESCALE_WINDOWS);
+      const [{ orderby: before }] = await sql<{ orderby: string }[]>`select orderby from timescaledb_information.hypertable_compression_settings where hypertable = 'option_quotes'::regclass`;
+      expect(before).toBe('strike,option_type,ts DESC');
+      await sql`insert into option_quotes (ts, symbol, expiry, strike, option_type, oi) values (now() - interval '10 days', 'NIFTY', '2026-12-01', 24000, 'CE', 10)`;
+      await sql`select compress_chunk(c) from show_chunks('option_quotes') c`;
+      const status = await prepareDatabase(sql, fileURLToPath(new URL('./migrations', import.meta.url)), DEFAULT_TIMESCALE_WINDOWS);
+      expect(status.timescale).toBe(true);
+      const [{ orderby: after }] = await sql<{ orderby: string }[]>`select orderby from timescaledb_information.hypertable_compression_settings where hypertable = 'option_quotes'::regclass`;
+      expect(after).toBe('ts DESC,strike,option_type');
+      const chunks = await sql<{ orderby: string }[]>`select orderby from timescaledb_information.chunk_compression_settings where hypertable = 'option_quotes'::regclass`;
+      expect(chunks.map((c) => c.orderby)).toEqual(['strike,option_type,ts DESC']);
+      const [{ rows }] = await sql<{ rows: number }[]>`select count(*)::int as rows from option_quotes`;
+      expect(rows).toBe(1);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * One strike and side over time, one row per time bucket: open interest,
+ * implied volatility and volume, each as the bucket's last value and its
+ * average. The series behind per-strike charts (a later issue gives it a
+ * GraphQL field).
+ *
+ * Buckets are chainHistory's (db/queries/chainHistory.ts): date_bin on the
+ * origin 2000-01-03 00:00 UTC, which is TimescaleDB's time_bucket default,
+ * at 5m, 15m, 1h or 1d (multiples of the 5-minute rollup, so a bucket is made
+ * of whole rollup buckets).
+ *
+ * Where the rows come from:
+ * - TimescaleDB, at 5m, 15m and 1h: the buckets wholly inside the range from
+ *   the continuous aggregate strike_stats_<interval> (real-time), the partial
+ *   buckets at either end from the raw option rows;
+ * - elsewhere (PGlite, plain PostgreSQL, TimescaleDB at 1d): the raw option
+ *   rows (the primary key's prefix symbol, expiry, ts finds them), and, for a
+ *   range starting before the retention job's raw horizon, the 5-minute
+ *   rollup strike_rollup_5m the job folded the older rows into (a rollup
+ *   bucket counts when it starts in the range, as it cannot be split).
+ * Every path answers the same (averages to rounding).
+ *
+ * Per bucket, over the option rows with from ≤ ts < to:
+ * - `oiLast`, `ivLast`, `volumeLast`: the values of the bucket's latest row
+ *   (null when that row has none);
+ * - `oiAvg`, `ivAvg`, `volumeAvg`: averages over its rows, nulls ignored
+ *   (null when all are null).
+ * Buckets without rows are absent.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../client.ts';
+import { CHART_INTERVALS, checkHistoryRange, dateBin, splitAtBuckets } from './chainHistory.ts';
+import { AGGREGATE_SUFFIX, hasContinuousAggregates } from './continuousAggregates.ts';
+import { rowsOf } from './expireRaw.ts';
+import { readRawHorizon } from './retentionState.ts';
+
+/** The intervals of a strike series: multiples of the 5-minute rollup. */
+export const STRIKE_INTERVALS = ['5m', '15m', '1h', '1d'] as const;
+export type StrikeInterval = (typeof STRIKE_INTERVALS)[number];
+
+export interface StrikeHistoryQuery {
+  symbol: string;
+  /** YYYY-MM-DD. */
+  expiry: string;
+  /** Strike price, in index points. */
+  strike: number;
+  /** 'CE' (call) or 'PE' (put). */
+  optionType: 'CE' | 'PE';
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+  interval: StrikeInterval;
+}
+
+export interface StrikeHistoryPoint {
+  bucket: Date;
+  /** Open interest, contracts. */
+  oiLast: number | null;
+  oiAvg: number | null;
+  /** Implied volatility, decimal (0.15 = 15 %). */
+  ivLast: number | null;
+  ivAvg: number | null;
+  /** Volume traded in the session so far, contracts, as the source reports it. */
+  volumeLast: number | null;
+  volumeAvg: number | null;
+}
+
+export async function strikeHistory(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
+  const { from, to, interval } = query;
+  checkHistoryRange(from, to, interval, STRIKE_INTERVALS);
+  if (query.optionType !== 'CE' && query.optionType !== 'PE') throw new RangeError(`option type must be CE or PE, got ${JSON.stringify(query.optionType)}`);
+  if (!Number.isFinite(query.strike)) throw new RangeError(`strike must be a finite number, got ${query.strike}`);
+
+  if (interval in AGGREGATE_SUFFIX && (await hasContinuousAggregates(db))) {
+    const { partial, whole } = splitAtBuckets(from, to, interval);
+    const parts = await Promise.all([...partial.map((range) => fromRaw(db, { ...query, ...range })), whole ? fromAggregate(db, { ...query, ...whole }) : []]);
+    return parts.flat().sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
+  }
+  const horizon = await readRawHorizon(db);
+  return horizon === null || from.getTime() >= horizon.getTime() ? fromRaw(db, query) : fromRollupAndRaw(db, query);
+}
+
+interface Row {
+  bucket_ms: number | string;
+  oi_last: number | null;
+  oi_avg: number | null;
+  iv_last: number | null;
+  iv_avg: number | null;
+  volume_last: number | null;
+  volume_avg: number | null;
+}
+
+const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+async function points(db: Database, query: SQL): Promise<StrikeHistoryPoint[]> {
+  return rowsOf<Row>(await db.execute(query)).map((row) => ({
+    bucket: new Date(Number(row.bucket_ms)),
+    oiLast: numberOrNull(row.oi_last),
+    oiAvg: numberOrNull(row.oi_avg),
+    ivLast: numberOrNull(row.iv_last),
+    ivAvg: numberOrNull(row.iv_avg),
+    volumeLast: numberOrNull(row.volume_last),
+    volumeAvg: numberOrNull(row.volume_avg),
+  }));
+}
+
+/** The series' own rows: symbol, expiry, strike and side, in [from, to) on `column`. */
+function series({ symbol, expiry, strike, optionType, from, to }: StrikeHistoryQuery, column: string): SQL {
+  return sql`symbol = ${symbol} and expiry = ${expiry}::date and strike = ${strike}::float8 and option_type = ${optionType}
+    and ${sql.raw(column)} >= ${from.toISOString()}::timestamptz and ${sql.raw(column)} < ${to.toISOString()}::timestamptz`;
+}
+
+const epochMs = (bucket: SQL) => sql`(extract(epoch from ${bucket}) * 1000)::float8`;
+
+/** Whole buckets from TimescaleDB's strike_stats_<interval> (from and to on bucket boundaries). */
+function fromAggregate(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
+  const view = sql.identifier(`strike_stats_${AGGREGATE_SUFFIX[query.interval as keyof typeof AGGREGATE_SUFFIX]}`);
+  return points(
+    db,
+    sql`select ${epochMs(sql`bucket`)} as bucket_ms, oi_last, oi_avg, iv_last, iv_avg, volume_last, volume_avg
+      from ${view} where ${series(query, 'bucket')} order by bucket`,
+  );
+}
+
+/** The buckets over the raw option rows alone. */
+function fromRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
+  const bucket = dateBin(CHART_INTERVALS[query.interval].sql, sql`ts`);
+  const latest = (column: string) => sql.raw(`(array_agg(${column} order by ts desc))[1]`);
+  return points(
+    db,
+    sql`select ${epochMs(bucket)} as bucket_ms,
+        ${latest('oi')} as oi_last, avg(oi) as oi_avg, ${latest('iv')} as iv_last, avg(iv) as iv_avg,
+        ${latest('volume')} as volume_last, avg(volume) as volume_avg
+      from option_quotes where ${series(query, 'ts')}
+      group by ${bucket} order by ${bucket}`,
+  );
+}
+
+/**
+ * The buckets over the rollup's 5-minute buckets and the raw rows together,
+ * each raw row a part of its own (its values as sums of one, itself the latest).
+ */
+function fromRollupAndRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
+  const bucket = dateBin(CHART_INTERVALS[query.interval].sql, sql`at`);
+  const latest = (column: string) => sql.raw(`(array_agg(${column} order by last_ts desc))[1]`);
+  return points(
+    db,
+    sql`select ${epochMs(bucket)} as bucket_ms,
+        ${latest('oi')} as oi_last, sum(oi_sum) / nullif(sum(oi_count), 0) as oi_avg,
+        ${latest('iv')} as iv_last, sum(iv_sum) / nullif(sum(iv_count), 0) as iv_avg,
+        ${latest('volume')} as volume_last, sum(volume_sum) / nullif(sum(volume_count), 0) as volume_avg
+      from (
+        select bucket as at, oi_sum, oi_count, iv_sum, iv_count, volume_sum, volume_count, last_ts, oi_last as oi, iv_last as iv, volume_last as volume
+        from strike_rollup_5m where ${series(query, 'bucket')}
+        union all
+        select ts, coalesce(oi, 0), (oi is not null)::int, coalesce(iv, 0), (iv is not null)::int, coalesce(volume, 0), (volume is not null)::int,
+          ts, oi, iv, volume
+        from option_quotes where ${series(query, 'ts')}
+      ) as parts
+      group by ${bucket} order by ${bucket}`,
+  );
+}

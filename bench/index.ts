@@ -96,7 +96,7 @@ printTable(
   `Reads over HTTP, as a user sees them: the real server (main.ts, simulator pipeline storing ${readOf.symbol} × ${readOf.expiries.length} expiries a second) ` +
     `over ${readOf.historyMinutes} minutes of stored history (${format(readOf.storedSnapshots)} snapshots of ${readOf.strikes} strikes), ` +
     `autocannon closed loop, ${readOf.seconds} s per row. Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
-    'at = optionChain with `at` uniform at random over the stored range, a new instant every request, expiries alternating, the whole chain selected; ' +
+    'at = optionChain with `at` uniform at random over the range stored raw (RETENTION_RAW), a new instant every request, expiries alternating, the whole chain selected; ' +
     'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
     'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts',
   reads.flatMap(([name, r]) =>

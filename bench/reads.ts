@@ -11,10 +11,11 @@
  * per number of connections, a run of `seconds`:
  * - latest: `optionChain(symbol, expiry)`, the full chain selection;
  * - at: `optionChain(symbol, expiry, at)` with `at` uniform at random over
- *   the stored range (first stored snapshot to now), each request its own
+ *   the stored range (the first snapshot still stored raw, past what the
+ *   retention job may fold during the run, to now), each request its own
  *   instant, both expiries alternating, the full chain selection;
  * - history: `chainHistory` of every point field, alternating the session so
- *   far at 1 minute (first stored snapshot to now) and the last 3 hours at
+ *   far at 1 minute (the first snapshot of the history to now) and the last 3 hours at
  *   5 minutes, `to` being now at each request.
  * A response counts as an error unless it is a 200 with data and no GraphQL
  * errors (autocannon's `verifyBody`: mismatches).
@@ -140,7 +141,27 @@ export function answered(body: string): boolean {
   }
 }
 
-async function load(platform: PlatformProcess, read: ReadName, connections: number, seconds: number, expiries: string[], first: number): Promise<ReadsRow> {
+/**
+ * How far back `at` may go for the next `seconds`: past the first snapshot
+ * still stored raw of every expiry, with room for the retention job (every
+ * minute by default) folding the oldest away meanwhile; before it, no chain
+ * is stored any more (NO_DATA).
+ */
+async function atFloor(platform: PlatformProcess, expiries: readonly string[], seconds: number): Promise<number> {
+  const response = await fetch(platform.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `{ expiryList(symbol: "${SYMBOL}") { date firstSnapshotAt } }` }),
+  });
+  const { data } = (await response.json()) as { data: { expiryList: { date: string; firstSnapshotAt: string | null }[] } };
+  const firsts = data.expiryList.filter((e) => expiries.includes(e.date)).map((e) => Date.parse(e.firstSnapshotAt ?? ''));
+  if (firsts.length !== expiries.length || firsts.some(Number.isNaN)) throw new Error(`bench: not every expiry has stored chains: ${JSON.stringify(data)}`);
+  return Math.max(...firsts) + 120_000 + seconds * 1000;
+}
+
+async function load(platform: PlatformProcess, read: ReadName, connections: number, seconds: number, expiries: string[], sessionStart: number): Promise<ReadsRow> {
+  // `at` spreads over what is stored raw; chainHistory's session starts with the history, rolled up or not.
+  const first = read === 'at' ? await atFloor(platform, expiries, seconds) : sessionStart;
   let sequence = 0;
   let firstError: string | undefined;
   const result = await autocannon({

@@ -76,6 +76,8 @@ export interface ReadsBenchResult {
 }
 
 const SYMBOL = 'NIFTY';
+/** The server's RETENTION_RAW (its default): raw snapshots older than this, back from the newest, are folded away. */
+const RETENTION_RAW_MS = 3_600_000;
 const EXPIRIES = 2;
 
 const QUOTE = 'ltp bid ask bidQty askQty volume oi oiChange iv delta gamma theta vega rho vanna charm vomma theoreticalPrice sourceIv sourceDelta quality';
@@ -156,7 +158,8 @@ async function atFloor(platform: PlatformProcess, expiries: readonly string[], s
   const { data } = (await response.json()) as { data: { expiryList: { date: string; firstSnapshotAt: string | null }[] } };
   const firsts = data.expiryList.filter((e) => expiries.includes(e.date)).map((e) => Date.parse(e.firstSnapshotAt ?? ''));
   if (firsts.length !== expiries.length || firsts.some(Number.isNaN)) throw new Error(`bench: not every expiry has stored chains: ${JSON.stringify(data)}`);
-  return Math.max(...firsts) + 120_000 + seconds * 1000;
+  // The job may lag under load and then fold minutes at once: never below the default RETENTION_RAW (1 hour) from now.
+  return Math.max(...firsts, Date.now() - RETENTION_RAW_MS) + 120_000 + seconds * 1000;
 }
 
 async function load(platform: PlatformProcess, read: ReadName, connections: number, seconds: number, expiries: string[], sessionStart: number): Promise<ReadsRow> {

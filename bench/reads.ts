@@ -46,7 +46,7 @@ export interface ReadsBenchOptions {
   /** Concurrent connections, one run each per read. */
   connections?: number[];
   reads?: ReadName[];
-  /** Extra environment of the server (e.g. NODE_OPTIONS for --cpu-prof). */
+  /** Extra environment of the server (e.g. another DB_MAX_CONCURRENT_QUERIES or PAST_CHAIN_CACHE_BYTES=0 to compare). */
   serverEnv?: Record<string, string>;
 }
 

@@ -42,6 +42,7 @@ import { RedisMonitor } from './redisHealth.ts';
 import { installSubscriptionLimits } from './installSubscriptionLimits.ts';
 import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import { TwoLevelCache } from './cache.ts';
+import { createReadCaches, type ReadCaches } from './readCaches.ts';
 import { MemoryDeduper, RedisDeduper, streamOf, type Deduper } from '../pipeline/dedupe.ts';
 import { Spool } from '../pipeline/spool.ts';
 
@@ -58,6 +59,8 @@ export interface AppServices {
   pubsub?: ChainPubSub;
   /** api and all: the latest chain of each expiry, in memory and (with REDIS_URL) in Redis. */
   cache?: TwoLevelCache<EnrichedSnapshot | null>;
+  /** api and all: past chains and chart buckets, in memory (api/readCaches.ts). */
+  readCaches?: ReadCaches;
   /** ingest and all. */
   source?: Source;
   /** process and all. */
@@ -139,9 +142,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       )))
     : undefined;
   let retention: Retention | null = null;
+  let timescaleActive = false;
   if (database) {
     // The mode and its reason, and what start-up did to each TimescaleDB job (db/prepare.ts, at open).
     const { timescale } = database;
+    timescaleActive = timescale.timescale;
     log.info('database ready', { kind: database.kind, location: database.location, timescale });
     // The roles that write run the retention job (db/retention.ts); the API only reads.
     if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);
@@ -175,6 +180,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     closers.push(() => cache.close());
     services.pubsub = pubsub;
     services.cache = cache;
+    services.readCaches = createReadCaches(config, { timescale: timescaleActive });
     consumers.push(
       await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', async (message) => {
         const snapshot = message.value;
@@ -246,6 +252,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           instruments: config.instruments,
           pubsub: services.pubsub,
           cache: services.cache,
+          pastChains: services.readCaches?.pastChains,
+          chartBuckets: services.readCaches?.chartBuckets,
           holidays: config.holidaySet,
           now: Date.now,
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),

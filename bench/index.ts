@@ -6,9 +6,13 @@
  * BENCH_SNAPSHOTS snapshots through the pipeline (default 2,000)
  * BENCH_RETENTION_MINUTES simulated minutes of the default simulator written
  *                 under the retention job, to see the size level off (default 30)
- * DATABASE_URL    also measure the pipeline on that PostgreSQL server, and
- *                 the storage role's bulk write into it; on TimescaleDB also
- *                 the compressed read, aggregate refresh and BRIN write cost
+ * BENCH_READS_SECONDS seconds of each HTTP read run (default 20)
+ * BENCH_READS_HISTORY_MINUTES minutes of history stored before the read runs (default 60)
+ * BENCH_READS_CONNECTIONS concurrent clients of the read runs, comma-separated (default 10,50)
+ * DATABASE_URL    also measure the pipeline and the HTTP reads on that
+ *                 PostgreSQL server, and the storage role's bulk write into it;
+ *                 on TimescaleDB also the compressed read, aggregate refresh
+ *                 and BRIN write cost
  * REDIS_URL       also measure the two-level cache's Redis level and the
  *                 subscription fan-out through Redis between two API replicas
  */
@@ -19,6 +23,7 @@ import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 import { runRetentionBench } from './retention.ts';
 import { runTimescaleBench } from './timescale.ts';
+import { runReadsBench, type ReadsBenchResult } from './reads.ts';
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -81,6 +86,36 @@ printTable(
     'p99 ms ': r.latency.sourceToSubscriberMs.p99,
   })),
 );
+
+const readOptions = {
+  seconds: Number(process.env.BENCH_READS_SECONDS ?? 20),
+  historyMinutes: Number(process.env.BENCH_READS_HISTORY_MINUTES ?? 60),
+  connections: (process.env.BENCH_READS_CONNECTIONS ?? '10,50').split(',').map(Number),
+};
+const reads: [string, ReadsBenchResult][] = [['embedded (PGlite)', await runReadsBench({ backend: 'embedded', ...readOptions })]];
+if (process.env.DATABASE_URL) reads.push(['PostgreSQL at DATABASE_URL', await runReadsBench({ backend: 'postgres', ...readOptions })]);
+const readOf = reads[0][1];
+printTable(
+  `Reads over HTTP, as a user sees them: the real server (main.ts, simulator pipeline storing ${readOf.symbol} × ${readOf.expiries.length} expiries a second) ` +
+    `over ${readOf.historyMinutes} minutes of stored history (${format(readOf.storedSnapshots)} snapshots of ${readOf.strikes} strikes), ` +
+    `autocannon closed loop, ${readOf.seconds} s per row. Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
+    'at = optionChain with `at` uniform at random over the range stored raw (RETENTION_RAW), a new instant every request, expiries alternating, the whole chain selected; ' +
+    'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
+    'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts',
+  reads.flatMap(([name, r]) =>
+    r.rows.map((row) => ({
+      database: name,
+      read: row.read,
+      clients: row.connections,
+      'req/s': Math.round(row.requestsPerSecond),
+      'p50 ms': row.p50Ms,
+      'p99 ms': row.p99Ms,
+      'max ms': row.maxMs,
+      errors: row.errors,
+    })),
+  ),
+);
+for (const [name, r] of reads) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}: first error ${row.firstError}`);
 
 const retention = await runRetentionBench(Number(process.env.BENCH_RETENTION_MINUTES ?? 30));
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);

@@ -27,17 +27,18 @@ const symbolNumbers = z.preprocess(
 );
 
 /** "64MiB", "1 GiB", "500kB" or plain bytes → bytes. */
-const byteSize = z.preprocess(
-  (v) => {
-    if (v === undefined || v === '') return undefined;
-    const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]i?B|B)?\s*$/.exec(String(v));
-    if (!match) return NaN;
-    const unit = (match[2] ?? 'B').toLowerCase();
-    const factor = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit] ?? NaN;
-    return Math.round(Number(match[1]) * factor);
-  },
-  z.number({ message: 'a size such as 16MiB, 1GiB or a number of bytes' }).int().positive('a size such as 16MiB, 1GiB or a number of bytes'),
-);
+function toBytes(v: unknown): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]i?B|B)?\s*$/.exec(String(v));
+  if (!match) return NaN;
+  const unit = (match[2] ?? 'B').toLowerCase();
+  const factor = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit] ?? NaN;
+  return Math.round(Number(match[1]) * factor);
+}
+const SIZE_EXAMPLE = 'a size such as 16MiB, 1GiB or a number of bytes';
+const byteSize = z.preprocess(toBytes, z.number({ message: SIZE_EXAMPLE }).int().positive(SIZE_EXAMPLE));
+/** A memory budget: a size as byteSize, or 0 to keep nothing. */
+const byteBudget = z.preprocess(toBytes, z.number({ message: `${SIZE_EXAMPLE}, or 0` }).int().nonnegative(`${SIZE_EXAMPLE}, or 0`));
 
 /** A URL whose scheme is one of `schemes`, so a wrong kind of URL is named at start-up, not at the first connection. */
 const urlWithScheme = (schemes: string[], example: string) =>
@@ -123,6 +124,10 @@ const envSchema = z.object({
   REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'redis://host:6379').optional(),
   /** Seconds a cached query result lives (the seeds' 30–60 s). */
   CACHE_TTL_SECONDS: numberFrom(z.number().int().min(1).max(3600)).default(30),
+  /** Memory for past chains (optionChain with `at`) kept by their snapshot's instant, per API process; 0 keeps none. */
+  PAST_CHAIN_CACHE_BYTES: byteBudget.default(64 * 1024 ** 2),
+  /** Memory for whole chart buckets (chainHistory) kept by range and stored contents, per API process; 0 keeps none. */
+  CHART_CACHE_BYTES: byteBudget.default(16 * 1024 ** 2),
   /** Comma-separated Kafka brokers: the event bus between processes. */
   KAFKA_BROKERS: listFrom.optional(),
   KAFKA_CLIENT_ID: z.string().default('options-platform'),

@@ -14,6 +14,7 @@ import type { Database } from '../db/client.ts';
 import { LimitError, type ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
+import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 
 export type ChainPubSub = ReturnType<typeof createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>>;
 
@@ -22,12 +23,25 @@ export interface LatestChainCache {
   getOrLoad(key: string, load: () => Promise<EnrichedSnapshot | null>): Promise<EnrichedSnapshot | null>;
 }
 
+/**
+ * What the schema needs of an in-memory cache of values that never change
+ * under their key: the value, loaded (and kept, within the cache's byte
+ * budget) on a miss; a null load is returned and not kept.
+ */
+export interface ImmutableCache<V> {
+  getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null>;
+}
+
 export interface Context {
   db: Database;
   instruments: ReadonlyMap<string, Instrument>;
   pubsub: ChainPubSub;
   /** Latest chains, when the API has a cache (api/cache.ts: in memory, and in Redis with REDIS_URL). */
   cache?: LatestChainCache;
+  /** Past chains by the instant of their stored snapshot, which never changes (api/readCaches.ts); absent: every past read loads. */
+  pastChains?: ImmutableCache<EnrichedSnapshot>;
+  /** Chart buckets by range and a summary of what is stored under it (api/readCaches.ts); absent: every chart read aggregates. */
+  chartBuckets?: ImmutableCache<ChainHistoryPoint[]>;
   holidays: ReadonlySet<string>;
   now: () => number;
   /** Bounds the resolvers' database reads (concurrency, queue, timeout); resolvers read through `readDatabase`. */

@@ -5,9 +5,10 @@
  * open interest and volume in contracts (lots), order-book quantities in
  * units of the index, as the exchanges report them.
  */
-import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST } from './builder.ts';
+import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import { nearestExpiryWithData, noChainError, requireInstrument, requireUpdatableExpiry } from './market.ts';
 import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
+import { findSnapshotTime } from '../db/queries/snapshotTime.ts';
 import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot, SupportResistanceLevel } from '../core/models.ts';
 
 /** The most strikes a chain is costed at: a real NSE chain lists up to about 400. */
@@ -173,13 +174,45 @@ builder.queryField('optionChain', (t) =>
         const stored = await readDatabase(context, (db) => findChain(db, instrument.symbol, expiry, at));
         return stored ? toEnrichedSnapshot(stored) : null;
       };
-      // The latest chain is the hot query: served from the cache when there is one.
-      const chain = await (!at && context.cache ? context.cache.getOrLoad(latestChainKey(instrument.symbol, expiry), load) : load());
+      // The latest chain is the hot query: served from the cache when there is one;
+      // a past one from the past-chain cache, once its instant is known.
+      const chain = await (at
+        ? ((await pastChain(context, instrument.symbol, expiry, at)) ?? load())
+        : context.cache
+          ? context.cache.getOrLoad(latestChainKey(instrument.symbol, expiry), load)
+          : load());
       if (chain) return chain;
       throw await noChainError(context, instrument, expiry, at);
     },
   }),
 );
+
+/**
+ * The chain at or before `at` through the past-chain cache: the instant of
+ * the snapshot from the primary key (cheap), then its contents from memory
+ * when an earlier read kept them, since a stored snapshot never changes.
+ * Null without the cache, when nothing is stored at or before `at`, or when
+ * the snapshot went (retention) between the two reads: the caller then reads
+ * as without a cache, so the answer is always the uncached one. One database
+ * slot for both reads, as the uncached read takes.
+ */
+async function pastChain(context: Context, symbol: string, expiry: string, at: Date): Promise<EnrichedSnapshot | null> {
+  const cache = context.pastChains;
+  if (!cache) return null;
+  return readDatabase(context, async (db) => {
+    const ts = await findSnapshotTime(db, symbol, expiry, at);
+    if (!ts) return null;
+    return cache.getOrLoad(pastChainKey(symbol, expiry, ts.getTime()), async () => {
+      const stored = await findChain(db, symbol, expiry, ts);
+      return stored && stored.snapshot.ts.getTime() === ts.getTime() ? toEnrichedSnapshot(stored) : null;
+    });
+  });
+}
+
+/** The cache key of the stored chain of one expiry taken at `tsMs` (epoch ms). */
+export function pastChainKey(symbol: string, expiry: string, tsMs: number): string {
+  return `chain:at:${symbol}:${expiry}:${tsMs}`;
+}
 
 /** The cache key of the latest chain of one expiry. */
 export function latestChainKey(symbol: string, expiry: string): string {

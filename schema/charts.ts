@@ -2,9 +2,20 @@
  * Charts: chain analytics over time, one point per time bucket (see
  * db/queries/chainHistory.ts for how each bucket is computed).
  */
-import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, InvalidInput } from './builder.ts';
+import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, InvalidInput, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
-import { ChainHistoryRangeError, MAX_BUCKETS, bucketCount, chainHistory, type ChainHistoryPoint, type ChartInterval } from '../db/queries/chainHistory.ts';
+import {
+  CHART_INTERVALS,
+  ChainHistoryRangeError,
+  MAX_BUCKETS,
+  bucketCount,
+  bucketStart,
+  chainHistory,
+  type ChainHistoryPoint,
+  type ChainHistoryQuery,
+  type ChartInterval,
+} from '../db/queries/chainHistory.ts';
+import { rangeContents } from '../db/queries/rangeContents.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -72,7 +83,7 @@ builder.queryField('chainHistory', (t) =>
       const from = dateTimeArgument(args.from, 'from')!;
       const to = dateTimeArgument(args.to, 'to')!;
       try {
-        return await readDatabase(context, (db) => chainHistory(db, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval }));
+        return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
       } catch (error) {
         if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
         throw error;
@@ -80,3 +91,53 @@ builder.queryField('chainHistory', (t) =>
     },
   }),
 );
+
+/** Fewest whole buckets worth keeping: below it one read costs about what checking the range does. */
+const MIN_KEPT_BUCKETS = 3;
+
+/**
+ * chainHistory through the chart-bucket cache, when there is one. The range
+ * splits at bucket boundaries into a partial head bucket, the whole buckets,
+ * and a partial tail bucket (the one still filling when `to` is now); no
+ * bucket spans two parts, so their points together are the range's. The
+ * whole buckets are kept in memory under their range and a summary of what
+ * is stored under it (db/queries/rangeContents.ts, read first): a snapshot
+ * written into the range later (a backfill, a replayed spool) or the
+ * retention job folding it changes the summary, so the buckets are
+ * recomputed rather than served stale, and an entry no longer named ages
+ * out of the cache's byte budget. The head and tail are read every time.
+ *
+ * A range straddling the raw horizon of the retention job may have its
+ * parts read one from the raw snapshots, one from the rollup, where one read
+ * would take the rollup for all: their averages agree to float rounding, as
+ * they do before and after retention folds a range (chainHistory.ts).
+ *
+ * All of it is one database slot, as the uncached read is.
+ */
+export async function readChainHistory(context: Context, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
+  const cache = context.chartBuckets;
+  const { symbol, expiry, from, to, interval } = query;
+  const width = CHART_INTERVALS[interval];
+  // Refusals (unknown interval, empty or too long a range) are chainHistory's to word.
+  if (!cache || !width || !(from.getTime() < to.getTime()) || bucketCount(from, to, interval) > MAX_BUCKETS) {
+    return readDatabase(context, (db) => chainHistory(db, query));
+  }
+  const first = bucketStart(from.getTime(), interval);
+  const wholeFrom = first === from.getTime() ? first : first + width.ms;
+  const wholeTo = bucketStart(to.getTime(), interval);
+  if ((wholeTo - wholeFrom) / width.ms < MIN_KEPT_BUCKETS) return readDatabase(context, (db) => chainHistory(db, query));
+  return readDatabase(context, async (db) => {
+    const part = async (start: number, end: number) => (start < end ? chainHistory(db, { ...query, from: new Date(start), to: new Date(end) }) : []);
+    // The summary first: buckets read after it are at least as new as it says.
+    const contents = await rangeContents(db, symbol, expiry, new Date(wholeFrom), new Date(wholeTo));
+    const head = await part(from.getTime(), wholeFrom);
+    const whole = (await cache.getOrLoad(chartBucketsKey(query, wholeFrom, wholeTo, contents), () => part(wholeFrom, wholeTo))) ?? [];
+    const tail = await part(wholeTo, to.getTime());
+    return [...head, ...whole, ...tail];
+  });
+}
+
+/** The cache key of the whole buckets of one expiry from `wholeFrom` to `wholeTo` (epoch ms) with `contents` stored under them. */
+function chartBucketsKey({ symbol, expiry, interval }: ChainHistoryQuery, wholeFrom: number, wholeTo: number, contents: string): string {
+  return `chart:${symbol}:${expiry}:${interval}:${wholeFrom}:${wholeTo}:${contents}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyChainDiff, diffChains, sameQuote } from './chainDelta.ts';
+import { applyChainDiff, diffChains, emptyChain, fullChainDiff, sameQuote } from './chainDelta.ts';
 import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot } from './models.ts';
 import { mulberry32 } from './random.ts';
 
@@ -57,6 +57,15 @@ describe('chain deltas', () => {
         expect(held).toEqual(snapshots[i]);
       }
     }
+  });
+
+  it('gives the whole chain back from a full delta applied to an empty chain, and goes on from there', () => {
+    const snapshots = walk(8, 20);
+    const full = fullChainDiff(snapshots[0]);
+    let held = applyChainDiff(emptyChain(full.header), full);
+    expect(held).toEqual(snapshots[0]);
+    for (let i = 1; i < snapshots.length; i++) held = applyChainDiff(held, diffChains(snapshots[i - 1], snapshots[i]));
+    expect(held).toEqual(snapshots.at(-1));
   });
 
   it('sends only the quotes that changed, whole, and names the strikes that went away', () => {

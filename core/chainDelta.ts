@@ -65,6 +65,18 @@ export function diffChains(previous: EnrichedSnapshot, next: EnrichedSnapshot): 
   return { header: chainHeader(next), changes, removedStrikes };
 }
 
+/** The whole chain as a delta from nothing: every quote of every strike (applied to `emptyChain`, it gives the snapshot back). */
+export function fullChainDiff(snapshot: EnrichedSnapshot): ChainDiff {
+  const changes: QuoteChange[] = [];
+  for (const row of snapshot.rows) for (const side of SIDES) changes.push({ strike: row.strike, side, quote: row[side] });
+  return { header: chainHeader(snapshot), changes, removedStrikes: [] };
+}
+
+/** A chain without strikes: what a client holds before its first full message. */
+export function emptyChain(header: ChainHeader): EnrichedSnapshot {
+  return { ...header, rows: [] };
+}
+
 /** The snapshot `diff` leads to from `previous`; `previous` is left as it was. */
 export function applyChainDiff(previous: EnrichedSnapshot, diff: ChainDiff): EnrichedSnapshot {
   if (previous.symbol !== diff.header.symbol || previous.expiry !== diff.header.expiry) {

@@ -24,6 +24,11 @@ const parentPort = {
 };
 // The parent went away: nothing left to measure for.
 process.on('disconnect', () => process.exit(0));
+// A client that fails outside a subscription's sinks (a socket closed while connecting) is an error to count, not a crash.
+process.on('unhandledRejection', (reason) => {
+  const text = reason?.code !== undefined ? `closed ${reason.code} ${reason.reason ?? ''}`.trim() : String(reason?.message ?? reason);
+  parentPort.postMessage({ type: 'error', message: `unhandled: ${text}` });
+});
 
 let clients = [];
 let pending = [];

@@ -133,7 +133,8 @@ if (runs('fanout')) {
     `Subscription fan-out on the embedded default (ROLE all, simulator with every default symbol at one tick a second, PGlite, in-process bus): ` +
       `N graphql-ws sockets in another process, one chainUpdated subscription each to NIFTY's nearest expiry (${fanOut[0]?.strikes ?? '?'} strikes), ` +
       `${fanOut[0]?.updates ?? 0} updates measured once every socket has had one; latency from the API's publish to the client callback; ` +
-      `simulator lag = wall time − simulated time at ingestion (start → end of the window, and max); API event-loop delay over the window`,
+      `simulator lag = wall time − simulated time at ingestion (start → end of the window, and max); API event-loop delay and the server process's CPU time ` +
+      `(pipeline included) per update over the window. Load average at the start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     fanOut.map((r) => ({
       selection: r.selection,
       subscribers: r.subscribers,
@@ -146,6 +147,7 @@ if (runs('fanout')) {
       met: r.errors === 0 && r.delivered === r.expected && r.p99Ms < r.targetMs ? 'yes' : 'no',
       'sim lag ms start → end (max)': `${format(r.lagStartMs, 0)} → ${format(r.lagEndMs, 0)} (${format(r.lagMaxMs, 0)})`,
       'loop delay p99 / max ms': `${format(r.loopDelayP99Ms, 1)} / ${format(r.loopDelayMaxMs, 1)}`,
+      'server CPU ms / update': r.cpuMsPerUpdate,
       'executions, events serialised, frames': `${r.executions}, ${r.serialisedEvents}, ${r.frames.toLocaleString('en-US')}`,
       'warm-up s': r.warmUpSeconds,
     })),

@@ -73,7 +73,12 @@ export interface SharedSubscriptionStats {
   dropped: number;
   /** Subscriptions refused at the execution bound. */
   refused: number;
+  /** For the last RECENT_FAN_OUTS shared events: ms from the event's result to its last frame handed to the sockets, oldest first. */
+  recentFanOutMs: number[];
 }
+
+/** Shared events whose fan-out time the stats keep. */
+const RECENT_FAN_OUTS = 100;
 
 /** Frames held for one subscriber while its prelude runs; beyond this they are dropped (counted). */
 const MAX_HELD_FRAMES = 16;
@@ -103,6 +108,7 @@ export class SharedSubscriptions {
   private readonly maxBufferedBytes: number;
   private readonly framesPerTurn: number;
   private readonly counters = { events: 0, frames: 0, dropped: 0, refused: 0 };
+  private readonly recentFanOutMs: number[] = [];
 
   constructor(private readonly options: SharedSubscriptionsOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
@@ -163,7 +169,7 @@ export class SharedSubscriptions {
   stats(): SharedSubscriptionStats {
     let subscribers = 0;
     for (const execution of this.executions.values()) subscribers += execution.subscribers.size;
-    return { executions: this.executions.size, subscribers, ...this.counters };
+    return { executions: this.executions.size, subscribers, ...this.counters, recentFanOutMs: [...this.recentFanOutMs] };
   }
 
   /** The subscriber's own first events, then what the shared execution held for it meanwhile. */
@@ -191,6 +197,7 @@ export class SharedSubscriptions {
       for (let index = 0; ; index++) {
         const result = await execution.source.next();
         if (result.done || execution.stopped) break;
+        const began = performance.now();
         const payload = this.serialise(result.value);
         if (index < execution.prelude) {
           // The creator's own first events: only it receives them (later subscribers get their own).
@@ -202,6 +209,8 @@ export class SharedSubscriptions {
           this.write(attached, payload);
           if (++sent % this.framesPerTurn === 0) await yieldToEventLoop();
         }
+        this.recentFanOutMs.push(performance.now() - began);
+        if (this.recentFanOutMs.length > RECENT_FAN_OUTS) this.recentFanOutMs.shift();
       }
     } catch (error) {
       failure = error;

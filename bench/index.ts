@@ -134,7 +134,7 @@ if (runs('fanout')) {
       `N graphql-ws sockets in another process, one chainUpdated subscription each to NIFTY's nearest expiry (${fanOut[0]?.strikes ?? '?'} strikes), ` +
       `${fanOut[0]?.updates ?? 0} updates measured once every socket has had one; latency from the API's publish to the client callback; ` +
       `simulator lag = wall time − simulated time at ingestion (start → end of the window, and max); API event-loop delay and the server process's CPU time ` +
-      `(pipeline included) per update over the window. Load average at the start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `(pipeline included) per update over the window; server write-out = from an update's execution to its last frame handed to the sockets (the server's part of the delivery). Load average at the start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     fanOut.map((r) => ({
       selection: r.selection,
       subscribers: r.subscribers,
@@ -143,10 +143,12 @@ if (runs('fanout')) {
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
       'max ms': r.maxMs,
+      'not warm': r.notWarm,
       'goal p99 ms': r.targetMs,
       met: r.errors === 0 && r.delivered === r.expected && r.p99Ms < r.targetMs ? 'yes' : 'no',
       'sim lag ms start → end (max)': `${format(r.lagStartMs, 0)} → ${format(r.lagEndMs, 0)} (${format(r.lagMaxMs, 0)})`,
       'loop delay p99 / max ms': `${format(r.loopDelayP99Ms, 1)} / ${format(r.loopDelayMaxMs, 1)}`,
+      'server write-out p99 / max ms': `${format(r.writeOutP99Ms, 1)} / ${format(r.writeOutMaxMs, 1)}`,
       'server CPU ms / update': r.cpuMsPerUpdate,
       'executions, events serialised, frames': `${r.executions}, ${r.serialisedEvents}, ${r.frames.toLocaleString('en-US')}`,
       'warm-up s': r.warmUpSeconds,

@@ -36,7 +36,8 @@ import type { ChainPubSub, Context } from '../schema/builder.ts';
 import { chainTopicKey, latestChainKey } from '../schema/chain.ts';
 import { installGraphQL } from './graphql.ts';
 import { installHealth } from './health.ts';
-import { installSubscriptions } from './subscriptions.ts';
+import { installSubscriptions, type Subscriptions } from './subscriptions.ts';
+import type { SharedSubscriptionStats } from './sharedSubscriptions.ts';
 import { closeRedisClient, createChainPubSub, createRedisClient } from './redisPubSub.ts';
 import { RedisMonitor } from './redisHealth.ts';
 import { installSubscriptionLimits } from './installSubscriptionLimits.ts';
@@ -77,6 +78,8 @@ export interface AppServices {
   queues(): QueueStats[];
   /** Live updates that could not be published (Redis away). */
   failedPublishes?: () => number;
+  /** The WebSocket subscriptions' shared executions (api and all, once started). */
+  sharedSubscriptions?: () => SharedSubscriptionStats;
   /** Snapshots delivered to the API's pub/sub so far (api and all). */
   published: { count: number; lastAt: number | null };
 }
@@ -238,7 +241,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   let server: Server | undefined;
   let ingest: IngestRole | undefined;
-  let closeSubscriptions: (() => Promise<void>) | undefined;
+  let subscriptions: Subscriptions | undefined;
 
   return {
     services,
@@ -266,7 +269,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz and /readyz are served here` }));
       });
-      if (yoga) closeSubscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket);
+      if (yoga) {
+        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket);
+        services.sharedSubscriptions = () => subscriptions!.fanOut.stats();
+      }
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, config.HOST, () => resolve());
@@ -305,7 +311,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await services.storage?.stop();
       await retention?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
-      await closeSubscriptions?.();
+      await subscriptions?.close();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -215,6 +215,7 @@ export async function readiness(services: AppServices, size: () => Promise<Datab
       cache: services.cache?.stats(),
       dedupe: services.deduper?.status(),
       subscriptionsPublished: services.pubsub ? services.published.count : undefined,
+      sharedSubscriptions: services.sharedSubscriptions?.(),
       failedPublishes: services.failedPublishes?.(),
       memory: process.memoryUsage(),
     },

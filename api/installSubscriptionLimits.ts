@@ -7,6 +7,9 @@
  *   (SUBSCRIPTION_MAX_CONNECTIONS; 503), one shared budget;
  * - active operations on one WebSocket (SUBSCRIPTION_MAX_PER_CONNECTION): one
  *   more is answered with an error message (TOO_MANY_SUBSCRIPTIONS);
+ * - distinct live operations executed at once, each shared by all its
+ *   subscribers (SUBSCRIPTION_MAX_DISTINCT_OPERATIONS): a subscription that
+ *   would start one more is answered SERVER_BUSY;
  * - the largest WebSocket message (MAX_REQUEST_BYTES, ws maxPayload): the
  *   socket is closed with 1009;
  * - a WebSocket that has not sent connection_init within
@@ -29,6 +32,7 @@ type SubscriptionConfig = Pick<
   | 'SUBSCRIPTION_MAX_CONNECTIONS'
   | 'SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT'
   | 'SUBSCRIPTION_MAX_PER_CONNECTION'
+  | 'SUBSCRIPTION_MAX_DISTINCT_OPERATIONS'
   | 'SUBSCRIPTION_INIT_TIMEOUT_MS'
   | 'MAX_REQUEST_BYTES'
   | 'TRUST_PROXY'
@@ -42,6 +46,8 @@ export interface WebSocketLimits {
   maxPayload: number;
   connectionInitWaitTimeout: number;
   maxOperationsPerConnection: number;
+  /** Distinct live operations executed at once (each shared by its subscribers). */
+  maxSharedExecutions: number;
   /** Whether an upgrade request may open a WebSocket; `release` when its socket closes. */
   admit(request: IncomingMessage): UpgradeAdmission;
   /** The error for one operation too many on a connection. */
@@ -82,6 +88,7 @@ export function installSubscriptionLimits(config: SubscriptionConfig): Subscript
       maxPayload: config.MAX_REQUEST_BYTES,
       connectionInitWaitTimeout: config.SUBSCRIPTION_INIT_TIMEOUT_MS,
       maxOperationsPerConnection: config.SUBSCRIPTION_MAX_PER_CONNECTION,
+      maxSharedExecutions: config.SUBSCRIPTION_MAX_DISTINCT_OPERATIONS,
       admit(request) {
         const { origin, host } = request.headers;
         if (!isAllowedOrigin(config, origin, host)) {

@@ -4,23 +4,39 @@
  * Upgrades are admitted by the subscription limits (origin, connections per
  * client and in total), messages are capped in size, and a connection runs a
  * bounded number of operations (api/installSubscriptionLimits.ts).
+ *
+ * Each subscription is subscribed on its own (plugins, resolver checks and
+ * their errors are the subscriber's), then joins the one execution of its
+ * distinct operation, which executes and serialises every event once for all
+ * its subscribers (api/sharedSubscriptions.ts). Subscriptions over SSE
+ * (Yoga's HTTP path) still execute per subscriber.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Yoga } from './graphql.ts';
 import type { WebSocketLimits } from './installSubscriptionLimits.ts';
+import { SharedSubscriptions, type SharedSubscriber } from './sharedSubscriptions.ts';
+import { SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** A subscription operation's identity, subscriber and prelude, for joining its shared execution. */
+  shared?: { subscriber: SharedSubscriber; query: string; operationName?: string | null; variables?: Record<string, unknown> | null; liveSources: string[]; prelude: number };
 }
 
-/** Returns a function that closes every socket and the WebSocket server. */
-export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits): () => Promise<void> {
+export interface Subscriptions {
+  /** Closes every socket and the WebSocket server. */
+  close(): Promise<void>;
+  fanOut: SharedSubscriptions;
+}
+
+export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits): Subscriptions {
+  const fanOut = new SharedSubscriptions({ maxExecutions: limits.maxSharedExecutions });
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) return refuse(socket, 404, '');
@@ -36,8 +52,16 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
     {
       connectionInitWaitTimeout: limits.connectionInitWaitTimeout,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      subscribe: async (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        const result = (await root.subscribe(args)) as AsyncIterable<ExecutionResult> | ExecutionResult;
+        // A refusal or a subscribe-time error is this subscriber's answer, as before.
+        if (!root.shared || !(Symbol.asyncIterator in result)) return result as never;
+        const { subscriber, liveSources, prelude, ...operation } = root.shared;
+        const key = SharedSubscriptions.keyOf({ ...operation, liveSources });
+        return fanOut.attach(key, result[Symbol.asyncIterator](), subscriber, prelude) as never;
+      },
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws has already registered this operation.
         if (Object.keys(ctx.subscriptions).length > limits.maxOperationsPerConnection) return [limits.tooManyOperations()];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
@@ -54,27 +78,45 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        const args: ExecutionArgs = {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
+        const errors = validate(schema, document);
         if (errors.length) return errors;
-        return args;
+        // The live sources its resolver chooses at subscribe time (an omitted expiry, say) are part of what an operation is.
+        const liveSources: string[] = [];
+        const contextValue: Context = { ...((await contextFactory()) as Context), noteLiveSource: (source) => void liveSources.push(source) };
+        const root: EnvelopedRoot = { execute, subscribe };
+        if (getOperationAST(document, payload.operationName)?.operation === 'subscription') {
+          root.shared = {
+            subscriber: { socket: ctx.extra.socket, id },
+            query: payload.query,
+            operationName: payload.operationName,
+            variables: payload.variables,
+            liveSources,
+            prelude: preludeOf(schema, document, payload.operationName),
+          };
+        }
+        return { schema, operationName: payload.operationName, document, variableValues: payload.variables, contextValue, rootValue: root } satisfies ExecutionArgs;
       },
     },
     wsServer,
   );
-  return async () => {
-    server.off('upgrade', onUpgrade);
-    for (const client of wsServer.clients) client.terminate();
-    await disposable.dispose();
-    await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+  return {
+    fanOut,
+    close: async () => {
+      server.off('upgrade', onUpgrade);
+      for (const client of wsServer.clients) client.terminate();
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
   };
+}
+
+/** How many first events of each subscriber are its own: its root field's SUBSCRIBER_PRELUDE extension (0 without one). */
+function preludeOf(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): number {
+  const operation = getOperationAST(document, operationName);
+  const field = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
+  if (!field || field.kind !== Kind.FIELD) return 0;
+  const prelude = schema.getSubscriptionType()?.getFields()[field.name.value]?.extensions?.[SUBSCRIBER_PRELUDE];
+  return typeof prelude === 'number' ? prelude : 0;
 }
 
 /** Answers an upgrade request with an HTTP error and closes the socket. */

@@ -8,11 +8,10 @@
  *   update through Redis from another replica that runs the pipeline.
  *
  * The fan-out runs both replicas in this process, on one event loop, and the
- * subscribers in a worker thread (their parsing is not the server's cost);
+ * subscribers in a child process (their parsing is not the server's cost);
  * latency is from replica A's publish to the subscriber callback, on one
  * clock, and includes replica B's GraphQL execution per subscriber.
  */
-import { Worker } from 'node:worker_threads';
 import { buildApp, type App } from '../api/app.ts';
 import { TwoLevelCache, measureCacheHits } from '../api/cache.ts';
 import { latestChainKey } from '../schema/chain.ts';
@@ -28,6 +27,8 @@ import type { Source, SourceStatus } from '../pipeline/source.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { openTestDatabase } from '../test/database.ts';
 import { scratchDir } from '../test/fixtures.ts';
+import { forkClients, type ClientsProcess } from './clientsProcess.ts';
+import { FanOutMeter, percentile, type FanOutRow } from './fanOut.ts';
 
 const RATE = 0.065;
 /** The storage role's batch limit as deployed when STORAGE_MAX_BATCH is unset. */
@@ -62,10 +63,6 @@ function median(values: number[]): number {
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -330,24 +327,6 @@ class TimerSource implements Source {
   }
 }
 
-/** What the subscribers' worker (fanOutClients.mjs) posts. */
-type ClientsMessage = { type: 'deliveries'; items: Float64Array } | { type: 'error'; message: string } | { type: 'closed' };
-
-export interface FanOutRow {
-  subscribers: number;
-  updates: number;
-  delivered: number;
-  expected: number;
-  /** Error messages the subscribers received, and the distinct texts. */
-  errors: number;
-  errorMessages: string[];
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** Subscribers that received nothing before the measured window (warm-up timed out). */
-  notWarm: number;
-}
-
 export interface FanOutResult {
   rows: FanOutRow[];
   /** The largest subscriber count with every update delivered and p99 < `targetMs`; null when none. */
@@ -360,7 +339,7 @@ export interface FanOutResult {
  * Two apps on REDIS_URL: A (ROLE all) runs the pipeline on a source emitting
  * one NIFTY chain (one expiry, 41 strikes) a second; B (ROLE api, its own
  * empty bus) serves N graphql-ws clients (N sockets, one `chainUpdated`
- * subscription each, opened by a worker thread: fanOutClients.mjs), so
+ * subscription each, opened by another process: bench/clientsProcess.ts), so
  * everything B delivers came through Redis. Per N,
  * once every client has had a first update, the next `updates` updates are
  * measured from A's publish (a bus subscriber on A's bus, keyed by snapshot
@@ -384,90 +363,19 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
   const database = await openTestDatabase();
   let appA: App | undefined;
   let appB: App | undefined;
-  let clients: Worker | undefined;
+  let clients: ClientsProcess | undefined;
   const rows: FanOutRow[] = [];
   try {
     appA = await buildApp(loadConfig({ ...common, ROLE: 'all' }), { database, source: new TimerSource(pool, 1000), log });
     appB = await buildApp(loadConfig({ ...common, ROLE: 'api' }), { database, bus: new InProcessBus(), log });
     const { port } = await appB.start(0);
-    const worker = new Worker(new URL('./fanOutClients.mjs', import.meta.url));
-    clients = worker;
-
-    // Absolute times (timeOrigin + now) so the clients' worker can be compared with this thread.
-    const now = () => performance.timeOrigin + performance.now();
-    const publishedAt = new Map<number, number>();
-    // The measured window: the timestamps A publishes while it is open.
-    let window: Set<number> | null = null;
-    let windowFull: () => void = () => {};
-    await appA.services.bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'bench-clock', (m) => {
-      publishedAt.set(m.value.timestamp, now());
-      if (window && window.size < updates) {
-        window.add(m.value.timestamp);
-        if (window.size === updates) windowFull();
-      }
-    });
+    clients = forkClients();
+    const meter = new FanOutMeter(clients, updates);
+    await appA.services.bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'bench-clock', (m) => meter.published(m.value.timestamp));
     await appA.start(0);
 
     const query = `subscription { chainUpdated(symbol: "NIFTY", expiry: "${expiry}") { timestamp rows { strike call { iv delta } put { iv delta } } } }`;
-    let latencies: number[] = [];
-    let warm = new Set<number>();
-    let errors = 0;
-    const errorMessages = new Set<string>();
-    let closed: () => void = () => {};
-    worker.on('message', (message: ClientsMessage) => {
-      if (message.type === 'deliveries') {
-        const items = message.items;
-        for (let k = 0; k < items.length; k += 3) {
-          warm.add(items[k]);
-          const published = publishedAt.get(items[k + 1]);
-          if (window?.has(items[k + 1]) && published !== undefined) latencies.push(items[k + 2] - published);
-        }
-      } else if (message.type === 'error') {
-        errors++;
-        errorMessages.add(message.message);
-      } else {
-        closed();
-      }
-    });
-    const measure = async (n: number): Promise<FanOutRow> => {
-      latencies = [];
-      warm = new Set();
-      errors = 0;
-      errorMessages.clear();
-      window = null;
-      worker.postMessage({ type: 'open', url: `ws://127.0.0.1:${port}/graphql`, query, count: n });
-      // Every client connected and served once, so the window measures steady state.
-      const warmDeadline = Date.now() + 30_000;
-      while (warm.size < n && Date.now() < warmDeadline) await sleep(20);
-      const filled = new Promise<void>((resolve) => (windowFull = resolve));
-      window = new Set();
-      await filled;
-      // Let the last update of the window reach everyone (or give up after 3 s).
-      const expected = n * updates;
-      const deadline = Date.now() + 3_000;
-      while (latencies.length < expected && Date.now() < deadline) await sleep(10);
-      const measured = window;
-      window = new Set(measured); // freeze: later updates are outside it
-      await new Promise<void>((resolve) => {
-        closed = resolve;
-        worker.postMessage({ type: 'close' });
-      });
-      // Let the server drop the closed sockets before the next step.
-      await sleep(1_000);
-      const sorted = [...latencies].sort((a, b) => a - b);
-      return {
-        subscribers: n,
-        updates,
-        delivered: latencies.length,
-        expected,
-        errors,
-        errorMessages: [...errorMessages],
-        p50Ms: percentile(sorted, 0.5),
-        p99Ms: percentile(sorted, 0.99),
-        maxMs: sorted.at(-1) ?? NaN,
-        notWarm: n - warm.size,
-      };
-    };
+    const measure = (n: number) => meter.measure(`ws://127.0.0.1:${port}/graphql`, query, n, undefined, 30_000);
     const holds = (row: FanOutRow) => row.errors === 0 && row.delivered === row.expected && row.p99Ms < targetMs;
     // Up the ladder until a count fails, then halve the gap between the last
     // count that held and the first that did not, down to `resolution`.
@@ -492,7 +400,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
     }
     rows.sort((a, b) => a.subscribers - b.subscribers);
   } finally {
-    await clients?.terminate();
+    await clients?.stop();
     await appA?.stop();
     await appB?.stop();
     await database.close();

@@ -15,6 +15,10 @@
  *                 and BRIN write cost
  * REDIS_URL       also measure the two-level cache's Redis level and the
  *                 subscription fan-out through Redis between two API replicas
+ * BENCH_FAN_OUT   the embedded fan-out cases, selection:subscribers:p99 goal ms
+ *                 (default summary:10000:100,full chain:1000:250)
+ * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
+ *                 pipeline, reads, retention, fanout, distributed (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
@@ -24,6 +28,10 @@ import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distribut
 import { runRetentionBench } from './retention.ts';
 import { runTimescaleBench } from './timescale.ts';
 import { runReadsBench, type ReadsBenchResult } from './reads.ts';
+import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
+
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const runs = (area: string) => !only || only.has(area);
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -42,107 +50,163 @@ function printTable(title: string, rows: Record<string, string | number>[]): voi
   for (const r of cells) console.log(line(r));
 }
 
+/** The columns every fan-out table shows: how many subscribers, what reached them, how fast. */
+function deliveryColumns(r: FanOutRow): Record<string, string | number> {
+  return {
+    subscribers: r.subscribers,
+    'delivered / expected': `${r.delivered.toLocaleString('en-US')} / ${r.expected.toLocaleString('en-US')}`,
+    errors: r.errors,
+    'p50 ms': r.p50Ms,
+    'p99 ms': r.p99Ms,
+    'max ms': r.maxMs,
+  };
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(
   `options-platform benchmark — node ${process.version}, ${cpu}, ${os.cpus().length} cores (math on one), ` +
     `NODE_ENV=${process.env.NODE_ENV ?? '(unset)'} (the Docker image runs production)`,
 );
 
-const iv = runIvBench(Number(process.env.BENCH_OPTIONS ?? 10_000));
-printTable(
-  `IV + Greeks on the same ${format(iv.rows[0].options)} NIFTY-like options for each (spot 24,000, strikes ±10 %, 1–90 days, σ 8–58 %; premiums from the npm package black-scholes); ` +
-    `errors |σ − σ_true| over the ${format(iv.informative)} inputs whose premium pins σ to 1e-10`,
-  iv.rows.map((r) => ({
-    implementation: r.implementation,
-    options: r.options,
-    'IV + Greeks /s': Math.round(r.optionsPerSecond),
-    'IV only /s': Math.round(r.ivOnlyPerSecond),
-    'IV err median': r.medianError,
-    'IV err p99': r.p99Error,
-    'IV err max': r.maxError,
-    unsolved: r.unsolved,
-  })),
-);
-
-printTable(
-  'Chain analytics on one 201-strike NIFTY chain (402 options)',
-  runAnalyticsBench().map((r) => ({ stage: r.stage, 'µs per chain': r.microsecondsPerChain })),
-);
-
-const snapshots = Number(process.env.BENCH_SNAPSHOTS ?? 2_000);
-const pipelines: [string, PipelineBenchResult][] = [['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots)]];
-if (process.env.DATABASE_URL) pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots)]);
-printTable(
-  `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published; ` +
-    `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber`,
-  pipelines.map(([name, r]) => ({
-    storage: name,
-    'option rows': r.rows,
-    'rows/s stored + published': Math.round(r.rowsPerSecond),
-    'snapshots/s': Math.round(r.snapshotsPerSecond),
-    'publish→subscriber p50 ms': r.latency.publishToSubscriberMs.p50,
-    'p99 ms': r.latency.publishToSubscriberMs.p99,
-    'source→subscriber p50 ms': r.latency.sourceToSubscriberMs.p50,
-    'p99 ms ': r.latency.sourceToSubscriberMs.p99,
-  })),
-);
-
-const readOptions = {
-  seconds: Number(process.env.BENCH_READS_SECONDS ?? 20),
-  historyMinutes: Number(process.env.BENCH_READS_HISTORY_MINUTES ?? 60),
-  connections: (process.env.BENCH_READS_CONNECTIONS ?? '10,50').split(',').map(Number),
-};
-const reads: [string, ReadsBenchResult][] = [['embedded (PGlite)', await runReadsBench({ backend: 'embedded', ...readOptions })]];
-if (process.env.DATABASE_URL) reads.push(['PostgreSQL at DATABASE_URL', await runReadsBench({ backend: 'postgres', ...readOptions })]);
-const readOf = reads[0][1];
-printTable(
-  `Reads over HTTP, as a user sees them: the real server (main.ts, simulator pipeline storing ${readOf.symbol} × ${readOf.expiries.length} expiries a second) ` +
-    `over ${readOf.historyMinutes} minutes of stored history (${format(readOf.storedSnapshots)} snapshots of ${readOf.strikes} strikes), ` +
-    `autocannon closed loop, ${readOf.seconds} s per row. Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
-    'at = optionChain with `at` uniform at random over the range stored raw (RETENTION_RAW), a new instant every request, expiries alternating, the whole chain selected; ' +
-    'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
-    'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts',
-  reads.flatMap(([name, r]) =>
-    r.rows.map((row) => ({
-      database: name,
-      read: row.read,
-      clients: row.connections,
-      'req/s': Math.round(row.requestsPerSecond),
-      'p50 ms': row.p50Ms,
-      'p99 ms': row.p99Ms,
-      'max ms': row.maxMs,
-      errors: row.errors,
+if (runs('iv')) {
+  const iv = runIvBench(Number(process.env.BENCH_OPTIONS ?? 10_000));
+  printTable(
+    `IV + Greeks on the same ${format(iv.rows[0].options)} NIFTY-like options for each (spot 24,000, strikes ±10 %, 1–90 days, σ 8–58 %; premiums from the npm package black-scholes); ` +
+      `errors |σ − σ_true| over the ${format(iv.informative)} inputs whose premium pins σ to 1e-10`,
+    iv.rows.map((r) => ({
+      implementation: r.implementation,
+      options: r.options,
+      'IV + Greeks /s': Math.round(r.optionsPerSecond),
+      'IV only /s': Math.round(r.ivOnlyPerSecond),
+      'IV err median': r.medianError,
+      'IV err p99': r.p99Error,
+      'IV err max': r.maxError,
+      unsolved: r.unsolved,
     })),
-  ),
-);
-for (const [name, r] of reads) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}: first error ${row.firstError}`);
+  );
+}
 
-const retention = await runRetentionBench(Number(process.env.BENCH_RETENTION_MINUTES ?? 30));
-const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-printTable(
-  `Disk over simulated time on the embedded default: npm start's simulator (${format(retention.snapshotsPerHour)} snapshots, ` +
-    `${format(retention.optionRowsPerHour)} option rows an hour) written into PGlite on disk as fast as it goes, the retention job run after every ` +
-    `simulated minute, with RETENTION_RAW=${retention.rawWindow} (the default 1 hour would take an hour of writing here). ` +
-    `Per simulated hour the default writes ${mb(retention.tableBytesPerHour)} MiB of tables and indexes and ${mb(retention.walBytesPerHour)} MiB of WAL ` +
-    `(all of it kept, before retention) and keeps ${format(retention.historyBytesPerHour / 2 ** 20, 1)} MiB of history; runs ${format(retention.runs.medianMs, 0)} ms median, ` +
-    `${format(retention.runs.maxMs, 0)} ms max; longest statements: ${retention.runs.longestStatements}`,
-  retention.samples.map((s) => ({
-    'simulated minutes': Math.round(s.simulatedHours * 60),
-    'data directory MiB': mb(s.bytes),
-    'tables MiB': mb(s.databaseBytes),
-    'WAL MiB': mb(s.walBytes),
-    'raw snapshots': s.rawSnapshots,
-    'rollup rows': s.rollupRows,
-  })),
-);
-console.log(
-  `Projected from these rates, the default windows (RETENTION_RAW=${retention.projectedDefault.raw}, RETENTION_HISTORY=${retention.projectedDefault.history}) ` +
-    `level off at about ${format(retention.projectedDefault.bytes / 2 ** 30, 2)} GiB on disk.`,
-);
+if (runs('analytics')) {
+  printTable(
+    'Chain analytics on one 201-strike NIFTY chain (402 options)',
+    runAnalyticsBench().map((r) => ({ stage: r.stage, 'µs per chain': r.microsecondsPerChain })),
+  );
+}
+
+if (runs('pipeline')) {
+  const snapshots = Number(process.env.BENCH_SNAPSHOTS ?? 2_000);
+  const pipelines: [string, PipelineBenchResult][] = [['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots)]];
+  if (process.env.DATABASE_URL) pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots)]);
+  printTable(
+    `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published; ` +
+      `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber`,
+    pipelines.map(([name, r]) => ({
+      storage: name,
+      'option rows': r.rows,
+      'rows/s stored + published': Math.round(r.rowsPerSecond),
+      'snapshots/s': Math.round(r.snapshotsPerSecond),
+      'publish→subscriber p50 ms': r.latency.publishToSubscriberMs.p50,
+      'p99 ms': r.latency.publishToSubscriberMs.p99,
+      'source→subscriber p50 ms': r.latency.sourceToSubscriberMs.p50,
+      'p99 ms ': r.latency.sourceToSubscriberMs.p99,
+    })),
+  );
+}
+
+if (runs('reads')) {
+  const readOptions = {
+    seconds: Number(process.env.BENCH_READS_SECONDS ?? 20),
+    historyMinutes: Number(process.env.BENCH_READS_HISTORY_MINUTES ?? 60),
+    connections: (process.env.BENCH_READS_CONNECTIONS ?? '10,50').split(',').map(Number),
+  };
+  const reads: [string, ReadsBenchResult][] = [['embedded (PGlite)', await runReadsBench({ backend: 'embedded', ...readOptions })]];
+  if (process.env.DATABASE_URL) reads.push(['PostgreSQL at DATABASE_URL', await runReadsBench({ backend: 'postgres', ...readOptions })]);
+  const readOf = reads[0][1];
+  printTable(
+    `Reads over HTTP, as a user sees them: the real server (main.ts, simulator pipeline storing ${readOf.symbol} × ${readOf.expiries.length} expiries a second) ` +
+      `over ${readOf.historyMinutes} minutes of stored history (${format(readOf.storedSnapshots)} snapshots of ${readOf.strikes} strikes), ` +
+      `autocannon closed loop, ${readOf.seconds} s per row. Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
+      'at = optionChain with `at` uniform at random over the range stored raw (RETENTION_RAW), a new instant every request, expiries alternating, the whole chain selected; ' +
+      'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
+      'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts',
+    reads.flatMap(([name, r]) =>
+      r.rows.map((row) => ({
+        database: name,
+        read: row.read,
+        clients: row.connections,
+        'req/s': Math.round(row.requestsPerSecond),
+        'p50 ms': row.p50Ms,
+        'p99 ms': row.p99Ms,
+        'max ms': row.maxMs,
+        errors: row.errors,
+      })),
+    ),
+  );
+  for (const [name, r] of reads) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}: first error ${row.firstError}`);
+}
+
+if (runs('retention')) {
+  const retention = await runRetentionBench(Number(process.env.BENCH_RETENTION_MINUTES ?? 30));
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  printTable(
+    `Disk over simulated time on the embedded default: npm start's simulator (${format(retention.snapshotsPerHour)} snapshots, ` +
+      `${format(retention.optionRowsPerHour)} option rows an hour) written into PGlite on disk as fast as it goes, the retention job run after every ` +
+      `simulated minute, with RETENTION_RAW=${retention.rawWindow} (the default 1 hour would take an hour of writing here). ` +
+      `Per simulated hour the default writes ${mb(retention.tableBytesPerHour)} MiB of tables and indexes and ${mb(retention.walBytesPerHour)} MiB of WAL ` +
+      `(all of it kept, before retention) and keeps ${format(retention.historyBytesPerHour / 2 ** 20, 1)} MiB of history; runs ${format(retention.runs.medianMs, 0)} ms median, ` +
+      `${format(retention.runs.maxMs, 0)} ms max; longest statements: ${retention.runs.longestStatements}`,
+    retention.samples.map((s) => ({
+      'simulated minutes': Math.round(s.simulatedHours * 60),
+      'data directory MiB': mb(s.bytes),
+      'tables MiB': mb(s.databaseBytes),
+      'WAL MiB': mb(s.walBytes),
+      'raw snapshots': s.rawSnapshots,
+      'rollup rows': s.rollupRows,
+    })),
+  );
+  console.log(
+    `Projected from these rates, the default windows (RETENTION_RAW=${retention.projectedDefault.raw}, RETENTION_HISTORY=${retention.projectedDefault.history}) ` +
+      `level off at about ${format(retention.projectedDefault.bytes / 2 ** 30, 2)} GiB on disk.`,
+  );
+}
+
+if (runs('fanout')) {
+  const cases: EmbeddedFanOutCase[] = (process.env.BENCH_FAN_OUT ?? 'summary:10000:100,full chain:1000:250').split(',').map((spec) => {
+    const [selection, subscribers, targetMs] = spec.split(':').map((part) => part.trim());
+    if (!(selection in SELECTIONS) || !(Number(subscribers) > 0) || !(Number(targetMs) > 0)) {
+      throw new Error(`BENCH_FAN_OUT: "${spec}" is not selection:subscribers:p99 goal ms with a selection of ${Object.keys(SELECTIONS).join(', ')}`);
+    }
+    return { selection: selection as Selection, subscribers: Number(subscribers), targetMs: Number(targetMs) };
+  });
+  const fanOut = await runEmbeddedFanOutBench(cases);
+  printTable(
+    `Subscription fan-out on the embedded default (ROLE all, simulator with every default symbol at one tick a second, PGlite, in-process bus): ` +
+      `N graphql-ws sockets in another process, one chainUpdated subscription each to NIFTY's nearest expiry (${fanOut[0]?.strikes ?? '?'} strikes), ` +
+      `${fanOut[0]?.updates ?? 0} updates measured once every socket has had one; latency from the API's publish to the client callback; ` +
+      `simulator lag = wall time − simulated time at ingestion (start → end of the window, and max); API event-loop delay and the server process's CPU time ` +
+      `(pipeline included) per update over the window; server write-out = from an update's execution to its last frame handed to the sockets (the server's part of the delivery). Load average at the start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    fanOut.map((r) => ({
+      selection: r.selection,
+      ...deliveryColumns(r),
+      'not warm': r.notWarm,
+      'goal p99 ms': r.targetMs,
+      met: r.errors === 0 && r.delivered === r.expected && r.p99Ms < r.targetMs ? 'yes' : 'no',
+      'sim lag ms start → end (max)': `${format(r.lagStartMs, 0)} → ${format(r.lagEndMs, 0)} (${format(r.lagMaxMs, 0)})`,
+      'loop delay p99 / max ms': `${format(r.loopDelayP99Ms, 1)} / ${format(r.loopDelayMaxMs, 1)}`,
+      'server write-out p99 / max ms': `${format(r.writeOutP99Ms, 1)} / ${format(r.writeOutMaxMs, 1)}`,
+      'server CPU ms / update': r.cpuMsPerUpdate,
+      'executions, events serialised, frames': `${r.executions}, ${r.serialisedEvents}, ${r.frames.toLocaleString('en-US')}`,
+      'warm-up s': r.warmUpSeconds,
+    })),
+  );
+  for (const r of fanOut) if (r.errorMessages.length) console.log(`  ${r.selection} × ${r.subscribers} errors: ${r.errorMessages.slice(0, 3).join(' | ')}`);
+}
 
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
-if (!databaseUrl && !redisUrl) {
+if (!runs('distributed')) {
+  // Not asked for.
+} else if (!databaseUrl && !redisUrl) {
   console.log('\nDistributed (storage write, Redis cache, Redis fan-out): skipped — set DATABASE_URL and/or REDIS_URL to measure them');
 } else {
   if (databaseUrl) {
@@ -214,17 +278,10 @@ if (!databaseUrl && !redisUrl) {
     const fanOut = await runFanOutBench();
     printTable(
       `Subscription fan-out through Redis: replica A (ROLE all) publishes one ${fanOut.strikes}-strike NIFTY chain a second, ` +
-        `replica B (ROLE api, own bus, same event loop as A) serves N graphql-ws sockets opened by a worker thread; latency A publish → client callback, ` +
+        `replica B (ROLE api, own bus, same event loop as A) serves N graphql-ws sockets opened by another process; latency A publish → client callback, ` +
         `${fanOut.rows[0]?.updates ?? 0} updates per N; N doubled until it fails, then bisected; ` +
         `largest N with p99 < ${fanOut.targetMs} ms and nothing lost: ${fanOut.largestUnderTarget ?? 'none'}`,
-      fanOut.rows.map((r) => ({
-        subscribers: r.subscribers,
-        'delivered / expected': `${r.delivered.toLocaleString('en-US')} / ${r.expected.toLocaleString('en-US')}`,
-        errors: r.errors,
-        'p50 ms': r.p50Ms,
-        'p99 ms': r.p99Ms,
-        'max ms': r.maxMs,
-      })),
+      fanOut.rows.map(deliveryColumns),
     );
   } else {
     console.log('\nRedis cache and fan-out: skipped — set REDIS_URL');

@@ -108,6 +108,8 @@ const envSchema = z.object({
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: numberFrom(z.number().int().min(1)).default(20),
   /** Active operations on one WebSocket connection. */
   SUBSCRIPTION_MAX_PER_CONNECTION: numberFrom(z.number().int().min(1)).default(20),
+  /** Distinct live operations (document, variables, live source) executed at once; each serves any number of subscribers. */
+  SUBSCRIPTION_MAX_DISTINCT_OPERATIONS: numberFrom(z.number().int().min(1)).default(1000),
   /** A WebSocket that has not sent connection_init by then is closed (4408), ms. */
   SUBSCRIPTION_INIT_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(3000),
   /** Origins allowed to call the API from a browser; empty: no cross-origin access. */

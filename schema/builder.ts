@@ -46,7 +46,22 @@ export interface Context {
   now: () => number;
   /** Bounds the resolvers' database reads (concurrency, queue, timeout); resolvers read through `readDatabase`. */
   databaseLimit: ConcurrencyLimit;
+  /**
+   * Told by a subscription's resolver which live source it listens to (a
+   * chain topic key), when it chooses one at subscribe time: subscribers of
+   * the same operation share one execution only when their sources are the
+   * same too (api/sharedSubscriptions.ts). Absent outside WebSocket subscriptions.
+   */
+  noteLiveSource?: (source: string) => void;
 }
+
+/**
+ * A subscription field's extension: how many first events of each
+ * subscriber's stream are its own (chainDelta's full snapshot on connect),
+ * executed for it alone before it joins the shared execution of its
+ * operation (api/sharedSubscriptions.ts).
+ */
+export const SUBSCRIBER_PRELUDE = 'subscriberPrelude';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

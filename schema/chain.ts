@@ -5,7 +5,7 @@
  * open interest and volume in contracts (lots), order-book quantities in
  * units of the index, as the exchanges report them.
  */
-import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
+import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
 import { nearestExpiryWithData, noChainError, requireInstrument, requireUpdatableExpiry } from './market.ts';
 import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
 import { findSnapshotTime } from '../db/queries/snapshotTime.ts';
@@ -229,6 +229,20 @@ export function chainTopicKey(symbol: string, expiry: string): string {
   return `${symbol}:${expiry}`;
 }
 
+/**
+ * The chain a live subscription follows: `expiry`, when updates can still
+ * come for it, else the nearest expiry with a stored chain (errors as
+ * chainUpdated describes); noted as the subscription's live source.
+ */
+export async function followedChain(context: Context, args: { symbol: string; expiry?: string | InvalidInput | null }): Promise<{ symbol: string; expiry: string; topic: string }> {
+  const instrument = requireInstrument(context, args.symbol);
+  const requested = dateArgument(args.expiry, 'expiry');
+  const expiry = requested === undefined ? (await nearestExpiryWithData(context, instrument)).expiry : await requireUpdatableExpiry(context, instrument, requested);
+  const topic = chainTopicKey(instrument.symbol, expiry);
+  context.noteLiveSource?.(topic);
+  return { symbol: instrument.symbol, expiry, topic };
+}
+
 builder.subscriptionField('chainUpdated', (t) =>
   t.field({
     type: OptionChainType,
@@ -244,12 +258,7 @@ builder.subscriptionField('chainUpdated', (t) =>
       }),
     },
     complexity: DATABASE_READ_COST,
-    subscribe: async (_root, args, context) => {
-      const instrument = requireInstrument(context, args.symbol);
-      const requested = dateArgument(args.expiry, 'expiry');
-      const expiry = requested === undefined ? (await nearestExpiryWithData(context, instrument)).expiry : await requireUpdatableExpiry(context, instrument, requested);
-      return context.pubsub.subscribe('chain:updated', chainTopicKey(instrument.symbol, expiry));
-    },
+    subscribe: async (_root, args, context) => context.pubsub.subscribe('chain:updated', (await followedChain(context, args)).topic),
     resolve: (snapshot) => snapshot,
   }),
 );

@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import './market.ts';
 import './chain.ts';
 import './charts.ts';
+import './chainDelta.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

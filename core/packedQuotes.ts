@@ -28,6 +28,7 @@
  *   doubles instead, so a read never serves a different number;
  * - the whole body is then deflated (zlib, raw).
  *
+ * Non-finite numbers are stored as null, as the PostgreSQL rows store them.
  * Any column whose values do not fit its compact mode (a price off the paise
  * grid, a fractional quantity, a value beyond 2^50) falls back to doubles for
  * that column of that snapshot, so the format never rounds.
@@ -118,7 +119,7 @@ export function packQuotes(context: PackedChainContext, rows: readonly EnrichedR
   writeNumbers(out, Array.from(strikes), [1, 100]);
   for (const row of rows) out.byte((row.call ? 1 : 0) | (row.put ? 2 : 0));
   for (const sign of [CALL, PUT] as OptionSign[]) {
-    const quotes = rows.map((row) => (sign === CALL ? row.call : row.put));
+    const quotes = rows.map((row) => finiteQuote(sign === CALL ? row.call : row.put));
     const present = quotes.filter((q): q is EnrichedQuote => q !== null);
     for (const field of PRICE_FIELDS) writeNumbers(out, present.map((q) => q[field]), [100]);
     for (const field of INTEGER_FIELDS) writeNumbers(out, present.map((q) => q[field]), [1]);
@@ -235,6 +236,17 @@ function derivedColumns(context: PackedChainContext, strikes: Float64Array, sign
 
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
+}
+
+/** Non-finite numbers stored as null, as PostgreSQL's rows store them (JSON has no NaN either). */
+function finiteQuote(quote: EnrichedQuote | null): EnrichedQuote | null {
+  if (!quote) return null;
+  let copy: EnrichedQuote | null = null;
+  for (const key of Object.keys(quote) as (keyof EnrichedQuote)[]) {
+    const value = quote[key];
+    if (typeof value === 'number' && !Number.isFinite(value)) (copy ??= { ...quote })[key] = null as never;
+  }
+  return copy ?? quote;
 }
 
 /** Whether the present quotes' values equal the recomputed column (by row), bit for bit. */

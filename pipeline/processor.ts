@@ -177,7 +177,8 @@ function validRows(rows: unknown[], count: (reason: string) => void): RawRow[] {
   const valid: RawRow[] = [];
   const seen = new Set<number>();
   for (const row of rows) {
-    const parsed = rawRowSchema.safeParse(row);
+    // The common, well-formed row is checked by hand; anything else goes through the schema, which decides.
+    const parsed = isPlainRawRow(row) ? { success: true as const, data: row } : rawRowSchema.safeParse(row);
     if (!parsed.success) {
       count('malformed_row');
       continue;
@@ -195,6 +196,41 @@ function validRows(rows: unknown[], count: (reason: string) => void): RawRow[] {
     valid.push(parsed.data);
   }
   return valid.sort((a, b) => a.strike - b.strike);
+}
+
+const QUOTE_NUMBER_KEYS = new Set([
+  'ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'previousOi', 'previousClose', 'sourceIv', 'sourceDelta', 'sourceGamma', 'sourceTheta',
+  'sourceVega', 'quoteTime',
+]);
+
+/**
+ * A row rawRowSchema accepts as it stands: a number strike, and each side
+ * null or an object of exactly its known keys, numbers or null (securityId
+ * a string or null), ltp present, every number finite. zod's parse of every row was a sixth of the
+ * processor's time; a row this does not recognise is left to the schema.
+ */
+function isPlainRawRow(row: unknown): row is RawRow {
+  if (typeof row !== 'object' || row === null) return false;
+  const { strike, call, put } = row as Record<string, unknown>;
+  if (!Number.isFinite(strike) || Object.keys(row).length !== 3) return false;
+  return isPlainRawQuote(call) && isPlainRawQuote(put);
+}
+
+function isPlainRawQuote(quote: unknown): boolean {
+  if (quote === null) return true;
+  if (typeof quote !== 'object' || quote === undefined) return false;
+  const ltp = (quote as Record<string, unknown>).ltp;
+  if (ltp !== null && !Number.isFinite(ltp)) return false;
+  for (const key in quote) {
+    const value = (quote as Record<string, unknown>)[key];
+    if (QUOTE_NUMBER_KEYS.has(key)) {
+      // zod's z.number() takes finite numbers only.
+      if (value !== null && value !== undefined && !Number.isFinite(value)) return false;
+    } else if (key === 'securityId') {
+      if (value !== null && value !== undefined && typeof value !== 'string') return false;
+    } else return false;
+  }
+  return true;
 }
 
 function fillSide(side: ChainSide, quoteTimes: Float64Array, i: number, quote: RawQuote | null): void {

@@ -17,6 +17,7 @@ import { runAnalyticsBench } from './analytics.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 import { runRetentionBench } from './retention.ts';
+import { runStorageEncodingBench } from './storageEncoding.ts';
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -62,17 +63,31 @@ printTable(
   runAnalyticsBench().map((r) => ({ stage: r.stage, 'µs per chain': r.microsecondsPerChain })),
 );
 
+printTable(
+  'Embedded store: candidate encodings of a snapshot\'s option rows, all lossless, on the same simulator chains (5 symbols × 2 expiries × 41 strikes, ' +
+    '60 ticks); bytes of the block per option row, option rows per second packed and unpacked on one core (core/packedQuotes.ts is the chosen one)',
+  runStorageEncodingBench().map((r) => ({
+    candidate: r.candidate,
+    'bytes/row': r.bytesPerRow,
+    'pack rows/s': Math.round(r.packRowsPerSecond),
+    'unpack rows/s': Math.round(r.unpackRowsPerSecond),
+  })),
+);
+
 const snapshots = Number(process.env.BENCH_SNAPSHOTS ?? 2_000);
 const pipelines: [string, PipelineBenchResult][] = [['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots)]];
 if (process.env.DATABASE_URL) pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots)]);
 printTable(
   `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published; ` +
-    `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber`,
+    `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber; disk: growth over the run per option row ` +
+    `(the data directory counts WAL, allocated in 16 MiB segments; long-run figures are in the retention table)`,
   pipelines.map(([name, r]) => ({
     storage: name,
     'option rows': r.rows,
     'rows/s stored + published': Math.round(r.rowsPerSecond),
     'snapshots/s': Math.round(r.snapshotsPerSecond),
+    'disk bytes/row (data dir)': r.diskBytesPerRow,
+    'table bytes/row': r.tableBytesPerRow,
     'publish→subscriber p50 ms': r.latency.publishToSubscriberMs.p50,
     'p99 ms': r.latency.publishToSubscriberMs.p99,
     'source→subscriber p50 ms': r.latency.sourceToSubscriberMs.p50,
@@ -95,6 +110,9 @@ printTable(
     'tables MiB': mb(s.databaseBytes),
     'WAL MiB': mb(s.walBytes),
     'raw snapshots': s.rawSnapshots,
+    'raw option rows': s.rawOptionRows,
+    'data directory bytes per raw option row': s.rawOptionRows ? s.bytes / s.rawOptionRows : NaN,
+    'tables bytes per raw option row': s.rawOptionRows ? s.databaseBytes / s.rawOptionRows : NaN,
     'rollup rows': s.rollupRows,
   })),
 );

@@ -107,6 +107,14 @@ export interface PipelineBenchResult {
   seconds: number;
   rowsPerSecond: number;
   snapshotsPerSecond: number;
+  /**
+   * Growth of the database over the throughput run per option row stored:
+   * the whole PGlite data directory (tables, TOAST, indexes, WAL; PGlite
+   * allocates WAL in 16 MiB segments, so short runs overstate it), and
+   * pg_database_size alone (tables, TOAST, indexes).
+   */
+  diskBytesPerRow: number;
+  tableBytesPerRow: number;
   latency: { rate: number; samples: number; publishToSubscriberMs: { p50: number; p99: number; max: number }; sourceToSubscriberMs: { p50: number; p99: number; max: number } };
 }
 
@@ -125,6 +133,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     const snapshots = simulatedSnapshots(snapshotCount, 20);
     const rows = rowsOf(snapshots);
     const database = await benchDatabase(kind, join(dataDir, 'throughput'));
+    const empty = await database.size();
     const throughputSource = new ListSource(snapshots);
     const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent') });
     const started = performance.now();
@@ -136,6 +145,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     );
     const seconds = (performance.now() - started) / 1000;
     await app.stop();
+    const full = await database.size();
     await database.close();
 
     // Latency at a steady rate, through a real graphql-ws subscriber.
@@ -183,6 +193,8 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
       seconds,
       rowsPerSecond: rows / seconds,
       snapshotsPerSecond: snapshotCount / seconds,
+      diskBytesPerRow: (full.bytes - empty.bytes) / rows,
+      tableBytesPerRow: (full.databaseBytes - empty.databaseBytes) / rows,
       latency: {
         rate: latencyRate,
         samples: publishToSubscriber.length,

@@ -86,6 +86,7 @@ printTable(
     'option rows': r.rows,
     'rows/s stored + published': Math.round(r.rowsPerSecond),
     'snapshots/s': Math.round(r.snapshotsPerSecond),
+    'rows per CPU-second (all threads)': Math.round(r.rowsPerCpuSecond),
     'disk bytes/row (data dir)': r.diskBytesPerRow,
     'table bytes/row': r.tableBytesPerRow,
     'publish→subscriber p50 ms': r.latency.publishToSubscriberMs.p50,

@@ -115,6 +115,12 @@ export interface PipelineBenchResult {
    */
   diskBytesPerRow: number;
   tableBytesPerRow: number;
+  /**
+   * Option rows per second of CPU the whole process used over the run (all
+   * threads: main, PGlite's worker, GC): what the rate would be with a core
+   * to itself per busy thread, and steadier than rows/s on a shared machine.
+   */
+  rowsPerCpuSecond: number;
   latency: { rate: number; samples: number; publishToSubscriberMs: { p50: number; p99: number; max: number }; sourceToSubscriberMs: { p50: number; p99: number; max: number } };
 }
 
@@ -137,6 +143,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     const throughputSource = new ListSource(snapshots);
     const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent') });
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     await app.start(0);
     await until(
       () => app.services.storage!.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount,
@@ -144,6 +151,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
       'every snapshot stored and published',
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     await app.stop();
     const full = await database.size();
     await database.close();
@@ -195,6 +203,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
       snapshotsPerSecond: snapshotCount / seconds,
       diskBytesPerRow: (full.bytes - empty.bytes) / rows,
       tableBytesPerRow: (full.databaseBytes - empty.databaseBytes) / rows,
+      rowsPerCpuSecond: rows / ((cpu.user + cpu.system) / 1e6),
       latency: {
         rate: latencyRate,
         samples: publishToSubscriber.length,

@@ -4,7 +4,6 @@ import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
 import { applyTimescalePolicies, detectTimescale } from '../timescale.ts';
-import { expireRaw } from './expireRaw.ts';
 import { advanceHorizons } from './retentionState.ts';
 import { enrichSnapshot } from '../../pipeline/processor.ts';
 import { MarketSimulator } from '../../pipeline/sources/simulator.ts';
@@ -183,7 +182,7 @@ describe('chain history once retention folded the older snapshots into the rollu
     for (const range of ranges) for (const interval of Object.keys(CHART_INTERVALS) as ChartInterval[]) before.set(`${range.name} ${interval}`, await ask(range, interval));
     await advanceHorizons(database.db, { rawHorizon: new Date(HORIZON), historyHorizon: new Date(START - 86_400_000) });
     let folded = 0;
-    for (let batch = await expireRaw(database.db, new Date(HORIZON), 100); batch.snapshots > 0; batch = await expireRaw(database.db, new Date(HORIZON), 100)) {
+    for (let batch = await database.expireRaw(new Date(HORIZON), 100); batch.snapshots > 0; batch = await database.expireRaw(new Date(HORIZON), 100)) {
       folded += batch.snapshots;
     }
     expect(folded).toBe(snapshots.filter((s) => s.timestamp < HORIZON).length);

@@ -18,7 +18,7 @@
  * BENCH_FAN_OUT   the embedded fan-out cases, selection:subscribers:p99 goal ms
  *                 (default summary:10000:100,full chain:1000:250)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 pipeline, reads, retention, fanout, distributed (default: all)
+ *                 encoding, pipeline, reads, retention, fanout, distributed (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
@@ -28,6 +28,7 @@ import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distribut
 import { runRetentionBench } from './retention.ts';
 import { runTimescaleBench } from './timescale.ts';
 import { runReadsBench, type ReadsBenchResult } from './reads.ts';
+import { runStorageEncodingBench } from './storageEncoding.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -93,18 +94,35 @@ if (runs('analytics')) {
   );
 }
 
+if (runs('encoding')) {
+  printTable(
+    'Embedded store: candidate encodings of a snapshot\'s option rows, all lossless, on the same simulator chains (5 symbols × 2 expiries × 41 strikes, ' +
+      '60 ticks); bytes of the block per option row, option rows per second packed and unpacked on one core (core/packedQuotes.ts is the chosen one)',
+    runStorageEncodingBench().map((r) => ({
+      candidate: r.candidate,
+      'bytes/row': r.bytesPerRow,
+      'pack rows/s': Math.round(r.packRowsPerSecond),
+      'unpack rows/s': Math.round(r.unpackRowsPerSecond),
+    })),
+  );
+}
+
 if (runs('pipeline')) {
   const snapshots = Number(process.env.BENCH_SNAPSHOTS ?? 2_000);
   const pipelines: [string, PipelineBenchResult][] = [['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots)]];
   if (process.env.DATABASE_URL) pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots)]);
   printTable(
     `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published; ` +
-      `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber`,
+      `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber; disk: growth over the run per option row ` +
+      `(the data directory counts WAL, allocated in 16 MiB segments; long-run figures are in the retention table)`,
     pipelines.map(([name, r]) => ({
       storage: name,
       'option rows': r.rows,
       'rows/s stored + published': Math.round(r.rowsPerSecond),
       'snapshots/s': Math.round(r.snapshotsPerSecond),
+      'rows per CPU-second (all threads)': Math.round(r.rowsPerCpuSecond),
+      'disk bytes/row (data dir)': r.diskBytesPerRow,
+      'table bytes/row': r.tableBytesPerRow,
       'publish→subscriber p50 ms': r.latency.publishToSubscriberMs.p50,
       'p99 ms': r.latency.publishToSubscriberMs.p99,
       'source→subscriber p50 ms': r.latency.sourceToSubscriberMs.p50,
@@ -161,6 +179,9 @@ if (runs('retention')) {
       'tables MiB': mb(s.databaseBytes),
       'WAL MiB': mb(s.walBytes),
       'raw snapshots': s.rawSnapshots,
+      'raw option rows': s.rawOptionRows,
+      'data directory bytes per raw option row': s.rawOptionRows ? s.bytes / s.rawOptionRows : NaN,
+      'tables bytes per raw option row': s.rawOptionRows ? s.databaseBytes / s.rawOptionRows : NaN,
       'rollup rows': s.rollupRows,
     })),
   );

@@ -107,6 +107,20 @@ export interface PipelineBenchResult {
   seconds: number;
   rowsPerSecond: number;
   snapshotsPerSecond: number;
+  /**
+   * Growth of the database over the throughput run per option row stored:
+   * the whole PGlite data directory (tables, TOAST, indexes, WAL; PGlite
+   * allocates WAL in 16 MiB segments, so short runs overstate it), and
+   * pg_database_size alone (tables, TOAST, indexes).
+   */
+  diskBytesPerRow: number;
+  tableBytesPerRow: number;
+  /**
+   * Option rows per second of CPU the whole process used over the run (all
+   * threads: main, PGlite's worker, GC): what the rate would be with a core
+   * to itself per busy thread, and steadier than rows/s on a shared machine.
+   */
+  rowsPerCpuSecond: number;
   latency: { rate: number; samples: number; publishToSubscriberMs: { p50: number; p99: number; max: number }; sourceToSubscriberMs: { p50: number; p99: number; max: number } };
 }
 
@@ -125,9 +139,11 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     const snapshots = simulatedSnapshots(snapshotCount, 20);
     const rows = rowsOf(snapshots);
     const database = await benchDatabase(kind, join(dataDir, 'throughput'));
+    const empty = await database.size();
     const throughputSource = new ListSource(snapshots);
     const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent') });
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     await app.start(0);
     await until(
       () => app.services.storage!.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount,
@@ -135,7 +151,9 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
       'every snapshot stored and published',
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     await app.stop();
+    const full = await database.size();
     await database.close();
 
     // Latency at a steady rate, through a real graphql-ws subscriber.
@@ -183,6 +201,9 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
       seconds,
       rowsPerSecond: rows / seconds,
       snapshotsPerSecond: snapshotCount / seconds,
+      diskBytesPerRow: (full.bytes - empty.bytes) / rows,
+      tableBytesPerRow: (full.databaseBytes - empty.databaseBytes) / rows,
+      rowsPerCpuSecond: rows / ((cpu.user + cpu.system) / 1e6),
       latency: {
         rate: latencyRate,
         samples: publishToSubscriber.length,

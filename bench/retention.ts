@@ -6,8 +6,8 @@
  * retention job run after every simulated minute, as it runs every 60 s
  * beside a real-time simulator.
  *
- * PGlite writes about 12k option rows a second on the development VM, so an
- * hour of the default (2.9 M rows) takes minutes: the raw window is shortened
+ * Writing an hour of the default (2.9 M option rows) still takes a while
+ * on a development VM, so the raw window is shortened
  * (`rawWindow`, 10 minutes) and the run covers a few windows, enough to see
  * the size level off. What the default writes per hour, tables and WAL, is
  * measured over the first window (before anything is old enough to delete),
@@ -25,6 +25,7 @@ import { createRetention, type RetentionRun } from '../db/retention.ts';
 import { intervalMs } from '../core/time/interval.ts';
 import { HORIZON_STEP_MS } from '../core/retention.ts';
 import { rowsOf } from '../db/queries/expireRaw.ts';
+import { countRows } from '../db/queries/readChain.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { createSource } from '../pipeline/sources/index.ts';
@@ -37,6 +38,8 @@ export interface RetentionBenchSample {
   databaseBytes: number;
   walBytes: number;
   rawSnapshots: number;
+  /** Option rows of the raw snapshots held (packed or rows). */
+  rawOptionRows: number;
   rollupRows: number;
   /** The rollup tables, and the simulated minutes folded into them. */
   rollupBytes: number;
@@ -97,6 +100,7 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
         databaseBytes: size.databaseBytes,
         walBytes: size.walBytes ?? 0,
         rawSnapshots: counts.raw,
+        rawOptionRows: (await countRows(database.db)).quotes,
         rollupRows: counts.rollup,
         rollupBytes: counts.rollupBytes,
         foldedMinutes: counts.foldedMinutes,

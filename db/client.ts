@@ -16,6 +16,7 @@ import postgres from 'postgres';
 import * as schema from './schema.ts';
 import type { WriteResult } from './queries/writeSnapshots.ts';
 import { copySnapshots } from './queries/copySnapshots.ts';
+import { expireRaw, type ExpiredRaw } from './queries/expireRaw.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { WorkerRequest, WorkerResponse } from './pglite.worker.ts';
 import { databaseSize, type DatabaseSize } from './size.ts';
@@ -30,8 +31,14 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export interface DatabaseHandle {
   /** Drizzle, for reads (and writes outside the hot path). */
   db: Database;
-  /** The bulk write of the storage role, done where it is cheapest for the engine. */
+  /**
+   * The bulk write of the storage role, done where it is cheapest for the
+   * engine: option rows packed per snapshot on PGlite (writeSnapshots.ts),
+   * rows of option_quotes on PostgreSQL (copySnapshots.ts).
+   */
   write(snapshots: readonly EnrichedSnapshot[]): Promise<WriteResult>;
+  /** One batch of the retention job (db/queries/expireRaw.ts), in one transaction where the engine runs. */
+  expireRaw(before: Date, limit: number): Promise<ExpiredRaw>;
   kind: 'pglite' | 'postgres';
   /** Where the data lives, for logs: a directory, 'memory', or the URL without its password. */
   location: string;
@@ -135,6 +142,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         return result;
       },
       backfill,
+      expireRaw: (before, limit) => expireRaw(db as unknown as Database, before, limit),
       kind: 'postgres',
       location: redact(options.url),
       timescale,
@@ -194,6 +202,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
   return {
     db: db as unknown as Database,
     write: (snapshots) => request<WriteResult>({ type: 'write', snapshots: snapshots as EnrichedSnapshot[] }),
+    expireRaw: (before, limit) => request<ExpiredRaw>({ type: 'expireRaw', before: before.getTime(), limit }),
     kind: 'pglite',
     location: dataDir ?? 'memory',
     timescale: { timescale: false, reason: 'embedded PGlite has no TimescaleDB' },

@@ -14,11 +14,13 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import * as schema from './schema.ts';
 import { writeSnapshots } from './queries/writeSnapshots.ts';
+import { expireRaw } from './queries/expireRaw.ts';
 import type { Database } from './client.ts';
 
 export type WorkerRequest =
   | { id: number; type: 'query'; sql: string; params: unknown[]; method: 'all' | 'execute' }
   | { id: number; type: 'write'; snapshots: Parameters<typeof writeSnapshots>[1] }
+  | { id: number; type: 'expireRaw'; before: number; limit: number }
   | { id: number; type: 'close' };
 
 export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
@@ -63,6 +65,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     }
     case 'write':
       return writeSnapshots(db as unknown as Database, request.snapshots);
+    case 'expireRaw':
+      return expireRaw(db as unknown as Database, new Date(request.before), request.limit);
     case 'close':
       await client.close();
       return null;

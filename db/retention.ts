@@ -36,7 +36,6 @@ import { intervalMs } from '../core/time/interval.ts';
 import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from './client.ts';
 import { expireHistory } from './queries/expireHistory.ts';
-import { expireRaw } from './queries/expireRaw.ts';
 import { advanceHorizons, readRetentionState, recordRetentionRun } from './queries/retentionState.ts';
 import type { TimescaleStatus } from './timescale.ts';
 
@@ -130,7 +129,7 @@ export class Retention {
         const historyHorizon = new Date(run.horizons.historyHorizonMs);
         await advanceHorizons(db, { rawHorizon, historyHorizon });
         for (let more = true; more && !this.stopping; run.batches++) {
-          const expired = await timed('expire raw', () => expireRaw(db, rawHorizon, this.options.batchSnapshots));
+          const expired = await timed('expire raw', () => this.database.expireRaw(rawHorizon, this.options.batchSnapshots));
           run.snapshotsDeleted += expired.snapshots;
           run.quotesDeleted += expired.quotes;
           more = expired.snapshots > 0;

@@ -6,7 +6,13 @@
  * same enriched snapshot twice never duplicates a row.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, date, char } from 'drizzle-orm/pg-core';
+import { bigint, check, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, date, char } from 'drizzle-orm/pg-core';
+
+/** bytea as a Uint8Array: postgres-js gives a Buffer, PGlite a Uint8Array, a text protocol '\\x…' hex. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array | string }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (typeof value === 'string' ? Uint8Array.from(Buffer.from(value.replace(/^\\x/, ''), 'hex')) : value),
+});
 
 /** One row per option side per snapshot: the enriched quote. */
 export const optionQuotes = pgTable(
@@ -89,6 +95,14 @@ export const chainSnapshots = pgTable(
     /** Rows rejected by the data-quality rules, by reason. */
     rejects: jsonb('rejects').notNull(),
     processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /**
+     * The embedded store's option rows of this snapshot, packed into one block
+     * (core/packedQuotes.ts); null where they are rows of option_quotes
+     * (PostgreSQL, and embedded databases written before the packed format).
+     */
+    packedQuotes: bytea('packed_quotes'),
+    /** Option rows in packed_quotes (calls and puts); null with it. */
+    packedQuoteCount: integer('packed_quote_count'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.ts] }), index('chain_snapshots_ts_idx').on(t.ts)],
 );

@@ -20,7 +20,8 @@ import { chainForward } from '../core/analytics/basis.ts';
 import { markPrice } from '../core/analytics/atm.ts';
 import { checkChain, reasonName, type QualityOptions } from '../core/analytics/quality.ts';
 import { impliedVolBatch, IV_STATUS_NAMES, IvStatus } from '../core/iv/impliedVol.ts';
-import { allocateGreeks, priceBatch, CALL, PUT, type GreekColumns } from '../core/pricing/black.ts';
+import { CALL, PUT, type GreekColumns, type OptionSign } from '../core/pricing/black.ts';
+import { impliedDividendYield, sideColumns, sideGreeks } from '../core/chainGreeks.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
 import { lotSizeOn, type Instrument } from '../core/instruments.ts';
 import { TOPICS, type Bus } from './bus.ts';
@@ -46,9 +47,6 @@ export interface EnrichOptions {
   maxQuoteAgeMs?: number;
   now?: () => number;
 }
-
-/** Half-width, in strikes, of the window whose median IV prices the theoretical value. */
-const SMILE_WINDOW = 2;
 
 export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): EnrichedSnapshot {
   const rejects: Record<string, number> = {};
@@ -96,10 +94,10 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
   const quality = checkChain(chain, qualityOptions);
 
   // Implied dividend yield so that Black-Scholes on the spot reproduces Black-76 on F.
-  const impliedYield = tYears > 0 && forward > 0 ? options.rate - Math.log(forward / raw.spot) / tYears : 0;
+  const impliedYield = impliedDividendYield(options.rate, forward, raw.spot, tYears);
   const sides = [
-    { side: chain.call, flags: quality.flags.call, sign: CALL },
-    { side: chain.put, flags: quality.flags.put, sign: PUT },
+    { side: chain.call, flags: quality.flags.call, sign: CALL as OptionSign },
+    { side: chain.put, flags: quality.flags.put, sign: PUT as OptionSign },
   ];
   const greeksBySide: GreekColumns[] = [];
   const ivBySide: Float64Array[] = [];
@@ -109,14 +107,7 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
     for (let i = 0; i < n; i++) price[i] = flags[i] === 0 ? markPrice(side, i) : NaN;
     const vol = new Float64Array(n);
     const status = new Uint8Array(n);
-    const columns = {
-      underlying: new Float64Array(n).fill(raw.spot),
-      strike: chain.strikes,
-      tYears: new Float64Array(n).fill(tYears),
-      rate: new Float64Array(n).fill(options.rate),
-      divYield: new Float64Array(n).fill(impliedYield),
-      optionType: new Int8Array(n).fill(sign),
-    };
+    const columns = sideColumns(chain.strikes, raw.spot, tYears, options.rate, impliedYield, sign);
     impliedVolBatch({ model: 'bsm', price, ...columns }, vol, status);
     for (let i = 0; i < n; i++) {
       if (flags[i] !== 0 || Number.isNaN(price[i])) {
@@ -128,16 +119,12 @@ export function enrichSnapshot(raw: RawSnapshot, options: EnrichOptions): Enrich
     }
     side.iv.set(vol);
     ivBySide.push(vol);
-    const greeks = allocateGreeks(n);
-    priceBatch({ model: 'bsm', vol, ...columns }, greeks);
+    // The embedded store recomputes these from the stored IVs with the same call (core/packedQuotes.ts).
+    const { greeks, theoretical } = sideGreeks(columns, vol);
     side.delta.set(greeks.delta);
     side.gamma.set(greeks.gamma);
     greeksBySide.push(greeks);
-
-    const smile = smoothedSmile(vol);
-    const theoretical = allocateGreeks(n);
-    priceBatch({ model: 'bsm', vol: smile, ...columns }, theoretical);
-    theoreticalBySide.push(theoretical.price);
+    theoreticalBySide.push(theoretical);
   }
 
   // Second pass: IV outliers against their neighbours. Their IV stays in the
@@ -190,7 +177,8 @@ function validRows(rows: unknown[], count: (reason: string) => void): RawRow[] {
   const valid: RawRow[] = [];
   const seen = new Set<number>();
   for (const row of rows) {
-    const parsed = rawRowSchema.safeParse(row);
+    // The common, well-formed row is checked by hand; anything else goes through the schema, which decides.
+    const parsed = isPlainRawRow(row) ? { success: true as const, data: row } : rawRowSchema.safeParse(row);
     if (!parsed.success) {
       count('malformed_row');
       continue;
@@ -210,6 +198,41 @@ function validRows(rows: unknown[], count: (reason: string) => void): RawRow[] {
   return valid.sort((a, b) => a.strike - b.strike);
 }
 
+const QUOTE_NUMBER_KEYS = new Set([
+  'ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'previousOi', 'previousClose', 'sourceIv', 'sourceDelta', 'sourceGamma', 'sourceTheta',
+  'sourceVega', 'quoteTime',
+]);
+
+/**
+ * A row rawRowSchema accepts as it stands: a number strike, and each side
+ * null or an object of exactly its known keys, numbers or null (securityId
+ * a string or null), ltp present, every number finite. zod's parse of every row was a sixth of the
+ * processor's time; a row this does not recognise is left to the schema.
+ */
+function isPlainRawRow(row: unknown): row is RawRow {
+  if (typeof row !== 'object' || row === null) return false;
+  const { strike, call, put } = row as Record<string, unknown>;
+  if (!Number.isFinite(strike) || Object.keys(row).length !== 3) return false;
+  return isPlainRawQuote(call) && isPlainRawQuote(put);
+}
+
+function isPlainRawQuote(quote: unknown): boolean {
+  if (quote === null) return true;
+  if (typeof quote !== 'object' || quote === undefined) return false;
+  const ltp = (quote as Record<string, unknown>).ltp;
+  if (ltp !== null && !Number.isFinite(ltp)) return false;
+  for (const key in quote) {
+    const value = (quote as Record<string, unknown>)[key];
+    if (QUOTE_NUMBER_KEYS.has(key)) {
+      // zod's z.number() takes finite numbers only.
+      if (value !== null && value !== undefined && !Number.isFinite(value)) return false;
+    } else if (key === 'securityId') {
+      if (value !== null && value !== undefined && typeof value !== 'string') return false;
+    } else return false;
+  }
+  return true;
+}
+
 function fillSide(side: ChainSide, quoteTimes: Float64Array, i: number, quote: RawQuote | null): void {
   if (!quote) return;
   side.ltp[i] = num(quote.ltp);
@@ -221,23 +244,6 @@ function fillSide(side: ChainSide, quoteTimes: Float64Array, i: number, quote: R
   side.oi[i] = num(quote.oi);
   side.oiChange[i] = num(quote.oi) - num(quote.previousOi);
   quoteTimes[i] = num(quote.quoteTime);
-}
-
-/** Median IV over a window of neighbouring strikes: a robust local smile. */
-function smoothedSmile(vol: Float64Array): Float64Array {
-  const n = vol.length;
-  const smile = new Float64Array(n).fill(NaN);
-  const window: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(vol[i])) continue;
-    window.length = 0;
-    for (let j = Math.max(0, i - SMILE_WINDOW); j <= Math.min(n - 1, i + SMILE_WINDOW); j++) if (vol[j] > 0) window.push(vol[j]);
-    if (window.length === 0) continue;
-    window.sort((a, b) => a - b);
-    const mid = window.length >> 1;
-    smile[i] = window.length % 2 ? window[mid] : 0.5 * (window[mid - 1] + window[mid]);
-  }
-  return smile;
 }
 
 function quoteAt(

@@ -240,27 +240,87 @@ export function gammaFlip(snapshot: ChainSnapshot, options: GexOptions = {}): nu
 
   const { spotLevels, profile } = scratch;
   const step = (high - low) / (points - 1);
-  for (let j = 0; j < points; j++) {
-    spotLevels[j] = spot * (low + j * step);
-    profile[j] = repricedTotal(scratch, count, low + j * step);
-  }
+  for (let j = 0; j < points; j++) spotLevels[j] = spot * (low + j * step);
+  const at = (j: number) => (profile[j] = repricedTotal(scratch, count, low + j * step));
+  const nearest = nearestFlip(spot, spotLevels, profile, points, at);
+  if (nearest !== undefined) return nearest;
 
-  // Sign changes between consecutive non-zero grid values (exact zeros are
-  // stepped over, so a total that touches 0 without crossing is no flip).
+  // Some grid value was 0 or NaN: the whole grid, every value exactly as the search computed it.
+  for (let j = 0; j < points; j++) at(j);
+  return flipOnGrid(spot, spotLevels, profile, points);
+}
+
+/**
+ * The sign change nearest the spot, over the grid values that are non-zero
+ * (exact zeros are stepped over, so a total that touches 0 without crossing
+ * is no flip); ties go to the lower root. NaN when there is none.
+ */
+function flipOnGrid(spot: number, spotLevels: Float64Array, profile: Float64Array, points: number): number {
   let best = NaN;
   let lastNonZero = -1;
   for (let j = 0; j < points; j++) {
     const g = profile[j];
     if (g === 0 || Number.isNaN(g)) continue;
     if (lastNonZero >= 0 && (g > 0) !== (profile[lastNonZero] > 0)) {
-      const g0 = profile[lastNonZero];
-      const s0 = spotLevels[lastNonZero];
-      const root = s0 + (g0 / (g0 - g)) * (spotLevels[j] - s0);
+      const root = interpolatedRoot(spotLevels, profile, lastNonZero, j);
       if (Number.isNaN(best) || Math.abs(root - spot) < Math.abs(best - spot)) best = root;
     }
     lastNonZero = j;
   }
   return best;
+}
+
+function interpolatedRoot(spotLevels: Float64Array, profile: Float64Array, i: number, j: number): number {
+  const g0 = profile[i];
+  const s0 = spotLevels[i];
+  return s0 + (g0 / (g0 - profile[j])) * (spotLevels[j] - s0);
+}
+
+/**
+ * flipOnGrid's answer, found by evaluating the grid outwards from the spot
+ * and stopping once no unevaluated interval can hold a nearer root: a root
+ * lies within its interval, so one beyond grid point j is at least
+ * |S_j − S| away (less a rounding margin). The flip is usually a few
+ * percent from spot, so this re-prices a fraction of the 201 points; the
+ * values it computes are the same, and so is the root, to the bit.
+ * Undefined when a value is 0 or NaN (then consecutive non-zero points are
+ * not neighbours, and the caller scans the whole grid).
+ */
+function nearestFlip(spot: number, spotLevels: Float64Array, profile: Float64Array, points: number, at: (j: number) => number): number | undefined {
+  let center = 0;
+  for (let j = 1; j < points; j++) if (Math.abs(spotLevels[j] - spot) < Math.abs(spotLevels[center] - spot)) center = j;
+  const margin = 1e-9 * spot;
+  let left = center;
+  let right = center;
+  const first = at(center);
+  if (first === 0 || Number.isNaN(first)) return undefined;
+  let best = NaN;
+  let bestIndex = -1;
+  const consider = (i: number) => {
+    if ((profile[i] > 0) === (profile[i + 1] > 0)) return;
+    const root = interpolatedRoot(spotLevels, profile, i, i + 1);
+    const distance = Math.abs(root - spot);
+    const bestDistance = Math.abs(best - spot);
+    if (Number.isNaN(best) || distance < bestDistance || (distance === bestDistance && i < bestIndex)) {
+      best = root;
+      bestIndex = i;
+    }
+  };
+  for (;;) {
+    const bestDistance = Number.isNaN(best) ? Infinity : Math.abs(best - spot);
+    const goLeft = left > 0 && spot - spotLevels[left] - margin <= bestDistance;
+    const goRight = right < points - 1 && spotLevels[right] - spot - margin <= bestDistance;
+    if (!goLeft && !goRight) return best;
+    if (goLeft && (!goRight || spot - spotLevels[left] <= spotLevels[right] - spot)) {
+      const g = at(--left);
+      if (g === 0 || Number.isNaN(g)) return undefined;
+      consider(left);
+    } else {
+      const g = at(++right);
+      if (g === 0 || Number.isNaN(g)) return undefined;
+      consider(right - 1);
+    }
+  }
 }
 
 interface GammaModel {

@@ -3,7 +3,6 @@ import { sql } from 'drizzle-orm';
 import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, splitAtBuckets, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
-import { expireRaw } from './expireRaw.ts';
 import { advanceHorizons } from './retentionState.ts';
 import { HISTORY_START as START, historySnapshots as enrichedSnapshots } from '../../test/historySnapshots.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
@@ -157,7 +156,7 @@ describe.skipIf(timescale)('chain history once retention folded the older snapsh
     for (const range of ranges) for (const interval of Object.keys(CHART_INTERVALS) as ChartInterval[]) before.set(`${range.name} ${interval}`, await ask(range, interval));
     await advanceHorizons(database.db, { rawHorizon: new Date(HORIZON), historyHorizon: new Date(START - 86_400_000) });
     let folded = 0;
-    for (let batch = await expireRaw(database.db, new Date(HORIZON), 100); batch.snapshots > 0; batch = await expireRaw(database.db, new Date(HORIZON), 100)) {
+    for (let batch = await database.expireRaw(new Date(HORIZON), 100); batch.snapshots > 0; batch = await database.expireRaw(new Date(HORIZON), 100)) {
       folded += batch.snapshots;
     }
     expect(folded).toBe(snapshots.filter((s) => s.timestamp < HORIZON).length);

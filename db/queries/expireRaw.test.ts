@@ -6,7 +6,6 @@ import type { EnrichedSnapshot } from '../../core/models.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { chainRollup1m, chainSnapshots, strikeRollup5m } from '../schema.ts';
 import { countRows } from './readChain.ts';
-import { expireRaw } from './expireRaw.ts';
 
 /** Two symbols, three expiries, a snapshot each every 20 s for 16 minutes; some analytics blanked to exercise nulls. */
 function snapshots(): EnrichedSnapshot[] {
@@ -79,7 +78,7 @@ function expectedStrikeRollup(folded: EnrichedSnapshot[]) {
 async function expireAll(database: DatabaseHandle, before: Date, limit: number): Promise<{ snapshots: number; quotes: number; batches: number[] }> {
   const total = { snapshots: 0, quotes: 0, batches: [] as number[] };
   for (;;) {
-    const { snapshots, quotes } = await expireRaw(database.db, before, limit);
+    const { snapshots, quotes } = await database.expireRaw(before, limit);
     if (snapshots === 0) return total;
     total.snapshots += snapshots;
     total.quotes += quotes;
@@ -129,7 +128,7 @@ describe('expiring raw snapshots into the rollups', () => {
     expect(oldest.getTime()).toBeGreaterThanOrEqual(before.getTime());
     expectChainRollup(await chainRollupRows(database), expectedChainRollup(folded));
     // Nothing left before the horizon: a second call deletes and folds nothing.
-    expect(await expireRaw(database.db, before, 10_000)).toEqual({ snapshots: 0, quotes: 0 });
+    expect(await database.expireRaw(before, 10_000)).toEqual({ snapshots: 0, quotes: 0 });
     expectChainRollup(await chainRollupRows(database), expectedChainRollup(folded));
   });
 
@@ -153,7 +152,7 @@ describe('expiring raw snapshots into the rollups', () => {
   it('takes one 5-minute bucket at a time, oldest first, in batches of at most `limit`, into the same rollups as in one go', async () => {
     const before = new Date(written.at(-1)!.timestamp + 1);
     const firstBucketEnd = floor(written[0].timestamp, 300_000) + 300_000;
-    const { snapshots: firstBatch } = await expireRaw(database.db, before, 1_000);
+    const { snapshots: firstBatch } = await database.expireRaw(before, 1_000);
     expect(firstBatch).toBe(written.filter((s) => s.timestamp < firstBucketEnd).length);
     const { batches } = await expireAll(database, before, 7);
     expect(Math.max(...batches)).toBe(7);

@@ -17,10 +17,22 @@
  * expiry, ts), so a batch touches only its own rows however large the tables
  * are. A bucket already in a rollup (an earlier batch, a late row) is merged:
  * sums and counts add up, "last" values are those of the later last_ts.
+ *
+ * Option rows come in two shapes (writeSnapshots.ts): rows of option_quotes,
+ * which the statement deletes and folds itself, and blocks packed beside the
+ * snapshot (the embedded store), which SQL cannot read: the victims are
+ * selected first (FOR UPDATE), their blocks unpacked here, and their OI, IV
+ * and volume sent with the statement as arrays, folded only for the
+ * snapshots that statement deleted. Both run in one transaction, so the fold
+ * stays all or nothing. On PGlite this runs inside its worker
+ * (DatabaseHandle.expireRaw): a transaction cannot span the worker's
+ * messages.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { dateBin } from './chainHistory.ts';
+import { floats, texts } from './writeSnapshots.ts';
+import { unpackQuotes } from '../../core/packedQuotes.ts';
 
 export interface ExpiredRaw {
   /** Snapshots deleted (0: nothing left before the horizon). */
@@ -29,59 +41,115 @@ export interface ExpiredRaw {
   quotes: number;
 }
 
+interface Victim {
+  symbol: string;
+  expiry: string;
+  /** The stored ts as PostgreSQL prints it, so it matches again exactly (microseconds included). */
+  ts: string;
+  spot: number;
+  tYears: number;
+  rate: number;
+  forward: number | null;
+  packed: Uint8Array | string | null;
+}
+
+/** Needs a Database that can open a transaction: postgres-js, or PGlite inside its worker (not the proxy). */
 export async function expireRaw(db: Database, before: Date, limit: number): Promise<ExpiredRaw> {
-  const horizon = sql`${before.toISOString()}::timestamptz`;
-  const chainBucket = dateBin('1 minute', sql`ts`);
-  const strikeBucket = dateBin('5 minutes', sql`ts`);
-  const latest = (value: string) => sql.raw(`(array_agg(${value} order by ts desc))[1]`);
-  const [row] = rowsOf<ExpiredRaw>(
-    await db.execute(sql`
-      with oldest_bucket as (
-        select ${dateBin('5 minutes', sql`min(ts)`)} + interval '5 minutes' as bucket_end
-        from chain_snapshots where ts < ${horizon}
-      ),
-      victims as (
-        select symbol, expiry, ts from chain_snapshots
+  return db.transaction(async (tx) => {
+    const horizon = sql`${before.toISOString()}::timestamptz`;
+    const victims = rowsOf<Victim>(
+      await tx.execute(sql`
+        with oldest_bucket as (
+          select ${dateBin('5 minutes', sql`min(ts)`)} + interval '5 minutes' as bucket_end
+          from chain_snapshots where ts < ${horizon}
+        )
+        select symbol, expiry::text as expiry, ts::text as ts, spot, t_years as "tYears", rate, forward, packed_quotes as packed
+        from chain_snapshots
         where ts < least(${horizon}, (select bucket_end from oldest_bucket))
         order by symbol, expiry, ts
         limit ${limit}
-      ),
-      gone_snapshots as (
-        delete from chain_snapshots s using victims v
-        where s.symbol = v.symbol and s.expiry = v.expiry and s.ts = v.ts
-        returning s.ts, s.symbol, s.expiry, s.pcr_oi, s.atm_iv, s.spot, s.max_pain, s.total_call_oi + s.total_put_oi as total_oi
-      ),
-      gone_quotes as (
-        delete from option_quotes q using victims v
-        where q.symbol = v.symbol and q.expiry = v.expiry and q.ts = v.ts
-        returning q.ts, q.symbol, q.expiry, q.strike, q.option_type, q.oi, q.iv, q.volume
-      ),
-      chains as (
-        insert into chain_rollup_1m as r (bucket, symbol, expiry, snapshots, pcr_oi_sum, pcr_oi_count, atm_iv_sum, atm_iv_count,
-          last_ts, spot_last, max_pain_last, total_oi_last)
-        select ${chainBucket}, symbol, expiry, count(*), coalesce(sum(pcr_oi), 0), count(pcr_oi), coalesce(sum(atm_iv), 0), count(atm_iv),
-          max(ts), ${latest('spot')}, ${latest('max_pain')}, ${latest('total_oi')}
-        from gone_snapshots
-        group by 1, symbol, expiry
-        on conflict (symbol, expiry, bucket) do update set
-          ${merge(['snapshots', 'pcr_oi_sum', 'pcr_oi_count', 'atm_iv_sum', 'atm_iv_count'], ['spot_last', 'max_pain_last', 'total_oi_last'])}
-        returning 1
-      ),
-      strikes as (
-        insert into strike_rollup_5m as r (bucket, symbol, expiry, strike, option_type, samples, oi_sum, oi_count, iv_sum, iv_count,
-          volume_sum, volume_count, last_ts, oi_last, iv_last, volume_last)
-        select ${strikeBucket}, symbol, expiry, strike, option_type, count(*), coalesce(sum(oi), 0), count(oi), coalesce(sum(iv), 0), count(iv),
-          coalesce(sum(volume), 0), count(volume), max(ts), ${latest('oi')}, ${latest('iv')}, ${latest('volume')}
-        from gone_quotes
-        group by 1, symbol, expiry, strike, option_type
-        on conflict (symbol, expiry, strike, option_type, bucket) do update set
-          ${merge(['samples', 'oi_sum', 'oi_count', 'iv_sum', 'iv_count', 'volume_sum', 'volume_count'], ['oi_last', 'iv_last', 'volume_last'])}
-        returning 1
-      )
-      select (select count(*) from gone_snapshots)::int as snapshots, (select count(*) from gone_quotes)::int as quotes,
-        (select count(*) from chains)::int + (select count(*) from strikes)::int as folded`),
-  );
-  return { snapshots: row.snapshots, quotes: row.quotes };
+        for update`),
+    );
+    if (victims.length === 0) return { snapshots: 0, quotes: 0 };
+    const packed = { symbol: [] as string[], expiry: [] as string[], ts: [] as string[], strike: [] as number[], type: [] as string[], oi: [] as (number | null)[], iv: [] as (number | null)[], volume: [] as (number | null)[] };
+    for (const v of victims) {
+      if (v.packed === null) continue;
+      for (const row of unpackQuotes(v, bytesOf(v.packed))) {
+        for (const [type, quote] of [['CE', row.call], ['PE', row.put]] as const) {
+          if (!quote) continue;
+          packed.symbol.push(v.symbol);
+          packed.expiry.push(v.expiry);
+          packed.ts.push(v.ts);
+          packed.strike.push(row.strike);
+          packed.type.push(type);
+          packed.oi.push(quote.oi);
+          packed.iv.push(quote.iv);
+          packed.volume.push(quote.volume);
+        }
+      }
+    }
+    const chainBucket = dateBin('1 minute', sql`ts`);
+    const strikeBucket = dateBin('5 minutes', sql`ts`);
+    const latest = (value: string) => sql.raw(`(array_agg(${value} order by ts desc))[1]`);
+    const [row] = rowsOf<ExpiredRaw>(
+      await tx.execute(sql`
+        with victims as (
+          select symbol, expiry::date as expiry, ts::timestamptz as ts
+          from unnest(${texts(victims.map((v) => v.symbol))}::text[], ${texts(victims.map((v) => v.expiry))}::text[], ${texts(victims.map((v) => v.ts))}::text[])
+            as v(symbol, expiry, ts)
+        ),
+        gone_snapshots as (
+          delete from chain_snapshots s using victims v
+          where s.symbol = v.symbol and s.expiry = v.expiry and s.ts = v.ts
+          returning s.ts, s.symbol, s.expiry, s.pcr_oi, s.atm_iv, s.spot, s.max_pain, s.total_call_oi + s.total_put_oi as total_oi
+        ),
+        gone_quotes as (
+          delete from option_quotes q using victims v
+          where q.symbol = v.symbol and q.expiry = v.expiry and q.ts = v.ts
+          returning q.ts, q.symbol, q.expiry, q.strike, q.option_type, q.oi, q.iv, q.volume
+        ),
+        packed_quotes as (
+          select g.ts, g.symbol, g.expiry, p.strike, p.option_type, p.oi, p.iv, p.volume
+          from unnest(${texts(packed.symbol)}::text[], ${texts(packed.expiry)}::text[], ${texts(packed.ts)}::text[], ${floats(packed.strike)}::float8[],
+            ${texts(packed.type)}::text[], ${floats(packed.oi)}::float8[], ${floats(packed.iv)}::float8[], ${floats(packed.volume)}::float8[])
+            as p(symbol, expiry, ts, strike, option_type, oi, iv, volume)
+          join gone_snapshots g on g.symbol = p.symbol and g.expiry = p.expiry::date and g.ts = p.ts::timestamptz
+        ),
+        all_quotes as (
+          select * from gone_quotes union all select * from packed_quotes
+        ),
+        chains as (
+          insert into chain_rollup_1m as r (bucket, symbol, expiry, snapshots, pcr_oi_sum, pcr_oi_count, atm_iv_sum, atm_iv_count,
+            last_ts, spot_last, max_pain_last, total_oi_last)
+          select ${chainBucket}, symbol, expiry, count(*), coalesce(sum(pcr_oi), 0), count(pcr_oi), coalesce(sum(atm_iv), 0), count(atm_iv),
+            max(ts), ${latest('spot')}, ${latest('max_pain')}, ${latest('total_oi')}
+          from gone_snapshots
+          group by 1, symbol, expiry
+          on conflict (symbol, expiry, bucket) do update set
+            ${merge(['snapshots', 'pcr_oi_sum', 'pcr_oi_count', 'atm_iv_sum', 'atm_iv_count'], ['spot_last', 'max_pain_last', 'total_oi_last'])}
+          returning 1
+        ),
+        strikes as (
+          insert into strike_rollup_5m as r (bucket, symbol, expiry, strike, option_type, samples, oi_sum, oi_count, iv_sum, iv_count,
+            volume_sum, volume_count, last_ts, oi_last, iv_last, volume_last)
+          select ${strikeBucket}, symbol, expiry, strike, option_type, count(*), coalesce(sum(oi), 0), count(oi), coalesce(sum(iv), 0), count(iv),
+            coalesce(sum(volume), 0), count(volume), max(ts), ${latest('oi')}, ${latest('iv')}, ${latest('volume')}
+          from all_quotes
+          group by 1, symbol, expiry, strike, option_type
+          on conflict (symbol, expiry, strike, option_type, bucket) do update set
+            ${merge(['samples', 'oi_sum', 'oi_count', 'iv_sum', 'iv_count', 'volume_sum', 'volume_count'], ['oi_last', 'iv_last', 'volume_last'])}
+          returning 1
+        )
+        select (select count(*) from gone_snapshots)::int as snapshots, (select count(*) from all_quotes)::int as quotes,
+          (select count(*) from chains)::int + (select count(*) from strikes)::int as folded`),
+    );
+    return { snapshots: row.snapshots, quotes: row.quotes };
+  });
+}
+
+/** bytea as the drivers return it: a Buffer (postgres-js), a Uint8Array (PGlite), or '\\x…' hex text. */
+function bytesOf(value: Uint8Array | string): Uint8Array {
+  return typeof value === 'string' ? Uint8Array.from(Buffer.from(value.replace(/^\\x/, ''), 'hex')) : value;
 }
 
 /**
@@ -100,7 +168,8 @@ function merge(added: readonly string[], lasts: readonly string[]) {
   );
 }
 
-/** The rows of `db.execute`: an array on postgres-js and on the PGlite proxy alike. */
+/** The rows of `db.execute`: an array on postgres-js and the PGlite proxy, `{ rows }` from PGlite's own driver (in its worker). */
 export function rowsOf<T>(result: unknown): T[] {
-  return Array.from(result as ArrayLike<T>);
+  const rows = (result as { rows?: unknown }).rows;
+  return Array.from((Array.isArray(rows) ? rows : result) as ArrayLike<T>);
 }

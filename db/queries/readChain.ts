@@ -2,10 +2,17 @@
  * Reading chains back: the latest snapshot of an expiry, or the last one at
  * or before an instant, with its option rows; and how much is stored (the
  * expiries with stored chains are in storedExpiries.ts).
+ *
+ * A snapshot's option rows are in one of two shapes (writeSnapshots.ts):
+ * packed beside it in chain_snapshots.packed_quotes (the embedded store), or
+ * rows of option_quotes (PostgreSQL, and embedded databases written before
+ * the packed format). Every function here reads both and answers the same,
+ * to the bit (test/optionRowStores.test.ts).
  */
 import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
+import { unpackQuotes } from '../../core/packedQuotes.ts';
 import { ENRICHED_SNAPSHOT_VERSION, type ChainAnalytics, type EnrichedQuote, type EnrichedRow, type EnrichedSnapshot } from '../../core/models.ts';
 
 export type StoredSnapshot = typeof chainSnapshots.$inferSelect;
@@ -31,6 +38,15 @@ export async function findSnapshot(db: Database, symbol: string, expiry: string,
 
 /** The option rows of one stored snapshot, by strike then type (CE before PE). */
 export async function findQuotes(db: Database, symbol: string, expiry: string, ts: Date): Promise<StoredQuote[]> {
+  const [packed] = await db
+    .select({ spot: chainSnapshots.spot, tYears: chainSnapshots.tYears, rate: chainSnapshots.rate, forward: chainSnapshots.forward, packedQuotes: chainSnapshots.packedQuotes })
+    .from(chainSnapshots)
+    .where(and(eq(chainSnapshots.symbol, symbol), eq(chainSnapshots.expiry, expiry), eq(chainSnapshots.ts, ts)));
+  if (packed?.packedQuotes) return unpackedQuotes({ ...packed, symbol, expiry, ts });
+  return quoteRows(db, symbol, expiry, ts);
+}
+
+function quoteRows(db: Database, symbol: string, expiry: string, ts: Date): Promise<StoredQuote[]> {
   return db
     .select()
     .from(optionQuotes)
@@ -38,17 +54,31 @@ export async function findQuotes(db: Database, symbol: string, expiry: string, t
     .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType));
 }
 
+/** A packed block as the rows option_quotes would hold, in findQuotes' order. */
+function unpackedQuotes(snapshot: Pick<StoredSnapshot, 'symbol' | 'expiry' | 'ts' | 'spot' | 'tYears' | 'rate' | 'forward' | 'packedQuotes'>): StoredQuote[] {
+  const { symbol, expiry, ts } = snapshot;
+  const quotes: StoredQuote[] = [];
+  for (const row of unpackQuotes(snapshot, snapshot.packedQuotes!)) {
+    if (row.call) quotes.push({ ts, symbol, expiry, strike: row.strike, optionType: 'CE', ...row.call });
+    if (row.put) quotes.push({ ts, symbol, expiry, strike: row.strike, optionType: 'PE', ...row.put });
+  }
+  return quotes;
+}
+
 export async function findChain(db: Database, symbol: string, expiry: string, at?: Date): Promise<StoredChain | null> {
   const snapshot = await findSnapshot(db, symbol, expiry, at);
   if (!snapshot) return null;
-  return { snapshot, quotes: await findQuotes(db, symbol, expiry, snapshot.ts) };
+  // A packed snapshot came with its rows: no second query.
+  return { snapshot, quotes: snapshot.packedQuotes ? unpackedQuotes(snapshot) : await quoteRows(db, symbol, expiry, snapshot.ts) };
 }
 
-/** Row counts, for readiness and benchmarks. */
+/** Row counts (option rows in either shape), for readiness and benchmarks. */
 export async function countRows(db: Database): Promise<{ snapshots: number; quotes: number }> {
-  const [snapshots] = await db.select({ n: sql<number>`count(*)::int` }).from(chainSnapshots);
+  const [snapshots] = await db
+    .select({ n: sql<number>`count(*)::int`, packed: sql<number>`coalesce(sum(${chainSnapshots.packedQuoteCount}), 0)::int` })
+    .from(chainSnapshots);
   const [quotes] = await db.select({ n: sql<number>`count(*)::int` }).from(optionQuotes);
-  return { snapshots: snapshots.n, quotes: quotes.n };
+  return { snapshots: snapshots.n, quotes: quotes.n + snapshots.packed };
 }
 
 /** A stored chain in the shape of the enriched snapshot message, so the API serves both alike. */

@@ -1,4 +1,4 @@
-/** Chain analytics on a 200-strike chain: microseconds per chain, by stage. */
+/** Chain analytics on a 200-strike chain: microseconds per chain, by stage (and the intelligence reducer per snapshot). */
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
@@ -9,6 +9,7 @@ import { chainMaxPain } from '../core/analytics/maxPain.ts';
 import { checkChain } from '../core/analytics/quality.ts';
 import { expiryInstant, yearsToExpiry } from '../core/time/expiry.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
+import { createIntelligenceState, reduce } from '../core/intelligence/index.ts';
 
 export interface AnalyticsBenchRow {
   stage: string;
@@ -84,6 +85,54 @@ export function runAnalyticsBench(): AnalyticsBenchRow[] {
     { stage: 'data-quality rules (checkChain)', strikes, microsecondsPerChain: time(() => void (sink += checkChain(chain, { forward }).flaggedRows)) },
     { stage: 'full enrichment: rows, quality, IV, Greeks, analytics', strikes, microsecondsPerChain: time(() => void (sink += enrichSnapshot(raw, { instrument, rate: 0.065 }).rows.length)) },
   ];
+  rows.push({
+    stage: `market intelligence: reduce() per snapshot, state carried (${INTELLIGENCE_SNAPSHOTS} snapshots 3 s apart)`,
+    strikes,
+    microsecondsPerChain: timeIntelligence(),
+  });
   if (Number.isNaN(sink)) rows.push({ stage: 'unreachable', strikes, microsecondsPerChain: sink });
   return rows;
+}
+
+/** 35 minutes at Dhan's 3-second cadence: past the 15-minute windows and the 30 minutes the accelerations look back. */
+const INTELLIGENCE_SNAPSHOTS = 700;
+
+/**
+ * Microseconds per snapshot of the intelligence reducer fed a session of
+ * simulator snapshots (201 strikes, enriched by the processor beforehand),
+ * from a fresh state each pass, so the figure includes the rings filling,
+ * baselines being fed and events being raised, as in the analytics role.
+ */
+function timeIntelligence(minSeconds = 1): number {
+  const instruments = instrumentTable();
+  const simulator = new MarketSimulator({
+    instruments,
+    symbols: ['NIFTY'],
+    expiriesPerSymbol: 1,
+    seed: 7,
+    tickIntervalMs: 1000,
+    speed: 3,
+    clock: 'market',
+    startTime: Date.UTC(2026, 10, 23, 3, 45),
+    strikesEachSide: 100,
+  });
+  const instrument = instruments.get('NIFTY')!;
+  const snapshots: EnrichedSnapshot[] = [];
+  for (let i = 0; i < INTELLIGENCE_SNAPSHOTS; i++) snapshots.push(enrichSnapshot(simulator.tick()[0], { instrument, rate: 0.065, now: () => 0 }));
+  const pass = () => {
+    const state = createIntelligenceState();
+    let events = 0;
+    for (const snapshot of snapshots) events += reduce(state, snapshot).outputs.events.length;
+    return events;
+  };
+  pass();
+  let passes = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minSeconds * 1000) {
+    pass();
+    passes++;
+    elapsed = performance.now() - start;
+  }
+  return (elapsed * 1000) / (passes * snapshots.length);
 }

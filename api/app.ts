@@ -29,6 +29,9 @@ import { InProcessBus, TOPICS, type Bus, type QueueStats, type Subscription } fr
 import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
+import { startAnalytics, type AnalyticsRole } from '../pipeline/analytics.ts';
+import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
 import type { Source } from '../pipeline/source.ts';
@@ -62,6 +65,8 @@ export interface AppServices {
   source?: Source;
   /** process and all. */
   processor?: ProcessorRole;
+  /** analytics and all. */
+  analytics?: AnalyticsRole;
   /** store and all. */
   storage?: StorageRole;
   /** ingest and all, once started. */
@@ -114,7 +119,7 @@ export interface BuildOptions {
   log?: Logger;
 }
 
-const USES_DATABASE: readonly Role[] = ['all', 'store', 'api'];
+const USES_DATABASE: readonly Role[] = ['all', 'analytics', 'store', 'api'];
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const role = config.ROLE;
@@ -183,6 +188,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.invalidate(key);
         await cache.set(key, snapshot);
       }),
+      await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => publishAnalytics(pubsub, message.value)),
     );
   }
   if (role === 'all' || role === 'process') {
@@ -191,6 +197,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rate: config.RISK_FREE_RATE,
       gexConvention: config.GEX_CONVENTION,
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
+    });
+  }
+  if (role === 'all' || role === 'analytics') {
+    // Rebuilt from the stored session before the source starts (start()), so no snapshot is folded in twice or missed.
+    services.analytics = await startAnalytics(bus, {
+      intelligence: { sessionHoursOnly: config.ANALYTICS_SESSION_HOURS_ONLY, maxChains: config.ANALYTICS_MAX_CHAINS },
+      rebuild: {
+        history: storedSessionHistory(database!.db),
+        maxSnapshots: config.ANALYTICS_REBUILD_MAX_SNAPSHOTS,
+        onProgress: (progress, done) => log.info(done ? 'analytics state rebuilt' : 'rebuilding analytics state', { ...progress }),
+      },
+      onError: (snapshot, error) => log.warn('snapshot not analysed', { id: snapshot.id, reason: error instanceof Error ? error.message : String(error) }),
     });
   }
   // Ingest asks whether a snapshot repeats the last stored one of its stream; storage tells it what was stored.
@@ -290,6 +308,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         if (!(await finishesBy(bus.drain(), deadline - 1_000))) log.error('pipeline still not drained at the deadline: what is left in memory is lost', { queues: services.queues() });
       }
       await services.processor?.stop();
+      await services.analytics?.stop();
       await services.storage?.stop();
       await retention?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
@@ -313,6 +332,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       });
     },
   };
+}
+
+/** The analytics role's outputs to the API's subscribers: mood by symbol, the chain's analytics by expiry, each event. */
+function publishAnalytics(pubsub: ChainPubSub, message: AnalyticsMessage): void {
+  pubsub.publish('mood:updated', message.symbol, message.symbolIntelligence);
+  pubsub.publish('analytics:updated', chainTopicKey(message.symbol, message.expiry), message);
+  for (const event of message.events) pubsub.publish('market:events', event);
 }
 
 /** The Kafka bus of the distributed mode, connected and with its topics in place. */

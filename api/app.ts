@@ -18,6 +18,7 @@
  * and /readyz says so.
  */
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
@@ -30,7 +31,8 @@ import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
 import { startAnalytics, type AnalyticsRole } from '../pipeline/analytics.ts';
-import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { parseAnalyticsMessage, type AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { writeAnalytics } from '../db/queries/writeAnalytics.ts';
 import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
@@ -69,6 +71,8 @@ export interface AppServices {
   analytics?: AnalyticsRole;
   /** store and all. */
   storage?: StorageRole;
+  /** store and all: the analytics messages into their tables (see startAnalyticsStorage). */
+  analyticsStorage?: StorageRole;
   /** ingest and all, once started. */
   ingest?: IngestRole;
   /** Repeats of stored snapshots (ingest reads it, storage marks it). */
@@ -240,6 +244,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { id: snapshot.id, reason }),
     });
   }
+  if (role === 'all' || role === 'store') {
+    services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers);
+  }
   if (role === 'all' || role === 'ingest') {
     services.source = options.source ?? (await createSource(config, log));
   }
@@ -305,11 +312,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         // The database is slow or away: what is left goes to the spool, which is quick.
         log.warn('pipeline not drained before the shutdown deadline: spooling what is left', { queues: services.queues() });
         services.storage?.spoolOnly();
+        services.analyticsStorage?.spoolOnly();
         if (!(await finishesBy(bus.drain(), deadline - 1_000))) log.error('pipeline still not drained at the deadline: what is left in memory is lost', { queues: services.queues() });
       }
       await services.processor?.stop();
       await services.analytics?.stop();
       await services.storage?.stop();
+      await services.analyticsStorage?.stop();
       await retention?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
       await closeSubscriptions?.();
@@ -332,6 +341,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       });
     },
   };
+}
+
+/**
+ * The storage role's second consumer: `market.analytics` into the analytics
+ * tables, with the same guarantees as the snapshots (a spool of its own under
+ * SPOOL_DIR/analytics on the in-process bus, retries without committing on
+ * Kafka), so the analytics role itself needs no write path to the database.
+ */
+async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[]): Promise<StorageRole> {
+  const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
+  if (spool) closers.push(() => spool.close());
+  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages), {
+    topic: TOPICS.analytics,
+    group: 'storage-analytics',
+    parse: parseAnalyticsMessage,
+    maxQueuedBytes: config.QUEUE_MAX_BYTES,
+    maxBatch: config.STORAGE_MAX_BATCH,
+    writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
+    spool,
+    onRetry: (error, attempt) => log.warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+    onRejected: (message, reason) => log.error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+  });
 }
 
 /** The analytics role's outputs to the API's subscribers: mood by symbol, the chain's analytics by expiry, each event. */

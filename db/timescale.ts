@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 
 /** The time-series tables, hypertables on `ts` under TimescaleDB. */
-export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots'] as const;
+export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots', 'analytics_chain', 'analytics_mood', 'analytics_flows', 'analytics_events'] as const;
 
 export interface TimescaleWindows {
   /** Width of new chunks, a Postgres interval such as '1 day'. */

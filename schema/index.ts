@@ -4,6 +4,8 @@ import { builder } from './builder.ts';
 import './market.ts';
 import './chain.ts';
 import './charts.ts';
+import './mood.ts';
+import './intelligence.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

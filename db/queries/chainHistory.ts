@@ -97,8 +97,8 @@ export function bucketStart(at: number, interval: ChartInterval): number {
   return BUCKET_ORIGIN + Math.floor((at - BUCKET_ORIGIN) / ms) * ms;
 }
 
-export async function chainHistory(db: Database, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
-  const { from, to, interval } = query;
+/** Refuses a chart range that is empty, of an unknown interval, or wider than MAX_BUCKETS buckets (ChainHistoryRangeError). */
+export function checkChartRange(from: Date, to: Date, interval: ChartInterval): void {
   const width = CHART_INTERVALS[interval];
   if (!width) throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${Object.keys(CHART_INTERVALS).join(', ')}`);
   if (!(from.getTime() < to.getTime())) {
@@ -111,8 +111,12 @@ export async function chainHistory(db: Database, query: ChainHistoryQuery): Prom
       `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${width.sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`,
     );
   }
+}
+
+export async function chainHistory(db: Database, query: ChainHistoryQuery): Promise<ChainHistoryPoint[]> {
+  checkChartRange(query.from, query.to, query.interval);
   const horizon = await readRawHorizon(db);
-  const rows = horizon === null || from.getTime() >= horizon.getTime() ? await fromRaw(db, query) : await fromRollupAndRaw(db, query);
+  const rows = horizon === null || query.from.getTime() >= horizon.getTime() ? await fromRaw(db, query) : await fromRollupAndRaw(db, query);
   return rows.map((row) => ({ ...row, spot: row.spot as number }));
 }
 

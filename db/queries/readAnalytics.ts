@@ -10,7 +10,7 @@ import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm
 import type { Database } from '../client.ts';
 import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
 import type { ChainIntelligence, IntelligenceEvent, IntelligenceEventKind, StrikeFlowRow, SymbolIntelligence } from '../../core/intelligence/index.ts';
-import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, bucketCount, dateBin, type ChartInterval } from './chainHistory.ts';
+import { CHART_INTERVALS, checkChartRange, dateBin, type ChartInterval } from './chainHistory.ts';
 
 /** The symbol's latest mood row (SymbolIntelligence), or null when none is stored. */
 export async function latestMood(db: Database, symbol: string): Promise<SymbolIntelligence | null> {
@@ -82,14 +82,8 @@ export interface MoodHistoryPoint {
 /** Mood in chart buckets over [from, to), ascending; the same bounds as chainHistory. */
 export async function moodHistory(db: Database, query: { symbol: string; from: Date; to: Date; interval: ChartInterval }): Promise<MoodHistoryPoint[]> {
   const { symbol, from, to, interval } = query;
-  const width = CHART_INTERVALS[interval];
-  if (!width) throw new ChainHistoryRangeError('interval', `unknown interval ${JSON.stringify(interval)}; one of ${Object.keys(CHART_INTERVALS).join(', ')}`);
-  if (!(from.getTime() < to.getTime())) throw new ChainHistoryRangeError('to', `"to" (${to.toISOString()}) must be after "from" (${from.toISOString()})`);
-  const buckets = bucketCount(from, to, interval);
-  if (buckets > MAX_BUCKETS) {
-    throw new ChainHistoryRangeError('interval', `${from.toISOString()} to ${to.toISOString()} spans ${buckets} buckets of ${width.sql}, more than ${MAX_BUCKETS}: use a coarser interval or a shorter range`);
-  }
-  const bucket = dateBin(width.sql, analyticsMood.ts);
+  checkChartRange(from, to, interval);
+  const bucket = dateBin(CHART_INTERVALS[interval].sql, analyticsMood.ts);
   const latest = (value: SQL) => sql<number | null>`(array_agg(${value} order by ${analyticsMood.ts} desc))[1]`;
   return db
     .select({
@@ -117,6 +111,8 @@ export interface EventQuery {
   /** Empty or absent: every symbol. */
   symbols?: readonly string[];
   kinds?: readonly IntelligenceEventKind[];
+  /** Only the events of this expiry (YYYY-MM-DD). */
+  expiry?: string;
   /** Inclusive lower bound. */
   since: Date;
   /** Events after this one in the order (newest first). */
@@ -130,6 +126,7 @@ export async function eventsPage(db: Database, query: EventQuery): Promise<{ eve
   const conditions: SQL[] = [gte(analyticsEvents.ts, query.since)];
   if (query.symbols && query.symbols.length > 0) conditions.push(inArray(analyticsEvents.symbol, [...query.symbols]));
   if (query.kinds && query.kinds.length > 0) conditions.push(inArray(analyticsEvents.kind, [...query.kinds]));
+  if (query.expiry) conditions.push(eq(analyticsEvents.expiry, query.expiry));
   if (query.after) {
     const { ts, symbol, key } = query.after;
     conditions.push(sql`(${analyticsEvents.ts}, ${analyticsEvents.symbol}, ${analyticsEvents.eventKey}) < (${new Date(ts).toISOString()}::timestamptz, ${symbol}, ${key})`);

@@ -24,7 +24,7 @@
  */
 import { topN } from '../analytics/rankings.ts';
 import type { BuildupConfig } from './config.ts';
-import type { OptionSide } from './chainState.ts';
+import type { RowArrays } from './rowArrays.ts';
 
 export const BUILDUP_KINDS = ['longBuildup', 'shortBuildup', 'shortCovering', 'longUnwinding'] as const;
 export type BuildupKind = (typeof BUILDUP_KINDS)[number];
@@ -66,9 +66,12 @@ export function classifyColumns(
   oiNow: Float64Array,
   oiThen: Float64Array,
   config: BuildupConfig,
+  arrays?: RowArrays,
 ): SideBuildupColumns {
   const n = priceNow.length;
-  const out: SideBuildupColumns = { code: new Int8Array(n), dOi: new Float64Array(n), dPrice: new Float64Array(n) };
+  const out: SideBuildupColumns = arrays
+    ? { code: arrays.int8(), dOi: arrays.float(), dPrice: arrays.float() }
+    : { code: new Int8Array(n), dOi: new Float64Array(n), dPrice: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     out.code[i] = classifyBuildup(priceNow[i], priceThen[i], oiNow[i], oiThen[i], config);
     out.dOi[i] = oiNow[i] - oiThen[i];
@@ -119,11 +122,12 @@ export function summarizeSide(
   priceNow: Float64Array,
   lotSize: number,
   strongestPerKind: number,
+  arrays?: RowArrays,
 ): SideBuildupSummary {
   const n = strikes.length;
   const totals = {} as Record<BuildupKind, BuildupTotal>;
   const strongest = {} as Record<BuildupKind, StrongStrike[]>;
-  const metric = new Float64Array(n);
+  const metric = arrays ? arrays.float() : new Float64Array(n);
   BUILDUP_KINDS.forEach((kind, k) => {
     const code = k + 1;
     const total: BuildupTotal = { strikes: 0, contracts: 0, premiumRupees: 0 };
@@ -158,9 +162,10 @@ export function summarizeWindow(
   putPrice: Float64Array,
   lotSize: number,
   strongestPerKind: number,
+  arrays?: RowArrays,
 ): WindowBuildupSummary {
-  const callSummary = summarizeSide(strikes, call, callPrice, lotSize, strongestPerKind);
-  const putSummary = summarizeSide(strikes, put, putPrice, lotSize, strongestPerKind);
+  const callSummary = summarizeSide(strikes, call, callPrice, lotSize, strongestPerKind, arrays);
+  const putSummary = summarizeSide(strikes, put, putPrice, lotSize, strongestPerKind, arrays);
   return {
     windowMinutes,
     call: callSummary,
@@ -169,9 +174,4 @@ export function summarizeWindow(
     putWriting: putSummary.totals.shortBuildup,
     netPutMinusCallWritingContracts: putSummary.totals.shortBuildup.contracts - callSummary.totals.shortBuildup.contracts,
   };
-}
-
-export interface StrikeSideBuildup {
-  side: OptionSide;
-  windows: { windowMinutes: number | null; kind: BuildupClass | null; oiChangeContracts: number | null; priceChangePoints: number | null }[];
 }

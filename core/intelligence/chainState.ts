@@ -15,6 +15,7 @@
  * by the actual span, never by W.
  */
 import type { IntelligenceConfig } from './config.ts';
+import type { RowArrays } from './rowArrays.ts';
 
 /** Scalar columns of one side, one entry per slot; NaN = unknown. */
 export const SIDE_SCALARS = [
@@ -38,6 +39,13 @@ export const SIDE_SCALARS = [
   'staleSnapshots',
   /** EWMA of the squared LTP change between snapshots with traded volume (σ²_Δp of the BVC), points². */
   'dpVariance',
+  /** Each strike-side's own baseline of its interval changes (unusual.ts): median, robust σ, observations. */
+  'oiBaselineMedian',
+  'oiBaselineSigma',
+  'oiBaselineCount',
+  'turnoverBaselineMedian',
+  'turnoverBaselineSigma',
+  'turnoverBaselineCount',
   /** Hysteresis latches of the unusual-activity rules (unusual.ts `latch`). */
   'latchOi',
   'latchTurnover',
@@ -50,13 +58,18 @@ export type SideScalar = (typeof SIDE_SCALARS)[number];
 export const RING_FIELDS = ['oi', 'price', 'iv', 'volume'] as const;
 export type RingField = (typeof RING_FIELDS)[number];
 
+/** Measures with a per-strike baseline ring (unusual.ts). */
+export const BASELINE_FIELDS = ['oi', 'turnover'] as const;
+export type BaselineField = (typeof BASELINE_FIELDS)[number];
+
 export type SideColumns = Record<SideScalar, Float64Array> & {
   /** ring[field][slot·ringCapacity + r]: the value at ring position r. */
   ring: Record<RingField, Float64Array>;
+  /** baseline[field][slot·baselineCapacity + b]: observation b of the slot's baseline (NaN = none). */
+  baseline: Record<BaselineField, Float64Array>;
 };
 
 export type OptionSide = 'call' | 'put';
-export const SIDES: readonly OptionSide[] = ['call', 'put'];
 
 export interface ChainState {
   symbol: string;
@@ -79,6 +92,9 @@ export interface ChainState {
   ringTimes: Float64Array;
   ringHead: number;
   ringCount: number;
+  /** Per-strike baseline rings (unusual.ts): one position for every slot, advanced together. */
+  baselineCapacity: number;
+  baselineHead: number;
   /** Previous session's last values of chain-level figures (NaN when unknown). */
   previousClose: { pcrOi: number; atmIv: number; spot: number };
 }
@@ -93,9 +109,10 @@ export function ringCapacityFor(config: IntelligenceConfig): number {
  * properties one computed key at a time drops to V8's dictionary mode, and
  * every column read in the hot loop becomes a hash lookup.
  */
-function allocateSide(capacity: number, ringCapacity: number): SideColumns {
+function allocateSide(capacity: number, ringCapacity: number, baselineCapacity: number): SideColumns {
   const f = () => new Float64Array(capacity).fill(NaN);
   const r = () => new Float64Array(capacity * ringCapacity).fill(NaN);
+  const b = () => new Float64Array(capacity * baselineCapacity).fill(NaN);
   return {
     oi: f(),
     oiChange: f(),
@@ -119,13 +136,21 @@ function allocateSide(capacity: number, ringCapacity: number): SideColumns {
     latchTurnover: f(),
     latchFarOtm: f(),
     latchIvJump: f(),
+    oiBaselineMedian: f(),
+    oiBaselineSigma: f(),
+    oiBaselineCount: f(),
+    turnoverBaselineMedian: f(),
+    turnoverBaselineSigma: f(),
+    turnoverBaselineCount: f(),
     ring: { oi: r(), price: r(), iv: r(), volume: r() },
+    baseline: { oi: b(), turnover: b() },
   };
 }
 
 export function createChainState(symbol: string, expiry: string, sessionDate: string, config: IntelligenceConfig): ChainState {
   const capacity = Math.min(64, config.maxStrikesPerChain);
   const ringCapacity = ringCapacityFor(config);
+  const baselineCapacity = config.unusual.baselineCapacity;
   return {
     symbol,
     expiry,
@@ -137,20 +162,23 @@ export function createChainState(symbol: string, expiry: string, sessionDate: st
     slotLastSeen: new Float64Array(capacity).fill(-1),
     slotCount: 0,
     capacity,
-    call: allocateSide(capacity, ringCapacity),
-    put: allocateSide(capacity, ringCapacity),
+    call: allocateSide(capacity, ringCapacity, baselineCapacity),
+    put: allocateSide(capacity, ringCapacity, baselineCapacity),
     ringCapacity,
     ringTimes: new Float64Array(ringCapacity).fill(NaN),
     ringHead: 0,
     ringCount: 0,
+    baselineCapacity,
+    baselineHead: 0,
     previousClose: { pcrOi: NaN, atmIv: NaN, spot: NaN },
   };
 }
 
-function growSide(side: SideColumns, oldCapacity: number, capacity: number, ringCapacity: number): SideColumns {
-  const grown = allocateSide(capacity, ringCapacity);
+function growSide(side: SideColumns, oldCapacity: number, capacity: number, ringCapacity: number, baselineCapacity: number): SideColumns {
+  const grown = allocateSide(capacity, ringCapacity, baselineCapacity);
   for (const key of SIDE_SCALARS) grown[key].set(side[key].subarray(0, oldCapacity));
   for (const field of RING_FIELDS) grown.ring[field].set(side.ring[field].subarray(0, oldCapacity * ringCapacity));
+  for (const field of BASELINE_FIELDS) grown.baseline[field].set(side.baseline[field].subarray(0, oldCapacity * baselineCapacity));
   return grown;
 }
 
@@ -167,8 +195,8 @@ export function slotFor(state: ChainState, strike: number, maxStrikes: number): 
     slot = state.slotCount++;
   } else if (state.capacity < maxStrikes) {
     const capacity = Math.min(maxStrikes, state.capacity * 2);
-    state.call = growSide(state.call, state.capacity, capacity, state.ringCapacity);
-    state.put = growSide(state.put, state.capacity, capacity, state.ringCapacity);
+    state.call = growSide(state.call, state.capacity, capacity, state.ringCapacity, state.baselineCapacity);
+    state.put = growSide(state.put, state.capacity, capacity, state.ringCapacity, state.baselineCapacity);
     const strikes = new Float64Array(capacity).fill(NaN);
     strikes.set(state.slotStrike);
     const seen = new Float64Array(capacity).fill(-1);
@@ -190,9 +218,11 @@ export function slotFor(state: ChainState, strike: number, maxStrikes: number): 
 
 function clearSlot(state: ChainState, slot: number): void {
   const r = state.ringCapacity;
+  const b = state.baselineCapacity;
   for (const side of [state.call, state.put]) {
     for (const key of SIDE_SCALARS) side[key][slot] = NaN;
     for (const field of RING_FIELDS) side.ring[field].fill(NaN, slot * r, (slot + 1) * r);
+    for (const field of BASELINE_FIELDS) side.baseline[field].fill(NaN, slot * b, (slot + 1) * b);
   }
   state.slotLastSeen[slot] = -1;
 }
@@ -213,7 +243,9 @@ export function rollChainSession(state: ChainState, sessionDate: string, close: 
       side[key].fill(NaN);
     }
     for (const field of RING_FIELDS) side.ring[field].fill(NaN);
+    for (const field of BASELINE_FIELDS) side.baseline[field].fill(NaN);
   }
+  state.baselineHead = 0;
   state.slotLastSeen.fill(-1);
   state.ringTimes.fill(NaN);
   state.ringHead = 0;
@@ -261,15 +293,9 @@ export function maybeSample(state: ChainState, timestamp: number, intervalMs: nu
   return true;
 }
 
-/** The sampled value of `field` for `slot` at ring position `r` (NaN when r < 0). */
-export function sampled(state: ChainState, side: SideColumns, field: RingField, slot: number, r: number): number {
-  return r < 0 ? NaN : side.ring[field][slot * state.ringCapacity + r];
-}
-
 /** `field` at ring position `r` for each row's slot (all NaN when r < 0). */
-export function sampledRows(state: ChainState, side: SideColumns, field: RingField, rowSlot: Int32Array, r: number): Float64Array {
+export function sampledRows(state: ChainState, side: SideColumns, field: RingField, rowSlot: Int32Array, r: number, out: Float64Array = new Float64Array(rowSlot.length)): Float64Array {
   const n = rowSlot.length;
-  const out = new Float64Array(n);
   if (r < 0) return out.fill(NaN);
   const ring = side.ring[field];
   const cap = state.ringCapacity;
@@ -288,13 +314,14 @@ export class RowSampler {
   constructor(
     private readonly state: ChainState,
     private readonly rowSlot: Int32Array,
+    private readonly arrays: RowArrays,
   ) {}
 
   rows(side: SideColumns, field: RingField, r: number): Float64Array {
     const key = `${side === this.state.call ? 'c' : 'p'}:${field}:${r}`;
     let rows = this.cache.get(key);
     if (rows === undefined) {
-      rows = sampledRows(this.state, side, field, this.rowSlot, r);
+      rows = sampledRows(this.state, side, field, this.rowSlot, r, this.arrays.float());
       this.cache.set(key, rows);
     }
     return rows;
@@ -302,8 +329,7 @@ export class RowSampler {
 }
 
 /** A slot-aligned column gathered into row order. */
-export function gatherRows(column: Float64Array, rowSlot: Int32Array): Float64Array {
-  const out = new Float64Array(rowSlot.length);
+export function gatherRows(column: Float64Array, rowSlot: Int32Array, out: Float64Array = new Float64Array(rowSlot.length)): Float64Array {
   for (let i = 0; i < rowSlot.length; i++) out[i] = column[rowSlot[i]];
   return out;
 }

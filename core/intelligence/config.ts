@@ -72,11 +72,11 @@ export interface ZoneConfig {
 }
 
 export interface UnusualConfig {
-  /** Spacing of the per-strike changes fed into the session baseline, ms (the changes are over this interval). */
+  /** Spacing of the per-strike changes fed into each strike's baseline, ms (the changes are over this interval). */
   baselineIntervalMs: number;
-  /** Observations kept in each baseline ring (the session baseline, bounded). */
+  /** Observations kept per strike, side and measure (60 at one a minute: the session's last hour). */
   baselineCapacity: number;
-  /** No outlier event before the baseline holds this many observations. */
+  /** No outlier event for a strike-side before its baseline holds this many observations. */
   minBaseline: number;
   /** Robust z = (x − median)/(1.4826·MAD) at or above which a change is unusual. */
   zThreshold: number;
@@ -243,8 +243,8 @@ export const DEFAULT_INTELLIGENCE_CONFIG: IntelligenceConfig = {
   },
   unusual: {
     baselineIntervalMs: 60_000,
-    baselineCapacity: 4_096,
-    minBaseline: 100,
+    baselineCapacity: 60,
+    minBaseline: 10,
     zThreshold: 6,
     rearmZ: 3,
     cooldownMs: 10 * 60_000,

@@ -33,3 +33,22 @@ export interface IntelligenceEvent {
   /** The numbers behind it; each key names its unit. */
   values: Record<string, number>;
 }
+
+/** The instant and chain (expiry null for a symbol) an event belongs to. */
+export interface EventContext {
+  symbol: string;
+  expiry: string | null;
+  timestamp: number;
+}
+
+export function makeEvent(
+  kind: IntelligenceEventKind,
+  context: EventContext,
+  strike: number | null,
+  side: IntelligenceEvent['side'],
+  score: number,
+  reason: string,
+  values: Record<string, number>,
+): IntelligenceEvent {
+  return { kind, symbol: context.symbol, expiry: context.expiry, timestamp: context.timestamp, strike, side, score, reason, values };
+}

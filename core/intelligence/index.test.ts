@@ -47,6 +47,9 @@ describe('sessions', () => {
     reduce(state, testSnapshot(ist(DAY2, '09:15:00'), row, { expiry: '2026-12-08' }));
     expect(trackedChains(state).map((c) => c.expiry)).toEqual(['2026-12-08']);
     expect(symbolIntelligence(state, 'TEST')!.frontExpiry).toBe('2026-12-08');
+    // A late snapshot of the expired chain is not taken in.
+    expect(reduce(state, testSnapshot(ist(DAY2, '09:16:00'), row, { expiry: DAY1 })).outputs.skipped).toBe('expired');
+    expect(trackedChains(state)).toHaveLength(1);
   });
 });
 
@@ -63,6 +66,11 @@ describe('bounds and bad input', () => {
     expect(chainFlows(state, 'TEST', '2026-12-29')!.map((r) => r.strike)).toEqual([120, 125, 130, 135, 140, 145]);
     for (const expiry of ['2027-01-05', '2027-01-12']) reduce(state, testSnapshot(t0 + 10_000, [{ strike: 100, call: { oi: 1 } }], { expiry }));
     expect(trackedChains(state).map((c) => c.expiry)).toEqual(['2027-01-05', '2027-01-12']);
+    // Symbols go with their last chain.
+    reduce(state, testSnapshot(t0 + 20_000, [{ strike: 100, call: { oi: 1 } }], { symbol: 'OTHER' }));
+    reduce(state, testSnapshot(t0 + 20_000, [{ strike: 100, call: { oi: 1 } }], { symbol: 'THIRD' }));
+    expect(symbolIntelligence(state, 'TEST')).toBeNull();
+    expect(trackedChains(state).map((c) => c.symbol)).toEqual(['OTHER', 'THIRD']);
   });
 
   it('rejects a snapshot it cannot read, naming the problem', () => {
@@ -70,6 +78,8 @@ describe('bounds and bad input', () => {
     const t = ist(DAY1, '10:00:00');
     expect(() => reduce(state, testSnapshot(t, [], { spot: 0 }))).toThrow(/spot 0/);
     expect(() => reduce(state, testSnapshot(t, [{ strike: 110 }, { strike: 100 }]))).toThrow(/ascending strike order/);
+    // Nothing of the bad snapshots was kept.
+    expect(trackedChains(state)).toEqual([]);
   });
 
   it('validates its configuration, naming the bad value', () => {
@@ -79,6 +89,39 @@ describe('bounds and bad input', () => {
     expect(() => createIntelligenceState({ zones: { reversalWindowMinutes: 7 } })).toThrow(/reversalWindowMinutes/);
     expect(() => createIntelligenceState({ nope: 1 } as never)).toThrow(/unknown key nope/);
     expect(createIntelligenceState({ flow: { velocityWindowsMinutes: [2, 10] } }).config.flow.velocityWindowsMinutes).toEqual([2, 10]);
+  });
+});
+
+describe('a scenario: heavy put writing at one strike', () => {
+  it('moves the support there, announces the shift, and marks a reversal level when spot tests it', () => {
+    const state = createIntelligenceState();
+    const open = ist(DAY1, '10:00:00');
+    const events: string[] = [];
+    let last: IntelligenceOutputs | null = null;
+    // Every 15 s for 6 minutes; put 24,000 gains 2,000 contracts a minute while its premium falls a point a minute.
+    for (let k = 0; k <= 24; k++) {
+      const minutes = k / 4;
+      const written = 3_000 + 2_000 * minutes;
+      const puts = [6_000, 1_000, 1_000, 1_000, written];
+      const calls = [0, 0, 0, 0, 0, 4_000, 8_000, 1_000, 1_000];
+      const rows = Array.from({ length: 9 }, (_, i) => ({
+        strike: 23_600 + 100 * i,
+        call: i >= 5 ? { oi: calls[i], oiChange: 0, ltp: 20 } : null,
+        put: i <= 4 ? { oi: puts[i], oiChange: i === 4 ? written - 3_000 : 0, ltp: i === 4 ? 50 - minutes : 10 } : null,
+      }));
+      last = reduce(state, testSnapshot(open + k * 15_000, rows, { spot: 24_010, analytics: emptyAnalytics({ expectedMove: 100 }) })).outputs;
+      events.push(...last.events.map((e) => `${e.kind}:${e.side}:${e.strike}`));
+    }
+    expect(events).toContain('zone_shifted:support:24000');
+    const support = last!.chain!.zones.support[0];
+    expect([support.lowStrike, support.highStrike, support.peakStrike]).toEqual([24_000, 24_000, 24_000]);
+    // 5 minutes back (t = 1 min) the strike held 5,000 contracts at 49: +10,000 at 44 is put writing.
+    const level = last!.chain!.reversalLevels.find((l) => l.side === 'support')!;
+    expect(level).toMatchObject({ peakStrike: 24_000, distancePoints: 10, expectedMovePoints: 100, writingContracts: 10_000, windowMinutes: 5, tested: true });
+    const five = last!.chain!.buildups[0];
+    expect(five.putWriting.contracts).toBe(10_000);
+    // Premium: 10,000 contracts × 65 × 44.
+    expect(five.putWriting.premiumRupees).toBe(10_000 * 65 * 44);
   });
 });
 

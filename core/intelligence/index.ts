@@ -24,9 +24,15 @@
  * session date resets the symbol's and each chain's session state; the
  * previous session's last values are kept as its "previous close" (OI and
  * price per strike and side, PCR, ATM IV, spot, VIX, total option volume).
- * Chains whose expiry is before the new session date are dropped. A snapshot
+ * Chains whose expiry is before the new session date are dropped, and a
+ * snapshot of such an expiry is skipped (`skipped: 'expired'`). A snapshot
  * not newer than the chain's last one is skipped (`skipped: 'out_of_order'`):
  * the bus delivers at least once.
+ *
+ * Memory: at most maxChains chains (the least recently fed is dropped, with
+ * its symbol when it was the symbol's last); per chain about strike slots ×
+ * (64 bytes × ring samples + 32 bytes × unusual.baselineCapacity): 201
+ * strikes → 256 slots × (64 × 122 + 32 × 60) bytes ≈ 2.5 MB at the defaults.
  *
  * Metrics: oiFlow.ts, buildups.ts, zones.ts, vpin.ts, unusual.ts,
  * liquidity.ts, volatility.ts, mood.ts (each documents its formula, windows,
@@ -50,7 +56,7 @@ import {
   type SideColumns,
 } from './chainState.ts';
 import { resolveIntelligenceConfig, type IntelligenceConfig, type IntelligenceConfigInput } from './config.ts';
-import type { IntelligenceEvent } from './events.ts';
+import { makeEvent, type IntelligenceEvent } from './events.ts';
 import { lookupWindow, sideFlows, type SideFlows, type StrikeSideFlow, type WindowLookup } from './oiFlow.ts';
 import {
   BUILDUP_KINDS,
@@ -79,6 +85,7 @@ import { createLiquidityState, liquidityStress, measureLiquidity, type BookSide,
 import { atmIvVersusVix, ivRankPercentile, vixDivergence, type AtmIvVersusVix, type DivergenceState, type IvRank, type VixDivergence } from './volatility.ts';
 import { bandWithHysteresis, computeMood, type Mood, type MoodBand } from './mood.ts';
 import { finiteOrNull } from './stats.ts';
+import { RowArrays } from './rowArrays.ts';
 
 export * from './config.ts';
 export type { IntelligenceEvent, IntelligenceEventKind } from './events.ts';
@@ -98,7 +105,7 @@ export interface SnapshotInputs {
   fiiIndexFutures?: { longContracts: number; shortContracts: number };
 }
 
-export type SkipReason = 'outside_session' | 'out_of_order';
+export type SkipReason = 'outside_session' | 'out_of_order' | 'expired';
 
 export interface FlowSideTotals {
   /** Σ OI change since the previous close over the chain, contracts. */
@@ -124,7 +131,9 @@ export interface ChainIntelligence {
   timestamp: number;
   /** IST date of the session, YYYY-MM-DD. */
   sessionDate: string;
+  /** Spot, index points. */
   spot: number;
+  /** Strikes in this snapshot. */
   strikes: number;
   flows: { call: FlowSideTotals; put: FlowSideTotals };
   /** One summary per rolling window, then the session window (windowMinutes null). */
@@ -142,11 +151,14 @@ export interface SymbolIntelligence {
   sessionDate: string;
   /** Expiry whose chain feeds the mood (the nearest one seen this session). */
   frontExpiry: string | null;
+  /** Spot, index points. */
   spot: number;
   /** Session time-weighted average of spot, index points (mood.ts). */
   sessionTwapPoints: number;
+  /** Time-constant EMAs of spot (mood.scales.emaFastMinutes, emaSlowMinutes), index points. */
   emaFastPoints: number;
   emaSlowPoints: number;
+  /** India VIX, points. */
   vix: number | null;
   vixDivergence: VixDivergence;
   toxicity: Toxicity;
@@ -178,8 +190,8 @@ interface RowColumns {
   listed: Uint8Array;
 }
 
-function allocateRowColumns(n: number): RowColumns {
-  const f = () => new Float64Array(n).fill(NaN);
+function allocateRowColumns(arrays: RowArrays): RowColumns {
+  const f = () => arrays.float().fill(NaN);
   return {
     oi: f(),
     price: f(),
@@ -192,7 +204,7 @@ function allocateRowColumns(n: number): RowColumns {
     bidQty: f(),
     askQty: f(),
     staleSnapshots: f(),
-    listed: new Uint8Array(n),
+    listed: arrays.uint8().fill(0),
   };
 }
 
@@ -208,6 +220,8 @@ interface ChainFrame {
 
 interface ChainRuntime {
   core: ChainState;
+  /** Working columns reused snapshot to snapshot (rowArrays.ts). */
+  arrays: RowArrays;
   zoneTracker: ZoneTracker;
   unusual: UnusualState;
   liquidity: LiquidityState;
@@ -244,21 +258,24 @@ interface SymbolRuntime {
 
 export interface IntelligenceState {
   readonly config: IntelligenceConfig;
+  /** The last session's bounds, so the hours check does not re-parse the date every snapshot. */
+  session: { date: string; opensAt: number; closesAt: number } | null;
   /** By `${symbol}|${expiry}`. */
   chains: Map<string, ChainRuntime>;
   symbols: Map<string, SymbolRuntime>;
 }
 
 export function createIntelligenceState(config: IntelligenceConfigInput = {}): IntelligenceState {
-  return { config: resolveIntelligenceConfig(config), chains: new Map(), symbols: new Map() };
+  return { config: resolveIntelligenceConfig(config), session: null, chains: new Map(), symbols: new Map() };
 }
 
 const chainKey = (symbol: string, expiry: string) => `${symbol}|${expiry}`;
 
 /**
  * Folds one enriched snapshot into `state` (mutated in place, see the module
- * doc) and returns the outputs it produces. Throws RangeError on a snapshot
- * that cannot be read (non-finite timestamp, non-positive spot or lot size).
+ * doc) and returns the outputs it produces. Throws RangeError, leaving the
+ * state untouched, on a snapshot that cannot be read (non-finite timestamp,
+ * non-positive spot or lot size, strikes not positive and ascending).
  */
 export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inputs: SnapshotInputs = {}): { state: IntelligenceState; outputs: IntelligenceOutputs } {
   const { config } = state;
@@ -266,13 +283,20 @@ export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inp
   if (!Number.isFinite(timestamp)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has no finite timestamp`);
   if (!(snapshot.spot > 0 && snapshot.spot < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has spot ${snapshot.spot}`);
   if (!(snapshot.lotSize > 0 && snapshot.lotSize < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has lot size ${snapshot.lotSize}`);
+  // Checked before anything is written, so a bad snapshot leaves the state as it was.
+  for (let i = 0; i < snapshot.rows.length; i++) {
+    const strike = snapshot.rows[i].strike;
+    if (!(strike > 0 && strike < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has strike ${strike}`);
+    if (i > 0 && !(strike > snapshot.rows[i - 1].strike)) throw new RangeError(`intelligence: snapshot ${snapshot.id} rows are not in ascending strike order at ${strike}`);
+  }
   const skip = (skipped: SkipReason) => ({ state, outputs: { skipped, chain: null, symbol: null, events: [] } });
 
   const sessionDate = istDate(timestamp);
   if (config.sessionHoursOnly) {
-    const bounds = sessionBounds(sessionDate);
-    if (timestamp < bounds.opensAt || timestamp >= bounds.closesAt) return skip('outside_session');
+    if (state.session?.date !== sessionDate) state.session = { date: sessionDate, ...sessionBounds(sessionDate) };
+    if (timestamp < state.session.opensAt || timestamp >= state.session.closesAt) return skip('outside_session');
   }
+  if (snapshot.expiry < sessionDate) return skip('expired');
 
   let symbol = state.symbols.get(snapshot.symbol);
   if (symbol !== undefined && sessionDate < symbol.sessionDate) return skip('out_of_order');
@@ -313,6 +337,7 @@ export function reduce(state: IntelligenceState, snapshot: EnrichedSnapshot, inp
 function createChainRuntime(symbol: string, expiry: string, sessionDate: string, config: IntelligenceConfig): ChainRuntime {
   return {
     core: createChainState(symbol, expiry, sessionDate, config),
+    arrays: new RowArrays(),
     zoneTracker: createZoneTracker(),
     unusual: createUnusualState(config.unusual),
     liquidity: createLiquidityState(config.liquidity),
@@ -343,7 +368,12 @@ function evictChainIfFull(state: IntelligenceState): void {
       oldestKey = key;
     }
   }
-  if (oldestKey !== null) state.chains.delete(oldestKey);
+  if (oldestKey === null) return;
+  const symbol = state.chains.get(oldestKey)!.core.symbol;
+  state.chains.delete(oldestKey);
+  // A symbol left without chains goes too, so a feed of ever-new symbols cannot grow the state.
+  for (const chain of state.chains.values()) if (chain.core.symbol === symbol) return;
+  state.symbols.delete(symbol);
 }
 
 function createSymbolRuntime(symbol: string, sessionDate: string, previousClose: SymbolRuntime['previousClose'], config: IntelligenceConfig): SymbolRuntime {
@@ -403,15 +433,15 @@ function foldChain(chain: ChainRuntime, snapshot: EnrichedSnapshot, config: Inte
   const core = chain.core;
   const rows = snapshot.rows;
   const n = rows.length;
-  const strikes = new Float64Array(n);
-  const rowSlot = new Int32Array(n);
+  const arrays = chain.arrays;
+  arrays.reset(n);
+  const strikes = arrays.float();
+  const rowSlot = arrays.int32();
   const lambda = config.vpin.ewmaLambda;
   const seq = core.snapshots;
-  const rowColumns = { call: allocateRowColumns(n), put: allocateRowColumns(n) };
+  const rowColumns = { call: allocateRowColumns(arrays), put: allocateRowColumns(arrays) };
   for (let i = 0; i < n; i++) {
     const row = rows[i];
-    if (!(row.strike > 0 && row.strike < Infinity)) throw new RangeError(`intelligence: snapshot ${snapshot.id} has strike ${row.strike}`);
-    if (i > 0 && !(row.strike > strikes[i - 1])) throw new RangeError(`intelligence: snapshot ${snapshot.id} rows are not in ascending strike order at ${row.strike}`);
     strikes[i] = row.strike;
     const slot = slotFor(core, row.strike, config.maxStrikesPerChain);
     rowSlot[i] = slot;
@@ -427,25 +457,25 @@ function foldChain(chain: ChainRuntime, snapshot: EnrichedSnapshot, config: Inte
   chain.lastSeen = snapshot.timestamp;
 
   const now = snapshot.timestamp;
-  const sampler = new RowSampler(core, rowSlot);
+  const sampler = new RowSampler(core, rowSlot, arrays);
   const velocityWindows = config.flow.velocityWindowsMinutes.map((w) => lookupWindow(core, now, w));
   const flows = {
-    call: sideFlows(core.call, rowSlot, now, velocityWindows, sampler),
-    put: sideFlows(core.put, rowSlot, now, velocityWindows, sampler),
+    call: sideFlows(core.call, rowSlot, now, velocityWindows, sampler, arrays),
+    put: sideFlows(core.put, rowSlot, now, velocityWindows, sampler, arrays),
   };
   const buildups: ChainFrame['buildups'] = [];
   for (const w of config.buildup.windowsMinutes) {
     const lookup = lookupWindow(core, now, w);
     buildups.push({
       windowMinutes: w,
-      call: windowBuildup(core.call, rowColumns.call, lookup, sampler, config),
-      put: windowBuildup(core.put, rowColumns.put, lookup, sampler, config),
+      call: windowBuildup(core.call, rowColumns.call, lookup, sampler, config, arrays),
+      put: windowBuildup(core.put, rowColumns.put, lookup, sampler, config, arrays),
     });
   }
   buildups.push({
     windowMinutes: null,
-    call: classifyColumns(rowColumns.call.price, gatherRows(core.call.openPrice, rowSlot), rowColumns.call.oi, gatherRows(core.call.openOi, rowSlot), config.buildup),
-    put: classifyColumns(rowColumns.put.price, gatherRows(core.put.openPrice, rowSlot), rowColumns.put.oi, gatherRows(core.put.openOi, rowSlot), config.buildup),
+    call: sessionBuildup(core.call, rowColumns.call, rowSlot, config, arrays),
+    put: sessionBuildup(core.put, rowColumns.put, rowSlot, config, arrays),
   });
   const frame: ChainFrame = { strikes, rowSlot, rows: rowColumns, sampler, flows, buildups };
   chain.frame = frame;
@@ -541,8 +571,14 @@ function foldSide(
   if (Number.isNaN(side.openPrice[slot])) side.openPrice[slot] = price;
 }
 
-function windowBuildup(side: SideColumns, row: RowColumns, lookup: WindowLookup, sampler: RowSampler, config: IntelligenceConfig): SideBuildupColumns {
-  return classifyColumns(row.price, sampler.rows(side, 'price', lookup.then), row.oi, sampler.rows(side, 'oi', lookup.then), config.buildup);
+function windowBuildup(side: SideColumns, row: RowColumns, lookup: WindowLookup, sampler: RowSampler, config: IntelligenceConfig, arrays: RowArrays): SideBuildupColumns {
+  return classifyColumns(row.price, sampler.rows(side, 'price', lookup.then), row.oi, sampler.rows(side, 'oi', lookup.then), config.buildup, arrays);
+}
+
+function sessionBuildup(side: SideColumns, row: RowColumns, rowSlot: Int32Array, config: IntelligenceConfig, arrays: RowArrays): SideBuildupColumns {
+  const openPrice = gatherRows(side.openPrice, rowSlot, arrays.float());
+  const openOi = gatherRows(side.openOi, rowSlot, arrays.float());
+  return classifyColumns(row.price, openPrice, row.oi, openOi, config.buildup, arrays);
 }
 
 function analyseChain(
@@ -563,7 +599,7 @@ function analyseChain(
   const rows = frame.rows;
 
   const buildups = frame.buildups.map((b) =>
-    summarizeWindow(b.windowMinutes, strikes, b.call, b.put, rows.call.price, rows.put.price, snapshot.lotSize, config.buildup.strongestPerKind),
+    summarizeWindow(b.windowMinutes, strikes, b.call, b.put, rows.call.price, rows.put.price, snapshot.lotSize, config.buildup.strongestPerKind, chain.arrays),
   );
 
   // GEX per strike through core/analytics/gex.ts (the flip is in the chain analytics already: a 2-point grid keeps it cheap).
@@ -576,7 +612,7 @@ function analyseChain(
     scratch: chain.gexScratch,
     out: chain.gexColumns,
   });
-  const gexAbs = new Float64Array(n);
+  const gexAbs = chain.arrays.float();
   for (let i = 0; i < n; i++) {
     const c = gex.columns.call[i];
     const p = gex.columns.put[i];
@@ -621,8 +657,8 @@ function analyseChain(
     const side = core[name];
     return {
       side: name,
+      columns: side,
       rowSlot,
-      latches: [side.latchOi, side.latchTurnover, side.latchFarOtm, side.latchIvJump],
       oi: rows[name].oi,
       oiIntervalStart: frame.sampler.rows(side, 'oi', interval.then),
       volumeNow: rows[name].volume,
@@ -635,7 +671,7 @@ function analyseChain(
       ivWindowStart: frame.sampler.rows(side, 'iv', ruleWindow.then),
     };
   });
-  events.push(...detectUnusual(chain.unusual, unusualSides, { ...context, strikes, lotSize: snapshot.lotSize }, config.unusual, config.buildup));
+  events.push(...detectUnusual(chain.unusual, core, unusualSides, { ...context, strikes, lotSize: snapshot.lotSize }, config.unusual, config.buildup));
 
   const book: BookSide[] = [rows.call, rows.put];
   const atm = analytics.atmStrike !== null ? strikes.indexOf(analytics.atmStrike) : atmIndex(strikes, snapshot.forward ?? snapshot.spot);
@@ -750,17 +786,17 @@ function analyseSymbol(state: IntelligenceState, symbol: SymbolRuntime, snapshot
     config.volatility,
   );
   if (divergence.diverging && divergence.state !== symbol.divergence) {
-    events.push({
-      kind: 'vix_divergence',
-      symbol: symbol.symbol,
-      expiry: null,
-      timestamp: now,
-      strike: null,
-      side: null,
-      score: Math.abs(divergence.spotChangeFraction ?? 0) / Math.max(config.volatility.spotNoiseFraction, 1e-12),
-      reason: `spot ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${(100 * Math.abs(divergence.spotChangeFraction ?? 0)).toFixed(2)} % while India VIX ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${Math.abs(divergence.vixChangePoints ?? 0).toFixed(2)} points in ${windowMinutes} min`,
-      values: { spotChangeFraction: divergence.spotChangeFraction ?? NaN, vixChangePoints: divergence.vixChangePoints ?? NaN, windowMinutes },
-    });
+    events.push(
+      makeEvent(
+        'vix_divergence',
+        { symbol: symbol.symbol, expiry: null, timestamp: now },
+        null,
+        null,
+        Math.abs(divergence.spotChangeFraction ?? 0) / Math.max(config.volatility.spotNoiseFraction, 1e-12),
+        `spot ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${(100 * Math.abs(divergence.spotChangeFraction ?? 0)).toFixed(2)} % while India VIX ${divergence.state === 'both_up' ? 'rose' : 'fell'} ${Math.abs(divergence.vixChangePoints ?? 0).toFixed(2)} points in ${windowMinutes} min`,
+        { spotChangeFraction: divergence.spotChangeFraction ?? NaN, vixChangePoints: divergence.vixChangePoints ?? NaN, windowMinutes },
+      ),
+    );
   }
   symbol.divergence = divergence.diverging ? divergence.state : null;
 
@@ -789,17 +825,17 @@ function analyseSymbol(state: IntelligenceState, symbol: SymbolRuntime, snapshot
   if (mood.index !== null) {
     const band = bandWithHysteresis(mood.index, symbol.moodBand, config.mood.bandEdges, config.mood.bandHysteresisPoints);
     if (symbol.moodBand !== null && band !== symbol.moodBand) {
-      events.push({
-        kind: 'mood_band_changed',
-        symbol: symbol.symbol,
-        expiry: null,
-        timestamp: now,
-        strike: null,
-        side: null,
-        score: mood.index,
-        reason: `mood moved from ${symbol.moodBand.replace('_', ' ')} to ${band.replace('_', ' ')} (${mood.index.toFixed(1)})`,
-        values: { moodIndex: mood.index },
-      });
+      events.push(
+        makeEvent(
+          'mood_band_changed',
+          { symbol: symbol.symbol, expiry: null, timestamp: now },
+          null,
+          null,
+          mood.index,
+          `mood moved from ${symbol.moodBand.replace('_', ' ')} to ${band.replace('_', ' ')} (${mood.index.toFixed(1)})`,
+          { moodIndex: mood.index },
+        ),
+      );
     }
     symbol.moodBand = band;
   }

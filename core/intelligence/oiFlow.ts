@@ -21,7 +21,8 @@
  *   With equal spans of W minutes this is (OI_now − 2·OI_then + OI_before)/W².
  *   NaN until the ring reaches back 2W.
  */
-import { gatherRows, newestSample, sampleAtOrBefore, type ChainState, type OptionSide, type RowSampler, type SideColumns } from './chainState.ts';
+import type { RowArrays } from './rowArrays.ts';
+import { gatherRows, sampleAtOrBefore, type ChainState, type OptionSide, type RowSampler, type SideColumns } from './chainState.ts';
 
 const MS_PER_MINUTE = 60_000;
 
@@ -79,13 +80,13 @@ export interface SideFlows {
  * side's current values must already hold this snapshot; `sampler` reads
  * the ring for these rows.
  */
-export function sideFlows(side: SideColumns, rowSlot: Int32Array, nowMs: number, windows: readonly WindowLookup[], sampler: RowSampler): SideFlows {
+export function sideFlows(side: SideColumns, rowSlot: Int32Array, nowMs: number, windows: readonly WindowLookup[], sampler: RowSampler, arrays: RowArrays): SideFlows {
   const n = rowSlot.length;
-  const oi = gatherRows(side.oi, rowSlot);
+  const oi = gatherRows(side.oi, rowSlot, arrays.float());
   const out: SideFlows = {
     oi,
-    sinceClose: new Float64Array(n),
-    sinceOpen: new Float64Array(n),
+    sinceClose: arrays.float(),
+    sinceOpen: arrays.float(),
     velocity: [],
     acceleration: [],
   };
@@ -98,8 +99,8 @@ export function sideFlows(side: SideColumns, rowSlot: Int32Array, nowMs: number,
   for (const w of windows) {
     const then = sampler.rows(side, 'oi', w.then);
     const before = sampler.rows(side, 'oi', w.before);
-    const velocity = new Float64Array(n);
-    const acceleration = new Float64Array(n);
+    const velocity = arrays.float();
+    const acceleration = arrays.float();
     for (let i = 0; i < n; i++) {
       velocity[i] = velocityPerMinute(oi[i], then[i], nowMs, w.tThen);
       acceleration[i] = accelerationPerMinute2(oi[i], then[i], before[i], nowMs, w.tThen, w.tBefore);
@@ -126,12 +127,4 @@ export interface StrikeSideFlow {
     /** Change of that velocity per minute, contracts/minute². */
     accelerationContractsPerMinute2: number | null;
   }[];
-}
-
-/** Newest sample time, for callers that report how far back the ring reaches. */
-export function oldestAndNewestSample(state: ChainState): { oldestMs: number; newestMs: number } {
-  const newest = newestSample(state);
-  if (newest < 0) return { oldestMs: NaN, newestMs: NaN };
-  const oldest = (state.ringHead - state.ringCount + state.ringCapacity) % state.ringCapacity;
-  return { oldestMs: state.ringTimes[oldest], newestMs: state.ringTimes[newest] };
 }

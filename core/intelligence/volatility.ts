@@ -19,6 +19,9 @@
  *   count is returned), at least minIvHistoryDays.
  *     rank       = 100·(IV − min)/(max − min), clamped to 0–100 (50 when max = min)
  *     percentile = 100·(closes strictly below IV)/(closes used)
+ *   The history is one series per symbol (the role decides which ATM IV it
+ *   stores, e.g. the front expiry's); every expiry of the symbol is ranked
+ *   against it, and the mood reads the front expiry's rank.
  */
 import type { VolatilityConfig } from './config.ts';
 

@@ -41,7 +41,7 @@
  */
 import { supportResistance } from '../analytics/supportResistance.ts';
 import type { ZoneConfig, ZoneWeights } from './config.ts';
-import type { IntelligenceEvent } from './events.ts';
+import { makeEvent, type EventContext, type IntelligenceEvent } from './events.ts';
 
 export type ZoneSide = 'support' | 'resistance';
 
@@ -261,12 +261,6 @@ export function createZoneTracker(): ZoneTracker {
   return { support: side(), resistance: side() };
 }
 
-export interface EventContext {
-  symbol: string;
-  expiry: string;
-  timestamp: number;
-}
-
 /** Updates the tracker with this snapshot's zones and returns the zone events it raises. */
 export function trackZones(tracker: ZoneTracker, zones: Zones, spot: number, context: EventContext, config: ZoneConfig): IntelligenceEvent[] {
   const events: IntelligenceEvent[] = [];
@@ -281,7 +275,7 @@ export function trackZones(tracker: ZoneTracker, zones: Zones, spot: number, con
         t.lastBreachAt = context.timestamp;
         const edge = side === 'support' ? previous.lowStrike : previous.highStrike;
         events.push(
-          event('zone_breached', context, previous.peakStrike, side, previous.strength, `spot ${spot} broke ${side === 'support' ? 'below' : 'above'} the ${side} zone ${previous.lowStrike}–${previous.highStrike}`, {
+          makeEvent('zone_breached', context, previous.peakStrike, side, previous.strength, `spot ${spot} broke ${side === 'support' ? 'below' : 'above'} the ${side} zone ${previous.lowStrike}–${previous.highStrike}`, {
             spotPoints: spot,
             zoneLowStrike: previous.lowStrike,
             zoneHighStrike: previous.highStrike,
@@ -304,7 +298,7 @@ export function trackZones(tracker: ZoneTracker, zones: Zones, spot: number, con
       t.pendingCount = 0;
       if (primary.strength - t.reference >= config.strengthenDelta) {
         events.push(
-          event('zone_strengthened', context, primary.peakStrike, side, primary.strength, `${side} zone ${primary.lowStrike}–${primary.highStrike} strengthened from ${t.reference.toFixed(2)} to ${primary.strength.toFixed(2)}`, {
+          makeEvent('zone_strengthened', context, primary.peakStrike, side, primary.strength, `${side} zone ${primary.lowStrike}–${primary.highStrike} strengthened from ${t.reference.toFixed(2)} to ${primary.strength.toFixed(2)}`, {
             strengthBefore: t.reference,
             strength: primary.strength,
             zoneLowStrike: primary.lowStrike,
@@ -327,7 +321,7 @@ export function trackZones(tracker: ZoneTracker, zones: Zones, spot: number, con
       const from = t.peakStrike;
       const direction = primary.peakStrike > from ? 'up' : 'down';
       events.push(
-        event('zone_shifted', context, primary.peakStrike, side, primary.strength, `${side} shifted ${direction} from ${from} to ${primary.peakStrike}`, {
+        makeEvent('zone_shifted', context, primary.peakStrike, side, primary.strength, `${side} shifted ${direction} from ${from} to ${primary.peakStrike}`, {
           fromStrike: from,
           toStrike: primary.peakStrike,
           shiftPoints: primary.peakStrike - from,
@@ -341,18 +335,6 @@ export function trackZones(tracker: ZoneTracker, zones: Zones, spot: number, con
     }
   }
   return events;
-}
-
-function event(
-  kind: IntelligenceEvent['kind'],
-  context: EventContext,
-  strike: number,
-  side: ZoneSide,
-  score: number,
-  reason: string,
-  values: Record<string, number>,
-): IntelligenceEvent {
-  return { kind, symbol: context.symbol, expiry: context.expiry, timestamp: context.timestamp, strike, side, score, reason, values };
 }
 
 // ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
 import { startAnalytics, type AnalyticsRole } from '../pipeline/analytics.ts';
 import { parseAnalyticsMessage, type AnalyticsMessage } from '../core/analyticsMessage.ts';
-import { writeAnalytics } from '../db/queries/writeAnalytics.ts';
+import { FlowSampler, writeAnalytics } from '../db/queries/writeAnalytics.ts';
 import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
@@ -121,6 +121,8 @@ export interface BuildOptions {
   /** Use this bus instead of the configured one (not closed by stop). */
   bus?: Bus;
   log?: Logger;
+  /** Run the analytics stage where the role includes it (default true; the bench compares with it off). */
+  analytics?: boolean;
 }
 
 const USES_DATABASE: readonly Role[] = ['all', 'analytics', 'store', 'api'];
@@ -203,7 +205,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
     });
   }
-  if (role === 'all' || role === 'analytics') {
+  const analyticsStage = options.analytics ?? true;
+  if ((role === 'all' && analyticsStage) || role === 'analytics') {
     // Rebuilt from the stored session before the source starts (start()), so no snapshot is folded in twice or missed.
     services.analytics = await startAnalytics(bus, {
       intelligence: { sessionHoursOnly: config.ANALYTICS_SESSION_HOURS_ONLY, maxChains: config.ANALYTICS_MAX_CHAINS },
@@ -244,7 +247,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { id: snapshot.id, reason }),
     });
   }
-  if (role === 'all' || role === 'store') {
+  if ((role === 'all' && analyticsStage) || role === 'store') {
     services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers);
   }
   if (role === 'all' || role === 'ingest') {
@@ -343,6 +346,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
 }
 
+/** Per-strike flow rows are stored at most this often per chain (the reducer's sampling interval; see FlowSampler). */
+const ANALYTICS_FLOW_EVERY_MS = 15_000;
+
 /**
  * The storage role's second consumer: `market.analytics` into the analytics
  * tables, with the same guarantees as the snapshots (a spool of its own under
@@ -352,7 +358,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[]): Promise<StorageRole> {
   const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
   if (spool) closers.push(() => spool.close());
-  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages), {
+  const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
+  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages, flows), {
     topic: TOPICS.analytics,
     group: 'storage-analytics',
     parse: parseAnalyticsMessage,

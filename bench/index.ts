@@ -63,13 +63,21 @@ printTable(
 );
 
 const snapshots = Number(process.env.BENCH_SNAPSHOTS ?? 2_000);
-const pipelines: [string, PipelineBenchResult][] = [['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots)]];
-if (process.env.DATABASE_URL) pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots)]);
+const pipelines: [string, PipelineBenchResult][] = [
+  ['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots, 400, 20, true)],
+  ['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots, 400, 20, false)],
+];
+if (process.env.DATABASE_URL) {
+  pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots, 400, 20, true)]);
+  pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots, 400, 20, false)]);
+}
 printTable(
-  `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published; ` +
+  `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published ` +
+    `(with the analytics stage: also analysed, its analytics stored and published); ` +
     `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber`,
   pipelines.map(([name, r]) => ({
     storage: name,
+    'analytics stage': r.analytics ? 'on' : 'off',
     'option rows': r.rows,
     'rows/s stored + published': Math.round(r.rowsPerSecond),
     'snapshots/s': Math.round(r.snapshotsPerSecond),

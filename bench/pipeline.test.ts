@@ -13,5 +13,5 @@ describe('the pipeline benchmark', () => {
     expect(result.snapshots).toBe(20);
     expect(result.rows).toBeGreaterThan(0);
     expect(result.latency.samples).toBe(5);
-  }, 60_000);
+  }, 120_000);
 });

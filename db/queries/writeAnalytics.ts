@@ -24,8 +24,31 @@ export function eventKey(event: IntelligenceEvent): string {
   return `${event.kind}|${event.expiry ?? ''}|${event.strike ?? ''}|${event.side ?? ''}`;
 }
 
-/** Writes a batch of messages; `snapshots` counts messages, `quotes` the flow rows. */
-export async function writeAnalytics(db: Database, messages: readonly AnalyticsMessage[]): Promise<WriteResult> {
+/**
+ * Which messages' per-strike flows are stored: at most one per chain every
+ * `everyMs` of snapshot time. The flow rows are most of what a message
+ * writes (two per strike), and their velocities move over minutes, so a
+ * feed faster than that would mostly store near-repeats; optionFlow serves
+ * the latest stored ones.
+ */
+export class FlowSampler {
+  private readonly last = new Map<string, number>();
+  constructor(readonly everyMs: number) {}
+
+  /** Whether this message's flows are due (and, if so, marks them taken). */
+  due(message: AnalyticsMessage): boolean {
+    const key = `${message.symbol}|${message.expiry}`;
+    const last = this.last.get(key);
+    if (last !== undefined && message.timestamp >= last && message.timestamp - last < this.everyMs) return false;
+    // One entry per chain seen; expired chains are forgotten once there are many.
+    if (this.last.size >= 1_000) for (const [k, t] of this.last) if (message.timestamp - t > 86_400_000) this.last.delete(k);
+    this.last.set(key, message.timestamp);
+    return true;
+  }
+}
+
+/** Writes a batch of messages; `snapshots` counts messages, `quotes` the flow rows (of the messages `flows` lets through: all without it). */
+export async function writeAnalytics(db: Database, messages: readonly AnalyticsMessage[], flows?: FlowSampler): Promise<WriteResult> {
   if (messages.length === 0) return { snapshots: 0, quotes: 0 };
   const chainRows = messages.map((m) => ({
     ts: new Date(m.timestamp),
@@ -50,7 +73,7 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
     intelligence: m.symbolIntelligence,
   }));
   const flowRows = messages.flatMap((m) =>
-    m.flows.flatMap((row) =>
+    (flows && !flows.due(m) ? [] : m.flows).flatMap((row) =>
       (['call', 'put'] as const).map((name) => {
         const side = row[name];
         return {

@@ -18,6 +18,7 @@
  * and /readyz says so.
  */
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
@@ -29,6 +30,10 @@ import { InProcessBus, TOPICS, type Bus, type QueueStats, type Subscription } fr
 import { KafkaBus, kafkaBusOptions } from '../pipeline/kafkaBus.ts';
 import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
+import { startAnalytics, type AnalyticsRole } from '../pipeline/analytics.ts';
+import { parseAnalyticsMessage, type AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { FlowSampler, writeAnalytics } from '../db/queries/writeAnalytics.ts';
+import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
 import type { Source } from '../pipeline/source.ts';
@@ -66,8 +71,12 @@ export interface AppServices {
   source?: Source;
   /** process and all. */
   processor?: ProcessorRole;
+  /** analytics and all. */
+  analytics?: AnalyticsRole;
   /** store and all. */
   storage?: StorageRole;
+  /** store and all: the analytics messages into their tables (see startAnalyticsStorage). */
+  analyticsStorage?: StorageRole;
   /** ingest and all, once started. */
   ingest?: IngestRole;
   /** Repeats of stored snapshots (ingest reads it, storage marks it). */
@@ -118,9 +127,11 @@ export interface BuildOptions {
   /** Use this bus instead of the configured one (not closed by stop). */
   bus?: Bus;
   log?: Logger;
+  /** Run the analytics stage where the role includes it (default true; the bench compares with it off). */
+  analytics?: boolean;
 }
 
-const USES_DATABASE: readonly Role[] = ['all', 'store', 'api'];
+const USES_DATABASE: readonly Role[] = ['all', 'analytics', 'store', 'api'];
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const role = config.ROLE;
@@ -196,6 +207,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.invalidate(key);
         await cache.set(key, snapshot);
       }),
+      await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => publishAnalytics(pubsub, message.value)),
     );
   }
   if (role === 'all' || role === 'process') {
@@ -204,6 +216,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rate: config.RISK_FREE_RATE,
       gexConvention: config.GEX_CONVENTION,
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
+    });
+  }
+  const analyticsStage = options.analytics ?? true;
+  if ((role === 'all' && analyticsStage) || role === 'analytics') {
+    // Rebuilt from the stored session before the source starts (start()), so no snapshot is folded in twice or missed.
+    services.analytics = await startAnalytics(bus, {
+      intelligence: { sessionHoursOnly: config.ANALYTICS_SESSION_HOURS_ONLY, maxChains: config.ANALYTICS_MAX_CHAINS },
+      rebuild: {
+        history: storedSessionHistory(database!.db),
+        maxSnapshots: config.ANALYTICS_REBUILD_MAX_SNAPSHOTS,
+        onProgress: (progress, done) => log.info(done ? 'analytics state rebuilt' : 'rebuilding analytics state', { ...progress }),
+      },
+      onError: (snapshot, error) => log.warn('snapshot not analysed', { id: snapshot.id, reason: error instanceof Error ? error.message : String(error) }),
     });
   }
   // Ingest asks whether a snapshot repeats the last stored one of its stream; storage tells it what was stored.
@@ -234,6 +259,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onRetry: (error, attempt) => log.warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
       onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { id: snapshot.id, reason }),
     });
+  }
+  if ((role === 'all' && analyticsStage) || role === 'store') {
+    services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers);
   }
   if (role === 'all' || role === 'ingest') {
     services.source = options.source ?? (await createSource(config, log));
@@ -305,10 +333,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         // The database is slow or away: what is left goes to the spool, which is quick.
         log.warn('pipeline not drained before the shutdown deadline: spooling what is left', { queues: services.queues() });
         services.storage?.spoolOnly();
+        services.analyticsStorage?.spoolOnly();
         if (!(await finishesBy(bus.drain(), deadline - 1_000))) log.error('pipeline still not drained at the deadline: what is left in memory is lost', { queues: services.queues() });
       }
       await services.processor?.stop();
+      await services.analytics?.stop();
       await services.storage?.stop();
+      await services.analyticsStorage?.stop();
       await retention?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
       await subscriptions?.close();
@@ -331,6 +362,39 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       });
     },
   };
+}
+
+/** Per-strike flow rows are stored at most this often per chain (the reducer's sampling interval; see FlowSampler). */
+const ANALYTICS_FLOW_EVERY_MS = 15_000;
+
+/**
+ * The storage role's second consumer: `market.analytics` into the analytics
+ * tables, with the same guarantees as the snapshots (a spool of its own under
+ * SPOOL_DIR/analytics on the in-process bus, retries without committing on
+ * Kafka), so the analytics role itself needs no write path to the database.
+ */
+async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[]): Promise<StorageRole> {
+  const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
+  if (spool) closers.push(() => spool.close());
+  const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
+  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages, flows), {
+    topic: TOPICS.analytics,
+    group: 'storage-analytics',
+    parse: parseAnalyticsMessage,
+    maxQueuedBytes: config.QUEUE_MAX_BYTES,
+    maxBatch: config.STORAGE_MAX_BATCH,
+    writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
+    spool,
+    onRetry: (error, attempt) => log.warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+    onRejected: (message, reason) => log.error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+  });
+}
+
+/** The analytics role's outputs to the API's subscribers: mood by symbol, the chain's analytics by expiry, each event. */
+function publishAnalytics(pubsub: ChainPubSub, message: AnalyticsMessage): void {
+  pubsub.publish('mood:updated', message.symbol, message.symbolIntelligence);
+  pubsub.publish('analytics:updated', chainTopicKey(message.symbol, message.expiry), message);
+  for (const event of message.events) pubsub.publish('market:events', event);
 }
 
 /** The Kafka bus of the distributed mode, connected and with its topics in place. */

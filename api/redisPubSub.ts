@@ -17,10 +17,9 @@
 import { Redis } from 'ioredis';
 import { createPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import type { EnrichedSnapshot } from '../core/models.ts';
-import type { ChainPubSub } from '../schema/builder.ts';
+import type { ChainPubSub, LiveTopics } from '../schema/builder.ts';
 
-type ChainTopics = { 'chain:updated': [key: string, snapshot: EnrichedSnapshot] };
+type ChainTopics = LiveTopics;
 
 /** Reconnect delay after the n-th failed attempt: 50 ms, 100 ms, … capped at 2 s. */
 export function reconnectDelayMs(attempt: number): number {

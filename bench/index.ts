@@ -109,14 +109,22 @@ if (runs('encoding')) {
 
 if (runs('pipeline')) {
   const snapshots = Number(process.env.BENCH_SNAPSHOTS ?? 2_000);
-  const pipelines: [string, PipelineBenchResult][] = [['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots)]];
-  if (process.env.DATABASE_URL) pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots)]);
+  const pipelines: [string, PipelineBenchResult][] = [
+    ['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots, 400, 20, true)],
+    ['embedded (PGlite on disk, in-process bus)', await runPipelineBench('embedded', snapshots, 400, 20, false)],
+  ];
+  if (process.env.DATABASE_URL) {
+    pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots, 400, 20, true)]);
+    pipelines.push(['PostgreSQL at DATABASE_URL, in-process bus', await runPipelineBench('postgres', snapshots, 400, 20, false)]);
+  }
   printTable(
-    `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published; ` +
+    `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published ` +
+      `(with the analytics stage: also analysed, its analytics stored and published); ` +
       `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber; disk: growth over the run per option row ` +
       `(the data directory counts WAL, allocated in 16 MiB segments; long-run figures are in the retention table)`,
     pipelines.map(([name, r]) => ({
       storage: name,
+      'analytics stage': r.analytics ? 'on' : 'off',
       'option rows': r.rows,
       'rows/s stored + published': Math.round(r.rowsPerSecond),
       'snapshots/s': Math.round(r.snapshotsPerSecond),

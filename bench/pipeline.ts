@@ -102,6 +102,8 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 }
 
 export interface PipelineBenchResult {
+  /** Whether the analytics stage ran (analysed, stored and published beside the snapshots). */
+  analytics: boolean;
   snapshots: number;
   rows: number;
   seconds: number;
@@ -131,7 +133,13 @@ async function benchDatabase(kind: BenchDatabase, dir: string): Promise<Database
   return kind === 'embedded' ? openDatabase({ dataDir: dir }) : openTestDatabase();
 }
 
-export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapshotCount = 2_000, latencySamples = 400, latencyRate = 20): Promise<PipelineBenchResult> {
+export async function runPipelineBench(
+  kind: BenchDatabase = 'embedded',
+  snapshotCount = 2_000,
+  latencySamples = 400,
+  latencyRate = 20,
+  analytics = true,
+): Promise<PipelineBenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'options-bench-'));
   const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir });
   try {
@@ -141,12 +149,19 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     const database = await benchDatabase(kind, join(dataDir, 'throughput'));
     const empty = await database.size();
     const throughputSource = new ListSource(snapshots);
-    const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent') });
+    const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent'), analytics });
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     await app.start(0);
+    // With the analytics stage, also until every snapshot is analysed and its analytics stored.
+    const analysed = () => {
+      const role = app.services.analytics;
+      if (!role) return true;
+      const skipped = Object.values(role.stats.skipped).reduce((n, k) => n + (k ?? 0), 0);
+      return role.stats.analysed + skipped + role.stats.failed >= snapshotCount && app.services.analyticsStorage!.stats.snapshotsWritten >= role.stats.analysed;
+    };
     await until(
-      () => app.services.storage!.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount,
+      () => app.services.storage!.stats.snapshotsWritten >= snapshotCount && app.services.published.count >= snapshotCount && analysed(),
       600_000,
       'every snapshot stored and published',
     );
@@ -163,7 +178,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     let openGate = () => {};
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     const latencySource = new ListSource(steady, latencyRate, gate);
-    const latencyApp = await buildApp(config, { database: latencyDatabase, source: latencySource, log: createLogger('silent') });
+    const latencyApp = await buildApp(config, { database: latencyDatabase, source: latencySource, log: createLogger('silent'), analytics });
     const publishToSubscriber: number[] = [];
     const sourceToSubscriber: number[] = [];
     const publishedAt = new Map<number, number>();
@@ -196,6 +211,7 @@ export async function runPipelineBench(kind: BenchDatabase = 'embedded', snapsho
     await latencyApp.stop();
     await latencyDatabase.close();
     return {
+      analytics,
       snapshots: snapshotCount,
       rows,
       seconds,

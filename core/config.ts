@@ -73,7 +73,7 @@ const AGGREGATE_REFRESH_LOOKBACK_MS = 7 * 86_400_000;
 
 const envSchema = z.object({
   /** Which pipeline role this process runs; `all` is the embedded default. */
-  ROLE: z.enum(['all', 'ingest', 'process', 'store', 'api']).default('all'),
+  ROLE: z.enum(['all', 'ingest', 'process', 'analytics', 'store', 'api']).default('all'),
   PORT: numberFrom(z.number().int().min(0).max(65_535)).default(4000),
   /** Loopback by default: the embedded default is reachable from this machine only; containers set 0.0.0.0. */
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -198,12 +198,24 @@ const envSchema = z.object({
   /** Record every raw snapshot to this .ndjson.gz file (any source). */
   RECORD_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * Whether the analytics role folds in only snapshots inside 09:15–15:30 IST
+   * (sources repeat the close after it). `auto`: yes, except for the
+   * simulator under SIM_CLOCK=always-open, whose market never closes.
+   */
+  ANALYTICS_SESSION_HOURS_ONLY: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Most stored snapshots the analytics role replays on start to rebuild its session state (the latest ones when there are more). */
+  ANALYTICS_REBUILD_MAX_SNAPSHOTS: numberFrom(z.number().int().min(0).max(10_000_000)).default(100_000),
+  /** (symbol, expiry) chains the analytics role keeps state for; the least recently seen is dropped beyond. */
+  ANALYTICS_MAX_CHAINS: numberFrom(z.number().int().min(1).max(10_000)).default(64),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<Env, 'SPOOL_DIR'> {
+export interface Config extends Omit<Env, 'SPOOL_DIR' | 'ANALYTICS_SESSION_HOURS_ONLY'> {
   SPOOL_DIR: string;
+  /** ANALYTICS_SESSION_HOURS_ONLY with `auto` resolved. */
+  ANALYTICS_SESSION_HOURS_ONLY: boolean;
   instruments: Map<string, Instrument>;
   holidaySet: Set<string>;
   /** The simulator's scenario from SIM_SCENARIO, validated; undefined when unset. */
@@ -277,6 +289,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...parsed,
     SPOOL_DIR: parsed.SPOOL_DIR ?? join(parsed.DATA_DIR, 'spool'),
+    ANALYTICS_SESSION_HOURS_ONLY:
+      parsed.ANALYTICS_SESSION_HOURS_ONLY === 'auto' ? !(parsed.SOURCE === 'simulator' && parsed.SIM_CLOCK === 'always-open') : parsed.ANALYTICS_SESSION_HOURS_ONLY === 'true',
     SYMBOLS: parsed.SYMBOLS.map((s) => s.toUpperCase()),
     instruments,
     holidaySet: new Set(parsed.HOLIDAYS),

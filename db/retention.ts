@@ -14,8 +14,10 @@
  *    what it deletes into the rollups (db/queries/expireRaw.ts); on PGlite
  *    the storage role's writes queue between batches, on PostgreSQL they run
  *    beside them (new keys, no lock in common);
- * 3. deletes rollup rows before the history horizon, in batches too;
- * 4. makes the space reusable: VACUUM of the four tables when rows were
+ * 3. deletes rollup rows before the history horizon, in batches too, and
+ *    the analytics rows (db/queries/expireAnalytics.ts: per-strike flows
+ *    before the raw horizon, the rest before the history horizon);
+ * 4. makes the space reusable: VACUUM of the tables when rows were
  *    deleted (PGlite has no autovacuum; on PostgreSQL it saves waiting for
  *    autovacuum's thresholds), so new rows fill the freed pages and the files
  *    stop growing; VACUUM never shrinks a file but its trailing empty pages,
@@ -36,6 +38,7 @@ import { intervalMs } from '../core/time/interval.ts';
 import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from './client.ts';
 import { expireHistory } from './queries/expireHistory.ts';
+import { expireAnalytics } from './queries/expireAnalytics.ts';
 import { advanceHorizons, readRetentionState, recordRetentionRun } from './queries/retentionState.ts';
 import type { TimescaleStatus } from './timescale.ts';
 
@@ -57,10 +60,12 @@ export interface RetentionRun {
   snapshotsDeleted: number;
   quotesDeleted: number;
   historyRowsDeleted: number;
+  /** Analytics rows deleted: per-strike flows before the raw horizon, the rest before the history horizon. */
+  analyticsRowsDeleted: number;
   /** Delete transactions, raw and history. */
   batches: number;
   /** The longest single statement and its ms: on PGlite, the longest the storage role's writes waited on this run. */
-  longestStatement: { what: 'expire raw' | 'expire history' | 'vacuum' | 'checkpoint'; ms: number } | null;
+  longestStatement: { what: 'expire raw' | 'expire history' | 'expire analytics' | 'vacuum' | 'checkpoint'; ms: number } | null;
   vacuumed: boolean;
   checkpointed: boolean;
   ms: number;
@@ -103,6 +108,7 @@ export class Retention {
       snapshotsDeleted: 0,
       quotesDeleted: 0,
       historyRowsDeleted: 0,
+      analyticsRowsDeleted: 0,
       batches: 0,
       longestStatement: null,
       vacuumed: false,
@@ -139,9 +145,16 @@ export class Retention {
           run.historyRowsDeleted += expired.chainRows + expired.strikeRows;
           more = expired.chainRows === HISTORY_BATCH_ROWS || expired.strikeRows === HISTORY_BATCH_ROWS;
         }
+        for (let more = true; more && !this.stopping; run.batches++) {
+          const expired = await timed('expire analytics', () => expireAnalytics(db, { rawHorizon, historyHorizon }, HISTORY_BATCH_ROWS));
+          run.analyticsRowsDeleted += expired.flowRows + expired.chainRows + expired.moodRows + expired.eventRows;
+          more = Math.max(expired.flowRows, expired.chainRows, expired.moodRows, expired.eventRows) === HISTORY_BATCH_ROWS;
+        }
       }
-      if (!this.stopping && run.snapshotsDeleted + run.historyRowsDeleted > 0) {
-        await timed('vacuum', () => db.execute(sql`vacuum chain_snapshots, option_quotes, chain_rollup_1m, strike_rollup_5m`));
+      if (!this.stopping && run.snapshotsDeleted + run.historyRowsDeleted + run.analyticsRowsDeleted > 0) {
+        await timed('vacuum', () =>
+          db.execute(sql`vacuum chain_snapshots, option_quotes, chain_rollup_1m, strike_rollup_5m, analytics_chain, analytics_mood, analytics_flows, analytics_events`),
+        );
         run.vacuumed = true;
       }
       if (this.database.kind === 'pglite') {

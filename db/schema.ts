@@ -193,3 +193,96 @@ export const retentionState = pgTable(
   },
   (t) => [check('retention_state_one_row', sql`${t.id} = 1`)],
 );
+
+/*
+ * Market analytics (the analytics role's `market.analytics` messages, stored
+ * by the storage role; see core/analyticsMessage.ts and core/intelligence).
+ * Keyed by their natural keys like the tables above, so storing a message
+ * twice (a retry, a redelivery) never duplicates a row. The whole output
+ * objects are kept as jsonb (their shape and units are documented in
+ * core/intelligence), with the columns the history queries read beside them.
+ * Retention: the raw window (RETENTION_RAW) for the per-strike flows, the
+ * history window (RETENTION_HISTORY) for the rest (db/retention.ts).
+ */
+
+/** One row per analysed chain snapshot: the chain's intelligence (buildups, zones, reversal levels, liquidity, volatility). */
+export const analyticsChain = pgTable(
+  'analytics_chain',
+  {
+    ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull(),
+    symbol: text('symbol').notNull(),
+    expiry: date('expiry', { mode: 'string' }).notNull(),
+    /** IST session date. */
+    sessionDate: date('session_date', { mode: 'string' }).notNull(),
+    /** Index points. */
+    spot: doublePrecision('spot').notNull(),
+    /** Liquidity-stress index, 0–100; null before its baseline fills. */
+    liquidityIndex: doublePrecision('liquidity_index'),
+    /** ChainIntelligence (core/intelligence/index.ts). */
+    intelligence: jsonb('intelligence').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.ts] })],
+);
+
+/** One row per symbol and snapshot instant: mood, toxicity and VIX context (the latest message of the instant wins). */
+export const analyticsMood = pgTable(
+  'analytics_mood',
+  {
+    ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull(),
+    symbol: text('symbol').notNull(),
+    sessionDate: date('session_date', { mode: 'string' }).notNull(),
+    /** Index points. */
+    spot: doublePrecision('spot').notNull(),
+    /** India VIX, points. */
+    vix: doublePrecision('vix'),
+    /** Mood index, 0 (extreme fear) – 100 (extreme greed); null when no component is known. */
+    moodIndex: doublePrecision('mood_index'),
+    /** VPIN, 0–1; null before its window fills. */
+    vpin: doublePrecision('vpin'),
+    /** SymbolIntelligence (core/intelligence/index.ts). */
+    intelligence: jsonb('intelligence').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts] })],
+);
+
+/** Per strike and side of each analysed snapshot: OI flow and buildup class per window. */
+export const analyticsFlows = pgTable(
+  'analytics_flows',
+  {
+    ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull(),
+    symbol: text('symbol').notNull(),
+    expiry: date('expiry', { mode: 'string' }).notNull(),
+    strike: doublePrecision('strike').notNull(),
+    /** 'CE' or 'PE'. */
+    optionType: char('option_type', { length: 2 }).notNull(),
+    /** Contracts (lots). */
+    oi: doublePrecision('oi'),
+    changeSincePreviousClose: doublePrecision('change_since_previous_close'),
+    changeSinceOpen: doublePrecision('change_since_open'),
+    /** [{ windowMinutes, velocityContractsPerMinute, accelerationContractsPerMinute2 }]. */
+    windows: jsonb('windows').notNull(),
+    /** [{ windowMinutes (null: the session), kind, oiChangeContracts, priceChangePoints }]. */
+    buildups: jsonb('buildups').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.ts, t.strike, t.optionType] })],
+);
+
+/** Every event the analytics raised (zones, unusual activity, VIX divergence, mood bands). */
+export const analyticsEvents = pgTable(
+  'analytics_events',
+  {
+    ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull(),
+    symbol: text('symbol').notNull(),
+    /** kind|expiry|strike|side: what makes an event of an instant unique. */
+    eventKey: text('event_key').notNull(),
+    kind: text('kind').notNull(),
+    expiry: date('expiry', { mode: 'string' }),
+    strike: doublePrecision('strike'),
+    side: text('side'),
+    score: doublePrecision('score').notNull(),
+    reason: text('reason').notNull(),
+    /** The numbers behind it; each key names its unit. */
+    values: jsonb('values').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts, t.eventKey] }), index('analytics_events_ts_idx').on(t.ts)],
+);

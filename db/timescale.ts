@@ -27,7 +27,7 @@ import type { Config } from '../core/config.ts';
 import { decideTimescaleMode, parsePreloadLibraries, type TimescaleFacts, type TimescaleMode } from '../core/timescaleMode.ts';
 
 /** The time-series tables, hypertables on `ts` under TimescaleDB. */
-export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots'] as const;
+export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots', 'analytics_chain', 'analytics_mood', 'analytics_flows', 'analytics_events'] as const;
 
 /** The continuous aggregates of db/migrations/0001_timescale.sql, finest first. */
 export const CONTINUOUS_AGGREGATES = [

@@ -14,7 +14,9 @@
  * this build reads; bytes that do not decode are rejected with reason
  * `invalid_encoding`.
  *
- * `market.raw` and `market.enriched` have real schemas. Every other topic
+ * `market.raw`, `market.enriched` and `market.analytics` have real schemas
+ * (the last carries the reducer's nested outputs as JSON documents, logical
+ * type `json`). Every other topic
  * (contract-test topics, ad-hoc ones) uses a JSON-in-Avro envelope
  * `{ version: 1, json: string }`: still framed and versioned, but the value
  * is whatever JSON.stringify makes of it.
@@ -25,6 +27,7 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { ENRICHED_SNAPSHOT_VERSION, MessageError, RAW_SNAPSHOT_VERSION } from '../core/models.ts';
+import { ANALYTICS_MESSAGE_VERSION } from '../core/analyticsMessage.ts';
 import { TOPICS } from './bus.ts';
 
 /** The framing byte this build writes and reads. */
@@ -39,10 +42,27 @@ interface TopicCodec {
   version: number;
 }
 
+/**
+ * Logical type `json`: a string holding a JSON document, for nested outputs
+ * whose shape is owned by their module (the analytics reducer's) rather than
+ * by a schema here. Non-finite numbers become null, as in JSON.
+ */
+class JsonType extends avro.types.LogicalType {
+  override _fromValue(value: unknown): unknown {
+    return JSON.parse(value as string) as unknown;
+  }
+  override _toValue(value: unknown): unknown {
+    return value === undefined ? undefined : JSON.stringify(value);
+  }
+  override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
+    return avro.Type.isType(type, 'string', 'logical:json') ? (value: unknown) => value : undefined;
+  }
+}
+
 function loadSchema(file: string): avro.Type {
   const schema = JSON.parse(readFileSync(new URL(`./avro/${file}`, import.meta.url), 'utf8')) as avro.Schema;
   // Records decode as plain objects (no generated methods), unions of null and one type unwrapped.
-  return avro.Type.forSchema(schema, { omitRecordMethods: true, wrapUnions: 'auto' });
+  return avro.Type.forSchema(schema, { omitRecordMethods: true, wrapUnions: 'auto', logicalTypes: { json: JsonType } });
 }
 
 const jsonEnvelope = avro.Type.forSchema(
@@ -61,6 +81,7 @@ const jsonEnvelope = avro.Type.forSchema(
 const codecs = new Map<string, TopicCodec>([
   [TOPICS.raw, { name: 'raw snapshot', type: loadSchema('raw-snapshot.avsc'), version: RAW_SNAPSHOT_VERSION }],
   [TOPICS.enriched, { name: 'enriched snapshot', type: loadSchema('enriched-snapshot.avsc'), version: ENRICHED_SNAPSHOT_VERSION }],
+  [TOPICS.analytics, { name: 'analytics message', type: loadSchema('analytics.avsc'), version: ANALYTICS_MESSAGE_VERSION }],
 ]);
 
 /** Whether `topic` has a schema of its own (else the JSON envelope is used). */

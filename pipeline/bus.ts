@@ -1,7 +1,7 @@
 /**
- * The event bus between pipeline roles. Two topics carry the whole data flow:
- * `market.raw` (source → processor) and `market.enriched` (processor →
- * storage, API). Messages are keyed by underlying symbol so each underlying
+ * The event bus between pipeline roles. Three topics carry the whole data
+ * flow: `market.raw` (source → processor), `market.enriched` (processor →
+ * storage, analytics, API) and `market.analytics` (analytics → storage, API). Messages are keyed by underlying symbol so each underlying
  * stays in order.
  *
  * Contract every implementation passes (test/busContract.ts):
@@ -18,6 +18,8 @@ import { approximateMessageBytes } from '../core/models.ts';
 export const TOPICS = {
   raw: 'market.raw',
   enriched: 'market.enriched',
+  /** Analytics role → storage, API: one message per enriched snapshot folded in (core/analyticsMessage.ts). */
+  analytics: 'market.analytics',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 

@@ -154,7 +154,7 @@ export class KafkaBus implements Bus {
     this.connecting ??= (async () => {
       await this.admin.connect();
       await this.producer.connect();
-      await Promise.all([TOPICS.raw, TOPICS.enriched, this.options.deadLetterTopic].map((t) => this.ensureTopic(t)));
+      await Promise.all([TOPICS.raw, TOPICS.enriched, TOPICS.analytics, this.options.deadLetterTopic].map((t) => this.ensureTopic(t)));
     })().catch((error: unknown) => {
       this.connecting = null;
       throw error;

@@ -1,6 +1,8 @@
 /**
  * The storage role: enriched snapshots from `market.enriched` into the
- * database, in batches. Whatever accumulated while the previous write ran is
+ * database, in batches (and, by a second instance with its own consumer group
+ * and spool, the analytics role's `market.analytics` messages: `topic`,
+ * `group`, `parse`). Whatever accumulated while the previous write ran is
  * written together, so batches grow with load and latency stays low when idle.
  *
  * When the database is unreachable (a connection error, or a write that does
@@ -58,7 +60,12 @@ export interface StorageRole {
   stop(): Promise<void>;
 }
 
-export interface StorageOptions {
+export interface StorageOptions<T = EnrichedSnapshot> {
+  /** What it stores: `market.enriched` (the default) or `market.analytics` (pipeline/analytics.ts), each by its own consumer group. */
+  topic?: string;
+  group?: string;
+  /** Checks a message's value; throws (MessageError) on one that is not a `T` (default: parseEnrichedSnapshot). */
+  parse?: (value: unknown) => T;
   maxBatch?: number;
   /** Bytes the bus queues for this role before publishers wait (in-process bus). */
   maxQueuedBytes?: number;
@@ -68,11 +75,11 @@ export interface StorageOptions {
   /** A write still running after this long counts as a connection failure (default 15 s). */
   writeTimeoutMs?: number;
   /** Where snapshots wait while the database is unreachable (see the module comment). */
-  spool?: Spool<EnrichedSnapshot>;
-  onStored?: (snapshots: EnrichedSnapshot[]) => void | Promise<void>;
+  spool?: Spool<T>;
+  onStored?: (snapshots: T[]) => void | Promise<void>;
   onRetry?: (error: unknown, attempt: number) => void;
   /** A spooled snapshot the database refused for its content. */
-  onRejected?: (snapshot: EnrichedSnapshot, reason: string) => void;
+  onRejected?: (snapshot: T, reason: string) => void;
 }
 
 /**
@@ -107,11 +114,12 @@ export function isConnectionError(error: unknown): boolean {
 const WRITE_TIMEOUT = 'WRITE_TIMEOUT';
 const GAVE_UP = 'GAVE_UP';
 
-export async function startStorage(
+export async function startStorage<T = EnrichedSnapshot>(
   bus: Bus,
-  write: (snapshots: EnrichedSnapshot[]) => Promise<WriteResult>,
-  options: StorageOptions = {},
+  write: (snapshots: T[]) => Promise<WriteResult>,
+  options: StorageOptions<T> = {},
 ): Promise<StorageRole> {
+  const parse = options.parse ?? (parseEnrichedSnapshot as unknown as (value: unknown) => T);
   const stats: StorageStats = {
     snapshotsWritten: 0,
     quotesWritten: 0,
@@ -140,7 +148,7 @@ export async function startStorage(
   const sleep = (ms: number) => delay(ms, undefined, { signal: shutdown.signal }).catch(() => {});
 
   /** One write, failing with a connection-class error when it takes too long, or GAVE_UP when shutdown gives up on it. */
-  const writeOnce = (snapshots: EnrichedSnapshot[]): Promise<WriteResult> => {
+  const writeOnce = (snapshots: T[]): Promise<WriteResult> => {
     const writing = write(snapshots);
     // A write abandoned by the timeout may still finish or fail later; it is idempotent, and its outcome is not ours any more.
     writing.catch(() => {});
@@ -172,7 +180,7 @@ export async function startStorage(
     });
   };
 
-  const stored = async (snapshots: EnrichedSnapshot[], written: WriteResult, fromSpool: boolean) => {
+  const stored = async (snapshots: T[], written: WriteResult, fromSpool: boolean) => {
     stats.snapshotsWritten += written.snapshots;
     stats.quotesWritten += written.quotes;
     stats.batches++;
@@ -194,7 +202,7 @@ export async function startStorage(
   };
 
   /** Without a spool: the batch in hand is retried until stored; shutdown abandons it uncommitted. */
-  const writeUntilStored = async (snapshots: EnrichedSnapshot[]): Promise<void> => {
+  const writeUntilStored = async (snapshots: T[]): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
         await stored(snapshots, await writeOnce(snapshots), false);
@@ -212,7 +220,7 @@ export async function startStorage(
   // ---- the spool side ----------------------------------------------------
   let recovery: Promise<void> | null = null;
 
-  const toSpool = async (snapshots: EnrichedSnapshot[]): Promise<void> => {
+  const toSpool = async (snapshots: T[]): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
         await spool!.append(snapshots);
@@ -236,7 +244,7 @@ export async function startStorage(
   };
 
   /** One direct write; false when the database is still away (anything else is thrown). */
-  const writtenDirectly = async (snapshots: EnrichedSnapshot[]): Promise<boolean> => {
+  const writtenDirectly = async (snapshots: T[]): Promise<boolean> => {
     try {
       await stored(snapshots, await writeOnce(snapshots), false);
       return true;
@@ -292,7 +300,7 @@ export async function startStorage(
   };
 
   /** A spooled chunk the database refused for its content: store what it takes, reject the rest with the reason. */
-  const writeOneByOne = async (chunk: EnrichedSnapshot[]) => {
+  const writeOneByOne = async (chunk: T[]) => {
     for (const snapshot of chunk) {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -313,11 +321,11 @@ export async function startStorage(
   };
 
   const subscription = await bus.subscribeBatch(
-    TOPICS.enriched,
-    'storage',
+    options.topic ?? TOPICS.enriched,
+    options.group ?? 'storage',
     async (messages) => {
       // An invalid message throws here and is dead-lettered alone (see Bus).
-      const snapshots = messages.map((m) => parseEnrichedSnapshot(m.value));
+      const snapshots = messages.map((m) => parse(m.value));
       if (!spool) return writeUntilStored(snapshots);
       // Behind a non-empty spool, in order: the database takes these after what waits there.
       if (spoolOnly || !spool.isEmpty) return toSpool(snapshots);

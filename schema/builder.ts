@@ -15,8 +15,22 @@ import { LimitError, type ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
+import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 
-export type ChainPubSub = ReturnType<typeof createPubSub<{ 'chain:updated': [key: string, snapshot: EnrichedSnapshot] }>>;
+/**
+ * Live topics: `chain:updated` by `symbol:expiry`; the analytics role's
+ * outputs (core/analyticsMessage.ts): `mood:updated` by symbol,
+ * `analytics:updated` by `symbol:expiry`, and `market:events` (one topic,
+ * subscribers filter by symbol and kind).
+ */
+export type LiveTopics = {
+  'chain:updated': [key: string, snapshot: EnrichedSnapshot];
+  'mood:updated': [key: string, mood: SymbolIntelligence];
+  'analytics:updated': [key: string, message: AnalyticsMessage];
+  'market:events': [event: IntelligenceEvent];
+};
+export type ChainPubSub = ReturnType<typeof createPubSub<LiveTopics>>;
 
 /** What the schema needs of a cache: a value by key, loaded (and kept) on a miss. */
 export interface LatestChainCache {

@@ -5,6 +5,8 @@ import './market.ts';
 import './chain.ts';
 import './charts.ts';
 import './chainDelta.ts';
+import './mood.ts';
+import './intelligence.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -38,12 +38,13 @@ const compose = parse(readFileSync(path('docker-compose.yml'), 'utf8'), { merge:
 const services = compose.services;
 
 const INFRASTRUCTURE = ['timescaledb', 'redpanda', 'redis'] as const;
-const ROLES = ['ingest', 'process', 'store', 'api'] as const;
+const ROLES = ['ingest', 'process', 'analytics', 'store', 'api'] as const;
 
 /** What each role must wait for (healthy) before it starts. */
 const NEEDS: Record<(typeof ROLES)[number], string[]> = {
   ingest: ['redpanda'],
   process: ['redpanda'],
+  analytics: ['redpanda', 'timescaledb'],
   store: ['redpanda', 'timescaledb'],
   api: ['timescaledb', 'redis'],
 };

@@ -1,0 +1,157 @@
+/**
+ * Reading the analytics back (tables in db/schema.ts, written by
+ * writeAnalytics.ts): the latest mood and chain analytics, the latest
+ * per-strike flows of an expiry, mood over time in chart buckets, and the
+ * events, newest first, a page at a time. The API serves these (it may not
+ * run the analytics role itself); JSON documents come back as stored, with
+ * JSON's null where the reducer had NaN.
+ */
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../client.ts';
+import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
+import type { ChainIntelligence, IntelligenceEvent, IntelligenceEventKind, StrikeFlowRow, SymbolIntelligence } from '../../core/intelligence/index.ts';
+import { CHART_INTERVALS, checkHistoryRange, dateBin, type ChartInterval } from './chainHistory.ts';
+
+/** The symbol's latest mood row (SymbolIntelligence), or null when none is stored. */
+export async function latestMood(db: Database, symbol: string): Promise<SymbolIntelligence | null> {
+  const [row] = await db.select({ intelligence: analyticsMood.intelligence }).from(analyticsMood).where(eq(analyticsMood.symbol, symbol)).orderBy(desc(analyticsMood.ts)).limit(1);
+  return (row?.intelligence as SymbolIntelligence | undefined) ?? null;
+}
+
+/** The latest chain analytics of one expiry, or null. */
+export async function latestChainIntelligence(db: Database, symbol: string, expiry: string): Promise<ChainIntelligence | null> {
+  const [row] = await db
+    .select({ intelligence: analyticsChain.intelligence })
+    .from(analyticsChain)
+    .where(and(eq(analyticsChain.symbol, symbol), eq(analyticsChain.expiry, expiry)))
+    .orderBy(desc(analyticsChain.ts))
+    .limit(1);
+  return (row?.intelligence as ChainIntelligence | undefined) ?? null;
+}
+
+/** Expiries with stored chain analytics for a symbol, nearest first (for NO_DATA errors). */
+export async function expiriesWithAnalytics(db: Database, symbol: string): Promise<string[]> {
+  const rows = await db.selectDistinct({ expiry: analyticsChain.expiry }).from(analyticsChain).where(eq(analyticsChain.symbol, symbol)).orderBy(asc(analyticsChain.expiry));
+  return rows.map((r) => r.expiry);
+}
+
+/** Per-strike flows of the expiry's latest analysed snapshot, by strike; null when none is stored. */
+export async function latestFlows(db: Database, symbol: string, expiry: string): Promise<{ timestamp: number; rows: StrikeFlowRow[] } | null> {
+  const [latest] = await db
+    .select({ ts: analyticsFlows.ts })
+    .from(analyticsFlows)
+    .where(and(eq(analyticsFlows.symbol, symbol), eq(analyticsFlows.expiry, expiry)))
+    .orderBy(desc(analyticsFlows.ts))
+    .limit(1);
+  if (!latest) return null;
+  const rows = await db
+    .select()
+    .from(analyticsFlows)
+    .where(and(eq(analyticsFlows.symbol, symbol), eq(analyticsFlows.expiry, expiry), eq(analyticsFlows.ts, latest.ts)))
+    .orderBy(asc(analyticsFlows.strike), asc(analyticsFlows.optionType));
+  const byStrike = new Map<number, StrikeFlowRow>();
+  for (const row of rows) {
+    const side = row.optionType === 'CE' ? 'call' : 'put';
+    const flow = {
+      side,
+      oiContracts: row.oi,
+      changeSincePreviousCloseContracts: row.changeSincePreviousClose,
+      changeSinceOpenContracts: row.changeSinceOpen,
+      windows: row.windows as StrikeFlowRow['call']['windows'],
+      buildups: row.buildups as StrikeFlowRow['call']['buildups'],
+    } as StrikeFlowRow['call'];
+    const entry = byStrike.get(row.strike) ?? ({ strike: row.strike } as StrikeFlowRow);
+    entry[side] = flow;
+    byStrike.set(row.strike, entry);
+  }
+  return { timestamp: latest.ts.getTime(), rows: [...byStrike.values()].filter((r) => r.call && r.put) };
+}
+
+export interface MoodHistoryPoint {
+  bucket: Date;
+  /** Average over the bucket, 0–100 (null when no row had one). */
+  moodIndexAverage: number | null;
+  /** At the bucket's latest row. */
+  moodIndexLast: number | null;
+  spotLast: number;
+  vixLast: number | null;
+  /** Rows averaged. */
+  samples: number;
+}
+
+/** Mood in chart buckets over [from, to), ascending; the same bounds as chainHistory. */
+export async function moodHistory(db: Database, query: { symbol: string; from: Date; to: Date; interval: ChartInterval }): Promise<MoodHistoryPoint[]> {
+  const { symbol, from, to, interval } = query;
+  checkHistoryRange(from, to, interval);
+  const bucket = dateBin(CHART_INTERVALS[interval].sql, analyticsMood.ts);
+  const latest = (value: SQL) => sql<number | null>`(array_agg(${value} order by ${analyticsMood.ts} desc))[1]`;
+  return db
+    .select({
+      bucket: sql<Date>`${bucket}`.mapWith(analyticsMood.ts),
+      moodIndexAverage: sql<number | null>`avg(${analyticsMood.moodIndex})`.mapWith(Number),
+      moodIndexLast: latest(sql`${analyticsMood.moodIndex}`).mapWith(Number),
+      spotLast: latest(sql`${analyticsMood.spot}`).mapWith(Number),
+      vixLast: latest(sql`${analyticsMood.vix}`).mapWith(Number),
+      samples: sql<number>`count(*)::int`.mapWith(Number),
+    })
+    .from(analyticsMood)
+    .where(and(eq(analyticsMood.symbol, symbol), gte(analyticsMood.ts, from), lt(analyticsMood.ts, to)))
+    .groupBy(bucket)
+    .orderBy(bucket) as Promise<MoodHistoryPoint[]>;
+}
+
+/** Where a page of events ends: the last event's instant, symbol and key. */
+export interface EventCursor {
+  ts: number;
+  symbol: string;
+  key: string;
+}
+
+export interface EventQuery {
+  /** Empty or absent: every symbol. */
+  symbols?: readonly string[];
+  kinds?: readonly IntelligenceEventKind[];
+  /** Only the events of this expiry (YYYY-MM-DD). */
+  expiry?: string;
+  /** Inclusive lower bound. */
+  since: Date;
+  /** Events after this one in the order (newest first). */
+  after?: EventCursor;
+  /** Page size; one more is read to tell whether another page exists. */
+  first: number;
+}
+
+/** Events newest first (instant, then symbol and key for ties), one page. */
+export async function eventsPage(db: Database, query: EventQuery): Promise<{ events: (IntelligenceEvent & { cursor: EventCursor })[]; hasNextPage: boolean }> {
+  const conditions: SQL[] = [gte(analyticsEvents.ts, query.since)];
+  if (query.symbols && query.symbols.length > 0) conditions.push(inArray(analyticsEvents.symbol, [...query.symbols]));
+  if (query.kinds && query.kinds.length > 0) conditions.push(inArray(analyticsEvents.kind, [...query.kinds]));
+  if (query.expiry) conditions.push(eq(analyticsEvents.expiry, query.expiry));
+  if (query.after) {
+    const { ts, symbol, key } = query.after;
+    conditions.push(sql`(${analyticsEvents.ts}, ${analyticsEvents.symbol}, ${analyticsEvents.eventKey}) < (${new Date(ts).toISOString()}::timestamptz, ${symbol}, ${key})`);
+  }
+  // Row comparison above is ascending on all three; the order here is its exact reverse.
+  const rows = await db
+    .select()
+    .from(analyticsEvents)
+    .where(and(...conditions))
+    .orderBy(desc(analyticsEvents.ts), desc(analyticsEvents.symbol), desc(analyticsEvents.eventKey))
+    .limit(query.first + 1);
+  const page = rows.slice(0, query.first);
+  return {
+    hasNextPage: rows.length > query.first,
+    events: page.map((row) => ({
+      kind: row.kind as IntelligenceEventKind,
+      symbol: row.symbol,
+      expiry: row.expiry,
+      timestamp: row.ts.getTime(),
+      strike: row.strike,
+      side: row.side as IntelligenceEvent['side'],
+      score: row.score,
+      reason: row.reason,
+      values: row.values as Record<string, number>,
+      cursor: { ts: row.ts.getTime(), symbol: row.symbol, key: row.eventKey },
+    })),
+  };
+}

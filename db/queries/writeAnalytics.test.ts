@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { openTestDatabase } from '../../test/database.ts';
+import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
+import type { DatabaseHandle } from '../client.ts';
+import { createIntelligenceState } from '../../core/intelligence/index.ts';
+import type { AnalyticsMessage } from '../../core/analyticsMessage.ts';
+import { analyseSnapshot, emptyAnalyticsStats } from '../../pipeline/analytics.ts';
+import { expireAnalytics } from './expireAnalytics.ts';
+import { rowsOf } from './expireRaw.ts';
+import { writeAnalytics } from './writeAnalytics.ts';
+
+/** NIFTY, two expiries, 20 minutes, through the real reducer. */
+function messages(): AnalyticsMessage[] {
+  const state = createIntelligenceState();
+  const stats = emptyAnalyticsStats();
+  return simulatedEnrichedSnapshots(20, { expiriesPerSymbol: 2, strikesEachSide: 4, seed: 3 })
+    .map((s) => analyseSnapshot(state, s, stats))
+    .filter((m): m is AnalyticsMessage => m !== null);
+}
+
+describe('writeAnalytics', () => {
+  let database: DatabaseHandle;
+  const batch = messages();
+  const count = async (table: string) => rowsOf<{ n: number }>(await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`)))[0].n;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  }, 120_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('stores each message once, however often it is written, with one mood row per symbol and instant (the later message of the instant)', async () => {
+    const result = await writeAnalytics(database.db, batch);
+    await writeAnalytics(database.db, batch.slice(5, 15));
+    expect(result).toEqual({ snapshots: 40, quotes: 40 * 9 * 2 });
+    expect(await count('analytics_chain')).toBe(40);
+    expect(await count('analytics_flows')).toBe(40 * 9 * 2);
+    expect(await count('analytics_mood')).toBe(20);
+    expect(await count('analytics_events')).toBe(new Set(batch.flatMap((m) => m.events.map((e) => `${e.timestamp}|${e.kind}|${e.expiry}|${e.strike}|${e.side}`))).size);
+    const [mood] = rowsOf<{ intelligence: unknown }>(
+      await database.db.execute(sql`select intelligence from analytics_mood where ts = ${new Date(batch[1].timestamp).toISOString()}::timestamptz`),
+    );
+    expect(mood.intelligence).toEqual(JSON.parse(JSON.stringify(batch[1].symbolIntelligence)));
+  });
+
+  it('expires the per-strike flows with the raw window and the rest with the history window', async () => {
+    const middle = new Date(batch[20].timestamp);
+    const expired = await expireAnalytics(database.db, { rawHorizon: middle, historyHorizon: new Date(batch[0].timestamp) }, 10_000);
+    expect(expired).toEqual({ flowRows: 20 * 9 * 2, chainRows: 0, moodRows: 0, eventRows: 0 });
+    const later = await expireAnalytics(database.db, { rawHorizon: middle, historyHorizon: middle }, 10_000);
+    expect(later).toMatchObject({ flowRows: 0, chainRows: 20, moodRows: 10 });
+    expect(await count('analytics_chain')).toBe(20);
+  });
+});

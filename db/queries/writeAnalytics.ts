@@ -1,0 +1,151 @@
+/**
+ * Storing `market.analytics` messages (core/analyticsMessage.ts): one row per
+ * message in analytics_chain, one per symbol and instant in analytics_mood,
+ * one per strike and side in analytics_flows, one per event in
+ * analytics_events. Every statement is idempotent on the tables' natural
+ * keys, so a batch retried after a failure part-way (the storage role retries
+ * until stored) ends with each row exactly once. A chain row, flow row or
+ * event already stored is kept; a mood row is replaced, because when several
+ * expiries of a symbol share an instant the later message has folded in more
+ * of that instant's volume and its mood is the one to keep.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../client.ts';
+import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
+import type { AnalyticsMessage } from '../../core/analyticsMessage.ts';
+import type { IntelligenceEvent } from '../../core/intelligence/index.ts';
+import type { WriteResult } from './writeSnapshots.ts';
+
+/** Rows per INSERT: well under PostgreSQL's 65,535 parameters at 10 a row. */
+const ROWS_PER_STATEMENT = 2_000;
+
+/** What makes an event unique within its symbol and instant. */
+export function eventKey(event: IntelligenceEvent): string {
+  return `${event.kind}|${event.expiry ?? ''}|${event.strike ?? ''}|${event.side ?? ''}`;
+}
+
+/**
+ * Which messages' per-strike flows are stored: at most one per chain every
+ * `everyMs` of snapshot time. The flow rows are most of what a message
+ * writes (two per strike), and their velocities move over minutes, so a
+ * feed faster than that would mostly store near-repeats; optionFlow serves
+ * the latest stored ones.
+ */
+export class FlowSampler {
+  private readonly last = new Map<string, number>();
+  constructor(readonly everyMs: number) {}
+
+  /** Whether this message's flows are due (and, if so, marks them taken). */
+  due(message: AnalyticsMessage): boolean {
+    const key = `${message.symbol}|${message.expiry}`;
+    const last = this.last.get(key);
+    if (last !== undefined && message.timestamp >= last && message.timestamp - last < this.everyMs) return false;
+    // One entry per chain seen; expired chains are forgotten once there are many.
+    if (this.last.size >= 1_000) for (const [k, t] of this.last) if (message.timestamp - t > 86_400_000) this.last.delete(k);
+    this.last.set(key, message.timestamp);
+    return true;
+  }
+}
+
+/** Writes a batch of messages; `snapshots` counts messages, `quotes` the flow rows (of the messages `flows` lets through: all without it). */
+export async function writeAnalytics(db: Database, messages: readonly AnalyticsMessage[], flows?: FlowSampler): Promise<WriteResult> {
+  if (messages.length === 0) return { snapshots: 0, quotes: 0 };
+  const chainRows = messages.map((m) => ({
+    ts: new Date(m.timestamp),
+    symbol: m.symbol,
+    expiry: m.expiry,
+    sessionDate: m.sessionDate,
+    spot: m.chain.spot,
+    liquidityIndex: finite(m.chain.liquidity.index),
+    intelligence: m.chain,
+  }));
+  // One mood row per (symbol, instant): the batch's last message of it, as the module comment says.
+  const moods = new Map<string, AnalyticsMessage>();
+  for (const m of messages) moods.set(`${m.symbol}|${m.timestamp}`, m);
+  const moodRows = [...moods.values()].map((m) => ({
+    ts: new Date(m.timestamp),
+    symbol: m.symbol,
+    sessionDate: m.sessionDate,
+    spot: m.symbolIntelligence.spot,
+    vix: finite(m.symbolIntelligence.vix),
+    moodIndex: finite(m.symbolIntelligence.mood.index),
+    vpin: finite(m.symbolIntelligence.toxicity.vpin),
+    intelligence: m.symbolIntelligence,
+  }));
+  const flowRows = messages.flatMap((m) =>
+    (flows && !flows.due(m) ? [] : m.flows).flatMap((row) =>
+      (['call', 'put'] as const).map((name) => {
+        const side = row[name];
+        return {
+          ts: new Date(m.timestamp),
+          symbol: m.symbol,
+          expiry: m.expiry,
+          strike: row.strike,
+          optionType: name === 'call' ? 'CE' : 'PE',
+          oi: finite(side.oiContracts),
+          changeSincePreviousClose: finite(side.changeSincePreviousCloseContracts),
+          changeSinceOpen: finite(side.changeSinceOpenContracts),
+          windows: side.windows,
+          buildups: side.buildups,
+        };
+      }),
+    ),
+  );
+  const events = new Map<string, { ts: Date; symbol: string; eventKey: string } & Omit<IntelligenceEvent, 'timestamp'>>();
+  for (const m of messages) {
+    for (const e of m.events) {
+      const key = eventKey(e);
+      events.set(`${e.symbol}|${e.timestamp}|${key}`, { ...e, ts: new Date(e.timestamp), eventKey: key, values: finiteValues(e.values) });
+    }
+  }
+  const eventRows = [...events.values()].map(({ ts, symbol, eventKey: key, kind, expiry, strike, side, score, reason, values }) => ({
+    ts,
+    symbol,
+    eventKey: key,
+    kind,
+    expiry,
+    strike,
+    side,
+    score: Number.isFinite(score) ? score : 0,
+    reason,
+    values,
+  }));
+
+  for (const rows of chunks(chainRows)) await db.insert(analyticsChain).values(rows).onConflictDoNothing();
+  for (const rows of chunks(moodRows)) {
+    await db
+      .insert(analyticsMood)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [analyticsMood.symbol, analyticsMood.ts],
+        set: {
+          sessionDate: sql`excluded.session_date`,
+          spot: sql`excluded.spot`,
+          vix: sql`excluded.vix`,
+          moodIndex: sql`excluded.mood_index`,
+          vpin: sql`excluded.vpin`,
+          intelligence: sql`excluded.intelligence`,
+        },
+      });
+  }
+  for (const rows of chunks(flowRows)) await db.insert(analyticsFlows).values(rows).onConflictDoNothing();
+  for (const rows of chunks(eventRows)) await db.insert(analyticsEvents).values(rows).onConflictDoNothing();
+  return { snapshots: messages.length, quotes: flowRows.length };
+}
+
+function chunks<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
+function finite(value: number | null | undefined): number | null {
+  return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/** jsonb has no NaN or Infinity: such values are left out (the key's absence says "unknown"). */
+function finiteValues(values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(values)) if (Number.isFinite(value)) out[key] = value;
+  return out;
+}

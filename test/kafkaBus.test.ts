@@ -309,11 +309,11 @@ describe('the Kafka bus on an in-memory kafkajs double', () => {
     bus = undefined;
   });
 
-  it('creates the pipeline and dead-letter topics with the configured partitions on connect', async () => {
+  it('creates the pipeline, analytics and dead-letter topics with the configured partitions on connect', async () => {
     const fake = new FakeKafka();
     bus = new KafkaBus(fakeOptions(fake, { partitions: 5 }));
     await bus.connect();
-    expect([...fake.logs.keys()].sort()).toEqual(['market.deadletter', 'market.enriched', 'market.raw']);
+    expect([...fake.logs.keys()].sort()).toEqual(['market.analytics', 'market.deadletter', 'market.enriched', 'market.raw']);
     expect(fake.log('market.raw')).toHaveLength(5);
   });
 

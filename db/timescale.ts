@@ -7,7 +7,7 @@
  *    touches the extension: on a server that ships TimescaleDB without
  *    preloading it, CREATE EXTENSION ends the session with FATAL, which no
  *    transaction or EXCEPTION block can catch. Only when it is shipped and
- *    preloaded does it create the extension; the migrations (0001, 0004) then
+ *    preloaded does it create the extension; the migrations (0001, 0004, 0006, 0007) then
  *    see it and build the hypertables and aggregates.
  * 2. `applyTimescalePolicies` brings the jobs to the configured windows:
  *    the chunk interval of the raw tables, compression and retention on the
@@ -29,7 +29,7 @@ import { decideTimescaleMode, parsePreloadLibraries, type TimescaleFacts, type T
 /** The time-series tables, hypertables on `ts` under TimescaleDB. */
 export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots', 'analytics_chain', 'analytics_mood', 'analytics_flows', 'analytics_events'] as const;
 
-/** The continuous aggregates of db/migrations/0001_timescale.sql, finest first. */
+/** The continuous aggregates of db/migrations/0001_timescale.sql and 0007_mood_aggregates.sql, finest first. */
 export const CONTINUOUS_AGGREGATES = [
   'chain_summary_5m',
   'chain_summary_15m',
@@ -37,6 +37,9 @@ export const CONTINUOUS_AGGREGATES = [
   'strike_stats_5m',
   'strike_stats_15m',
   'strike_stats_1h',
+  'analytics_mood_5m',
+  'analytics_mood_15m',
+  'analytics_mood_1h',
 ] as const;
 
 export interface TimescaleWindows {

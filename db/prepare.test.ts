@@ -87,6 +87,8 @@ describe.skipIf(!url)('preparing a PostgreSQL database', () => {
       if (!status.timescale) return;
       expect(status.hypertables.sort()).toEqual([...TIME_SERIES_TABLES].sort());
       expect(status.aggregates.sort()).toEqual([...CONTINUOUS_AGGREGATES].sort());
+      // Over empty tables the refresh policies fill the aggregates; start-up has nothing to fill.
+      expect(status.filled).toEqual([]);
       // Raw tables and aggregates: compression and retention each.
       expect(status.jobs).toHaveLength(2 * TIME_SERIES_TABLES.length + 2 * CONTINUOUS_AGGREGATES.length);
       const ids = new Map(status.jobs.map((job) => [jobKey(job), job.jobId]));
@@ -177,6 +179,57 @@ describe.skipIf(!url)('upgrading a TimescaleDB database that already compressed 
       expect(chunks.map((c) => c.orderby)).toEqual(['strike,option_type,ts DESC']);
       const [{ rows }] = await sql<{ rows: number }[]>`select count(*)::int as rows from option_quotes`;
       expect(rows).toBe(1);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
+
+describe.skipIf(!url)('upgrading a TimescaleDB database that already stores mood history (migration 0007)', () => {
+  let timescale: boolean;
+  let scratch: { url: string; drop(): Promise<void> };
+  let folder: string;
+  beforeAll(async () => {
+    timescale = await serverHasTimescale();
+    scratch = await createScratchDatabase();
+    // The migrations as they were before 0007: the journal cut after 0006.
+    folder = mkdtempSync(join(tmpdir(), 'options-migrations-'));
+    cpSync(fileURLToPath(new URL('./migrations', import.meta.url)), folder, { recursive: true });
+    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, 7) }));
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('fills the new mood aggregates over the stored history once, so buckets older than the refresh windows survive the first policy run', async (context) => {
+    if (!timescale) context.skip();
+    const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+    try {
+      await prepareDatabase(sql, folder, DEFAULT_TIMESCALE_WINDOWS);
+      // Compression would race the inserts below into a 10-day-old chunk; it changes nothing of what is read.
+      await sql`select alter_job(job_id, scheduled => false) from timescaledb_information.jobs where proc_name = 'policy_compression'`;
+      // One row a minute for an hour, ten days ago (past every refresh window), and a few from the last hour.
+      const old = Math.floor((Date.now() - 10 * 86_400_000) / 3_600_000) * 3_600_000;
+      const instants = [...Array.from({ length: 60 }, (_, i) => old + i * 60_000), ...Array.from({ length: 5 }, (_, i) => Date.now() - 3_600_000 + i * 60_000)];
+      for (const at of instants) {
+        await sql`insert into analytics_mood (ts, symbol, session_date, spot, vix, mood_index, intelligence)
+          values (${new Date(at).toISOString()}::timestamptz, 'NIFTY', ${new Date(at).toISOString().slice(0, 10)}::date, 24000, 14, 50, '{}'::jsonb)`;
+      }
+      const status = await prepareDatabase(sql, fileURLToPath(new URL('./migrations', import.meta.url)), DEFAULT_TIMESCALE_WINDOWS);
+      expect(status).toMatchObject({ timescale: true, filled: ['analytics_mood_15m', 'analytics_mood_1h', 'analytics_mood_5m'] });
+      // The refresh policies run, as they would within minutes: the watermark moves to now.
+      const refreshes = await sql<{ job_id: number }[]>`
+        select job_id from timescaledb_information.jobs where proc_name = 'policy_refresh_continuous_aggregate' and hypertable_name::text like 'analytics_mood_%'`;
+      expect(refreshes).toHaveLength(3);
+      for (const { job_id: job } of refreshes) await sql`call run_job(${job})`;
+      for (const [suffix, buckets] of [['5m', 12], ['15m', 4], ['1h', 1]] as const) {
+        const rows = await sql<{ samples: number }[]>`
+          select samples::int from ${sql(`analytics_mood_${suffix}`)} where symbol = 'NIFTY' and bucket < ${new Date(old + 3_600_000).toISOString()}::timestamptz order by bucket`;
+        expect(rows.map((r) => r.samples)).toEqual(Array.from({ length: buckets }, () => 60 / buckets));
+      }
+      // Filled once: the next start finds them materialized.
+      expect(await prepareDatabase(sql, fileURLToPath(new URL('./migrations', import.meta.url)), DEFAULT_TIMESCALE_WINDOWS)).toMatchObject({ filled: [] });
     } finally {
       await sql.end({ timeout: 1 });
     }

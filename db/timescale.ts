@@ -20,6 +20,9 @@
  *    writes nothing: two roles starting together used to fail with "tuple
  *    concurrently updated", and every start gave the jobs new ids and reset
  *    their statistics.
+ * 3. `fillUnmaterialized` refreshes, once, a continuous aggregate created
+ *    over rows it never materialized (0007's analytics_mood_* on a database
+ *    with mood history).
  *
  * Without the extension (plain PostgreSQL, PGlite) both report why and do nothing.
  */
@@ -101,6 +104,8 @@ export type TimescaleStatus =
       policies: boolean;
       /** Each policy job and what start-up did to it. */
       jobs: PolicyJob[];
+      /** The continuous aggregates start-up filled over rows they had never materialized (fillUnmaterialized). */
+      filled: string[];
     };
 
 /** Runs one statement on the connection that holds the preparation lock. */
@@ -184,6 +189,7 @@ export async function applyTimescalePolicies(run: RunSql, windows: TimescaleWind
     if (compressed === true) jobs.push(await ensurePolicy(run, String(name), 'compression', windows.aggregateCompressAfter));
     jobs.push(await ensurePolicy(run, String(name), 'retention', windows.aggregateRetention));
   }
+  const filled = await fillUnmaterialized(run, aggregates.map((a) => String(a.name)));
   return {
     timescale: true,
     reason,
@@ -192,7 +198,41 @@ export async function applyTimescalePolicies(run: RunSql, windows: TimescaleWind
     aggregates: aggregates.map((a) => String(a.name)),
     policies,
     jobs,
+    filled,
   };
+}
+
+/**
+ * Refreshes each of `aggregates` that has nothing materialized while its
+ * source has rows, over everything up to now. A migration creates an
+ * aggregate WITH NO DATA (it runs in a transaction, where a refresh cannot);
+ * over an empty table, as 0001's were, the refresh policy fills it as rows
+ * arrive. Over a table that already holds history, as 0007's aggregates of
+ * analytics_mood are on an upgraded database, the policy refreshes only its
+ * lookback window (3 or 7 days) yet moves the watermark to now, below which
+ * real-time reads no longer look at the source: every older row would drop
+ * out of the aggregate's answers. This runs once per such aggregate (the
+ * next start finds it materialized), on the connection holding the
+ * preparation lock, outside any transaction as the refresh requires; its cost
+ * is one read of the source's history.
+ */
+async function fillUnmaterialized(run: RunSql, aggregates: readonly string[]): Promise<string[]> {
+  const filled: string[] = [];
+  for (const name of aggregates) {
+    const [relations] = await run(
+      `select format('%I.%I', materialization_hypertable_schema, materialization_hypertable_name) as materialization,
+         format('%I.%I', hypertable_schema, hypertable_name) as source
+       from timescaledb_information.continuous_aggregates where view_schema = current_schema() and view_name::text = $1`,
+      [name],
+    );
+    if (!relations) continue;
+    // Quoted identifiers from the catalog, not input.
+    const [state] = await run(`select exists (select 1 from ${relations.materialization}) as materialized, exists (select 1 from ${relations.source}) as sourced`);
+    if (state.materialized === true || state.sourced !== true) continue;
+    await run(`call refresh_continuous_aggregate($1::regclass, null, now())`, [name]);
+    filled.push(name);
+  }
+  return filled;
 }
 
 const POLICY = {

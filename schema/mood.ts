@@ -1,15 +1,16 @@
 /**
  * Market mood: the per-symbol outputs of the analytics role (mood index,
  * order-flow toxicity, liquidity stress, volatility context), as last stored
- * (db/queries/readAnalytics.ts), over time, and live. Formulas, windows and
- * weights are documented in core/intelligence (mood.ts, vpin.ts,
- * liquidity.ts, volatility.ts).
+ * (db/queries/readAnalytics.ts), over time (db/queries/moodHistory.ts), and
+ * live. Formulas, windows and weights are documented in core/intelligence
+ * (mood.ts, vpin.ts, liquidity.ts, volatility.ts).
  */
 import { builder, dateTimeArgument, noData, readDatabase, badArgument, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
 import { chainHistoryCost, ChartIntervalEnum } from './charts.ts';
 import { ChainHistoryRangeError, type ChartInterval } from '../db/queries/chainHistory.ts';
-import { latestChainIntelligence, latestMood, moodHistory, type MoodHistoryPoint } from '../db/queries/readAnalytics.ts';
+import { latestChainIntelligence, latestMood } from '../db/queries/readAnalytics.ts';
+import { moodHistory, type MoodHistoryPoint } from '../db/queries/moodHistory.ts';
 import type { ChainIntelligence, LiquidityComponent, LiquidityStress, MoodComponent, SymbolIntelligence, Toxicity, VixDivergence, IvRank, AtmIvVersusVix } from '../core/intelligence/index.ts';
 
 export const MoodBandEnum = builder.enumType('MoodBand', {

@@ -199,7 +199,12 @@ builder.queryField('marketMood', (t) =>
 builder.queryField('moodHistory', (t) =>
   t.field({
     type: [MoodHistoryPointType],
-    description: 'The mood of an underlying over time, one point per bucket with stored analytics, ascending; at most 5000 buckets per request. Cost as chainHistory.',
+    description:
+      'The mood of an underlying over time, one point per bucket with stored analytics, ascending; at most 5000 buckets per request. ' +
+      'On TimescaleDB, at FIVE_MINUTES, FIFTEEN_MINUTES and ONE_HOUR, the buckets wholly inside the range come from continuous aggregates of the stored mood ' +
+      '(kept at least as long as the per-snapshot rows, by default much longer), and a partial bucket at either end, where `from` or `to` falls inside one, from the per-snapshot rows; ' +
+      'elsewhere (other intervals, the embedded database, plain PostgreSQL) every bucket comes from the per-snapshot rows. Either way the points are the same (averages to rounding). ' +
+      'Cost as chainHistory.',
     args: {
       symbol: t.arg.string({ required: true, description: SYMBOL_ARGUMENT }),
       from: t.arg({ type: 'DateTime', required: true, description: 'Start of the range, inclusive.' }),

@@ -203,33 +203,58 @@ export async function applyTimescalePolicies(run: RunSql, windows: TimescaleWind
 }
 
 /**
- * Refreshes each of `aggregates` that has nothing materialized while its
- * source has rows, over everything up to now. A migration creates an
- * aggregate WITH NO DATA (it runs in a transaction, where a refresh cannot);
- * over an empty table, as 0001's were, the refresh policy fills it as rows
- * arrive. Over a table that already holds history, as 0007's aggregates of
- * analytics_mood are on an upgraded database, the policy refreshes only its
- * lookback window (3 or 7 days) yet moves the watermark to now, below which
- * real-time reads no longer look at the source: every older row would drop
- * out of the aggregate's answers. This runs once per such aggregate (the
- * next start finds it materialized), on the connection holding the
- * preparation lock, outside any transaction as the refresh requires; its cost
- * is one read of the source's history.
+ * Refreshes each of `aggregates` over its source's history below its first
+ * materialized bucket (all of it when nothing is materialized), when rows
+ * are there. A migration creates an aggregate WITH NO DATA (it runs in a
+ * transaction, where a refresh cannot); over an empty table, as 0001's were,
+ * the refresh policy fills it as rows arrive. Over a table that already
+ * holds history, as 0007's aggregates of analytics_mood are on an upgraded
+ * database, the policy refreshes only its lookback window (3 or 7 days) yet
+ * moves the watermark to now, below which real-time reads no longer look at
+ * the source: every older row would drop out of the aggregate's answers.
+ * TimescaleDB keeps the never-materialized range invalidated, so this refresh
+ * fills it whether the policy ran first or not (checked on 2.28.3).
+ *
+ * The next start finds nothing below the first bucket and refreshes nothing;
+ * a start that failed half-way leaves the range for the next. It runs on the
+ * connection holding the preparation lock, outside any transaction as the
+ * refresh requires, and costs one read of the range's rows. A refresh policy
+ * running at the same time over an overlapping window makes TimescaleDB
+ * refuse the refresh (55P03): it is retried for up to `retryForMs`, then the
+ * start fails, naming the aggregate.
  */
-async function fillUnmaterialized(run: RunSql, aggregates: readonly string[]): Promise<string[]> {
+async function fillUnmaterialized(run: RunSql, aggregates: readonly string[], retryForMs = 30_000): Promise<string[]> {
   const filled: string[] = [];
   for (const name of aggregates) {
+    // The time columns of the aggregate's materialization and of its source, as quoted identifiers from the catalog.
     const [relations] = await run(
-      `select format('%I.%I', materialization_hypertable_schema, materialization_hypertable_name) as materialization,
-         format('%I.%I', hypertable_schema, hypertable_name) as source
-       from timescaledb_information.continuous_aggregates where view_schema = current_schema() and view_name::text = $1`,
+      `select format('%I.%I', c.materialization_hypertable_schema, c.materialization_hypertable_name) as materialization,
+         format('%I.%I', c.hypertable_schema, c.hypertable_name) as source,
+         (select format('%I', d.column_name) from timescaledb_information.dimensions d
+           where d.hypertable_schema = c.materialization_hypertable_schema and d.hypertable_name = c.materialization_hypertable_name
+             and d.dimension_number = 1) as bucket,
+         (select format('%I', d.column_name) from timescaledb_information.dimensions d
+           where d.hypertable_schema = c.hypertable_schema and d.hypertable_name = c.hypertable_name and d.dimension_number = 1) as ts
+       from timescaledb_information.continuous_aggregates c where c.view_schema = current_schema() and c.view_name::text = $1`,
       [name],
     );
     if (!relations) continue;
-    // Quoted identifiers from the catalog, not input.
-    const [state] = await run(`select exists (select 1 from ${relations.materialization}) as materialized, exists (select 1 from ${relations.source}) as sourced`);
-    if (state.materialized === true || state.sourced !== true) continue;
-    await run(`call refresh_continuous_aggregate($1::regclass, null, now())`, [name]);
+    const [gap] = await run(
+      `with first as (select coalesce((select min(${relations.bucket}) from ${relations.materialization}), now()) as bucket)
+       select first.bucket::text as until, exists (select 1 from ${relations.source} where ${relations.ts} < first.bucket) as rows from first`,
+    );
+    if (gap.rows !== true) continue;
+    for (const started = Date.now(); ; ) {
+      try {
+        await run(`call refresh_continuous_aggregate($1::regclass, null, $2::timestamptz)`, [name, String(gap.until)]);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55P03' || Date.now() - started > retryForMs) {
+          throw new Error(`filling continuous aggregate ${name} below ${gap.until}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
     filled.push(name);
   }
   return filled;

@@ -377,7 +377,7 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
   const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
   if (spool) closers.push(() => spool.close());
   const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
-  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages, flows), {
+  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages, flows, database.backfill), {
     topic: TOPICS.analytics,
     group: 'storage-analytics',
     parse: parseAnalyticsMessage,

@@ -5,6 +5,12 @@ import { HISTORY_START, historySnapshots } from '../test/historySnapshots.ts';
 import { backfillPlan, type AggregateRefreshWindow } from './aggregateBackfill.ts';
 import type { DatabaseHandle } from './client.ts';
 import { chainHistory } from './queries/chainHistory.ts';
+import { moodHistory } from './queries/moodHistory.ts';
+import { writeAnalytics } from './queries/writeAnalytics.ts';
+import { simulatedEnrichedSnapshots } from '../test/fixtures.ts';
+import { createIntelligenceState } from '../core/intelligence/index.ts';
+import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { analyseSnapshot, emptyAnalyticsStats } from '../pipeline/analytics.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -62,5 +68,42 @@ describe.skipIf(!timescale)('refreshing the aggregates for snapshots written old
     expect(points.map((p) => p.bucket.getTime())).toEqual(Array.from({ length: 8 }, (_, i) => HISTORY_START + i * 300_000));
     const lastOfFirst = snapshots.filter((s) => s.symbol === 'NIFTY' && s.expiry === nifty.expiry && s.timestamp < HISTORY_START + 300_000).at(-1)!;
     expect(points[0].spot).toBe(lastOfFirst.spot);
+  });
+});
+
+describe.skipIf(!timescale)('refreshing the mood aggregates for analytics written older than their refresh window', () => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('makes old analytics visible in moodHistory once refreshed, which the policies never would', async () => {
+    const state = createIntelligenceState();
+    const stats = emptyAnalyticsStats();
+    const analysed = simulatedEnrichedSnapshots(20, { strikesEachSide: 4, seed: 3 })
+      .map((s) => analyseSnapshot(state, s, stats))
+      .filter((m): m is AnalyticsMessage => m !== null);
+    // The same 20 minutes, from the start of a 5-minute bucket, recent (an hour ago) and six days back.
+    const at = (messages: AnalyticsMessage[], start: number) => messages.map((m) => ({ ...m, timestamp: m.timestamp - analysed[0].timestamp + start }));
+    const recentStart = Math.floor((Date.now() - 2 * HOUR) / 300_000) * 300_000;
+    const oldStart = recentStart - 6 * DAY;
+    // Recent analytics, materialized: the mood aggregate's watermark moves to now.
+    await writeAnalytics(database.db, at(analysed, recentStart), undefined, database.backfill);
+    expect(database.backfill?.pendingRanges).toEqual([]);
+    await database.db.execute(sql.raw(`call refresh_continuous_aggregate('analytics_mood_5m', now() - interval '2 days', now())`));
+    // The old ones: past the 5-minute aggregate's 3-day lookback, below its watermark.
+    await writeAnalytics(database.db, at(analysed, oldStart), undefined, database.backfill);
+    const ask = () => moodHistory(database.db, { symbol: 'NIFTY', from: new Date(oldStart), to: new Date(oldStart + 20 * 60_000), interval: '5m' });
+    expect(await ask()).toEqual([]);
+    expect(database.backfill?.pendingRanges).toHaveLength(1);
+    await database.backfill!.flush();
+    expect(database.backfill!.done.map((r) => r.aggregate)).toContain('analytics_mood_5m');
+    const points = await ask();
+    expect(points.map((p) => p.bucket.getTime())).toEqual([0, 1, 2, 3].map((i) => oldStart + i * 300_000));
+    expect(points.reduce((n, p) => n + p.samples, 0)).toBe(analysed.length);
+    expect(points.at(-1)!.spotLast).toBe(analysed.at(-1)!.symbolIntelligence.spot);
   });
 });

@@ -8,7 +8,13 @@
  * read the raw rows either, and those buckets stayed empty or stale.
  *
  * The storage path tells this the time span of every batch it wrote
- * (`note`, constant work, nothing on the database); spans older than an
+ * (`note`, constant work, nothing on the database): the snapshots
+ * (DatabaseHandle.write) and the analytics (db/queries/writeAnalytics.ts).
+ * The spans are not told apart by table: every aggregate is refreshed over
+ * every pending span. A replay writes both for the same instants, whose
+ * spans coalesce into one, and over a span where an aggregate's source got
+ * no rows nothing is invalidated, so its refresh does nothing ("already
+ * up-to-date", checked on TimescaleDB 2.28.3). Spans older than an
  * aggregate's lookback (less an hour, for the policy's own schedule and clock
  * skew) are kept, coalesced (core/timeRanges.ts, bounded), and every
  * `everyMs` the pending ones are refreshed, one aggregate and range at a time

@@ -121,7 +121,7 @@ describe('choosing the retention job', () => {
   it('runs on PGlite, plain PostgreSQL and TimescaleDB without policies, with the configured windows', () => {
     const statuses: TimescaleStatus[] = [
       { timescale: false, reason: 'the server does not ship the timescaledb extension' },
-      { timescale: true, reason: 'Apache-2 build', version: '2.17.0', hypertables: ['option_quotes'], aggregates: [], policies: false, jobs: [] },
+      { timescale: true, reason: 'Apache-2 build', version: '2.17.0', hypertables: ['option_quotes'], aggregates: [], policies: false, jobs: [], filled: [] },
     ];
     for (const timescale of statuses) {
       const job = createRetention(database, config, timescale);
@@ -138,6 +138,7 @@ describe('choosing the retention job', () => {
       aggregates: [],
       policies: true,
       jobs: [],
+      filled: [],
     };
     expect(createRetention(database, config, timescale)).toBeNull();
   });

@@ -7,7 +7,7 @@
  *    touches the extension: on a server that ships TimescaleDB without
  *    preloading it, CREATE EXTENSION ends the session with FATAL, which no
  *    transaction or EXCEPTION block can catch. Only when it is shipped and
- *    preloaded does it create the extension; the migrations (0001, 0004) then
+ *    preloaded does it create the extension; the migrations (0001, 0004, 0006, 0007) then
  *    see it and build the hypertables and aggregates.
  * 2. `applyTimescalePolicies` brings the jobs to the configured windows:
  *    the chunk interval of the raw tables, compression and retention on the
@@ -20,6 +20,9 @@
  *    writes nothing: two roles starting together used to fail with "tuple
  *    concurrently updated", and every start gave the jobs new ids and reset
  *    their statistics.
+ * 3. `fillUnmaterialized` refreshes, once, a continuous aggregate created
+ *    over rows it never materialized (0007's analytics_mood_* on a database
+ *    with mood history).
  *
  * Without the extension (plain PostgreSQL, PGlite) both report why and do nothing.
  */
@@ -29,7 +32,7 @@ import { decideTimescaleMode, parsePreloadLibraries, type TimescaleFacts, type T
 /** The time-series tables, hypertables on `ts` under TimescaleDB. */
 export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots', 'analytics_chain', 'analytics_mood', 'analytics_flows', 'analytics_events'] as const;
 
-/** The continuous aggregates of db/migrations/0001_timescale.sql, finest first. */
+/** The continuous aggregates of db/migrations/0001_timescale.sql and 0007_mood_aggregates.sql, finest first. */
 export const CONTINUOUS_AGGREGATES = [
   'chain_summary_5m',
   'chain_summary_15m',
@@ -37,6 +40,9 @@ export const CONTINUOUS_AGGREGATES = [
   'strike_stats_5m',
   'strike_stats_15m',
   'strike_stats_1h',
+  'analytics_mood_5m',
+  'analytics_mood_15m',
+  'analytics_mood_1h',
 ] as const;
 
 export interface TimescaleWindows {
@@ -98,6 +104,8 @@ export type TimescaleStatus =
       policies: boolean;
       /** Each policy job and what start-up did to it. */
       jobs: PolicyJob[];
+      /** The continuous aggregates start-up filled over rows they had never materialized (fillUnmaterialized). */
+      filled: string[];
     };
 
 /** Runs one statement on the connection that holds the preparation lock. */
@@ -181,6 +189,7 @@ export async function applyTimescalePolicies(run: RunSql, windows: TimescaleWind
     if (compressed === true) jobs.push(await ensurePolicy(run, String(name), 'compression', windows.aggregateCompressAfter));
     jobs.push(await ensurePolicy(run, String(name), 'retention', windows.aggregateRetention));
   }
+  const filled = await fillUnmaterialized(run, aggregates.map((a) => String(a.name)));
   return {
     timescale: true,
     reason,
@@ -189,7 +198,66 @@ export async function applyTimescalePolicies(run: RunSql, windows: TimescaleWind
     aggregates: aggregates.map((a) => String(a.name)),
     policies,
     jobs,
+    filled,
   };
+}
+
+/**
+ * Refreshes each of `aggregates` over its source's history below its first
+ * materialized bucket (all of it when nothing is materialized), when rows
+ * are there. A migration creates an aggregate WITH NO DATA (it runs in a
+ * transaction, where a refresh cannot); over an empty table, as 0001's were,
+ * the refresh policy fills it as rows arrive. Over a table that already
+ * holds history, as 0007's aggregates of analytics_mood are on an upgraded
+ * database, the policy refreshes only its lookback window (3 or 7 days) yet
+ * moves the watermark to now, below which real-time reads no longer look at
+ * the source: every older row would drop out of the aggregate's answers.
+ * TimescaleDB keeps the never-materialized range invalidated, so this refresh
+ * fills it whether the policy ran first or not (checked on 2.28.3).
+ *
+ * The next start finds nothing below the first bucket and refreshes nothing;
+ * a start that failed half-way leaves the range for the next. It runs on the
+ * connection holding the preparation lock, outside any transaction as the
+ * refresh requires, and costs one read of the range's rows. A refresh policy
+ * running at the same time over an overlapping window makes TimescaleDB
+ * refuse the refresh (55P03): it is retried for up to `retryForMs`, then the
+ * start fails, naming the aggregate.
+ */
+async function fillUnmaterialized(run: RunSql, aggregates: readonly string[], retryForMs = 30_000): Promise<string[]> {
+  const filled: string[] = [];
+  for (const name of aggregates) {
+    // The time columns of the aggregate's materialization and of its source, as quoted identifiers from the catalog.
+    const [relations] = await run(
+      `select format('%I.%I', c.materialization_hypertable_schema, c.materialization_hypertable_name) as materialization,
+         format('%I.%I', c.hypertable_schema, c.hypertable_name) as source,
+         (select format('%I', d.column_name) from timescaledb_information.dimensions d
+           where d.hypertable_schema = c.materialization_hypertable_schema and d.hypertable_name = c.materialization_hypertable_name
+             and d.dimension_number = 1) as bucket,
+         (select format('%I', d.column_name) from timescaledb_information.dimensions d
+           where d.hypertable_schema = c.hypertable_schema and d.hypertable_name = c.hypertable_name and d.dimension_number = 1) as ts
+       from timescaledb_information.continuous_aggregates c where c.view_schema = current_schema() and c.view_name::text = $1`,
+      [name],
+    );
+    if (!relations) continue;
+    const [gap] = await run(
+      `with first as (select coalesce((select min(${relations.bucket}) from ${relations.materialization}), now()) as bucket)
+       select first.bucket::text as until, exists (select 1 from ${relations.source} where ${relations.ts} < first.bucket) as rows from first`,
+    );
+    if (gap.rows !== true) continue;
+    for (const started = Date.now(); ; ) {
+      try {
+        await run(`call refresh_continuous_aggregate($1::regclass, null, $2::timestamptz)`, [name, String(gap.until)]);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55P03' || Date.now() - started > retryForMs) {
+          throw new Error(`filling continuous aggregate ${name} below ${gap.until}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+    filled.push(name);
+  }
+  return filled;
 }
 
 const POLICY = {

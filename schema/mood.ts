@@ -1,15 +1,16 @@
 /**
  * Market mood: the per-symbol outputs of the analytics role (mood index,
  * order-flow toxicity, liquidity stress, volatility context), as last stored
- * (db/queries/readAnalytics.ts), over time, and live. Formulas, windows and
- * weights are documented in core/intelligence (mood.ts, vpin.ts,
- * liquidity.ts, volatility.ts).
+ * (db/queries/readAnalytics.ts), over time (db/queries/moodHistory.ts), and
+ * live. Formulas, windows and weights are documented in core/intelligence
+ * (mood.ts, vpin.ts, liquidity.ts, volatility.ts).
  */
 import { builder, dateTimeArgument, noData, readDatabase, badArgument, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
 import { chainHistoryCost, ChartIntervalEnum } from './charts.ts';
 import { ChainHistoryRangeError, type ChartInterval } from '../db/queries/chainHistory.ts';
-import { latestChainIntelligence, latestMood, moodHistory, type MoodHistoryPoint } from '../db/queries/readAnalytics.ts';
+import { latestChainIntelligence, latestMood } from '../db/queries/readAnalytics.ts';
+import { moodHistory, type MoodHistoryPoint } from '../db/queries/moodHistory.ts';
 import type { ChainIntelligence, LiquidityComponent, LiquidityStress, MoodComponent, SymbolIntelligence, Toxicity, VixDivergence, IvRank, AtmIvVersusVix } from '../core/intelligence/index.ts';
 
 export const MoodBandEnum = builder.enumType('MoodBand', {
@@ -198,7 +199,12 @@ builder.queryField('marketMood', (t) =>
 builder.queryField('moodHistory', (t) =>
   t.field({
     type: [MoodHistoryPointType],
-    description: 'The mood of an underlying over time, one point per bucket with stored analytics, ascending; at most 5000 buckets per request. Cost as chainHistory.',
+    description:
+      'The mood of an underlying over time, one point per bucket with stored analytics, ascending; at most 5000 buckets per request. ' +
+      'On TimescaleDB, at FIVE_MINUTES, FIFTEEN_MINUTES and ONE_HOUR, the buckets wholly inside the range come from continuous aggregates of the stored mood ' +
+      '(kept at least as long as the per-snapshot rows, by default much longer), and a partial bucket at either end, where `from` or `to` falls inside one, from the per-snapshot rows; ' +
+      'elsewhere (other intervals, the embedded database, plain PostgreSQL) every bucket comes from the per-snapshot rows. Either way the points are the same (averages to rounding). ' +
+      'Cost as chainHistory.',
     args: {
       symbol: t.arg.string({ required: true, description: SYMBOL_ARGUMENT }),
       from: t.arg({ type: 'DateTime', required: true, description: 'Start of the range, inclusive.' }),

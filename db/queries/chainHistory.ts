@@ -44,7 +44,7 @@ import type { Database } from '../client.ts';
 import { chainSnapshots } from '../schema.ts';
 import { readRawHorizon } from './retentionState.ts';
 import { rowsOf } from './expireRaw.ts';
-import { AGGREGATE_SUFFIX, hasContinuousAggregates } from './continuousAggregates.ts';
+import { AGGREGATE_SUFFIX, hasContinuousAggregates, type AggregateSuffix } from './continuousAggregates.ts';
 
 export const CHART_INTERVALS = {
   '1m': { sql: '1 minute', ms: 60_000 },
@@ -134,16 +134,38 @@ export async function chainHistory(db: Database, query: ChainHistoryQuery): Prom
 type BucketRow = Omit<ChainHistoryPoint, 'spot'> & { spot: number | null };
 
 async function readBuckets(db: Database, query: ChainHistoryQuery): Promise<BucketRow[]> {
-  if (query.interval in AGGREGATE_SUFFIX && (await hasContinuousAggregates(db))) {
-    const { partial, whole } = splitAtBuckets(query.from, query.to, query.interval);
-    const parts = await Promise.all([
-      ...partial.map((range) => fromRaw(db, { ...query, ...range })),
-      whole ? fromAggregate(db, { ...query, ...whole }) : [],
-    ]);
-    return parts.flat().sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
-  }
+  const aggregated = await readAggregateAndRaw(db, query, {
+    aggregate: (whole, suffix) => fromAggregate(db, { ...query, ...whole }, suffix),
+    raw: (part) => fromRaw(db, { ...query, ...part }),
+  });
+  if (aggregated) return aggregated;
   const horizon = await readRawHorizon(db);
   return horizon === null || query.from.getTime() >= horizon.getTime() ? fromRaw(db, query) : fromRollupAndRaw(db, query);
+}
+
+/**
+ * A bucketed read of [from, to) where TimescaleDB has a continuous aggregate
+ * at `interval`: the whole buckets from the aggregate (`read.aggregate`,
+ * given the whole buckets' range, on bucket boundaries, and the aggregate's
+ * suffix), the partial buckets at either end from the raw rows
+ * (`read.raw`, once per partial piece), together in bucket order: the raw
+ * query's answer. Null where there is no such aggregate (PGlite, plain
+ * PostgreSQL, the Apache-2 build, other intervals), for the caller's raw read.
+ * Used by every history query that has aggregates (chain, mood).
+ */
+export async function readAggregateAndRaw<Row extends { bucket: Date }>(
+  db: Database,
+  { from, to, interval }: { from: Date; to: Date; interval: ChartInterval },
+  read: { aggregate(whole: TimeRange, suffix: AggregateSuffix): Promise<Row[]>; raw(part: TimeRange): Promise<Row[]> },
+): Promise<Row[] | null> {
+  if (!isAggregated(interval) || !(await hasContinuousAggregates(db))) return null;
+  const { partial, whole } = splitAtBuckets(from, to, interval);
+  const parts = await Promise.all([...partial.map((part) => read.raw(part)), whole ? read.aggregate(whole, AGGREGATE_SUFFIX[interval]) : []]);
+  return parts.flat().sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
+}
+
+function isAggregated(interval: ChartInterval): interval is keyof typeof AGGREGATE_SUFFIX {
+  return interval in AGGREGATE_SUFFIX;
 }
 
 export interface TimeRange {
@@ -181,9 +203,9 @@ export function dateBin(width: string, ts: SQL | AnyColumn): SQL {
   return sql`date_bin(interval '${sql.raw(width)}', ${ts}, timestamptz '2000-01-03 00:00:00+00')`;
 }
 
-/** Whole buckets from TimescaleDB's chain_summary_<interval> (from and to on bucket boundaries). */
-async function fromAggregate(db: Database, { symbol, expiry, from, to, interval }: ChainHistoryQuery): Promise<BucketRow[]> {
-  const view = sql.identifier(`chain_summary_${AGGREGATE_SUFFIX[interval as keyof typeof AGGREGATE_SUFFIX]}`);
+/** Whole buckets from TimescaleDB's chain_summary_<suffix> (from and to on bucket boundaries). */
+async function fromAggregate(db: Database, { symbol, expiry, from, to }: ChainHistoryQuery, suffix: AggregateSuffix): Promise<BucketRow[]> {
+  const view = sql.identifier(`chain_summary_${suffix}`);
   const rows = rowsOf<{ bucket_ms: string | number; pcr_oi: number | null; max_pain: number | null; atm_iv: number | null; spot: number | null; total_oi: number | null }>(
     await db.execute(sql`
       select (extract(epoch from bucket) * 1000)::float8 as bucket_ms, pcr_oi_avg as pcr_oi, max_pain_last as max_pain, atm_iv_avg as atm_iv, spot_last as spot, total_oi_last as total_oi

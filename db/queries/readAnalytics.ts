@@ -1,16 +1,15 @@
 /**
  * Reading the analytics back (tables in db/schema.ts, written by
  * writeAnalytics.ts): the latest mood and chain analytics, the latest
- * per-strike flows of an expiry, mood over time in chart buckets, and the
- * events, newest first, a page at a time. The API serves these (it may not
+ * per-strike flows of an expiry, and the events, newest first, a page at a
+ * time. Mood over time in chart buckets is moodHistory.ts. The API serves these (it may not
  * run the analytics role itself); JSON documents come back as stored, with
  * JSON's null where the reducer had NaN.
  */
-import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
 import type { ChainIntelligence, IntelligenceEvent, IntelligenceEventKind, StrikeFlowRow, SymbolIntelligence } from '../../core/intelligence/index.ts';
-import { CHART_INTERVALS, checkHistoryRange, dateBin, type ChartInterval } from './chainHistory.ts';
 
 /** The symbol's latest mood row (SymbolIntelligence), or null when none is stored. */
 export async function latestMood(db: Database, symbol: string): Promise<SymbolIntelligence | null> {
@@ -65,39 +64,6 @@ export async function latestFlows(db: Database, symbol: string, expiry: string):
     byStrike.set(row.strike, entry);
   }
   return { timestamp: latest.ts.getTime(), rows: [...byStrike.values()].filter((r) => r.call && r.put) };
-}
-
-export interface MoodHistoryPoint {
-  bucket: Date;
-  /** Average over the bucket, 0–100 (null when no row had one). */
-  moodIndexAverage: number | null;
-  /** At the bucket's latest row. */
-  moodIndexLast: number | null;
-  spotLast: number;
-  vixLast: number | null;
-  /** Rows averaged. */
-  samples: number;
-}
-
-/** Mood in chart buckets over [from, to), ascending; the same bounds as chainHistory. */
-export async function moodHistory(db: Database, query: { symbol: string; from: Date; to: Date; interval: ChartInterval }): Promise<MoodHistoryPoint[]> {
-  const { symbol, from, to, interval } = query;
-  checkHistoryRange(from, to, interval);
-  const bucket = dateBin(CHART_INTERVALS[interval].sql, analyticsMood.ts);
-  const latest = (value: SQL) => sql<number | null>`(array_agg(${value} order by ${analyticsMood.ts} desc))[1]`;
-  return db
-    .select({
-      bucket: sql<Date>`${bucket}`.mapWith(analyticsMood.ts),
-      moodIndexAverage: sql<number | null>`avg(${analyticsMood.moodIndex})`.mapWith(Number),
-      moodIndexLast: latest(sql`${analyticsMood.moodIndex}`).mapWith(Number),
-      spotLast: latest(sql`${analyticsMood.spot}`).mapWith(Number),
-      vixLast: latest(sql`${analyticsMood.vix}`).mapWith(Number),
-      samples: sql<number>`count(*)::int`.mapWith(Number),
-    })
-    .from(analyticsMood)
-    .where(and(eq(analyticsMood.symbol, symbol), gte(analyticsMood.ts, from), lt(analyticsMood.ts, to)))
-    .groupBy(bucket)
-    .orderBy(bucket) as Promise<MoodHistoryPoint[]>;
 }
 
 /** Where a page of events ends: the last event's instant, symbol and key. */

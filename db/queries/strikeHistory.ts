@@ -29,8 +29,8 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { CHART_INTERVALS, checkHistoryRange, dateBin, splitAtBuckets } from './chainHistory.ts';
-import { AGGREGATE_SUFFIX, hasContinuousAggregates } from './continuousAggregates.ts';
+import { CHART_INTERVALS, checkHistoryRange, dateBin, readAggregateAndRaw } from './chainHistory.ts';
+import type { AggregateSuffix } from './continuousAggregates.ts';
 import { rowsOf } from './expireRaw.ts';
 import { readRawHorizon } from './retentionState.ts';
 
@@ -72,11 +72,11 @@ export async function strikeHistory(db: Database, query: StrikeHistoryQuery): Pr
   if (query.optionType !== 'CE' && query.optionType !== 'PE') throw new RangeError(`option type must be CE or PE, got ${JSON.stringify(query.optionType)}`);
   if (!Number.isFinite(query.strike)) throw new RangeError(`strike must be a finite number, got ${query.strike}`);
 
-  if (interval in AGGREGATE_SUFFIX && (await hasContinuousAggregates(db))) {
-    const { partial, whole } = splitAtBuckets(from, to, interval);
-    const parts = await Promise.all([...partial.map((range) => fromRaw(db, { ...query, ...range })), whole ? fromAggregate(db, { ...query, ...whole }) : []]);
-    return parts.flat().sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
-  }
+  const aggregated = await readAggregateAndRaw(db, query, {
+    aggregate: (whole, suffix) => fromAggregate(db, { ...query, ...whole }, suffix),
+    raw: (part) => fromRaw(db, { ...query, ...part }),
+  });
+  if (aggregated) return aggregated;
   const horizon = await readRawHorizon(db);
   return horizon === null || from.getTime() >= horizon.getTime() ? fromRaw(db, query) : fromRollupAndRaw(db, query);
 }
@@ -113,9 +113,9 @@ function series({ symbol, expiry, strike, optionType, from, to }: StrikeHistoryQ
 
 const epochMs = (bucket: SQL) => sql`(extract(epoch from ${bucket}) * 1000)::float8`;
 
-/** Whole buckets from TimescaleDB's strike_stats_<interval> (from and to on bucket boundaries). */
-function fromAggregate(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
-  const view = sql.identifier(`strike_stats_${AGGREGATE_SUFFIX[query.interval as keyof typeof AGGREGATE_SUFFIX]}`);
+/** Whole buckets from TimescaleDB's strike_stats_<suffix> (from and to on bucket boundaries). */
+function fromAggregate(db: Database, query: StrikeHistoryQuery, suffix: AggregateSuffix): Promise<StrikeHistoryPoint[]> {
+  const view = sql.identifier(`strike_stats_${suffix}`);
   return points(
     db,
     sql`select ${epochMs(sql`bucket`)} as bucket_ms, oi_last, oi_avg, iv_last, iv_avg, volume_last, volume_avg

@@ -52,4 +52,14 @@ describe('writeAnalytics', () => {
     expect(later).toMatchObject({ flowRows: 0, chainRows: 20, moodRows: 10 });
     expect(await count('analytics_chain')).toBe(20);
   });
+
+  it('tells the aggregate backfill the span of each batch it stored, and nothing of an empty batch', async () => {
+    const spans: [number, number][] = [];
+    const written = { note: (fromMs: number, toMs: number) => void spans.push([fromMs, toMs]) };
+    const part = batch.slice(3, 9);
+    await writeAnalytics(database.db, part, undefined, written);
+    await writeAnalytics(database.db, [], undefined, written);
+    const instants = part.map((m) => m.timestamp);
+    expect(spans).toEqual([[Math.min(...instants), Math.max(...instants)]]);
+  });
 });

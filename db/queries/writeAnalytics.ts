@@ -8,6 +8,11 @@
  * event already stored is kept; a mood row is replaced, because when several
  * expiries of a symbol share an instant the later message has folded in more
  * of that instant's volume and its mood is the one to keep.
+ *
+ * A written batch's time span is told to `written` (the database's
+ * AggregateBackfill, db/aggregateBackfill.ts), as the snapshot writes tell
+ * theirs: analytics written older than the mood aggregates' refresh windows
+ * (a replay keeps the recording's instants) are refreshed into them too.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
@@ -47,8 +52,17 @@ export class FlowSampler {
   }
 }
 
-/** Writes a batch of messages; `snapshots` counts messages, `quotes` the flow rows (of the messages `flows` lets through: all without it). */
-export async function writeAnalytics(db: Database, messages: readonly AnalyticsMessage[], flows?: FlowSampler): Promise<WriteResult> {
+/** Told the span of each batch written (DatabaseHandle.backfill). */
+export interface WrittenSpans {
+  note(fromMs: number, toMs: number): void;
+}
+
+/**
+ * Writes a batch of messages; `snapshots` counts messages, `quotes` the flow
+ * rows (of the messages `flows` lets through: all without it). Once written,
+ * the batch's first and last instants go to `written`.
+ */
+export async function writeAnalytics(db: Database, messages: readonly AnalyticsMessage[], flows?: FlowSampler, written?: WrittenSpans | null): Promise<WriteResult> {
   if (messages.length === 0) return { snapshots: 0, quotes: 0 };
   const chainRows = messages.map((m) => ({
     ts: new Date(m.timestamp),
@@ -130,6 +144,11 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
   }
   for (const rows of chunks(flowRows)) await db.insert(analyticsFlows).values(rows).onConflictDoNothing();
   for (const rows of chunks(eventRows)) await db.insert(analyticsEvents).values(rows).onConflictDoNothing();
+  if (written) {
+    let [first, last] = [Infinity, -Infinity];
+    for (const m of messages) [first, last] = [Math.min(first, m.timestamp), Math.max(last, m.timestamp)];
+    written.note(first, last);
+  }
   return { snapshots: messages.length, quotes: flowRows.length };
 }
 

@@ -4,7 +4,6 @@ import { openTestDatabase } from '../../test/database.ts';
 import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { chainRollup1m, strikeRollup5m } from '../schema.ts';
-import { expireRaw } from './expireRaw.ts';
 import { expireHistory } from './expireHistory.ts';
 
 describe('expiring the downsampled history', () => {
@@ -15,7 +14,7 @@ describe('expiring the downsampled history', () => {
     // Twenty minutes of NIFTY, one snapshot every 30 s, all folded into the rollups.
     const written = simulatedEnrichedSnapshots(40, { symbols: ['NIFTY'], strikesEachSide: 3, secondsPerTick: 30 });
     await database.write(written);
-    while ((await expireRaw(database.db, new Date(written.at(-1)!.timestamp + 1), 1_000)).snapshots > 0);
+    while ((await database.expireRaw(new Date(written.at(-1)!.timestamp + 1), 1_000)).snapshots > 0);
     cut = new Date(Math.floor(written[0].timestamp / 300_000) * 300_000 + 600_000);
   });
   afterAll(async () => {

@@ -148,7 +148,7 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
 }
 
 /** bytea as the drivers return it: a Buffer (postgres-js), a Uint8Array (PGlite), or '\\x…' hex text. */
-function bytesOf(value: Uint8Array | string): Uint8Array {
+export function bytesOf(value: Uint8Array | string): Uint8Array {
   return typeof value === 'string' ? Uint8Array.from(Buffer.from(value.replace(/^\\x/, ''), 'hex')) : value;
 }
 

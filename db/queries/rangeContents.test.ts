@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { rangeContents } from './rangeContents.ts';
-import { expireRaw } from './expireRaw.ts';
 import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
 
 /** NIFTY, one expiry, a snapshot a minute for 20 minutes; the 11th held back as a late (backfilled) snapshot. */
@@ -38,7 +37,7 @@ describe('rangeContents', () => {
 
   it('changes when the retention job folds raw snapshots of the range into the rollup', async () => {
     const range = await rangeContents(database.db, 'NIFTY', expiry, at(0), new Date(all[19].timestamp + 60_000));
-    expect((await expireRaw(database.db, at(3), 100)).snapshots).toBeGreaterThan(0);
+    expect((await database.expireRaw(at(3), 100)).snapshots).toBeGreaterThan(0);
     expect(await rangeContents(database.db, 'NIFTY', expiry, at(0), new Date(all[19].timestamp + 60_000))).not.toBe(range);
   });
 });

@@ -55,7 +55,7 @@ function quoteRows(db: Database, symbol: string, expiry: string, ts: Date): Prom
 }
 
 /** A packed block as the rows option_quotes would hold, in findQuotes' order. */
-function unpackedQuotes(snapshot: Pick<StoredSnapshot, 'symbol' | 'expiry' | 'ts' | 'spot' | 'tYears' | 'rate' | 'forward' | 'packedQuotes'>): StoredQuote[] {
+export function unpackedQuotes(snapshot: Pick<StoredSnapshot, 'symbol' | 'expiry' | 'ts' | 'spot' | 'tYears' | 'rate' | 'forward' | 'packedQuotes'>): StoredQuote[] {
   const { symbol, expiry, ts } = snapshot;
   const quotes: StoredQuote[] = [];
   for (const row of unpackQuotes(snapshot, snapshot.packedQuotes!)) {

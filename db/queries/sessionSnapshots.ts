@@ -2,8 +2,9 @@
  * The stored snapshots of one IST session, oldest first, as enriched
  * snapshots: what the analytics role replays on start to rebuild its state
  * (pipeline/analytics.ts). Read in pages, so a long session never sits in
- * memory whole; each page's option rows are read per chain by their primary
- * key prefix (symbol, expiry, ts range).
+ * memory whole; each page's option rows come unpacked from the snapshot's
+ * own block (the embedded store) or are read per chain from option_quotes
+ * by their primary key prefix (symbol, expiry, ts range).
  *
  * Order: by ts, then symbol, then expiry. Per symbol this is the order the
  * sources publish in (a tick's chains in expiry order) and the bus keeps, so
@@ -14,7 +15,7 @@ import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
 import { istDate } from '../../core/time/expiry.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
-import { toEnrichedSnapshot, type StoredQuote, type StoredSnapshot } from './readChain.ts';
+import { toEnrichedSnapshot, unpackedQuotes, type StoredQuote, type StoredSnapshot } from './readChain.ts';
 
 const MS_PER_DAY = 86_400_000;
 const IST_OFFSET_MS = 330 * 60_000;
@@ -94,6 +95,8 @@ export async function* sessionSnapshots(db: Database, plan: Pick<SessionSnapshot
 async function withQuotes(db: Database, page: StoredSnapshot[]): Promise<EnrichedSnapshot[]> {
   const chains = new Map<string, { symbol: string; expiry: string; from: Date; to: Date }>();
   for (const s of page) {
+    // A packed snapshot carries its rows (the embedded store); only the others are read from option_quotes.
+    if (s.packedQuotes) continue;
     const key = `${s.symbol}|${s.expiry}`;
     const chain = chains.get(key);
     if (!chain) chains.set(key, { symbol: s.symbol, expiry: s.expiry, from: s.ts, to: s.ts });
@@ -120,7 +123,12 @@ async function withQuotes(db: Database, page: StoredSnapshot[]): Promise<Enriche
       list.push(quote);
     }
   }
-  return page.map((snapshot) => toEnrichedSnapshot({ snapshot, quotes: bySnapshot.get(`${snapshot.symbol}|${snapshot.expiry}|${snapshot.ts.getTime()}`) ?? [] }));
+  return page.map((snapshot) =>
+    toEnrichedSnapshot({
+      snapshot,
+      quotes: snapshot.packedQuotes ? unpackedQuotes(snapshot) : (bySnapshot.get(`${snapshot.symbol}|${snapshot.expiry}|${snapshot.ts.getTime()}`) ?? []),
+    }),
+  );
 }
 
 /** The latest stored session as the analytics role's replay source (pipeline/analytics.ts SnapshotHistory). */

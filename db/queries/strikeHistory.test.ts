@@ -5,7 +5,6 @@ import { HISTORY_START as START, historySnapshots } from '../../test/historySnap
 import type { DatabaseHandle } from '../client.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
 import { CHART_INTERVALS } from './chainHistory.ts';
-import { expireRaw } from './expireRaw.ts';
 import { advanceHorizons } from './retentionState.ts';
 import { STRIKE_INTERVALS, strikeHistory, type StrikeHistoryPoint, type StrikeInterval } from './strikeHistory.ts';
 
@@ -128,7 +127,7 @@ describe.skipIf(timescale)('one strike over time once retention folded the older
     call = seriesOf(snapshots, 'CE');
     await database.write(snapshots);
     await advanceHorizons(database.db, { rawHorizon: new Date(HORIZON), historyHorizon: new Date(START - 86_400_000) });
-    while ((await expireRaw(database.db, new Date(HORIZON), 100)).snapshots > 0);
+    while ((await database.expireRaw(new Date(HORIZON), 100)).snapshots > 0);
   });
   afterAll(async () => {
     await database?.close();

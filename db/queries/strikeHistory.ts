@@ -20,6 +20,12 @@
  *   bucket counts when it starts in the range, as it cannot be split).
  * Every path answers the same (averages to rounding).
  *
+ * "The raw option rows" are in one of two shapes (writeSnapshots.ts): rows of
+ * option_quotes, or blocks packed beside each snapshot (the embedded store),
+ * which SQL cannot read. The series' rows of the packed snapshots in the
+ * range are unpacked here and sent with the statement as arrays, so both
+ * shapes go through the same bucketing SQL.
+ *
  * Per bucket, over the option rows with from ≤ ts < to:
  * - `oiLast`, `ivLast`, `volumeLast`: the values of the bucket's latest row
  *   (null when that row has none);
@@ -29,6 +35,9 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
+import { unpackQuotes } from '../../core/packedQuotes.ts';
+import { bytesOf } from './expireRaw.ts';
+import { floats, texts } from './writeSnapshots.ts';
 import { CHART_INTERVALS, checkHistoryRange, dateBin, readAggregateAndRaw } from './chainHistory.ts';
 import type { AggregateSuffix } from './continuousAggregates.ts';
 import { rowsOf } from './expireRaw.ts';
@@ -123,8 +132,48 @@ function fromAggregate(db: Database, query: StrikeHistoryQuery, suffix: Aggregat
   );
 }
 
+interface PackedSnapshot {
+  ts: string;
+  spot: number;
+  tYears: number;
+  rate: number;
+  forward: number | null;
+  packed: Uint8Array | string;
+}
+
+/**
+ * The series' raw rows as a relation (ts, oi, iv, volume): its option_quotes
+ * rows and those of the packed snapshots in [from, to), unpacked.
+ */
+async function rawRows(db: Database, query: StrikeHistoryQuery): Promise<SQL> {
+  const { symbol, expiry, strike, optionType, from, to } = query;
+  const snapshots = rowsOf<PackedSnapshot>(
+    await db.execute(sql`
+      select ts::text as ts, spot, t_years as "tYears", rate, forward, packed_quotes as packed
+      from chain_snapshots
+      where symbol = ${symbol} and expiry = ${expiry}::date and packed_quotes is not null
+        and ts >= ${from.toISOString()}::timestamptz and ts < ${to.toISOString()}::timestamptz`),
+  );
+  const packed = { ts: [] as string[], oi: [] as (number | null)[], iv: [] as (number | null)[], volume: [] as (number | null)[] };
+  for (const snapshot of snapshots) {
+    const row = unpackQuotes(snapshot, bytesOf(snapshot.packed)).find((r) => r.strike === strike);
+    const quote = optionType === 'CE' ? row?.call : row?.put;
+    if (!quote) continue;
+    packed.ts.push(snapshot.ts);
+    packed.oi.push(quote.oi);
+    packed.iv.push(quote.iv);
+    packed.volume.push(quote.volume);
+  }
+  const rows = sql`select ts, oi, iv, volume from option_quotes where ${series(query, 'ts')}`;
+  if (packed.ts.length === 0) return rows;
+  return sql`${rows}
+    union all
+    select ts::timestamptz, oi, iv, volume
+    from unnest(${texts(packed.ts)}::text[], ${floats(packed.oi)}::float8[], ${floats(packed.iv)}::float8[], ${floats(packed.volume)}::float8[]) as p(ts, oi, iv, volume)`;
+}
+
 /** The buckets over the raw option rows alone. */
-function fromRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
+async function fromRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
   const bucket = dateBin(CHART_INTERVALS[query.interval].sql, sql`ts`);
   const latest = (column: string) => sql.raw(`(array_agg(${column} order by ts desc))[1]`);
   return points(
@@ -132,7 +181,7 @@ function fromRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistory
     sql`select ${epochMs(bucket)} as bucket_ms,
         ${latest('oi')} as oi_last, avg(oi) as oi_avg, ${latest('iv')} as iv_last, avg(iv) as iv_avg,
         ${latest('volume')} as volume_last, avg(volume) as volume_avg
-      from option_quotes where ${series(query, 'ts')}
+      from (${await rawRows(db, query)}) as raw
       group by ${bucket} order by ${bucket}`,
   );
 }
@@ -141,7 +190,7 @@ function fromRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistory
  * The buckets over the rollup's 5-minute buckets and the raw rows together,
  * each raw row a part of its own (its values as sums of one, itself the latest).
  */
-function fromRollupAndRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
+async function fromRollupAndRaw(db: Database, query: StrikeHistoryQuery): Promise<StrikeHistoryPoint[]> {
   const bucket = dateBin(CHART_INTERVALS[query.interval].sql, sql`at`);
   const latest = (column: string) => sql.raw(`(array_agg(${column} order by last_ts desc))[1]`);
   return points(
@@ -156,7 +205,7 @@ function fromRollupAndRaw(db: Database, query: StrikeHistoryQuery): Promise<Stri
         union all
         select ts, coalesce(oi, 0), (oi is not null)::int, coalesce(iv, 0), (iv is not null)::int, coalesce(volume, 0), (volume is not null)::int,
           ts, oi, iv, volume
-        from option_quotes where ${series(query, 'ts')}
+        from (${await rawRows(db, query)}) as raw
       ) as parts
       group by ${bucket} order by ${bucket}`,
   );

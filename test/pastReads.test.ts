@@ -9,7 +9,6 @@ import { openSchemaHarness, type SchemaHarness } from './schemaContext.ts';
 import { simulatedEnrichedSnapshots } from './fixtures.ts';
 import { BoundedCache } from '../core/boundedCache.ts';
 import { chainBytes, chartPointsBytes } from '../api/readCaches.ts';
-import { expireRaw } from '../db/queries/expireRaw.ts';
 import { advanceHorizons } from '../db/queries/retentionState.ts';
 import type { Context } from '../schema/builder.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
@@ -94,7 +93,7 @@ describe('past reads through the caches', () => {
     await both(HISTORY, range);
     await both(CHAIN, { at: iso(t(3)) });
     await advanceHorizons(harness.database.db, { rawHorizon: new Date(t(10)), historyHorizon: new Date(t(0) - 86_400_000) });
-    while ((await expireRaw(harness.database.db, new Date(t(10)), 100)).snapshots > 0);
+    while ((await harness.database.expireRaw(new Date(t(10)), 100)).snapshots > 0);
     const history = await harness.run(cached, HISTORY, range);
     const expected = await harness.run(plain, HISTORY, range);
     // Parts of a range straddling the raw horizon agree with one read to float rounding.

@@ -16,7 +16,7 @@
  * The worker file is TypeScript under a tsx bootstrap, as the embedded
  * database's (db/pglite.worker.mjs).
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ProcessOptions, RawOutcome } from './processor.ts';
 import type { EnrichRequest, EnrichResponse } from './enrichPool.worker.ts';
 
@@ -25,6 +25,8 @@ export interface EnrichPoolOptions extends ProcessOptions {
   threads: number;
   /** Told when a thread crashed or exited on its own, with the reason. */
   onThreadFailed?: (reason: string) => void;
+  /** Heap limits of each thread (Node's defaults when absent); a thread beyond them dies and is replaced. */
+  resourceLimits?: ResourceLimits;
 }
 
 interface Waiter {
@@ -82,7 +84,7 @@ export class EnrichPool {
   private spawn(slot: Slot): Worker {
     const { instruments, rate, gexConvention } = this.options;
     const workerData: ProcessOptions = { instruments, rate, gexConvention };
-    const worker = new Worker(new URL('./enrichPool.worker.mjs', import.meta.url), { workerData });
+    const worker = new Worker(new URL('./enrichPool.worker.mjs', import.meta.url), { workerData, resourceLimits: this.options.resourceLimits });
     slot.worker = worker;
     worker.on('message', (response: EnrichResponse) => {
       const waiter = slot.pending.get(response.id);

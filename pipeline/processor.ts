@@ -13,6 +13,10 @@
  * with the dividend yield the forward implies, q = r − ln(F/S)/T. Prices and
  * IV are identical either way; delta and gamma then answer "per point of the
  * index", which is what traders and GEX want.
+ *
+ * Where: on the main loop, or (`threads`, PIPELINE_THREADS=on) on worker
+ * threads (enrichPool.ts) running the same processRaw, published in the raw
+ * order either way.
  */
 import { allocateSide, type ChainSide, type ChainSnapshot } from '../core/chain.ts';
 import { summarizeChain, type GexConvention } from '../core/analytics/summary.ts';
@@ -24,7 +28,7 @@ import { CALL, PUT, type GreekColumns, type OptionSign } from '../core/pricing/b
 import { impliedDividendYield, sideColumns, sideGreeks } from '../core/chainGreeks.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
 import { lotSizeOn, type Instrument } from '../core/instruments.ts';
-import { TOPICS, type Bus, type BusMessage } from './bus.ts';
+import { TOPICS, type Bus, type BusMessage, type Subscription } from './bus.ts';
 import { EnrichPool } from './enrichPool.ts';
 import {
   ENRICHED_SNAPSHOT_VERSION,
@@ -378,25 +382,27 @@ export async function startProcessor(bus: Bus, options: ProcessorOptions): Promi
   const pool = new EnrichPool({ threads, instruments: options.instruments, rate: options.rate, gexConvention: options.gexConvention, onThreadFailed: options.onThreadFailed });
   // A batch that fails part-way is retried by the bus one message at a time: those handled before the failure are not handled twice.
   const handledOfFailedBatch = new Set<BusMessage>();
-  const subscription = await bus.subscribeBatch(
-    TOPICS.raw,
-    'processor',
-    async (messages) => {
-      if (messages.length === 1 && handledOfFailedBatch.delete(messages[0])) return;
-      if (messages.length > 1) handledOfFailedBatch.clear();
-      const outcomes = messages.map((message) => pool.process(message.value));
-      for (const outcome of outcomes) outcome.catch(() => {});
-      for (let i = 0; i < messages.length; i++) {
-        try {
-          await handle(await outcomes[i]);
-        } catch (error) {
-          if (messages.length > 1) for (let j = 0; j < i; j++) handledOfFailedBatch.add(messages[j]);
-          throw error;
-        }
+  const onBatch = async (messages: BusMessage[]) => {
+    if (messages.length === 1 && handledOfFailedBatch.delete(messages[0])) return;
+    if (messages.length > 1) handledOfFailedBatch.clear();
+    const outcomes = messages.map((message) => pool.process(message.value));
+    for (const outcome of outcomes) outcome.catch(() => {});
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        await handle(await outcomes[i]);
+      } catch (error) {
+        if (messages.length > 1) for (let j = 0; j < i; j++) handledOfFailedBatch.add(messages[j]);
+        throw error;
       }
-    },
-    { maxBatch: THREAD_BATCH * threads },
-  );
+    }
+  };
+  let subscription: Subscription;
+  try {
+    subscription = await bus.subscribeBatch(TOPICS.raw, 'processor', onBatch, { maxBatch: THREAD_BATCH * threads });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
   return {
     stats,
     stop: async () => {

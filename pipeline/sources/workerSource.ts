@@ -16,7 +16,9 @@
  * fail there, so its status says degraded as before.
  *
  * Status: the source's status() is mirrored (posted by the worker when it
- * changes and at least every second). A worker that crashes or exits on its
+ * changes and at least every second); its snapshotsEmitted counts what the
+ * source handed over in its thread, which may be up to the window ahead of
+ * what `emit` here has taken. A worker that crashes or exits on its
  * own is `failed` with the reason, and logged; it never throws here.
  * `stop()` stops the source in its thread, hands over the snapshots it had
  * already posted, and resolves once the thread has exited, after which

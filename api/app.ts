@@ -5,6 +5,10 @@
  * `api` (the distributed mode, the roles talking over Kafka).
  *
  * `buildApp(config)` wires what the role needs and returns `{ start, stop }`.
+ * With PIPELINE_THREADS=on (the default) the configured source and the
+ * processor's enrichment run on worker threads of their own
+ * (pipeline/sources/workerSource.ts, pipeline/enrichPool.ts), so the API's
+ * delivery on the main loop does not hold them back.
  * Every role serves /healthz and /readyz; `api` and `all` also serve GraphQL.
  * `stop()` stops the source, lets work in flight finish and flush, then
  * closes sockets, subscriptions, the bus and the database, so nothing
@@ -36,6 +40,7 @@ import { FlowSampler, writeAnalytics } from '../db/queries/writeAnalytics.ts';
 import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
+import { configuredWorkerSource } from '../pipeline/sources/workerSource.ts';
 import type { Source } from '../pipeline/source.ts';
 import type { ChainPubSub, Context } from '../schema/builder.ts';
 import { chainTopicKey, latestChainKey } from '../schema/chain.ts';
@@ -216,6 +221,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rate: config.RISK_FREE_RATE,
       gexConvention: config.GEX_CONVENTION,
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
+      // One enrichment thread: IV, Greeks and chain analytics off the main loop (PIPELINE_THREADS).
+      threads: config.PIPELINE_THREADS ? 1 : 0,
+      onThreadFailed: (reason) => log.error('enrichment thread failed; a new one takes over', { reason }),
     });
   }
   const analyticsStage = options.analytics ?? true;
@@ -264,7 +272,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers);
   }
   if (role === 'all' || role === 'ingest') {
-    services.source = options.source ?? (await createSource(config, log));
+    // A source handed in (tests, benchmarks) is an object: it stays on the main thread.
+    services.source = options.source ?? (config.PIPELINE_THREADS ? configuredWorkerSource(config, log) : await createSource(config, log));
   }
 
   let server: Server | undefined;
@@ -321,7 +330,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         services.ingest = ingest;
       }
       const url = `http://localhost:${actualPort}${yoga ? yoga.graphqlEndpoint : '/healthz'}`;
-      log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS });
+      log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS, pipelineThreads: config.PIPELINE_THREADS });
       return { url, port: actualPort };
     },
     async stop(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {

@@ -14,5 +14,7 @@ describe('the embedded fan-out benchmark', () => {
     expect(row.p99Ms).toBeGreaterThan(0);
     expect(row.strikes).toBeGreaterThan(0);
     expect(Number.isFinite(row.lagEndMs)).toBe(true);
+    // As npm start: the source and the enrichment on threads of their own.
+    expect(row.pipelineThreads).toBe(true);
   }, 180_000);
 });

@@ -5,6 +5,9 @@
  *   stored in the database and every snapshot published to subscribers;
  * - latency: at a steady rate, from the processor's publish to a graphql-ws
  *   subscriber's callback, and from the source's emit to that callback.
+ * The bench's source is handed in, so it runs on the main thread; the
+ * processor's enrichment runs on its thread as under `npm start`
+ * (PIPELINE_THREADS defaults to on).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,7 +122,7 @@ export interface PipelineBenchResult {
   tableBytesPerRow: number;
   /**
    * Option rows per second of CPU the whole process used over the run (all
-   * threads: main, PGlite's worker, GC): what the rate would be with a core
+   * threads: main, PGlite's worker, the enrichment thread, GC): what the rate would be with a core
    * to itself per busy thread, and steadier than rows/s on a shared machine.
    */
   rowsPerCpuSecond: number;

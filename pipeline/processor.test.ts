@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { enrichSnapshot, startProcessor } from './processor.ts';
-import { InProcessBus, TOPICS } from './bus.ts';
+import { enrichSnapshot, processRaw, startProcessor } from './processor.ts';
+import { InProcessBus, TOPICS, type DeadLetter } from './bus.ts';
+import { simulatedRawSnapshots } from '../test/fixtures.ts';
 import { MarketSimulator } from './sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
 import { optionGreeks } from '../core/pricing/black.ts';
@@ -111,12 +112,15 @@ describe('enriching a snapshot', () => {
   });
 });
 
-describe('the processor role', () => {
+describe.each([
+  { where: 'on the main loop', threads: 0 },
+  { where: 'on an enrichment thread', threads: 1 },
+])('the processor role $where', ({ threads }) => {
   it('publishes enriched snapshots and counts a bad message without stopping', async () => {
     const bus = new InProcessBus();
     const out: EnrichedSnapshot[] = [];
     await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'test', (m) => void out.push(m.value));
-    const role = await startProcessor(bus, { instruments, rate: 0.065 });
+    const role = await startProcessor(bus, { instruments, rate: 0.065, threads });
     const raw = simulatedChain();
     await bus.publish(TOPICS.raw, 'NIFTY', { ...raw, version: 99 });
     await bus.publish(TOPICS.raw, 'NIFTY', { ...raw, spot: -1 });
@@ -126,6 +130,68 @@ describe('the processor role', () => {
     expect(out.map((s) => s.id)).toEqual([raw.id]);
     expect(role.stats.rejectedSnapshots).toEqual({ unknown_version: 1, invalid_envelope: 1, unknown_symbol: 1 });
     expect(role.stats.processed).toBe(1);
+    await role.stop();
     await bus.close();
+  });
+});
+
+/** A JSON text of `value` with each number written as the hex of its IEEE-754 bits. */
+function bitsOf(value: unknown): string {
+  const bits = new DataView(new ArrayBuffer(8));
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number') return v;
+    bits.setFloat64(0, v);
+    return `f64:${bits.getBigUint64(0).toString(16)}`;
+  });
+}
+
+describe('the processor role on enrichment threads', () => {
+  const raws = simulatedRawSnapshots(12, { symbols: ['NIFTY', 'BANKNIFTY', 'SENSEX'], expiriesPerSymbol: 2, strikesEachSide: 10 });
+  /** processedAt is the clock of whichever thread enriched: the one field allowed to differ. */
+  const masked = (s: EnrichedSnapshot) => ({ ...s, processedAt: 0 });
+
+  it.each([1, 3])('publishes, with %i thread(s), the very snapshots the main loop computes, bit for bit, in the raw order', async (threads) => {
+    const bus = new InProcessBus();
+    const out: EnrichedSnapshot[] = [];
+    await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'test', (m) => void out.push(m.value));
+    const role = await startProcessor(bus, { instruments, rate: 0.065, threads });
+    // Published without waiting, so the processor takes them in batches.
+    await Promise.all(raws.map((raw) => bus.publish(TOPICS.raw, raw.symbol, raw)));
+    await bus.drain();
+    await role.stop();
+    await bus.close();
+
+    const expected = raws.map((raw) => processRaw(raw, { instruments, rate: 0.065 })).map((o) => (o.kind === 'enriched' ? o.snapshot : null));
+    expect(out).toHaveLength(raws.length);
+    // The raw order overall, hence each symbol's order.
+    expect(out.map((s) => s.id)).toEqual(raws.map((r) => r.id));
+    expect(out.map(masked)).toEqual(expected.map((s) => masked(s!)));
+    // Bit for bit: every number's 64 bits (-0 and NaN included), every key in the same order.
+    out.forEach((s, i) => expect(bitsOf(masked(s))).toBe(bitsOf(masked(expected[i]!))));
+    expect(role.stats.processed).toBe(raws.length);
+  });
+
+  it('publishes each snapshot once when a batch fails part-way and the bus retries it one message at a time', async () => {
+    let failures = 1;
+    let enrichedPublished = 0;
+    class FlakyBus extends InProcessBus {
+      override async publish<T>(topic: string, key: string, value: T): Promise<void> {
+        if (topic === TOPICS.enriched && ++enrichedPublished === 5 && failures-- > 0) throw new Error('broker hiccup');
+        return super.publish(topic, key, value);
+      }
+    }
+    const bus = new FlakyBus();
+    const deadLetters: DeadLetter[] = [];
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    const out: string[] = [];
+    await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'test', (m) => void out.push(m.value.id));
+    const role = await startProcessor(bus, { instruments, rate: 0.065, threads: 1 });
+    await Promise.all(raws.map((raw) => bus.publish(TOPICS.raw, raw.symbol, raw)));
+    await bus.drain();
+    await role.stop();
+    await bus.close();
+    expect(failures).toBe(0);
+    expect(deadLetters).toEqual([]);
+    expect(out).toEqual(raws.map((r) => r.id));
   });
 });

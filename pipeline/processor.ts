@@ -13,6 +13,10 @@
  * with the dividend yield the forward implies, q = r − ln(F/S)/T. Prices and
  * IV are identical either way; delta and gamma then answer "per point of the
  * index", which is what traders and GEX want.
+ *
+ * Where: on the main loop, or (`threads`, PIPELINE_THREADS=on) on worker
+ * threads (enrichPool.ts) running the same processRaw, published in the raw
+ * order either way.
  */
 import { allocateSide, type ChainSide, type ChainSnapshot } from '../core/chain.ts';
 import { summarizeChain, type GexConvention } from '../core/analytics/summary.ts';
@@ -24,7 +28,8 @@ import { CALL, PUT, type GreekColumns, type OptionSign } from '../core/pricing/b
 import { impliedDividendYield, sideColumns, sideGreeks } from '../core/chainGreeks.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
 import { lotSizeOn, type Instrument } from '../core/instruments.ts';
-import { TOPICS, type Bus } from './bus.ts';
+import { TOPICS, type Bus, type BusMessage, type Subscription } from './bus.ts';
+import { EnrichPool } from './enrichPool.ts';
 import {
   ENRICHED_SNAPSHOT_VERSION,
   MessageError,
@@ -289,6 +294,33 @@ export function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+/** What became of one message of `market.raw`. */
+export type RawOutcome = { kind: 'enriched'; snapshot: EnrichedSnapshot } | { kind: 'rejected'; reason: string; message: string };
+
+export interface ProcessOptions {
+  instruments: ReadonlyMap<string, Instrument>;
+  rate: number;
+  gexConvention?: GexConvention;
+}
+
+/**
+ * One message of `market.raw`, whole: its envelope parsed, its instrument
+ * looked up, the chain enriched; or the reason it was rejected whole. The
+ * same function runs on the main loop and in the enrichment threads
+ * (enrichPool.ts).
+ */
+export function processRaw(value: unknown, options: ProcessOptions): RawOutcome {
+  let raw: RawSnapshot;
+  try {
+    raw = parseRawSnapshot(value);
+  } catch (error) {
+    return { kind: 'rejected', reason: error instanceof MessageError ? error.reason : 'invalid_envelope', message: error instanceof Error ? error.message : String(error) };
+  }
+  const instrument = options.instruments.get(raw.symbol);
+  if (!instrument) return { kind: 'rejected', reason: 'unknown_symbol', message: `snapshot ${raw.id} is for unknown symbol ${raw.symbol}` };
+  return { kind: 'enriched', snapshot: enrichSnapshot(raw, { instrument, rate: options.rate, gexConvention: options.gexConvention }) };
+}
+
 export interface ProcessorStats {
   processed: number;
   /** Snapshots rejected whole (bad envelope, unknown symbol), by reason. */
@@ -303,37 +335,79 @@ export interface ProcessorRole {
   stop(): Promise<void>;
 }
 
+export interface ProcessorOptions extends ProcessOptions {
+  onReject?: (reason: string, message: string) => void;
+  /**
+   * Enrichment threads (enrichPool.ts): 0 or absent enriches on the main
+   * loop, one message at a time; 1 or more hands each message to a worker
+   * thread (structured clone in and out), so the API's delivery on the main
+   * loop and the IV solve and analytics do not wait for each other.
+   */
+  threads?: number;
+  /** Told when an enrichment thread failed (it is replaced; its messages are retried by the bus). */
+  onThreadFailed?: (reason: string) => void;
+}
+
+/** Raw messages handed to the enrichment threads at once (published in order as their results come back). */
+const THREAD_BATCH = 16;
+
 /**
  * Consumes `market.raw`, publishes `market.enriched`. A snapshot that fails
  * validation is counted by reason and skipped; it never stops the consumer.
+ * Enriched snapshots are published in the order of the raw ones, through
+ * threads or not: the bus is keyed by symbol and its consumers rely on each
+ * key's order.
  */
-export async function startProcessor(
-  bus: Bus,
-  options: { instruments: ReadonlyMap<string, Instrument>; rate: number; gexConvention?: GexConvention; onReject?: (reason: string, message: string) => void },
-): Promise<ProcessorRole> {
+export async function startProcessor(bus: Bus, options: ProcessorOptions): Promise<ProcessorRole> {
   const stats: ProcessorStats = { processed: 0, rejectedSnapshots: {}, rejectedRows: {}, lastProcessedAt: null };
-  const reject = (reason: string, message: string) => {
-    stats.rejectedSnapshots[reason] = (stats.rejectedSnapshots[reason] ?? 0) + 1;
-    options.onReject?.(reason, message);
-  };
-  const subscription = await bus.subscribe(TOPICS.raw, 'processor', async (message) => {
-    let raw: RawSnapshot;
-    try {
-      raw = parseRawSnapshot(message.value);
-    } catch (error) {
-      reject(error instanceof MessageError ? error.reason : 'invalid_envelope', error instanceof Error ? error.message : String(error));
+  const handle = async (outcome: RawOutcome) => {
+    if (outcome.kind === 'rejected') {
+      stats.rejectedSnapshots[outcome.reason] = (stats.rejectedSnapshots[outcome.reason] ?? 0) + 1;
+      options.onReject?.(outcome.reason, outcome.message);
       return;
     }
-    const instrument = options.instruments.get(raw.symbol);
-    if (!instrument) {
-      reject('unknown_symbol', `snapshot ${raw.id} is for unknown symbol ${raw.symbol}`);
-      return;
-    }
-    const enriched = enrichSnapshot(raw, { instrument, rate: options.rate, gexConvention: options.gexConvention });
+    const enriched = outcome.snapshot;
     for (const [reason, n] of Object.entries(enriched.rejects)) stats.rejectedRows[reason] = (stats.rejectedRows[reason] ?? 0) + n;
     stats.processed++;
     stats.lastProcessedAt = enriched.processedAt;
     await bus.publish(TOPICS.enriched, enriched.symbol, enriched);
-  });
-  return { stats, stop: () => subscription.unsubscribe() };
+  };
+
+  const threads = options.threads ?? 0;
+  if (threads <= 0) {
+    const subscription = await bus.subscribe(TOPICS.raw, 'processor', (message) => handle(processRaw(message.value, options)));
+    return { stats, stop: () => subscription.unsubscribe() };
+  }
+
+  const pool = new EnrichPool({ threads, instruments: options.instruments, rate: options.rate, gexConvention: options.gexConvention, onThreadFailed: options.onThreadFailed });
+  // A batch that fails part-way is retried by the bus one message at a time: those handled before the failure are not handled twice.
+  const handledOfFailedBatch = new Set<BusMessage>();
+  const onBatch = async (messages: BusMessage[]) => {
+    if (messages.length === 1 && handledOfFailedBatch.delete(messages[0])) return;
+    if (messages.length > 1) handledOfFailedBatch.clear();
+    const outcomes = messages.map((message) => pool.process(message.value));
+    for (const outcome of outcomes) outcome.catch(() => {});
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        await handle(await outcomes[i]);
+      } catch (error) {
+        if (messages.length > 1) for (let j = 0; j < i; j++) handledOfFailedBatch.add(messages[j]);
+        throw error;
+      }
+    }
+  };
+  let subscription: Subscription;
+  try {
+    subscription = await bus.subscribeBatch(TOPICS.raw, 'processor', onBatch, { maxBatch: THREAD_BATCH * threads });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  return {
+    stats,
+    stop: async () => {
+      await subscription.unsubscribe();
+      await pool.close();
+    },
+  };
 }

@@ -1,0 +1,7 @@
+// Worker bootstrap: the worker thread's module loader does not inherit the
+// main thread's TypeScript support, so register tsx here, then load the
+// worker proper (enrichPool.worker.ts). Same approach as db/pglite.worker.mjs.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./enrichPool.worker.ts');

@@ -243,10 +243,14 @@ export function parseEnrichedSnapshot(value: unknown): EnrichedSnapshot {
  * simulator's chains under --expose-gc: about 700 bytes per raw row and
  * 1,100 per enriched row, two sides each). The in-process bus bounds its
  * queues with it: counting messages would let 400-strike chains take 10×
- * the memory of 40-strike ones.
+ * the memory of 40-strike ones. An analytics message (core/analyticsMessage.ts)
+ * holds about 28 KiB of chain and symbol intelligence and 800 bytes per
+ * strike of flows (measured alike: 60 KB at 41 strikes, 183 KB at 201).
  */
 export function approximateMessageBytes(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 64;
+  const flows = (value as { flows?: unknown }).flows;
+  if (Array.isArray(flows)) return 28_672 + flows.length * 800;
   const rows = (value as { rows?: unknown }).rows;
   if (!Array.isArray(rows)) return 1_024;
   const perRow = 'analytics' in value ? 1_150 : 700;

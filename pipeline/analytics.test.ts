@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { approximateMessageBytes } from '../core/models.ts';
 import { decodeMessage, encodeMessage } from './avroCodec.ts';
 import { TOPICS } from './bus.ts';
 import { runScenario } from './analyticsScenario.ts';
@@ -48,6 +49,14 @@ describe('trend-up-with-put-writing', () => {
     expect(after.strength).toBeGreaterThan(before);
     expect(after.oiChangeContracts).toBeGreaterThan(100_000);
     expect(eventsOf(messages.slice(20, 66), 'zone_strengthened').some((e) => e.side === 'support' && e.strike === writtenStrike)).toBe(true);
+  });
+
+  it('sizes its messages for the in-process bus by what they hold, so the byte bound bounds their memory', () => {
+    // A message counted as a kilobyte would let a stalled consumer's queue hold its message bound of them (10,000 × ~60 KB).
+    const message = messages[30];
+    const json = JSON.stringify(message).length;
+    expect(approximateMessageBytes(message)).toBeGreaterThan(json / 2);
+    expect(approximateMessageBytes(message)).toBeLessThan(json * 2);
   });
 
   it('publishes messages that survive the Avro codec of market.analytics', () => {

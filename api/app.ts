@@ -5,10 +5,12 @@
  * `api` (the distributed mode, the roles talking over Kafka).
  *
  * `buildApp(config)` wires what the role needs and returns `{ start, stop }`.
- * With PIPELINE_THREADS=on (the default) the configured source and the
- * processor's enrichment run on worker threads of their own
- * (pipeline/sources/workerSource.ts, pipeline/enrichPool.ts), so the API's
- * delivery on the main loop does not hold them back.
+ * With PIPELINE_THREADS=source (the default) the configured source runs on a
+ * worker thread of its own (pipeline/sources/workerSource.ts), so the API's
+ * delivery on the main loop does not make it late; `on` also moves the
+ * processor's enrichment to a thread (pipeline/enrichPool.ts), which costs
+ * more CPU than it saves the main loop (copying a snapshot there and back
+ * costs about what enriching it does; npm run bench compares).
  * Every role serves /healthz and /readyz; `api` and `all` also serve GraphQL.
  * `stop()` stops the source, lets work in flight finish and flush, then
  * closes sockets, subscriptions, the bus and the database, so nothing
@@ -222,7 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       gexConvention: config.GEX_CONVENTION,
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
       // One enrichment thread: IV, Greeks and chain analytics off the main loop (PIPELINE_THREADS).
-      threads: config.PIPELINE_THREADS ? 1 : 0,
+      threads: config.PIPELINE_THREADS === 'on' ? 1 : 0,
       onThreadFailed: (reason) => log.error('enrichment thread failed; a new one takes over', { reason }),
     });
   }
@@ -273,7 +275,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   if (role === 'all' || role === 'ingest') {
     // A source handed in (tests, benchmarks) is an object: it stays on the main thread.
-    services.source = options.source ?? (config.PIPELINE_THREADS ? configuredWorkerSource(config, log) : await createSource(config, log));
+    services.source = options.source ?? (config.PIPELINE_THREADS !== 'off' ? configuredWorkerSource(config, log) : await createSource(config, log));
   }
 
   let server: Server | undefined;

@@ -15,17 +15,17 @@
  * API's event-loop delay (p99, max) and the CPU time its process spent per
  * update are taken over the same window (the process also runs the
  * pipeline: ten snapshots a second through the processor and storage).
- * As under `npm start`, the source and the processor's enrichment run on
- * threads of their own (PIPELINE_THREADS, on unless the bench's environment
- * says off), so the lag shows whether delivery still holds the pipeline
- * back; the CPU time counts every thread of the process.
+ * As under `npm start`, the source runs on a thread of its own
+ * (PIPELINE_THREADS=source unless the bench's environment says `on` or
+ * `off`), so the lag shows whether delivery still holds the pipeline back;
+ * the CPU time counts every thread of the process.
  *
  * Subscription limits are raised for the bench only (every client connects
  * from loopback, one client for the budget).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp, type App } from '../api/app.ts';
-import { loadConfig } from '../core/config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
 import { TOPICS } from '../pipeline/bus.ts';
@@ -178,8 +178,8 @@ export interface EmbeddedFanOutRow extends FanOutRow {
   targetMs: number;
   /** Strikes of the chain subscribed to. */
   strikes: number;
-  /** Whether the server ran the source and the enrichment on threads of their own (PIPELINE_THREADS). */
-  pipelineThreads: boolean;
+  /** Where the server ran the source and the enrichment (PIPELINE_THREADS). */
+  pipelineThreads: Config['PIPELINE_THREADS'];
   /** Simulator lag (wall time − simulated time at ingestion), ms: at the window's start and end, and its largest. */
   lagStartMs: number;
   lagEndMs: number;
@@ -215,7 +215,7 @@ async function runCase({ selection, subscribers, targetMs }: EmbeddedFanOutCase,
     HOST: '127.0.0.1',
     SIM_CLOCK: 'always-open',
     SIM_TICK_MS: '1000',
-    // npm start's default (on); PIPELINE_THREADS=off in the bench's environment compares with everything on the main loop.
+    // npm start's default (source); PIPELINE_THREADS=on or off in the bench's environment compares.
     PIPELINE_THREADS: process.env.PIPELINE_THREADS,
     // The bench's own limits: every client connects from loopback.
     SUBSCRIPTION_MAX_CONNECTIONS: String(subscribers + 100),

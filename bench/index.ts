@@ -17,8 +17,8 @@
  *                 subscription fan-out through Redis between two API replicas
  * BENCH_FAN_OUT   the embedded fan-out cases, selection:subscribers:p99 goal ms
  *                 (default summary:10000:100,full chain:1000:250)
- * PIPELINE_THREADS off: the fan-out bench's server runs the source and the
- *                 enrichment on its main loop (default on, as npm start)
+ * PIPELINE_THREADS where the fan-out and pipeline benches' servers run the
+ *                 source and the enrichment (source, on, off; default source, as npm start)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
  *                 encoding, pipeline, reads, retention, fanout, distributed (default: all)
  */
@@ -212,7 +212,7 @@ if (runs('fanout')) {
   const fanOut = await runEmbeddedFanOutBench(cases);
   printTable(
     `Subscription fan-out on the embedded default (ROLE all, simulator with every default symbol at one tick a second, PGlite, in-process bus, ` +
-      `pipeline threads ${fanOut[0]?.pipelineThreads === false ? 'off' : 'on'}): ` +
+      `PIPELINE_THREADS=${fanOut[0]?.pipelineThreads ?? '?'}): ` +
       `N graphql-ws sockets in another process, one chainUpdated subscription each to NIFTY's nearest expiry (${fanOut[0]?.strikes ?? '?'} strikes), ` +
       `${fanOut[0]?.updates ?? 0} updates measured once every socket has had one; latency from the API's publish to the client callback; ` +
       `simulator lag = wall time − simulated time at ingestion (start → end of the window, and max); API event-loop delay and the server process's CPU time ` +

@@ -6,8 +6,9 @@
  * - latency: at a steady rate, from the processor's publish to a graphql-ws
  *   subscriber's callback, and from the source's emit to that callback.
  * The bench's source is handed in, so it runs on the main thread; the
- * processor's enrichment runs on its thread as under `npm start`
- * (PIPELINE_THREADS defaults to on).
+ * processor's enrichment runs where PIPELINE_THREADS in the bench's
+ * environment says (`on`: on a thread; by default on the main loop, as
+ * under `npm start`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,7 +145,7 @@ export async function runPipelineBench(
   analytics = true,
 ): Promise<PipelineBenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'options-bench-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir });
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir, ...(process.env.PIPELINE_THREADS ? { PIPELINE_THREADS: process.env.PIPELINE_THREADS } : {}) });
   try {
     // Throughput.
     const snapshots = simulatedSnapshots(snapshotCount, 20);

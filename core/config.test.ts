@@ -14,11 +14,11 @@ describe('configuration', () => {
     expect(config.instruments.get('NIFTY')?.lotSize).toBe(65);
   });
 
-  it('runs the pipeline on threads of its own unless PIPELINE_THREADS=off, and names any other value', () => {
-    expect(loadConfig({}).PIPELINE_THREADS).toBe(true);
-    expect(loadConfig({ PIPELINE_THREADS: 'on' }).PIPELINE_THREADS).toBe(true);
-    expect(loadConfig({ PIPELINE_THREADS: 'off' }).PIPELINE_THREADS).toBe(false);
-    expect(() => loadConfig({ PIPELINE_THREADS: 'yes' })).toThrow(/PIPELINE_THREADS="yes": must be on or off/);
+  it('runs the source on a thread of its own unless PIPELINE_THREADS says otherwise, and names any other value', () => {
+    expect(loadConfig({}).PIPELINE_THREADS).toBe('source');
+    expect(loadConfig({ PIPELINE_THREADS: 'on' }).PIPELINE_THREADS).toBe('on');
+    expect(loadConfig({ PIPELINE_THREADS: 'off' }).PIPELINE_THREADS).toBe('off');
+    expect(() => loadConfig({ PIPELINE_THREADS: 'yes' })).toThrow(/PIPELINE_THREADS="yes": must be source, on or off/);
   });
 
   it('names every bad variable with its value and what was expected', () => {

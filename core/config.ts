@@ -75,7 +75,7 @@ const envSchema = z.object({
   /** Which pipeline role this process runs; `all` is the embedded default. */
   ROLE: z.enum(['all', 'ingest', 'process', 'analytics', 'store', 'api']).default('all'),
   /** The source and the processor's enrichment on worker threads of their own (on), or everything on the main event loop (off). */
-  PIPELINE_THREADS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on').transform((v) => v === 'on'),
+  PIPELINE_THREADS: z.enum(['source', 'on', 'off'], { message: 'must be source, on or off' }).default('source'),
   PORT: numberFrom(z.number().int().min(0).max(65_535)).default(4000),
   /** Loopback by default: the embedded default is reachable from this machine only; containers set 0.0.0.0. */
   HOST: z.string().min(1).default('127.0.0.1'),

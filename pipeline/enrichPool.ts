@@ -1,5 +1,5 @@
 /**
- * Enrichment on worker threads, for the processor role (PIPELINE_THREADS=on).
+ * Enrichment on worker threads, for the processor role (PIPELINE_THREADS=on; measured to cost more CPU than it saves the main loop, so not the default).
  * IV solving, Greeks and chain analytics are the heaviest CPU of the
  * pipeline; on the main loop they and the API's subscription delivery wait
  * for each other. Here each raw message is handed by structured clone to a

@@ -40,7 +40,7 @@ afterEach(async () => {
 });
 
 /** Wall time minus simulated time of each raw snapshot as the ingest role published it, ms, and when it arrived. */
-async function startPlatform(threads: 'on' | 'off'): Promise<{ lags: { at: number; lagMs: number; timestamp: number }[]; enriched: () => number }> {
+async function startPlatform(threads: 'source' | 'on' | 'off'): Promise<{ lags: { at: number; lagMs: number; timestamp: number }[]; enriched: () => number }> {
   database = await openTestDatabase();
   const config = loadConfig({
     PIPELINE_THREADS: threads,
@@ -81,8 +81,8 @@ async function lagGainedAcrossBlock(lags: { at: number; lagMs: number }[]): Prom
 }
 
 describe('a main loop held for 1.5 s on the embedded platform', () => {
-  it('leaves the simulator on time with PIPELINE_THREADS=on: within a couple of ticks of wall time after the block', async () => {
-    const { lags, enriched } = await startPlatform('on');
+  it.each(['source', 'on'] as const)('leaves the simulator on time with PIPELINE_THREADS=%s: within a couple of ticks of wall time after the block', async (threads) => {
+    const { lags, enriched } = await startPlatform(threads);
     expect(app!.services.source).toBeInstanceOf(WorkerSource);
     const gained = await lagGainedAcrossBlock(lags);
     expect(gained).toBeLessThan(2 * TICK_MS);

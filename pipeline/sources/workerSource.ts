@@ -1,5 +1,5 @@
 /**
- * A source on a thread of its own (PIPELINE_THREADS=on). Whatever the
+ * A source on a thread of its own (PIPELINE_THREADS=source, the default, or on). Whatever the
  * configuration builds (simulator, Dhan, replay, with the recorder) runs in
  * a `node:worker_threads` Worker (workerSource.worker.ts) and its snapshots
  * are handed to `emit` here, on the main thread, one at a time and in order.

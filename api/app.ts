@@ -223,7 +223,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rate: config.RISK_FREE_RATE,
       gexConvention: config.GEX_CONVENTION,
       onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
-      // One enrichment thread: IV, Greeks and chain analytics off the main loop (PIPELINE_THREADS).
+      // With PIPELINE_THREADS=on, one enrichment thread: IV, Greeks and chain analytics off the main loop.
       threads: config.PIPELINE_THREADS === 'on' ? 1 : 0,
       onThreadFailed: (reason) => log.error('enrichment thread failed; a new one takes over', { reason }),
     });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSchemaHarness, type SchemaHarness } from './schemaContext.ts';
+import { serverHasTimescale } from './database.ts';
 import { simulatedEnrichedSnapshots } from './fixtures.ts';
 import { BoundedCache } from '../core/boundedCache.ts';
 import { chainBytes, chartPointsBytes } from '../api/readCaches.ts';
@@ -25,6 +26,8 @@ const CHAIN = `query($at: DateTime) { optionChain(symbol: "NIFTY", expiry: "${ex
   timestamp spot analytics { pcrOi maxPain } rows { strike call { ltp iv delta oi } put { ltp iv delta oi } } } }`;
 const HISTORY = `query($from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
   chainHistory(symbol: "NIFTY", expiry: "${expiry}", from: $from, to: $to, interval: $interval) { bucket pcrOi maxPain atmIv spot totalOi } }`;
+
+const timescale = await serverHasTimescale();
 
 describe('past reads through the caches', () => {
   let harness: SchemaHarness;
@@ -88,7 +91,9 @@ describe('past reads through the caches', () => {
     expect(second).not.toEqual(first);
   });
 
-  it('follows the retention job: folded snapshots give the answers the rollup gives without the cache', async () => {
+  // The retention job runs on PGlite and plain PostgreSQL; on TimescaleDB chunks are dropped by its own policy, and
+  // deleting raw rows by hand there races the aggregates' refresh (the cached and fresh answers then differ by timing).
+  it.skipIf(timescale)('follows the retention job: folded snapshots give the answers the rollup gives without the cache', async () => {
     const range = { from: iso(t(0)), to: iso(NOW), interval: 'FIVE_MINUTES' };
     await both(HISTORY, range);
     await both(CHAIN, { at: iso(t(3)) });

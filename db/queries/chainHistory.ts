@@ -203,17 +203,22 @@ export function dateBin(width: string, ts: SQL | AnyColumn): SQL {
   return sql`date_bin(interval '${sql.raw(width)}', ${ts}, timestamptz '2000-01-03 00:00:00+00')`;
 }
 
+/** A bucket's start as epoch ms (float8), read back exactly by every driver. */
+export const epochMs = (bucket: SQL) => sql`(extract(epoch from ${bucket}) * 1000)::float8`;
+
+/** A numeric column as the drivers return it (number, numeric text, or null) as a number or null. */
+export const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
 /** Whole buckets from TimescaleDB's chain_summary_<suffix> (from and to on bucket boundaries). */
 async function fromAggregate(db: Database, { symbol, expiry, from, to }: ChainHistoryQuery, suffix: AggregateSuffix): Promise<BucketRow[]> {
   const view = sql.identifier(`chain_summary_${suffix}`);
   const rows = rowsOf<{ bucket_ms: string | number; pcr_oi: number | null; max_pain: number | null; atm_iv: number | null; spot: number | null; total_oi: number | null }>(
     await db.execute(sql`
-      select (extract(epoch from bucket) * 1000)::float8 as bucket_ms, pcr_oi_avg as pcr_oi, max_pain_last as max_pain, atm_iv_avg as atm_iv, spot_last as spot, total_oi_last as total_oi
+      select ${epochMs(sql`bucket`)} as bucket_ms, pcr_oi_avg as pcr_oi, max_pain_last as max_pain, atm_iv_avg as atm_iv, spot_last as spot, total_oi_last as total_oi
       from ${view}
       where symbol = ${symbol} and expiry = ${expiry}::date and bucket >= ${from.toISOString()}::timestamptz and bucket < ${to.toISOString()}::timestamptz
       order by bucket`),
   );
-  const numberOrNull = (value: unknown) => (value === null ? null : Number(value));
   return rows.map((row) => ({
     bucket: new Date(Number(row.bucket_ms)),
     pcrOi: numberOrNull(row.pcr_oi),

@@ -32,7 +32,7 @@
 import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { analyticsMood } from '../schema.ts';
-import { CHART_INTERVALS, checkHistoryRange, dateBin, readAggregateAndRaw, type ChartInterval } from './chainHistory.ts';
+import { CHART_INTERVALS, checkHistoryRange, dateBin, epochMs, numberOrNull, readAggregateAndRaw, type ChartInterval } from './chainHistory.ts';
 import type { AggregateSuffix } from './continuousAggregates.ts';
 import { rowsOf } from './expireRaw.ts';
 
@@ -72,13 +72,12 @@ async function fromAggregate(db: Database, { symbol, from, to }: MoodHistoryQuer
   const view = sql.identifier(`analytics_mood_${suffix}`);
   const rows = rowsOf<{ bucket_ms: string | number; mood_index_average: number | null; mood_index_last: number | null; spot_last: number; vix_last: number | null; samples: string | number }>(
     await db.execute(sql`
-      select (extract(epoch from bucket) * 1000)::float8 as bucket_ms, mood_index_sum / nullif(mood_index_count, 0) as mood_index_average,
+      select ${epochMs(sql`bucket`)} as bucket_ms, mood_index_sum / nullif(mood_index_count, 0) as mood_index_average,
         mood_index_last, spot_last, vix_last, samples
       from ${view}
       where symbol = ${symbol} and bucket >= ${from.toISOString()}::timestamptz and bucket < ${to.toISOString()}::timestamptz
       order by bucket`),
   );
-  const numberOrNull = (value: unknown) => (value === null ? null : Number(value));
   return rows.map((row) => ({
     bucket: new Date(Number(row.bucket_ms)),
     moodIndexAverage: numberOrNull(row.mood_index_average),

@@ -38,7 +38,7 @@ import type { Database } from '../client.ts';
 import { unpackQuotes } from '../../core/packedQuotes.ts';
 import { bytesOf } from './expireRaw.ts';
 import { floats, texts } from './writeSnapshots.ts';
-import { CHART_INTERVALS, checkHistoryRange, dateBin, readAggregateAndRaw } from './chainHistory.ts';
+import { CHART_INTERVALS, checkHistoryRange, dateBin, epochMs, numberOrNull, readAggregateAndRaw } from './chainHistory.ts';
 import type { AggregateSuffix } from './continuousAggregates.ts';
 import { rowsOf } from './expireRaw.ts';
 import { readRawHorizon } from './retentionState.ts';
@@ -100,7 +100,6 @@ interface Row {
   volume_avg: number | null;
 }
 
-const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
 async function points(db: Database, query: SQL): Promise<StrikeHistoryPoint[]> {
   return rowsOf<Row>(await db.execute(query)).map((row) => ({
@@ -119,8 +118,6 @@ function series({ symbol, expiry, strike, optionType, from, to }: StrikeHistoryQ
   return sql`symbol = ${symbol} and expiry = ${expiry}::date and strike = ${strike}::float8 and option_type = ${optionType}
     and ${sql.raw(column)} >= ${from.toISOString()}::timestamptz and ${sql.raw(column)} < ${to.toISOString()}::timestamptz`;
 }
-
-const epochMs = (bucket: SQL) => sql`(extract(epoch from ${bucket}) * 1000)::float8`;
 
 /** Whole buckets from TimescaleDB's strike_stats_<suffix> (from and to on bucket boundaries). */
 function fromAggregate(db: Database, query: StrikeHistoryQuery, suffix: AggregateSuffix): Promise<StrikeHistoryPoint[]> {

@@ -68,7 +68,7 @@ const interval = z.string().regex(INTERVAL_PATTERN, 'an interval such as "1 day"
 /** A retention window: an interval of at least a minute. */
 const retentionWindow = interval.refine((v) => !INTERVAL_PATTERN.test(v) || intervalMs(v) >= 60_000, 'at least "1 minute"');
 
-/** The longest refresh window of the continuous aggregates (strike_stats_1h, chain_summary_1h; db/migrations/0001_timescale.sql). */
+/** The longest refresh window of the continuous aggregates (strike_stats_1h, chain_summary_1h, analytics_mood_1h; db/migrations/0001_timescale.sql, 0007_mood_aggregates.sql). */
 const AGGREGATE_REFRESH_LOOKBACK_MS = 7 * 86_400_000;
 
 const envSchema = z.object({

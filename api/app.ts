@@ -376,7 +376,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 }
 
 /** Per-strike flow rows are stored at most this often per chain (the reducer's sampling interval; see FlowSampler). */
-const ANALYTICS_FLOW_EVERY_MS = 15_000;
+export const ANALYTICS_FLOW_EVERY_MS = 15_000;
 
 /**
  * The storage role's second consumer: `market.analytics` into the analytics

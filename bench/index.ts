@@ -193,6 +193,7 @@ if (runs('retention')) {
       'data directory bytes per raw option row': s.rawOptionRows ? s.bytes / s.rawOptionRows : NaN,
       'tables bytes per raw option row': s.rawOptionRows ? s.databaseBytes / s.rawOptionRows : NaN,
       'rollup rows': s.rollupRows,
+      'analytics MiB': mb(s.analyticsBytes),
     })),
   );
   console.log(

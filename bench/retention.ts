@@ -1,7 +1,8 @@
 /**
  * Disk over simulated time on the embedded default: what `npm start` stores
  * (the simulator with the default configuration: 5 symbols × 2 expiries × 41
- * strikes, a snapshot of each expiry a second, always open), written into
+ * strikes, a snapshot of each expiry a second, always open, and the analytics
+ * of each snapshot through the real reducer and writer), written into
  * PGlite on disk simulated minute by minute as fast as it goes, with the
  * retention job run after every simulated minute, as it runs every 60 s
  * beside a real-time simulator.
@@ -29,6 +30,11 @@ import { countRows } from '../db/queries/readChain.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { createSource } from '../pipeline/sources/index.ts';
+import { analyseSnapshot, emptyAnalyticsStats } from '../pipeline/analytics.ts';
+import { createIntelligenceState } from '../core/intelligence/index.ts';
+import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { FlowSampler, writeAnalytics } from '../db/queries/writeAnalytics.ts';
+import { ANALYTICS_FLOW_EVERY_MS } from '../api/app.ts';
 
 export interface RetentionBenchSample {
   simulatedHours: number;
@@ -43,6 +49,8 @@ export interface RetentionBenchSample {
   rollupRows: number;
   /** The rollup tables, and the simulated minutes folded into them. */
   rollupBytes: number;
+  /** The analytics tables (chain and mood documents, flows, events). */
+  analyticsBytes: number;
   foldedMinutes: number;
 }
 
@@ -54,7 +62,11 @@ export interface RetentionBenchResult {
   tableBytesPerHour: number;
   /** WAL written per simulated hour (what pg_wal grew by without checkpoints). */
   walBytesPerHour: number;
-  /** Growth of the rollup tables (the downsampled history) per simulated hour folded into them, between the first sample with rollups and the last. */
+  /**
+   * Growth of the downsampled history per simulated hour folded into it, between the first sample with
+   * rollups and the last: the rollup tables, and the analytics tables (past the raw window they keep the
+   * mood rows, the events and one document a minute; their raw-window part is the same size at both samples).
+   */
   historyBytesPerHour: number;
   /** Runs once the window is full (every fifth deletes five minutes of data, as the horizon moves in 5-minute steps). */
   runs: { count: number; medianMs: number; maxMs: number; longestStatements: string };
@@ -86,11 +98,13 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
       rowsOf<{ bytes: number }>(await database.db.execute(sql`select (pg_current_wal_lsn() - '0/0'::pg_lsn)::float8 as bytes`))[0].bytes;
     const sample = async (minutes: number): Promise<RetentionBenchSample> => {
       const size = await database.size();
-      const [counts] = rowsOf<{ raw: number; rollup: number; rollupBytes: number; foldedMinutes: number }>(
+      const [counts] = rowsOf<{ raw: number; rollup: number; rollupBytes: number; analyticsBytes: number; foldedMinutes: number }>(
         await database.db.execute(
           sql`select (select count(*) from chain_snapshots)::int as raw,
             ((select count(*) from chain_rollup_1m) + (select count(*) from strike_rollup_5m))::int as rollup,
             (pg_total_relation_size('chain_rollup_1m') + pg_total_relation_size('strike_rollup_5m'))::float8 as "rollupBytes",
+            (pg_total_relation_size('analytics_chain') + pg_total_relation_size('analytics_mood') + pg_total_relation_size('analytics_flows')
+              + pg_total_relation_size('analytics_events'))::float8 as "analyticsBytes",
             (select count(distinct bucket) from chain_rollup_1m)::int as "foldedMinutes"`,
         ),
       );
@@ -103,6 +117,7 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
         rawOptionRows: (await countRows(database.db)).quotes,
         rollupRows: counts.rollup,
         rollupBytes: counts.rollupBytes,
+        analyticsBytes: counts.analyticsBytes,
         foldedMinutes: counts.foldedMinutes,
       };
     };
@@ -114,6 +129,10 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
     let rows = 0;
     const runMs: number[] = [];
     const longest: RetentionRun['longestStatement'][] = [];
+    // The analytics role and its storage as the app runs them (api/app.ts).
+    const intelligence = createIntelligenceState({ sessionHoursOnly: config.ANALYTICS_SESSION_HOURS_ONLY, maxChains: config.ANALYTICS_MAX_CHAINS });
+    const analyticsStats = emptyAnalyticsStats();
+    const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
     for (let minute = 1; minute <= minutes; minute++) {
       const batch: EnrichedSnapshot[] = [];
       for (let tick = 0; tick < ticksPerMinute; tick++) {
@@ -124,6 +143,8 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
         }
       }
       for (let i = 0; i < batch.length; i += config.STORAGE_MAX_BATCH) await database.write(batch.slice(i, i + config.STORAGE_MAX_BATCH));
+      const messages = batch.map((s) => analyseSnapshot(intelligence, s, analyticsStats)).filter((m): m is AnalyticsMessage => m !== null);
+      for (let i = 0; i < messages.length; i += config.STORAGE_MAX_BATCH) await writeAnalytics(database.db, messages.slice(i, i + config.STORAGE_MAX_BATCH), flows);
       snapshots += batch.length;
       if (minute === windowMinutes) {
         firstWindow = { walBytes: (await walPosition()) - walStart, databaseBytes: (await sample(minute)).databaseBytes - samples[0].databaseBytes, snapshots, rows };
@@ -140,7 +161,9 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
     const firstFolded = samples.find((s) => s.foldedMinutes > 0);
     const last = samples.at(-1)!;
     const historyBytesPerHour =
-      firstFolded && last.foldedMinutes > firstFolded.foldedMinutes ? ((last.rollupBytes - firstFolded.rollupBytes) / (last.foldedMinutes - firstFolded.foldedMinutes)) * 60 : NaN;
+      firstFolded && last.foldedMinutes > firstFolded.foldedMinutes
+        ? ((last.rollupBytes + last.analyticsBytes - firstFolded.rollupBytes - firstFolded.analyticsBytes) / (last.foldedMinutes - firstFolded.foldedMinutes)) * 60
+        : NaN;
     const defaults = loadConfig({});
     const projected =
       samples[0].bytes +

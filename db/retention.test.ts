@@ -9,6 +9,10 @@ import { chainHistory } from './queries/chainHistory.ts';
 import { countRows } from './queries/readChain.ts';
 import { readRetentionState } from './queries/retentionState.ts';
 import { createRetention, Retention } from './retention.ts';
+import { writeAnalytics } from './queries/writeAnalytics.ts';
+import { createIntelligenceState } from '../core/intelligence/index.ts';
+import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { analyseSnapshot, emptyAnalyticsStats } from '../pipeline/analytics.ts';
 import type { TimescaleStatus } from './timescale.ts';
 
 const MINUTE_MS = 60_000;
@@ -16,6 +20,12 @@ const MINUTE_MS = 60_000;
 /** NIFTY and SENSEX, one expiry each, a snapshot every 20 s for 40 minutes. */
 const written: EnrichedSnapshot[] = simulatedEnrichedSnapshots(120, { symbols: ['NIFTY', 'SENSEX'], strikesEachSide: 2, seed: 4, secondsPerTick: 20 });
 const newest = written.at(-1)!.timestamp;
+/** Their analytics, through the real reducer: three documents a minute per chain and per symbol. */
+const analysed: AnalyticsMessage[] = (() => {
+  const state = createIntelligenceState();
+  const stats = emptyAnalyticsStats();
+  return written.map((s) => analyseSnapshot(state, s, stats)).filter((m): m is AnalyticsMessage => m !== null);
+})();
 const floor5m = (ms: number) => Math.floor(ms / 300_000) * 300_000;
 
 /** Whether DATABASE_URL's server gives the test databases TimescaleDB, whose policies replace this job. */
@@ -26,6 +36,7 @@ describe.skipIf(timescale)('the retention job (PGlite, plain PostgreSQL)', () =>
   beforeAll(async () => {
     database = await openTestDatabase();
     await database.write(written);
+    await writeAnalytics(database.db, analysed);
   });
   afterAll(async () => {
     await database?.close();
@@ -44,10 +55,11 @@ describe.skipIf(timescale)('the retention job (PGlite, plain PostgreSQL)', () =>
     const run = await retention(10, 60).runOnce();
     expect(run).toMatchObject({ snapshotsDeleted: folded.length, historyRowsDeleted: 0, vacuumed: true, checkpointed: database.kind === 'pglite' });
     expect(run.horizons).toEqual({ rawHorizonMs: horizon, historyHorizonMs: floor5m(newest - 60 * MINUTE_MS) });
-    // Batches of at most 25 snapshots, one 5-minute bucket at a time, then one finding nothing; and one for the history.
+    // Batches of at most 25 snapshots, one 5-minute bucket at a time, then one finding nothing; and one for the history,
+    // one for the analytics and one thinning the analytics documents.
     const buckets = new Set(folded.map((s) => floor5m(s.timestamp))).size;
-    expect(run.batches).toBeGreaterThanOrEqual(Math.ceil(folded.length / 25) + 2);
-    expect(run.batches).toBeLessThanOrEqual(Math.ceil(folded.length / 25) + buckets + 2);
+    expect(run.batches).toBeGreaterThanOrEqual(Math.ceil(folded.length / 25) + 3);
+    expect(run.batches).toBeLessThanOrEqual(Math.ceil(folded.length / 25) + buckets + 3);
     expect((await countRows(database.db)).snapshots).toBe(written.length - folded.length);
 
     const state = await readRetentionState(database.db);
@@ -55,6 +67,10 @@ describe.skipIf(timescale)('the retention job (PGlite, plain PostgreSQL)', () =>
     expect(state.oldestRawAt!.getTime()).toBeGreaterThanOrEqual(horizon);
     expect(state).toMatchObject({ snapshotsDeleted: folded.length, quotesDeleted: run.quotesDeleted, lastError: null });
     expect(state.lastRunAt).not.toBeNull();
+    // The analytics documents before the horizon thinned to the last of each 5 minutes (chains and moods alike: one expiry a symbol).
+    const thinnedBuckets = new Set(analysed.filter((m) => m.timestamp < horizon).map((m) => `${m.symbol}|${floor5m(m.timestamp)}`));
+    expect(run.analyticsDocumentsThinned).toBe(2 * (analysed.filter((m) => m.timestamp < horizon).length - thinnedBuckets.size));
+    expect(state.analyticsThinnedTo?.getTime()).toBe(horizon);
     // The chart over the whole range still has every bucket, now partly from the rollup.
     const after = await chainHistory(database.db, range);
     expect(after.map((p) => [p.bucket, p.spot, p.maxPain, p.totalOi])).toEqual(history.map((p) => [p.bucket, p.spot, p.maxPain, p.totalOi]));
@@ -63,7 +79,7 @@ describe.skipIf(timescale)('the retention job (PGlite, plain PostgreSQL)', () =>
 
   it('deletes nothing more while nothing newer arrives, and expires the rollup beyond the history window', async () => {
     const again = await retention(10, 60).runOnce();
-    expect(again).toMatchObject({ snapshotsDeleted: 0, historyRowsDeleted: 0, vacuumed: false });
+    expect(again).toMatchObject({ snapshotsDeleted: 0, historyRowsDeleted: 0, analyticsDocumentsThinned: 0, vacuumed: false });
     const [{ before }] = Array.from(
       (await database.db.execute(sql`select count(*)::int as before from chain_rollup_1m where bucket < ${new Date(floor5m(newest - 20 * MINUTE_MS)).toISOString()}::timestamptz`)) as ArrayLike<{ before: number }>,
     );

@@ -16,7 +16,9 @@
  *    beside them (new keys, no lock in common);
  * 3. deletes rollup rows before the history horizon, in batches too, and
  *    the analytics rows (db/queries/expireAnalytics.ts: per-strike flows
- *    before the raw horizon, the rest before the history horizon);
+ *    before the raw horizon, the rest before the history horizon), and
+ *    thins the analytics documents before the raw horizon to the last of
+ *    each 5 minutes (db/queries/thinAnalytics.ts);
  * 4. makes the space reusable: VACUUM of the tables when rows were
  *    deleted (PGlite has no autovacuum; on PostgreSQL it saves waiting for
  *    autovacuum's thresholds), so new rows fill the freed pages and the files
@@ -39,6 +41,7 @@ import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from './client.ts';
 import { expireHistory } from './queries/expireHistory.ts';
 import { expireAnalytics } from './queries/expireAnalytics.ts';
+import { advanceThinnedTo, thinAnalytics } from './queries/thinAnalytics.ts';
 import { advanceHorizons, readRetentionState, recordRetentionRun } from './queries/retentionState.ts';
 import type { TimescaleStatus } from './timescale.ts';
 
@@ -62,10 +65,12 @@ export interface RetentionRun {
   historyRowsDeleted: number;
   /** Analytics rows deleted: per-strike flows before the raw horizon, the rest before the history horizon. */
   analyticsRowsDeleted: number;
+  /** Analytics documents thinned before the raw horizon: chain rows deleted plus mood documents dropped. */
+  analyticsDocumentsThinned: number;
   /** Delete transactions, raw and history. */
   batches: number;
   /** The longest single statement and its ms: on PGlite, the longest the storage role's writes waited on this run. */
-  longestStatement: { what: 'expire raw' | 'expire history' | 'expire analytics' | 'vacuum' | 'checkpoint'; ms: number } | null;
+  longestStatement: { what: 'expire raw' | 'expire history' | 'expire analytics' | 'thin analytics' | 'vacuum' | 'checkpoint'; ms: number } | null;
   vacuumed: boolean;
   checkpointed: boolean;
   ms: number;
@@ -109,6 +114,7 @@ export class Retention {
       quotesDeleted: 0,
       historyRowsDeleted: 0,
       analyticsRowsDeleted: 0,
+      analyticsDocumentsThinned: 0,
       batches: 0,
       longestStatement: null,
       vacuumed: false,
@@ -150,8 +156,17 @@ export class Retention {
           run.analyticsRowsDeleted += expired.flowRows + expired.chainRows + expired.moodRows + expired.eventRows;
           more = Math.max(expired.flowRows, expired.chainRows, expired.moodRows, expired.eventRows) === HISTORY_BATCH_ROWS;
         }
+        if (!this.stopping && (state.analyticsThinnedTo === null || state.analyticsThinnedTo < rawHorizon)) {
+          let more = true;
+          for (; more && !this.stopping; run.batches++) {
+            const thinned = await timed('thin analytics', () => thinAnalytics(db, { from: state.analyticsThinnedTo, before: rawHorizon }, HISTORY_BATCH_ROWS));
+            run.analyticsDocumentsThinned += thinned.chainRows + thinned.moodDocuments;
+            more = Math.max(thinned.chainRows, thinned.moodDocuments) === HISTORY_BATCH_ROWS;
+          }
+          if (!more) await advanceThinnedTo(db, rawHorizon);
+        }
       }
-      if (!this.stopping && run.snapshotsDeleted + run.historyRowsDeleted + run.analyticsRowsDeleted > 0) {
+      if (!this.stopping && run.snapshotsDeleted + run.historyRowsDeleted + run.analyticsRowsDeleted + run.analyticsDocumentsThinned > 0) {
         await timed('vacuum', () =>
           db.execute(sql`vacuum chain_snapshots, option_quotes, chain_rollup_1m, strike_rollup_5m, analytics_chain, analytics_mood, analytics_flows, analytics_events`),
         );

@@ -190,6 +190,8 @@ export const retentionState = pgTable(
     snapshotsDeleted: bigint('snapshots_deleted', { mode: 'number' }).notNull().default(0),
     quotesDeleted: bigint('quotes_deleted', { mode: 'number' }).notNull().default(0),
     historyRowsDeleted: bigint('history_rows_deleted', { mode: 'number' }).notNull().default(0),
+    /** The analytics documents before this instant are thinned to the last of each 5 minutes (db/queries/thinAnalytics.ts). */
+    analyticsThinnedTo: timestamp('analytics_thinned_to', { withTimezone: true, mode: 'date' }),
   },
   (t) => [check('retention_state_one_row', sql`${t.id} = 1`)],
 );
@@ -239,8 +241,13 @@ export const analyticsMood = pgTable(
     moodIndex: doublePrecision('mood_index'),
     /** VPIN, 0–1; null before its window fills. */
     vpin: doublePrecision('vpin'),
-    /** SymbolIntelligence (core/intelligence/index.ts). */
-    intelligence: jsonb('intelligence').notNull(),
+    /**
+     * SymbolIntelligence (core/intelligence/index.ts). Null on rows older
+     * than the raw window but the last of their 5 minutes: the retention job
+     * thins the documents (db/queries/thinAnalytics.ts) and keeps the columns
+     * above, which moodHistory reads, for the history window.
+     */
+    intelligence: jsonb('intelligence'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.ts] })],
 );

@@ -6,14 +6,19 @@
  * run the analytics role itself); JSON documents come back as stored, with
  * JSON's null where the reducer had NaN.
  */
-import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
 import type { ChainIntelligence, IntelligenceEvent, IntelligenceEventKind, StrikeFlowRow, SymbolIntelligence } from '../../core/intelligence/index.ts';
 
-/** The symbol's latest mood row (SymbolIntelligence), or null when none is stored. */
+/** The symbol's latest mood document (SymbolIntelligence), or null when none is stored (rows thinned by retention have none). */
 export async function latestMood(db: Database, symbol: string): Promise<SymbolIntelligence | null> {
-  const [row] = await db.select({ intelligence: analyticsMood.intelligence }).from(analyticsMood).where(eq(analyticsMood.symbol, symbol)).orderBy(desc(analyticsMood.ts)).limit(1);
+  const [row] = await db
+    .select({ intelligence: analyticsMood.intelligence })
+    .from(analyticsMood)
+    .where(and(eq(analyticsMood.symbol, symbol), isNotNull(analyticsMood.intelligence)))
+    .orderBy(desc(analyticsMood.ts))
+    .limit(1);
   return (row?.intelligence as SymbolIntelligence | undefined) ?? null;
 }
 

@@ -27,6 +27,7 @@ describe('the retention state', () => {
       snapshotsDeleted: 0,
       quotesDeleted: 0,
       historyRowsDeleted: 0,
+      analyticsThinnedTo: null,
     });
   });
 

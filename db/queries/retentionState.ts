@@ -24,6 +24,8 @@ export interface RetentionState {
   snapshotsDeleted: number;
   quotesDeleted: number;
   historyRowsDeleted: number;
+  /** The analytics documents before it are thinned (db/queries/thinAnalytics.ts); null before the first thinning. */
+  analyticsThinnedTo: Date | null;
 }
 
 /** The raw horizon, or null when no retention ever ran here (TimescaleDB, or a fresh database). */
@@ -46,6 +48,7 @@ export async function readRetentionState(db: Database): Promise<RetentionState> 
     snapshotsDeleted: state?.snapshotsDeleted ?? 0,
     quotesDeleted: state?.quotesDeleted ?? 0,
     historyRowsDeleted: state?.historyRowsDeleted ?? 0,
+    analyticsThinnedTo: state?.analyticsThinnedTo ?? null,
   };
 }
 

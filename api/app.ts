@@ -25,11 +25,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { openDatabase, type Database, type DatabaseHandle } from '../db/client.ts';
 import { timescaleWindowsOf } from '../db/timescale.ts';
 import { createRetention, type Retention } from '../db/retention.ts';
 import { InProcessBus, TOPICS, type Bus, type QueueStats, type Subscription } from '../pipeline/bus.ts';
@@ -58,6 +59,12 @@ import { TwoLevelCache } from './cache.ts';
 import { createReadCaches, type ReadCaches } from './readCaches.ts';
 import { MemoryDeduper, RedisDeduper, streamOf, type Deduper } from '../pipeline/dedupe.ts';
 import { Spool } from '../pipeline/spool.ts';
+import { ImportFolder } from '../pipeline/participantImport.ts';
+import { fiiIndexFuturesBefore, hasParticipantData } from '../db/queries/participants.ts';
+import { simulatedInstitutionalFiles, tradingDaysBack } from '../core/participantFiles.ts';
+import { previousTradingDay } from '../core/calendar.ts';
+import { istDate } from '../core/time/expiry.ts';
+import type { SnapshotInputs } from '../core/intelligence/index.ts';
 
 export type Role = Config['ROLE'];
 
@@ -84,6 +91,8 @@ export interface AppServices {
   storage?: StorageRole;
   /** store and all: the analytics messages into their tables (see startAnalyticsStorage). */
   analyticsStorage?: StorageRole;
+  /** store and all, with IMPORT_SCAN_SECONDS > 0: NSE's participant and FII/DII files dropped into IMPORT_DIR. */
+  importFolder?: ImportFolder;
   /** ingest and all, once started. */
   ingest?: IngestRole;
   /** Repeats of stored snapshots (ingest reads it, storage marks it). */
@@ -172,11 +181,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The roles that write run the retention job (db/retention.ts); the API only reads.
     if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);
   }
+  // The roles that write watch the import folder (pipeline/participantImport.ts).
+  const importFolder =
+    database && (role === 'all' || role === 'store') && config.IMPORT_SCAN_SECONDS > 0
+      ? new ImportFolder(database.db, config.IMPORT_DIR, { everyMs: config.IMPORT_SCAN_SECONDS * 1000, log: log.child({ component: 'import' }), onImported: () => sessionInputs?.forget() })
+      : undefined;
+  // The analytics role's FII positioning (see SessionInputs), read again at once after an import here.
+  let sessionInputs: SessionInputs | undefined;
 
   const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus({ maxQueuedBytes: config.QUEUE_MAX_BYTES }));
   bus.onDeadLetter((d) => log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason }));
 
-  const services: AppServices = { config, role, log, bus, database, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
+  const services: AppServices = { config, role, log, bus, database, importFolder, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
   const consumers: Subscription[] = [];
   const closers: (() => Promise<void>)[] = [];
   const redis = config.REDIS_URL ? new RedisMonitor(config.REDIS_URL, log) : undefined;
@@ -233,6 +249,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Rebuilt from the stored session before the source starts (start()), so no snapshot is folded in twice or missed.
     services.analytics = await startAnalytics(bus, {
       intelligence: { sessionHoursOnly: config.ANALYTICS_SESSION_HOURS_ONLY, maxChains: config.ANALYTICS_MAX_CHAINS },
+      inputs: (sessionInputs = new SessionInputs(database!.db, log)).read,
       rebuild: {
         history: storedSessionHistory(database!.db),
         maxSnapshots: config.ANALYTICS_REBUILD_MAX_SNAPSHOTS,
@@ -318,6 +335,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       });
       const actualPort = (server.address() as AddressInfo).port;
       retention?.start();
+      if (importFolder && config.SOURCE === 'simulator' && config.SIM_INSTITUTIONAL_DAYS > 0) {
+        // A failure here costs the demo data only: what was written stays in the folder for its scans.
+        await dropSimulatedInstitutionalFiles(database!.db, importFolder, config, log).catch((error) =>
+          log.warn('simulated institutional files not imported yet', { error: error instanceof Error ? error.message : String(error) }),
+        );
+      }
+      importFolder?.start();
       if (services.source) {
         ingest = await startIngest(services.source, bus, {
           deduper,
@@ -352,6 +376,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await services.storage?.stop();
       await services.analyticsStorage?.stop();
       await retention?.stop();
+      await importFolder?.stop();
       for (const consumer of consumers) await consumer.unsubscribe();
       await subscriptions?.close();
       if (server) {
@@ -372,6 +397,62 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         spoolBytes: services.storage?.stats.spool?.bytes,
       });
     },
+  };
+}
+
+/**
+ * The simulator's institutional data: when no participant file is stored,
+ * SIM_INSTITUTIONAL_DAYS trading days of plausible files (core/participantFiles.ts),
+ * up to the trading day before today (IST), written into the import folder
+ * and imported from there like any other.
+ */
+async function dropSimulatedInstitutionalFiles(db: Database, folder: ImportFolder, config: Config, log: Logger): Promise<void> {
+  if (await hasParticipantData(db)) return;
+  const last = previousTradingDay(istDate(Date.now()), config.holidaySet);
+  const files = simulatedInstitutionalFiles(tradingDaysBack(last, config.SIM_INSTITUTIONAL_DAYS, config.holidaySet), config.SIM_SEED);
+  // Written whole by this process, so taken at once rather than left to settle for a scan.
+  for (const file of files) {
+    const path = join(folder.dir, file.name);
+    writeFileSync(path, file.text);
+    await folder.take(path);
+  }
+  log.info('simulated institutional files imported', { dir: folder.dir, files: files.length, through: last });
+}
+
+/** How long the FII positioning read for a session is reused before it is read again (a file imported meanwhile shows within this). */
+const SESSION_INPUTS_TTL_MS = 60_000;
+
+/**
+ * The analytics role's inputs beyond the snapshots: FII index-futures
+ * positions from the latest participant file dated before the session (NSE
+ * publishes a day's file after its close), read once a minute per session,
+ * and at once after this process imports a file (`forget`). A failed read
+ * leaves FII positioning out of the mood for that minute.
+ */
+class SessionInputs {
+  private readonly cache = new Map<string, { at: number; inputs: SnapshotInputs }>();
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+  ) {}
+
+  forget(): void {
+    this.cache.clear();
+  }
+
+  read = async (sessionDate: string): Promise<SnapshotInputs> => {
+    const cached = this.cache.get(sessionDate);
+    if (cached && Date.now() - cached.at < SESSION_INPUTS_TTL_MS) return cached.inputs;
+    let inputs: SnapshotInputs = {};
+    try {
+      const fii = await fiiIndexFuturesBefore(this.db, sessionDate);
+      if (fii) inputs = { fiiIndexFutures: { longContracts: fii.longContracts, shortContracts: fii.shortContracts } };
+    } catch (error) {
+      this.log.warn('FII positioning could not be read; the mood goes without it for now', { error: error instanceof Error ? error.message : String(error) });
+    }
+    if (this.cache.size > 8) this.cache.clear();
+    this.cache.set(sessionDate, { at: Date.now(), inputs });
+    return inputs;
   };
 }
 

@@ -149,6 +149,10 @@ const envSchema = z.object({
   QUEUE_MAX_BYTES: byteSize.default(16 * 1024 ** 2),
   /** Where the storage role spools snapshots while the database is unreachable (default DATA_DIR/spool). */
   SPOOL_DIR: z.string().optional(),
+  /** The folder the storing role watches for NSE participant-wise OI and FII/DII files (default DATA_DIR/import). */
+  IMPORT_DIR: z.string().optional(),
+  /** Seconds between scans of IMPORT_DIR; 0 turns the watched folder off. */
+  IMPORT_SCAN_SECONDS: numberFrom(z.number().int().min(0).max(86_400)).default(10),
   /** Most bytes the spool takes on disk; beyond it the source is held back. */
   SPOOL_MAX_BYTES: byteSize.default(1024 ** 3),
   /** A database write still running after this long counts as the database being unreachable. */
@@ -188,6 +192,8 @@ const envSchema = z.object({
   SIM_SPEED: numberFrom(z.number().positive()).default(1),
   SIM_CLOCK: z.enum(['market', 'always-open']).default('always-open'),
   SIM_STRIKES_EACH_SIDE: numberFrom(z.number().int().min(1).max(200)).default(20),
+  /** Trading days of simulated NSE participant and FII/DII files the simulator drops into IMPORT_DIR when none are stored; 0: none. */
+  SIM_INSTITUTIONAL_DAYS: numberFrom(z.number().int().min(0).max(500)).default(20),
   /** Scripted events on top of the random walk: a named scenario (core/scenario/named/) or the path of a scenario JSON file; empty: none. */
   SIM_SCENARIO: z.string().trim().optional(),
   DHAN_BASE_URL: z.string().url().default('https://api.dhan.co'),
@@ -214,8 +220,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<Env, 'SPOOL_DIR' | 'ANALYTICS_SESSION_HOURS_ONLY'> {
+export interface Config extends Omit<Env, 'SPOOL_DIR' | 'IMPORT_DIR' | 'ANALYTICS_SESSION_HOURS_ONLY'> {
   SPOOL_DIR: string;
+  IMPORT_DIR: string;
   /** ANALYTICS_SESSION_HOURS_ONLY with `auto` resolved. */
   ANALYTICS_SESSION_HOURS_ONLY: boolean;
   instruments: Map<string, Instrument>;
@@ -291,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...parsed,
     SPOOL_DIR: parsed.SPOOL_DIR ?? join(parsed.DATA_DIR, 'spool'),
+    IMPORT_DIR: parsed.IMPORT_DIR ?? join(parsed.DATA_DIR, 'import'),
     ANALYTICS_SESSION_HOURS_ONLY:
       parsed.ANALYTICS_SESSION_HOURS_ONLY === 'auto' ? !(parsed.SOURCE === 'simulator' && parsed.SIM_CLOCK === 'always-open') : parsed.ANALYTICS_SESSION_HOURS_ONLY === 'true',
     SYMBOLS: parsed.SYMBOLS.map((s) => s.toUpperCase()),

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
+import { lockDataDir } from './dataDirLock.ts';
 import { Worker } from 'node:worker_threads';
 import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -160,6 +161,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
 
 /** PGlite on a worker thread (see db/pglite.worker.ts); Drizzle's proxy driver sends it SQL. */
 async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHandle> {
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   const worker = new Worker(new URL('./pglite.worker.mjs', import.meta.url), {
     workerData: { dataDir, migrationsFolder: MIGRATIONS_FOLDER },
   });
@@ -193,6 +195,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
     await ready;
   } catch (error) {
     await worker.terminate();
+    unlock();
     throw new Error(`cannot open the embedded database${dataDir ? ` in ${dataDir}` : ''}: ${errorMessage(error)}`, { cause: error });
   }
   const db = drizzleProxy(
@@ -211,6 +214,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
     close: async () => {
       if (!failure) await request({ type: 'close' });
       await worker.terminate();
+      unlock();
     },
   };
 }

@@ -293,3 +293,51 @@ export const analyticsEvents = pgTable(
   },
   (t) => [primaryKey({ columns: [t.symbol, t.ts, t.eventKey] }), index('analytics_events_ts_idx').on(t.ts)],
 );
+
+/*
+ * NSE's daily institutional data (core/participants.ts; imported by
+ * pipeline/participantImport.ts from files, the CLI `npm run import` or the
+ * watched import folder). One row per trading day and participant or
+ * category, keyed so that importing a file again changes nothing. Small (a
+ * few rows a day): plain tables everywhere, kept until deleted.
+ */
+
+/** Participant-wise open interest at the end of a trading day (fao_participant_oi_DDMMYYYY.csv), contracts. */
+export const participantPositions = pgTable(
+  'participant_positions',
+  {
+    date: date('date', { mode: 'string' }).notNull(),
+    /** Client, DII, FII, Pro or Total. */
+    participant: text('participant').notNull(),
+    futureIndexLong: integer('future_index_long').notNull(),
+    futureIndexShort: integer('future_index_short').notNull(),
+    futureStockLong: integer('future_stock_long').notNull(),
+    futureStockShort: integer('future_stock_short').notNull(),
+    optionIndexCallLong: integer('option_index_call_long').notNull(),
+    optionIndexPutLong: integer('option_index_put_long').notNull(),
+    optionIndexCallShort: integer('option_index_call_short').notNull(),
+    optionIndexPutShort: integer('option_index_put_short').notNull(),
+    optionStockCallLong: integer('option_stock_call_long').notNull(),
+    optionStockPutLong: integer('option_stock_put_long').notNull(),
+    optionStockCallShort: integer('option_stock_call_short').notNull(),
+    optionStockPutShort: integer('option_stock_put_short').notNull(),
+    totalLong: integer('total_long').notNull(),
+    totalShort: integer('total_short').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.date, t.participant] })],
+);
+
+/** FII/FPI and DII cash-market buying and selling on a trading day (NSE provisional figures), ₹ crore. */
+export const cashFlows = pgTable(
+  'cash_flows',
+  {
+    date: date('date', { mode: 'string' }).notNull(),
+    /** FII (FII/FPI) or DII. */
+    category: text('category').notNull(),
+    buyCrore: doublePrecision('buy_crore').notNull(),
+    sellCrore: doublePrecision('sell_crore').notNull(),
+    /** buy − sell. */
+    netCrore: doublePrecision('net_crore').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.date, t.category] })],
+);

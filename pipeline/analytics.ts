@@ -22,7 +22,9 @@ import {
   type IntelligenceConfigInput,
   type IntelligenceState,
   type SkipReason,
+  type SnapshotInputs,
 } from '../core/intelligence/index.ts';
+import { istDate } from '../core/time/expiry.ts';
 import { ANALYTICS_MESSAGE_VERSION, type AnalyticsMessage } from '../core/analyticsMessage.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
 import { TOPICS, type Bus } from './bus.ts';
@@ -53,6 +55,12 @@ export interface AnalyticsOptions {
     onProgress?: (progress: RebuildProgress, done: boolean) => void;
     progressEvery?: number;
   };
+  /**
+   * Inputs beyond the snapshot for a session (FII positioning from the
+   * imported participant data); the same for every snapshot of a session, so
+   * the rebuild passes what the live role passed.
+   */
+  inputs?: (sessionDate: string) => Promise<SnapshotInputs>;
   /** Called with every message before it is published (tests, metrics). */
   onMessage?: (message: AnalyticsMessage) => void;
   /** A snapshot the reducer could not read (thrown by `reduce`); it is counted and skipped. */
@@ -83,8 +91,8 @@ export interface AnalyticsRole {
  * Folds one snapshot into `state`; the message it produces, or null when the
  * reducer skipped it (the reason counted in `stats`).
  */
-export function analyseSnapshot(state: IntelligenceState, snapshot: EnrichedSnapshot, stats: AnalyticsStats): AnalyticsMessage | null {
-  const { outputs } = reduce(state, snapshot);
+export function analyseSnapshot(state: IntelligenceState, snapshot: EnrichedSnapshot, stats: AnalyticsStats, inputs?: SnapshotInputs): AnalyticsMessage | null {
+  const { outputs } = reduce(state, snapshot, inputs);
   if (outputs.skipped !== null || outputs.chain === null || outputs.symbol === null) {
     const reason = outputs.skipped ?? 'out_of_order';
     stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
@@ -112,14 +120,15 @@ export function emptyAnalyticsStats(): AnalyticsStats {
 export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): Promise<AnalyticsRole> {
   const state = createIntelligenceState(options.intelligence);
   const stats = emptyAnalyticsStats();
-  if (options.rebuild) await rebuild(state, options.rebuild, stats);
+  if (options.rebuild) await rebuild(state, options.rebuild, stats, options.inputs);
 
   const subscription = await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'analytics', async (message) => {
     // An invalid envelope throws and is dead-lettered alone (see Bus).
     const snapshot = parseEnrichedSnapshot(message.value);
     let analysed: AnalyticsMessage | null;
+    const inputs = options.inputs ? await options.inputs(istDate(snapshot.timestamp)) : undefined;
     try {
-      analysed = analyseSnapshot(state, snapshot, stats);
+      analysed = analyseSnapshot(state, snapshot, stats, inputs);
     } catch (error) {
       // A snapshot the reducer cannot read (RangeError) must not stop the role; the processor's checks make it rare.
       stats.failed++;
@@ -136,7 +145,7 @@ export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): 
   return { stats, state, stop: () => subscription.unsubscribe() };
 }
 
-async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsOptions['rebuild']>, stats: AnalyticsStats): Promise<void> {
+async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsOptions['rebuild']>, stats: AnalyticsStats, inputsOf?: AnalyticsOptions['inputs']): Promise<void> {
   const started = performance.now();
   const plan = await options.history.plan(options.maxSnapshots);
   if (plan === null) return;
@@ -150,10 +159,11 @@ async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsO
   });
   let nextReport = every;
   // Outputs are dropped: they were published (and stored) when these snapshots first came through.
+  const inputs = inputsOf ? await inputsOf(plan.sessionDate) : undefined;
   for await (const page of plan.read()) {
     for (const snapshot of page) {
       try {
-        reduce(state, snapshot);
+        reduce(state, snapshot, inputs);
       } catch {
         // Unreadable for the reducer: the live role skipped it too.
       }

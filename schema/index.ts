@@ -7,6 +7,7 @@ import './charts.ts';
 import './chainDelta.ts';
 import './mood.ts';
 import './intelligence.ts';
+import './participants.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -187,6 +187,20 @@ export function gammaExposure(snapshot: ChainSnapshot, options: GexOptions = {})
 }
 
 /**
+ * |call GEX| + |put GEX| of the first `n` strikes into `out` (a missing side
+ * counts 0; NaN when both are missing): how much gamma sits at a strike,
+ * whatever the sign convention.
+ */
+export function absoluteGex(columns: GexColumns, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const c = columns.call[i];
+    const p = columns.put[i];
+    out[i] = Number.isNaN(c) && Number.isNaN(p) ? NaN : (Number.isNaN(c) ? 0 : Math.abs(c)) + (Number.isNaN(p) ? 0 : Math.abs(p));
+  }
+  return out;
+}
+
+/**
  * One side's per-strike GEX into `out` (left NaN where OI or Γ is missing).
  * `chainScale` = S²·0.01·lot turns a chain Γ into rupees per 1 % per contract.
  */

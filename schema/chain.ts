@@ -149,11 +149,7 @@ builder.queryField('optionChain', (t) =>
     type: OptionChainType,
     nullable: true,
     description: `An enriched option chain: the latest stored snapshot of an expiry, or the last one at or before \`at\`. When nothing stored answers, null with a NO_DATA error (\`extensions.code\`) whose \`extensions.argument\` names the argument to change and \`extensions.expiriesWithData\` lists the expiries with stored chains. Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
-    args: {
-      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
-      expiry: t.arg({ type: 'Date', required: false, description: CHAIN_EXPIRY_ARGUMENT }),
-      at: t.arg({ type: 'DateTime', required: false, description: CHAIN_AT_ARGUMENT }),
-    },
+    args: chainAtArguments(t.arg),
     complexity: DATABASE_READ_COST,
     resolve: (_root, args, context) => chainAt(context, args),
   }),
@@ -166,6 +162,17 @@ export const CHAIN_EXPIRY_ARGUMENT =
 /** What an optional `at` of a chain read means. */
 export const CHAIN_AT_ARGUMENT =
   'An instant with a time zone, not in the future (e.g. 2026-11-23T10:00:00+05:30): the snapshot at or before it instead of the latest.';
+
+type ArgumentBuilder = Parameters<Parameters<typeof builder.queryField>[1]>[0]['arg'];
+
+/** The arguments of a read of one chain at an instant (optionChain and the charts at an instant): symbol, optional expiry and at. */
+export function chainAtArguments(arg: ArgumentBuilder) {
+  return {
+    symbol: arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+    expiry: arg({ type: 'Date', required: false, description: CHAIN_EXPIRY_ARGUMENT }),
+    at: arg({ type: 'DateTime', required: false, description: CHAIN_AT_ARGUMENT }),
+  };
+}
 
 /**
  * The stored chain optionChain answers: the latest snapshot of `expiry` (the

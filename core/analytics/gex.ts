@@ -36,7 +36,13 @@
 import type { ChainSide, ChainSnapshot } from '../chain.ts';
 import { INV_SQRT_2PI } from '../math/normal.ts';
 
-export type GexConvention = 'dealer-long-calls-short-puts' | 'dealer-short-calls-long-puts' | 'unsigned';
+export const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
+export type GexConvention = (typeof GEX_CONVENTIONS)[number];
+
+/** The convention a label names (as the processor labels its GEX), or undefined for the default. */
+export function gexConventionOf(label: string): GexConvention | undefined {
+  return (GEX_CONVENTIONS as readonly string[]).includes(label) ? (label as GexConvention) : undefined;
+}
 export type GammaSource = 'chain' | 'iv';
 
 /** Per-strike GEX columns, rupees per 1 % move, aligned with `snapshot.strikes`. */

@@ -2,12 +2,11 @@
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
-import { allocateSide, SIDE_COLUMNS, type ChainSnapshot } from '../core/chain.ts';
+import { chainColumns } from '../core/chain.ts';
 import { summarizeChain } from '../core/analytics/summary.ts';
 import { gammaExposure } from '../core/analytics/gex.ts';
 import { chainMaxPain } from '../core/analytics/maxPain.ts';
 import { checkChain } from '../core/analytics/quality.ts';
-import { expiryInstant, yearsToExpiry } from '../core/time/expiry.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
 import { createIntelligenceState, reduce } from '../core/intelligence/index.ts';
 
@@ -15,34 +14,6 @@ export interface AnalyticsBenchRow {
   stage: string;
   strikes: number;
   microsecondsPerChain: number;
-}
-
-/** Rebuilds the column view of an enriched snapshot (what the processor hands the analytics). */
-function columnsOf(enriched: EnrichedSnapshot): ChainSnapshot {
-  const n = enriched.rows.length;
-  const chain: ChainSnapshot = {
-    symbol: enriched.symbol,
-    expiry: enriched.expiry,
-    timestamp: enriched.timestamp,
-    spot: enriched.spot,
-    future: enriched.future ?? NaN,
-    tYears: yearsToExpiry(enriched.timestamp, expiryInstant(enriched.expiry)),
-    rate: enriched.rate,
-    lotSize: enriched.lotSize,
-    strikes: Float64Array.from(enriched.rows, (r) => r.strike),
-    call: allocateSide(n),
-    put: allocateSide(n),
-  };
-  enriched.rows.forEach((row, i) => {
-    for (const [side, quote] of [
-      [chain.call, row.call],
-      [chain.put, row.put],
-    ] as const) {
-      if (!quote) continue;
-      for (const key of SIDE_COLUMNS) side[key][i] = quote[key] ?? NaN;
-    }
-  });
-  return chain;
 }
 
 function time(run: () => void, minSeconds = 0.5, warmups = 20): number {
@@ -74,7 +45,7 @@ export function runAnalyticsBench(): AnalyticsBenchRow[] {
   const raw: RawSnapshot = simulator.tick()[0];
   const instrument = instruments.get('NIFTY')!;
   const enriched = enrichSnapshot(raw, { instrument, rate: 0.065 });
-  const chain = columnsOf(enriched);
+  const chain = chainColumns(enriched);
   const forward = enriched.forward!;
   const strikes = chain.strikes.length;
   let sink = 0;

@@ -7,6 +7,8 @@
  * them (`lotSize` units each), bid and ask quantities in units of the
  * underlying. A missing value is NaN, never 0: 0 is a real OI or volume.
  */
+import type { EnrichedSnapshot } from './models.ts';
+
 export interface ChainSide {
   ltp: Float64Array;
   bid: Float64Array;
@@ -45,6 +47,41 @@ export interface ChainSnapshot {
 
 /** The quote columns of a side, as the feed and the enriched rows name them. */
 export const SIDE_COLUMNS = ['ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma'] as const;
+
+/**
+ * The column view of an enriched (or stored, read back) snapshot: what the
+ * processor computed its analytics from, with the enriched IVs and Greeks.
+ * The IV of a side with a quality flag is NaN, as it was for the analytics
+ * (an IV outlier keeps its IV in the quote, not in the smile). A side the
+ * feed did not send is NaN throughout.
+ */
+export function chainColumns(enriched: EnrichedSnapshot): ChainSnapshot {
+  const n = enriched.rows.length;
+  const chain: ChainSnapshot = {
+    symbol: enriched.symbol,
+    expiry: enriched.expiry,
+    timestamp: enriched.timestamp,
+    spot: enriched.spot,
+    future: enriched.future ?? NaN,
+    tYears: enriched.tYears,
+    rate: enriched.rate,
+    lotSize: enriched.lotSize,
+    strikes: Float64Array.from(enriched.rows, (r) => r.strike),
+    call: allocateSide(n),
+    put: allocateSide(n),
+  };
+  enriched.rows.forEach((row, i) => {
+    for (const [side, quote] of [
+      [chain.call, row.call],
+      [chain.put, row.put],
+    ] as const) {
+      if (!quote) continue;
+      for (const key of SIDE_COLUMNS) side[key][i] = quote[key] ?? NaN;
+      if (quote.quality !== null) side.iv[i] = NaN;
+    }
+  });
+  return chain;
+}
 
 export function allocateSide(n: number): ChainSide {
   const side = {} as ChainSide;

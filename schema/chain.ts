@@ -149,43 +149,67 @@ builder.queryField('optionChain', (t) =>
     type: OptionChainType,
     nullable: true,
     description: `An enriched option chain: the latest stored snapshot of an expiry, or the last one at or before \`at\`. When nothing stored answers, null with a NO_DATA error (\`extensions.code\`) whose \`extensions.argument\` names the argument to change and \`extensions.expiriesWithData\` lists the expiries with stored chains. Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
-    args: {
-      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
-      expiry: t.arg({
-        type: 'Date',
-        required: false,
-        description:
-          "Expiry date, YYYY-MM-DD: a `date` from expiryList with `hasData`. Omitted: the nearest expiry with a stored chain, that is the earliest one not expired at `at` (now without `at`) with a snapshot at or before it; the answer's `expiry` says which.",
-      }),
-      at: t.arg({
-        type: 'DateTime',
-        required: false,
-        description: 'An instant with a time zone, not in the future (e.g. 2026-11-23T10:00:00+05:30): the snapshot at or before it instead of the latest.',
-      }),
-    },
+    args: chainAtArguments(t.arg),
     complexity: DATABASE_READ_COST,
-    resolve: async (_root, args, context) => {
-      const instrument = requireInstrument(context, args.symbol);
-      const requested = dateArgument(args.expiry, 'expiry');
-      const at = dateTimeArgument(args.at, 'at');
-      if (at && at.getTime() > context.now() + 60_000) throw badArgument('at', `Argument "at" (${at.toISOString()}) is in the future`);
-      const expiry = requested ?? (await nearestExpiryWithData(context, instrument, at)).expiry;
-      const load = async () => {
-        const stored = await readDatabase(context, (db) => findChain(db, instrument.symbol, expiry, at));
-        return stored ? toEnrichedSnapshot(stored) : null;
-      };
-      // The latest chain is the hot query: served from the cache when there is one;
-      // a past one from the past-chain cache, once its instant is known.
-      const chain = await (at
-        ? ((await pastChain(context, instrument.symbol, expiry, at)) ?? load())
-        : context.cache
-          ? context.cache.getOrLoad(latestChainKey(instrument.symbol, expiry), load)
-          : load());
-      if (chain) return chain;
-      throw await noChainError(context, instrument, expiry, at);
-    },
+    resolve: (_root, args, context) => chainAt(context, args),
   }),
 );
+
+/** What an optional `expiry` of a chain read means (optionChain and the charts at an instant). */
+export const CHAIN_EXPIRY_ARGUMENT =
+  "Expiry date, YYYY-MM-DD: a `date` from expiryList with `hasData`. Omitted: the nearest expiry with a stored chain, that is the earliest one not expired at `at` (now without `at`) with a snapshot at or before it; the answer's `expiry` says which.";
+
+/** What an optional `at` of a chain read means. */
+export const CHAIN_AT_ARGUMENT =
+  'An instant with a time zone, not in the future (e.g. 2026-11-23T10:00:00+05:30): the snapshot at or before it instead of the latest.';
+
+type ArgumentBuilder = Parameters<Parameters<typeof builder.queryField>[1]>[0]['arg'];
+
+/** The arguments of a read of one chain at an instant (optionChain and the charts at an instant): symbol, optional expiry and at. */
+export function chainAtArguments(arg: ArgumentBuilder) {
+  return {
+    symbol: arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+    expiry: arg({ type: 'Date', required: false, description: CHAIN_EXPIRY_ARGUMENT }),
+    at: arg({ type: 'DateTime', required: false, description: CHAIN_AT_ARGUMENT }),
+  };
+}
+
+/**
+ * The stored chain optionChain answers: the latest snapshot of `expiry` (the
+ * nearest with data when absent), or the last one at or before `at`, through
+ * the latest-chain and past-chain caches; typed errors naming the argument
+ * for bad input, NO_DATA when nothing stored answers. The charts at an
+ * instant (schema/charts.ts) read their chain through it.
+ */
+export async function chainAt(
+  context: Context,
+  args: { symbol: string; expiry?: string | InvalidInput | null; at?: Date | InvalidInput | null },
+): Promise<EnrichedSnapshot> {
+  const instrument = requireInstrument(context, args.symbol);
+  const requested = dateArgument(args.expiry, 'expiry');
+  const at = pastInstantArgument(context, args.at);
+  const expiry = requested ?? (await nearestExpiryWithData(context, instrument, at)).expiry;
+  const load = async () => {
+    const stored = await readDatabase(context, (db) => findChain(db, instrument.symbol, expiry, at));
+    return stored ? toEnrichedSnapshot(stored) : null;
+  };
+  // The latest chain is the hot query: served from the cache when there is one;
+  // a past one from the past-chain cache, once its instant is known.
+  const chain = await (at
+    ? ((await pastChain(context, instrument.symbol, expiry, at)) ?? load())
+    : context.cache
+      ? context.cache.getOrLoad(latestChainKey(instrument.symbol, expiry), load)
+      : load());
+  if (chain) return chain;
+  throw await noChainError(context, instrument, expiry, at);
+}
+
+/** An optional `at` argument: undefined when absent, else an instant not in the future (a minute of clock skew allowed), or a typed error naming it. */
+export function pastInstantArgument(context: Context, value: Date | InvalidInput | null | undefined): Date | undefined {
+  const at = dateTimeArgument(value, 'at');
+  if (at && at.getTime() > context.now() + 60_000) throw badArgument('at', `Argument "at" (${at.toISOString()}) is in the future`);
+  return at;
+}
 
 /**
  * The chain at or before `at` through the past-chain cache: the instant of

@@ -1,9 +1,12 @@
 /**
  * Charts: chain analytics over time, one point per time bucket (see
- * db/queries/chainHistory.ts for how each bucket is computed).
+ * db/queries/chainHistory.ts for how each bucket is computed); and plot-ready
+ * profiles of one expiry at one instant (oiProfile, ivSmile, gexProfile) or
+ * of every expiry at it (termStructure), each computed from the stored
+ * snapshot optionChain answers for the same expiry and `at` (core/charts.ts).
  */
 import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, InvalidInput, type Context } from './builder.ts';
-import { requireInstrument } from './market.ts';
+import { CALENDAR_EXPIRIES, expiriesWithData, requireInstrument } from './market.ts';
 import {
   CHART_INTERVALS,
   ChainHistoryRangeError,
@@ -16,6 +19,14 @@ import {
   type ChartInterval,
 } from '../db/queries/chainHistory.ts';
 import { rangeContents } from '../db/queries/rangeContents.ts';
+import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES } from './chain.ts';
+import { ZoneType } from './intelligence.ts';
+import { chainColumns, type ChainSnapshot } from '../core/chain.ts';
+import { gexChart, oiProfile, smileChart, type GexChart, type OiProfile, type SmileChart } from '../core/charts.ts';
+import { gexConventionOf, type GexConvention } from '../core/analytics/gex.ts';
+import { DEFAULT_INTELLIGENCE_CONFIG } from '../core/intelligence/config.ts';
+import { termStructure } from '../core/analytics/termStructure.ts';
+import type { EnrichedSnapshot } from '../core/models.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -141,3 +152,322 @@ export async function readChainHistory(context: Context, query: ChainHistoryQuer
 function chartBucketsKey({ symbol, expiry, interval }: ChainHistoryQuery, wholeFrom: number, wholeTo: number, contents: string): string {
   return `chart:${symbol}:${expiry}:${interval}:${wholeFrom}:${wholeTo}:${contents}`;
 }
+
+// ---- charts at an instant ----------------------------------------------------
+// Each reads one stored chain the way optionChain(expiry:, at:) does (chainAt:
+// the latest snapshot, or the last at or before `at`, through the same
+// caches, with the same errors) and computes its profile from it
+// (core/charts.ts). Nothing is bucketed: every figure is of that snapshot.
+
+/** A finite number or null, for the plot-ready columns (NaN means "not available"). */
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+const columnValue = (column: Float64Array, i: number) => finiteOrNull(column[i]);
+
+const ChartSnapshotType = builder.objectRef<EnrichedSnapshot>('ChartSnapshot').implement({
+  description: 'The stored chain snapshot a chart at an instant is computed from (the one optionChain with the same expiry and at answers).',
+  fields: (t) => ({
+    symbol: t.exposeString('symbol', { description: 'Underlying symbol.' }),
+    expiry: t.field({ type: 'Date', description: 'Expiry date (15:30 IST), YYYY-MM-DD.', resolve: (c) => c.expiry }),
+    timestamp: t.field({ type: 'DateTime', description: 'When the snapshot was taken: the latest, or the last at or before `at`.', resolve: (c) => c.timestamp }),
+    spot: t.exposeFloat('spot', { description: 'Spot index level, index points.' }),
+    forward: t.exposeFloat('forward', { nullable: true, description: 'Forward the chain was priced off, index points (OptionChain.forwardSource says from what).' }),
+    timeToExpiryYears: t.float({ description: 'ACT/365 years from the snapshot to the expiry instant.', resolve: (c) => c.tYears }),
+    lotSize: t.exposeInt('lotSize', { description: 'Units of the index per contract of this expiry on the snapshot\'s date.' }),
+  }),
+});
+
+const CHART_SYMBOL_ARGUMENT = 'Underlying symbol, e.g. NIFTY.';
+
+/** A per-strike list of a chart: one entry per strike, naming its row and the whole result (the row types read their columns by index). */
+const perStrike = <T>(of: T, strikes: Float64Array) => Array.from(strikes, (_, i) => ({ i, of }));
+const PER_STRIKE_LIST = {
+  description: `One row per strike, ascending. Costs ${COSTED_STRIKES} × what is selected in a row (a chain has up to about ${COSTED_STRIKES} strikes).`,
+  complexity: { field: 1, multiplier: COSTED_STRIKES },
+};
+
+/** The stored chain of a chart at an instant and its columns. */
+async function chartChain(context: Context, args: { symbol: string; expiry?: string | InvalidInput | null; at?: Date | InvalidInput | null }) {
+  const snapshot = await chainAt(context, args);
+  return { snapshot, chain: chainColumns(snapshot), forward: snapshot.forward ?? undefined };
+}
+
+// ---- oiProfile ----
+
+interface OiProfileResult {
+  snapshot: EnrichedSnapshot;
+  chain: ChainSnapshot;
+  profile: OiProfile;
+}
+type StrikeRow = { i: number; of: OiProfileResult };
+
+const OiProfileStrikeType = builder.objectRef<StrikeRow>('OiProfileStrike').implement({
+  description: 'Open interest at one strike. OI in contracts (lots; × ChartSnapshot.lotSize for units of the index); null where the feed sent no such side.',
+  fields: (t) => ({
+    strike: t.float({ description: 'Strike price, index points.', resolve: ({ i, of }) => of.chain.strikes[i] }),
+    callOi: t.float({ nullable: true, description: 'Call open interest, contracts.', resolve: ({ i, of }) => columnValue(of.chain.call.oi, i) }),
+    putOi: t.float({ nullable: true, description: 'Put open interest, contracts.', resolve: ({ i, of }) => columnValue(of.chain.put.oi, i) }),
+    callOiChange: t.float({ nullable: true, description: 'Call OI change since the previous session close, contracts (signed).', resolve: ({ i, of }) => columnValue(of.chain.call.oiChange, i) }),
+    putOiChange: t.float({ nullable: true, description: 'Put OI change since the previous session close, contracts (signed).', resolve: ({ i, of }) => columnValue(of.chain.put.oiChange, i) }),
+    painRupees: t.float({
+      nullable: true,
+      description: 'Max-pain curve: what option holders would collect at expiry if it settled at this strike, Σ OI·intrinsic × lot size, rupees; max pain is its minimum.',
+      resolve: ({ i, of }) => columnValue(of.profile.painRupees, i),
+    }),
+  }),
+});
+
+const OiProfileType = builder.objectRef<OiProfileResult>('OiProfile').implement({
+  description:
+    'Open interest per strike of one expiry at one instant, with what to draw over it: spot, max pain and the support and resistance zones. Source: one stored snapshot (no bucketing).',
+  fields: (t) => ({
+    snapshot: t.field({ type: ChartSnapshotType, description: 'The snapshot it is computed from.', resolve: (p) => p.snapshot }),
+    spot: t.float({ description: 'Spot index level, index points (a vertical line).', resolve: (p) => p.snapshot.spot }),
+    maxPain: t.float({ nullable: true, description: 'Max-pain strike, index points: the minimum of `painRupees`; null without OI.', resolve: (p) => finiteOrNull(p.profile.maxPain) }),
+    pcrOi: t.float({ nullable: true, description: 'Put-call ratio of open interest, Σ put OI / Σ call OI.', resolve: (p) => p.snapshot.analytics.pcrOi }),
+    strikes: t.field({
+      type: [OiProfileStrikeType],
+      ...PER_STRIKE_LIST,
+      resolve: (p) => perStrike(p, p.chain.strikes),
+    }),
+    support: t.field({
+      type: [ZoneType],
+      description:
+        'Support zones below spot, strongest first, scored from this snapshot alone (OI wall, OI change since the previous close, |GEX|, closeness to max pain, volume; core/intelligence/zones.ts with the default weights). supportResistance answers the analytics role\'s latest ones, which also use its own history.',
+      resolve: (p) => p.profile.zones.support,
+    }),
+    resistance: t.field({ type: [ZoneType], description: 'Resistance zones above spot, strongest first, scored as `support` is.', resolve: (p) => p.profile.zones.resistance }),
+  }),
+});
+
+builder.queryField('oiProfile', (t) =>
+  t.field({
+    type: OiProfileType,
+    description: `OI and OI change per strike of calls and puts, with spot, max pain and the support and resistance zones, at one instant (the latest snapshot, or the last at or before \`at\`; errors as optionChain's). Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
+    args: chainAtArguments(t.arg),
+    complexity: DATABASE_READ_COST,
+    resolve: async (_root, args, context) => {
+      const { snapshot, chain, forward } = await chartChain(context, args);
+      const convention = gexConventionOf(snapshot.analytics.gexConvention);
+      return { snapshot, chain, profile: oiProfile(chain, { forward, convention, zones: DEFAULT_INTELLIGENCE_CONFIG.zones }) };
+    },
+  }),
+);
+
+// ---- gexProfile ----
+
+const GexConventionEnum = builder.enumType('GexConvention', {
+  description: 'Dealer positioning assumed for the sign of GEX (no public data settles it).',
+  values: {
+    DEALER_LONG_CALLS_SHORT_PUTS: { value: 'dealer-long-calls-short-puts', description: 'Calls +, puts − (the common convention).' },
+    DEALER_SHORT_CALLS_LONG_PUTS: { value: 'dealer-short-calls-long-puts', description: 'Calls −, puts +.' },
+    UNSIGNED: { value: 'unsigned', description: 'Both + (gamma concentration; no flip).' },
+  } as const,
+});
+
+interface GexProfileResult {
+  snapshot: EnrichedSnapshot;
+  chain: ChainSnapshot;
+  chart: GexChart;
+}
+
+const GexStrikeType = builder.objectRef<{ i: number; of: GexProfileResult }>('GexStrike').implement({
+  description: 'Gamma exposure at one strike, Γ·OI·lot·S²·0.01: rupees per 1 % move of the index, signed by the convention; null where OI or gamma is missing.',
+  fields: (t) => ({
+    strike: t.float({ description: 'Strike price, index points.', resolve: ({ i, of }) => of.chain.strikes[i] }),
+    callGex: t.float({ nullable: true, description: 'Call GEX, rupees per 1 % move.', resolve: ({ i, of }) => columnValue(of.chart.gex.columns.call, i) }),
+    putGex: t.float({ nullable: true, description: 'Put GEX, rupees per 1 % move.', resolve: ({ i, of }) => columnValue(of.chart.gex.columns.put, i) }),
+    netGex: t.float({ nullable: true, description: 'Call + put GEX, rupees per 1 % move.', resolve: ({ i, of }) => columnValue(of.chart.gex.columns.net, i) }),
+  }),
+});
+
+const GexLevelType = builder.objectRef<{ spot: number; totalGex: number | null }>('GexAtSpot').implement({
+  description: 'Total GEX re-priced at a hypothetical spot: every option\'s gamma at its own IV (sticky strike), the forward moving with spot.',
+  fields: (t) => ({
+    spot: t.exposeFloat('spot', { description: 'Hypothetical spot, index points.' }),
+    totalGex: t.exposeFloat('totalGex', { nullable: true, description: 'Total GEX there, rupees per 1 % move; null when no option has IV and OI.' }),
+  }),
+});
+
+const GexProfileType = builder.objectRef<GexProfileResult>('GexProfile').implement({
+  description: 'Gamma exposure of one expiry at one instant: per strike, and in total across a grid of spots, with the flip and the walls. Source: one stored snapshot.',
+  fields: (t) => ({
+    snapshot: t.field({ type: ChartSnapshotType, description: 'The snapshot it is computed from.', resolve: (p) => p.snapshot }),
+    convention: t.field({ type: GexConventionEnum, description: 'The sign convention of every GEX figure here.', resolve: (p) => p.chart.gex.convention }),
+    totalGex: t.float({ nullable: true, description: 'Σ GEX at today\'s spot, rupees per 1 % move (from the chain\'s gamma).', resolve: (p) => finiteOrNull(p.chart.gex.totalNet) }),
+    gammaFlip: t.float({ nullable: true, description: 'Spot where the re-priced total GEX changes sign nearest today\'s spot, linear between grid points, index points; null when it does not on the grid.', resolve: (p) => finiteOrNull(p.chart.gex.gammaFlip) }),
+    callWall: t.float({ nullable: true, description: 'Strike with the largest |call GEX|, index points.', resolve: (p) => finiteOrNull(p.chart.gex.callWallStrike) }),
+    putWall: t.float({ nullable: true, description: 'Strike with the largest |put GEX|, index points.', resolve: (p) => finiteOrNull(p.chart.gex.putWallStrike) }),
+    strikes: t.field({
+      type: [GexStrikeType],
+      ...PER_STRIKE_LIST,
+      resolve: (p) => perStrike(p, p.chain.strikes),
+    }),
+    spotGrid: t.field({
+      type: [GexLevelType],
+      description: `Total GEX at each spot of the grid, ascending (\`gridPoints\` points from \`gridLow\` to \`gridHigh\` × spot). Costs ${MAX_GEX_GRID_POINTS} × what is selected in a point.`,
+      complexity: { field: 1, multiplier: MAX_GEX_GRID_POINTS },
+      resolve: (p) => Array.from(p.chart.spotLevels, (spot, j) => ({ spot, totalGex: finiteOrNull(p.chart.totals[j]) })),
+    }),
+  }),
+});
+
+/** The most points a GEX spot grid may have. */
+export const MAX_GEX_GRID_POINTS = 401;
+
+builder.queryField('gexProfile', (t) =>
+  t.field({
+    type: GexProfileType,
+    description: `GEX per strike and total GEX across a grid of spots, with the gamma flip and the call and put walls, at one instant (the latest snapshot, or the last at or before \`at\`; errors as optionChain's). Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
+    args: {
+      ...chainAtArguments(t.arg),
+      convention: t.arg({ type: GexConventionEnum, required: false, description: 'Sign convention; omitted: the one the chain analytics used (ChainAnalytics.gexConvention).' }),
+      gridLow: t.arg.float({ required: false, description: 'Lowest spot of the grid as a multiple of today\'s spot, decimal (0.9 = 10 % below), > 0; default 0.8.' }),
+      gridHigh: t.arg.float({ required: false, description: 'Highest spot of the grid as a multiple of today\'s spot, decimal, above `gridLow`; default 1.2.' }),
+      gridPoints: t.arg.int({ required: false, description: `Points of the grid, 2–${MAX_GEX_GRID_POINTS}; default 201 (steps of 0.2 % of spot over the default range).` }),
+    },
+    complexity: DATABASE_READ_COST,
+    resolve: async (_root, args, context) => {
+      const low = args.gridLow ?? 0.8;
+      const high = args.gridHigh ?? 1.2;
+      const points = args.gridPoints ?? 201;
+      if (!(low > 0 && low < 1e3)) throw badArgument('gridLow', `Argument "gridLow": ${low} must be a multiple of spot above 0`);
+      if (!(high > low && high < 1e3)) throw badArgument('gridHigh', `Argument "gridHigh": ${high} must be above gridLow (${low})`);
+      if (!(points >= 2 && points <= MAX_GEX_GRID_POINTS)) throw badArgument('gridPoints', `Argument "gridPoints": ${points} is not between 2 and ${MAX_GEX_GRID_POINTS}`);
+      const { snapshot, chain, forward } = await chartChain(context, args);
+      const convention = (args.convention as GexConvention | null | undefined) ?? gexConventionOf(snapshot.analytics.gexConvention);
+      return { snapshot, chain, chart: gexChart(chain, { forward, convention, low, high, points }) };
+    },
+  }),
+);
+
+// ---- ivSmile ----
+
+interface IvSmileResult {
+  snapshot: EnrichedSnapshot;
+  chart: SmileChart;
+}
+
+const SmilePointType = builder.objectRef<{ i: number; of: IvSmileResult }>('SmilePoint').implement({
+  description: 'Implied volatility at one strike. IVs decimal (0.15 = 15 %); null where the side has no usable IV (none solved, or flagged by a quality rule).',
+  fields: (t) => ({
+    strike: t.float({ description: 'Strike price, index points.', resolve: ({ i, of }) => of.chart.smile.strikes[i] }),
+    logMoneyness: t.float({ description: 'ln(strike / forward), the SVI axis.', resolve: ({ i, of }) => of.chart.smile.logMoneyness[i] }),
+    callIv: t.float({ nullable: true, description: 'Call IV, decimal.', resolve: ({ i, of }) => columnValue(of.chart.smile.callIv, i) }),
+    putIv: t.float({ nullable: true, description: 'Put IV, decimal.', resolve: ({ i, of }) => columnValue(of.chart.smile.putIv, i) }),
+    otmIv: t.float({
+      nullable: true,
+      description: 'The blended out-of-the-money smile, decimal: the put IV below the forward, the call IV above it, their mean at it; the other side where that one has none.',
+      resolve: ({ i, of }) => columnValue(of.chart.smile.otmIv, i),
+    }),
+    callDelta: t.float({ nullable: true, description: 'Undiscounted forward call delta N(d1) at `otmIv`, 0–1 (put delta = callDelta − 1).', resolve: ({ i, of }) => columnValue(of.chart.smile.callDelta, i) }),
+    fittedIv: t.float({ nullable: true, description: 'IV of the SVI fit at this strike, √(w(k)/T), decimal; null without a fit.', resolve: ({ i, of }) => columnValue(of.chart.fittedIv, i) }),
+  }),
+});
+
+const SviFitType = builder.objectRef<NonNullable<SmileChart['fit']>>('SviFit').implement({
+  description:
+    'SVI raw fit of the OTM smile (Gatheral): total variance w(k) = a + b·(ρ·(k − m) + √((k − m)² + σ²)), w = IV²·T, k = ln(K/F); fitted by the quasi-explicit method (Zeliade 2009) within 0 ≤ a ≤ max w, b ≥ 0, |ρ| ≤ 1, b·(1 + |ρ|) ≤ 4 (core/analytics/svi.ts).',
+  fields: (t) => ({
+    a: t.float({ description: 'Level, total variance (decimal²).', resolve: (f) => f.params.a }),
+    b: t.float({ description: 'Wing slope, total variance per unit of log-moneyness, ≥ 0.', resolve: (f) => f.params.b }),
+    rho: t.float({ description: 'Asymmetry, −1 to 1 (negative: the put wing is steeper).', resolve: (f) => f.params.rho }),
+    m: t.float({ description: 'Horizontal shift, log-moneyness.', resolve: (f) => f.params.m }),
+    sigma: t.float({ description: 'Curvature at the vertex, log-moneyness, > 0.', resolve: (f) => f.params.sigma }),
+    points: t.int({ description: 'Strikes fitted (those with an OTM IV).', resolve: (f) => f.points }),
+    rmseVolPoints: t.float({ description: 'Root-mean-square error of the fitted IV against the OTM IVs, vol points (1.0 = 1 % of volatility).', resolve: (f) => f.rmseVolPoints }),
+    butterflyArbitrage: t.boolean({
+      description:
+        "Whether the fitted slice has butterfly arbitrage: Gatheral's g(k) < 0 (a negative risk-neutral density) or w ≤ 0 somewhere between `checkedFromLogMoneyness` and `checkedToLogMoneyness`.",
+      resolve: (f) => f.butterfly.arbitrage,
+    }),
+    minG: t.float({ nullable: true, description: 'Smallest g(k) over the checked range (≥ 0: no butterfly arbitrage); null where w ≤ 0.', resolve: (f) => finiteOrNull(f.butterfly.minG) }),
+    minGAtLogMoneyness: t.float({ description: 'Log-moneyness where g is smallest.', resolve: (f) => f.butterfly.minGAt }),
+    checkedFromLogMoneyness: t.float({ description: 'Start of the checked range: the lowest fitted k less the fitted span.', resolve: (f) => f.checkedFrom }),
+    checkedToLogMoneyness: t.float({ description: 'End of the checked range: the highest fitted k plus the fitted span.', resolve: (f) => f.checkedTo }),
+  }),
+});
+
+const IvSmileType = builder.objectRef<IvSmileResult>('IvSmile').implement({
+  description: 'The IV smile of one expiry at one instant: per strike the call, put and blended OTM IVs, and an SVI fit of the OTM smile. Source: one stored snapshot (our IVs, solved from mids on the forward).',
+  fields: (t) => ({
+    snapshot: t.field({ type: ChartSnapshotType, description: 'The snapshot it is computed from.', resolve: (p) => p.snapshot }),
+    forward: t.float({ nullable: true, description: 'Forward the log-moneyness is measured from, index points.', resolve: (p) => finiteOrNull(p.chart.smile.forward) }),
+    atmIv: t.float({ nullable: true, description: 'IV at the ATM strike, decimal (ChainAnalytics.atmIv).', resolve: (p) => p.snapshot.analytics.atmIv }),
+    points: t.field({
+      type: [SmilePointType],
+      ...PER_STRIKE_LIST,
+      resolve: (p) => perStrike(p, p.chart.smile.strikes),
+    }),
+    fit: t.field({ type: SviFitType, nullable: true, description: 'The SVI fit; null with fewer than 5 strikes with an IV, or at expiry.', resolve: (p) => p.chart.fit }),
+  }),
+});
+
+builder.queryField('ivSmile', (t) =>
+  t.field({
+    type: IvSmileType,
+    description: `IV per strike (calls, puts and the blended OTM smile) with an SVI fit, its error and a butterfly-arbitrage flag, at one instant (the latest snapshot, or the last at or before \`at\`; errors as optionChain's). Cost ${DATABASE_READ_COST} (a database read) plus what is selected.`,
+    args: chainAtArguments(t.arg),
+    complexity: DATABASE_READ_COST,
+    resolve: async (_root, args, context) => {
+      const { snapshot, chain, forward } = await chartChain(context, args);
+      return { snapshot, chart: smileChart(chain, forward) };
+    },
+  }),
+);
+
+// ---- termStructure ----
+
+interface TermPoint {
+  snapshot: EnrichedSnapshot;
+  totalVariance: number;
+  forwardVol: number;
+  calendarArbitrage: boolean;
+}
+
+const TermPointType = builder.objectRef<TermPoint>('TermStructurePoint').implement({
+  description: 'One expiry of the ATM term structure, from its stored snapshot at or before the instant.',
+  fields: (t) => ({
+    expiry: t.field({ type: 'Date', description: 'Expiry date, YYYY-MM-DD.', resolve: (p) => p.snapshot.expiry }),
+    snapshot: t.field({ type: ChartSnapshotType, description: 'The snapshot of this expiry it is read from (each expiry has its own).', resolve: (p) => p.snapshot }),
+    timeToExpiryYears: t.float({ description: 'ACT/365 years to the expiry instant.', resolve: (p) => p.snapshot.tYears }),
+    forward: t.float({ nullable: true, description: 'Forward of this expiry, index points.', resolve: (p) => p.snapshot.forward }),
+    atmStrike: t.float({ nullable: true, description: 'Listed strike nearest the forward, index points.', resolve: (p) => p.snapshot.analytics.atmStrike }),
+    atmIv: t.float({ nullable: true, description: 'IV at the ATM strike, decimal (ChainAnalytics.atmIv).', resolve: (p) => p.snapshot.analytics.atmIv }),
+    totalVariance: t.float({ nullable: true, description: 'ATM total variance atmIv²·T, decimal².', resolve: (p) => finiteOrNull(p.totalVariance) }),
+    forwardVol: t.float({
+      nullable: true,
+      description: 'Forward volatility from the previous expiry to this one, √(Δ total variance / ΔT), decimal; null for the first and where total variance falls.',
+      resolve: (p) => finiteOrNull(p.forwardVol),
+    }),
+    calendarArbitrage: t.boolean({ description: 'Whether ATM total variance is below the previous expiry\'s (a calendar arbitrage on the ATM line).', resolve: (p) => p.calendarArbitrage }),
+  }),
+});
+
+builder.queryField('termStructure', (t) =>
+  t.field({
+    type: [TermPointType],
+    description: `ATM IV and forward per expiry, ascending: every expiry not expired at \`at\` (now without it) with a stored snapshot at or before it, each read as optionChain(expiry, at) reads it; NO_DATA when there is none. Cost ${DATABASE_READ_COST} per expiry (${CALENDAR_EXPIRIES} costed) plus what is selected.`,
+    args: {
+      symbol: t.arg.string({ required: true, description: CHART_SYMBOL_ARGUMENT }),
+      at: t.arg({ type: 'DateTime', required: false, description: CHAIN_AT_ARGUMENT }),
+    },
+    complexity: { field: DATABASE_READ_COST * CALENDAR_EXPIRIES, multiplier: CALENDAR_EXPIRIES },
+    resolve: async (_root, args, context) => {
+      const instrument = requireInstrument(context, args.symbol);
+      const at = pastInstantArgument(context, args.at);
+      const expiries = await expiriesWithData(context, instrument, at, undefined, 'symbol');
+      const snapshots = [];
+      for (const { expiry } of expiries) snapshots.push(await chainAt(context, { symbol: instrument.symbol, expiry, at }));
+      const term = termStructure(
+        Float64Array.from(snapshots, (s) => s.tYears),
+        Float64Array.from(snapshots, (s) => s.analytics.atmIv ?? NaN),
+      );
+      return snapshots.map((snapshot, i) => ({
+        snapshot,
+        totalVariance: term.totalVariance[i],
+        forwardVol: term.forwardVol[i],
+        calendarArbitrage: term.calendarArbitrage[i] === 1,
+      }));
+    },
+  }),
+);

@@ -73,7 +73,7 @@ export const AnalyticsEventType = builder.objectRef<IntelligenceEvent>('Analytic
   }),
 });
 
-const ZoneType = builder.objectRef<Zone>('Zone').implement({
+export const ZoneType = builder.objectRef<Zone>('Zone').implement({
   description: 'A support (below spot) or resistance (above spot) zone: neighbouring strikes scored by OI wall, fresh writing, gamma, max pain and volume.',
   fields: (t) => ({
     side: t.exposeString('side', { description: 'support or resistance.' }),

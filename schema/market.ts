@@ -122,11 +122,21 @@ export function datesWithData(listed: readonly ListedExpiry[]): string[] {
  * listing the expiries that have data.
  */
 export async function nearestExpiryWithData(context: Context, instrument: Instrument, at?: Date): Promise<StoredExpiry> {
-  const [nearest] = await readDatabase(context, (db) => findStoredExpiries(db, instrument.symbol, { fromDate: firstUnexpiredDate(at?.getTime() ?? context.now()), at, limit: 1 }));
-  if (nearest) return nearest;
+  return (await expiriesWithData(context, instrument, at, 1))[0];
+}
+
+/**
+ * The expiries not expired at `at` (now when absent) with a snapshot at or
+ * before it, ascending, at most `limit`; a NO_DATA error listing the
+ * expiries that have data when there is none, naming `at` when given, else
+ * `argument` (the one to change: `expiry`, or `symbol` for a field without one).
+ */
+export async function expiriesWithData(context: Context, instrument: Instrument, at?: Date, limit?: number, argument = 'expiry'): Promise<StoredExpiry[]> {
+  const found = await readDatabase(context, (db) => findStoredExpiries(db, instrument.symbol, { fromDate: firstUnexpiredDate(at?.getTime() ?? context.now()), at, limit }));
+  if (found.length > 0) return found;
   const listed = await listExpiries(context, instrument);
   const when = at ? `at or before ${at.toISOString()} for an expiry live then` : 'for an unexpired expiry';
-  throw noData(at ? 'at' : 'expiry', `No ${instrument.symbol} chain is stored ${when}; ${describeExpiries(instrument.symbol, listed)}`, datesWithData(listed));
+  throw noData(at ? 'at' : argument, `No ${instrument.symbol} chain is stored ${when}; ${describeExpiries(instrument.symbol, listed)}`, datesWithData(listed));
 }
 
 /**

@@ -36,7 +36,13 @@
 import type { ChainSide, ChainSnapshot } from '../chain.ts';
 import { INV_SQRT_2PI } from '../math/normal.ts';
 
-export type GexConvention = 'dealer-long-calls-short-puts' | 'dealer-short-calls-long-puts' | 'unsigned';
+export const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
+export type GexConvention = (typeof GEX_CONVENTIONS)[number];
+
+/** The convention a label names (as the processor labels its GEX), or undefined for the default. */
+export function gexConventionOf(label: string): GexConvention | undefined {
+  return (GEX_CONVENTIONS as readonly string[]).includes(label) ? (label as GexConvention) : undefined;
+}
 export type GammaSource = 'chain' | 'iv';
 
 /** Per-strike GEX columns, rupees per 1 % move, aligned with `snapshot.strikes`. */
@@ -184,6 +190,20 @@ export function gammaExposure(snapshot: ChainSnapshot, options: GexOptions = {})
   result.putWallStrike = putWall < 0 ? NaN : strikes[putWall];
   result.gammaFlip = gammaFlip(snapshot, options);
   return result;
+}
+
+/**
+ * |call GEX| + |put GEX| of the first `n` strikes into `out` (a missing side
+ * counts 0; NaN when both are missing): how much gamma sits at a strike,
+ * whatever the sign convention.
+ */
+export function absoluteGex(columns: GexColumns, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const c = columns.call[i];
+    const p = columns.put[i];
+    out[i] = Number.isNaN(c) && Number.isNaN(p) ? NaN : (Number.isNaN(c) ? 0 : Math.abs(c)) + (Number.isNaN(p) ? 0 : Math.abs(p));
+  }
+  return out;
 }
 
 /**

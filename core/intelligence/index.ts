@@ -39,7 +39,7 @@
  * thresholds and units); configuration in config.ts.
  */
 import { allocateSide as allocateChainSide, type ChainSnapshot } from '../chain.ts';
-import { allocateGexColumns, allocateGexScratch, gammaExposure, type GexColumns, type GexConvention, type GexScratch } from '../analytics/gex.ts';
+import { absoluteGex, allocateGexColumns, gexConventionOf, allocateGexScratch, gammaExposure, type GexColumns, type GexConvention, type GexScratch } from '../analytics/gex.ts';
 import { atmIndex } from '../analytics/atm.ts';
 import { sessionBounds } from '../calendar.ts';
 import { istDate } from '../time/expiry.ts';
@@ -612,12 +612,7 @@ function analyseChain(
     scratch: chain.gexScratch,
     out: chain.gexColumns,
   });
-  const gexAbs = chain.arrays.float();
-  for (let i = 0; i < n; i++) {
-    const c = gex.columns.call[i];
-    const p = gex.columns.put[i];
-    gexAbs[i] = Number.isNaN(c) && Number.isNaN(p) ? NaN : (Number.isNaN(c) ? 0 : Math.abs(c)) + (Number.isNaN(p) ? 0 : Math.abs(p));
-  }
+  const gexAbs = absoluteGex(gex.columns, n, chain.arrays.float());
 
   const zones = computeZones(
     {
@@ -963,11 +958,6 @@ export function symbolIntelligence(state: IntelligenceState, symbol: string): Sy
 /** (symbol, expiry) chains held, for the role's health and memory reporting. */
 export function trackedChains(state: IntelligenceState): { symbol: string; expiry: string; sessionDate: string; strikes: number }[] {
   return [...state.chains.values()].map((c) => ({ symbol: c.core.symbol, expiry: c.core.expiry, sessionDate: c.core.sessionDate, strikes: c.core.slotCount }));
-}
-
-/** The convention the processor labelled its GEX with, so per-strike GEX agrees with it; the default otherwise. */
-function gexConventionOf(label: string): GexConvention | undefined {
-  return label === 'dealer-long-calls-short-puts' || label === 'dealer-short-calls-long-puts' || label === 'unsigned' ? label : undefined;
 }
 
 function num(value: number | null | undefined): number {

@@ -1,0 +1,67 @@
+/**
+ * The charts at an instant through the real server (main.ts in a child
+ * process, simulator-fed, on PGlite or, with DATABASE_URL, a fresh
+ * PostgreSQL database), over HTTP as a client sends them: each answers from
+ * the same stored snapshot optionChain answers for the same expiry and `at`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRealServer, type RealServer } from './realServer.ts';
+
+let server: RealServer;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+async function query(source: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const response = await fetch(`${server.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: source, variables }),
+    signal: AbortSignal.timeout(20_000),
+  });
+  const json = (await response.json()) as { data?: any; errors?: unknown[] };
+  expect(json.errors, JSON.stringify(json.errors)).toBeUndefined();
+  return json.data;
+}
+
+beforeAll(async () => {
+  server = await startRealServer({ LOG_LEVEL: 'warn', SYMBOLS: 'NIFTY', SIM_TICK_MS: '200' });
+}, 90_000);
+afterAll(async () => {
+  await server?.stop();
+}, 30_000);
+
+describe('the charts at an instant on the real server', () => {
+  it('answers oiProfile, ivSmile, gexProfile and termStructure from the snapshot optionChain answers at the same instant', async () => {
+    const { expiryList } = await query(`{ expiryList(symbol: "NIFTY") { date hasData lastSnapshotAt } }`);
+    const stored = expiryList.filter((e: any) => e.hasData);
+    expect(stored.length).toBeGreaterThan(0);
+    const { date: expiry, lastSnapshotAt: at } = stored[0];
+    const variables = { expiry, at };
+    const { optionChain, oiProfile, ivSmile, gexProfile, termStructure } = await query(
+      `query($expiry: Date!, $at: DateTime!) {
+        optionChain(symbol: "NIFTY", expiry: $expiry, at: $at) { timestamp spot forward analytics { maxPain atmIv totalGex callWall putWall } rows { strike call { oi } } }
+        oiProfile(symbol: "NIFTY", expiry: $expiry, at: $at) { snapshot { timestamp } spot maxPain strikes { strike callOi painRupees } support { peakStrike } resistance { peakStrike } }
+        ivSmile(symbol: "NIFTY", expiry: $expiry, at: $at) { snapshot { timestamp } forward atmIv points { strike otmIv fittedIv } fit { rmseVolPoints butterflyArbitrage points } }
+        gexProfile(symbol: "NIFTY", expiry: $expiry, at: $at) { snapshot { timestamp } totalGex callWall putWall gammaFlip spotGrid { spot totalGex } }
+        termStructure(symbol: "NIFTY", at: $at) { expiry atmIv forward totalVariance forwardVol calendarArbitrage }
+      }`,
+      variables,
+    );
+    for (const chart of [oiProfile, ivSmile, gexProfile]) expect(chart.snapshot.timestamp).toBe(optionChain.timestamp);
+    expect(oiProfile.spot).toBe(optionChain.spot);
+    expect(oiProfile.maxPain).toBe(optionChain.analytics.maxPain);
+    expect(oiProfile.strikes.map((r: any) => [r.strike, r.callOi])).toEqual(optionChain.rows.map((r: any) => [r.strike, r.call?.oi ?? null]));
+    expect(ivSmile.forward).toBe(optionChain.forward);
+    expect(ivSmile.atmIv).toBe(optionChain.analytics.atmIv);
+    expect(ivSmile.fit.points).toBeGreaterThanOrEqual(5);
+    expect(ivSmile.fit.rmseVolPoints).toBeLessThan(2);
+    expect(gexProfile.totalGex).toBeCloseTo(optionChain.analytics.totalGex, 0);
+    expect([gexProfile.callWall, gexProfile.putWall]).toEqual([optionChain.analytics.callWall, optionChain.analytics.putWall]);
+    expect(gexProfile.spotGrid).toHaveLength(201);
+    const termExpiries = termStructure.map((p: any) => p.expiry);
+    expect(termExpiries).toEqual([...termExpiries].sort());
+    expect(termExpiries).toContain(expiry);
+    for (const date of termExpiries) expect(stored.map((e: any) => e.date)).toContain(date);
+    expect(termStructure.find((p: any) => p.expiry === expiry).atmIv).toBe(optionChain.analytics.atmIv);
+    console.log(`ivSmile fit on the real server: ${ivSmile.fit.points} strikes, RMSE ${ivSmile.fit.rmseVolPoints.toFixed(4)} vol points, butterfly arbitrage ${ivSmile.fit.butterflyArbitrage}; term structure ${JSON.stringify(termStructure.map((p: any) => [p.expiry, p.atmIv]))}`);
+  }, 60_000);
+});

@@ -92,7 +92,7 @@ export async function* sessionSnapshots(db: Database, plan: Pick<SessionSnapshot
 }
 
 /** The option rows of a page of snapshots: one read per chain over the page's time range. */
-async function withQuotes(db: Database, page: StoredSnapshot[]): Promise<EnrichedSnapshot[]> {
+export async function withQuotes(db: Database, page: StoredSnapshot[]): Promise<EnrichedSnapshot[]> {
   const chains = new Map<string, { symbol: string; expiry: string; from: Date; to: Date }>();
   for (const s of page) {
     // A packed snapshot carries its rows (the embedded store); only the others are read from option_quotes.

@@ -112,6 +112,8 @@ const envSchema = z.object({
   SUBSCRIPTION_MAX_PER_CONNECTION: numberFrom(z.number().int().min(1)).default(20),
   /** Distinct live operations (document, variables, live source) executed at once; each serves any number of subscribers. */
   SUBSCRIPTION_MAX_DISTINCT_OPERATIONS: numberFrom(z.number().int().min(1)).default(1000),
+  /** Historical playbacks (subscription playback) running at once on this API process; one more is answered SERVER_BUSY. */
+  PLAYBACK_MAX_CONCURRENT: numberFrom(z.number().int().min(1).max(256)).default(4),
   /** A WebSocket that has not sent connection_init by then is closed (4408), ms. */
   SUBSCRIPTION_INIT_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(3000),
   /** Origins allowed to call the API from a browser; empty: no cross-origin access. */

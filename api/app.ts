@@ -55,6 +55,7 @@ import { closeRedisClient, createChainPubSub, createRedisClient } from './redisP
 import { RedisMonitor } from './redisHealth.ts';
 import { installSubscriptionLimits } from './installSubscriptionLimits.ts';
 import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
+import { PlaybackSlots } from '../core/playback.ts';
 import { TwoLevelCache } from './cache.ts';
 import { createReadCaches, type ReadCaches } from './readCaches.ts';
 import { MemoryDeduper, RedisDeduper, streamOf, type Deduper } from '../pipeline/dedupe.ts';
@@ -105,6 +106,8 @@ export interface AppServices {
   failedPublishes?: () => number;
   /** The WebSocket subscriptions' shared executions (api and all, once started). */
   sharedSubscriptions?: () => SharedSubscriptionStats;
+  /** The historical playbacks running and what they read and sent (api and all, once started). */
+  playbacks?: PlaybackSlots;
   /** Snapshots delivered to the API's pub/sub so far (api and all). */
   published: { count: number; lastAt: number | null };
 }
@@ -306,6 +309,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       let yoga: ReturnType<typeof installGraphQL> | undefined;
       const subscriptionLimits = installSubscriptionLimits(config);
       if (services.pubsub && database) {
+        services.playbacks = new PlaybackSlots(config.PLAYBACK_MAX_CONCURRENT);
         const context: Context = {
           db: database.db,
           instruments: config.instruments,
@@ -316,6 +320,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           holidays: config.holidaySet,
           now: Date.now,
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),
+          playbacks: services.playbacks,
         };
         yoga = installGraphQL(context, config, log, subscriptionLimits);
       }

@@ -216,6 +216,7 @@ export async function readiness(services: AppServices, size: () => Promise<Datab
       dedupe: services.deduper?.status(),
       subscriptionsPublished: services.pubsub ? services.published.count : undefined,
       sharedSubscriptions: services.sharedSubscriptions?.(),
+      playbacks: services.playbacks?.stats(),
       failedPublishes: services.failedPublishes?.(),
       memory: process.memoryUsage(),
     },

@@ -8,8 +8,12 @@
  * Each subscription is subscribed on its own (plugins, resolver checks and
  * their errors are the subscriber's), then joins the one execution of its
  * distinct operation, which executes and serialises every event once for all
- * its subscribers (api/sharedSubscriptions.ts). Subscriptions over SSE
- * (Yoga's HTTP path) still execute per subscriber.
+ * its subscribers (api/sharedSubscriptions.ts). A root field marked
+ * SUBSCRIBER_OWN_STREAM (playback) is not shared: graphql-ws iterates each
+ * subscriber's stream itself and awaits each message's write to the socket
+ * before it pulls the next, so a client that reads slowly slows its own
+ * stream. Subscriptions over SSE (Yoga's HTTP path) still execute per
+ * subscriber.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,7 +24,7 @@ import { GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionA
 import type { Yoga } from './graphql.ts';
 import type { WebSocketLimits } from './installSubscriptionLimits.ts';
 import { SharedSubscriptions, type SharedSubscriber } from './sharedSubscriptions.ts';
-import { SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
+import { SUBSCRIBER_OWN_STREAM, SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -84,14 +88,16 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
         const liveSources: string[] = [];
         const contextValue: Context = { ...((await contextFactory()) as Context), noteLiveSource: (source) => void liveSources.push(source) };
         const root: EnvelopedRoot = { execute, subscribe };
-        if (getOperationAST(document, payload.operationName)?.operation === 'subscription') {
+        const extensions = rootFieldExtensions(schema, document, payload.operationName);
+        // A field whose every subscriber has its own stream (playback) is iterated by graphql-ws itself.
+        if (getOperationAST(document, payload.operationName)?.operation === 'subscription' && !extensions[SUBSCRIBER_OWN_STREAM]) {
           root.shared = {
             subscriber: { socket: ctx.extra.socket, id },
             query: payload.query,
             operationName: payload.operationName,
             variables: payload.variables,
             liveSources,
-            prelude: preludeOf(schema, document, payload.operationName),
+            prelude: typeof extensions[SUBSCRIBER_PRELUDE] === 'number' ? extensions[SUBSCRIBER_PRELUDE] : 0,
           };
         }
         return { schema, operationName: payload.operationName, document, variableValues: payload.variables, contextValue, rootValue: root } satisfies ExecutionArgs;
@@ -110,13 +116,12 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
   };
 }
 
-/** How many first events of each subscriber are its own: its root field's SUBSCRIBER_PRELUDE extension (0 without one). */
-function preludeOf(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): number {
+/** The extensions of a subscription operation's root field (SUBSCRIBER_PRELUDE, SUBSCRIBER_OWN_STREAM); empty for other operations. */
+function rootFieldExtensions(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Readonly<Record<string, unknown>> {
   const operation = getOperationAST(document, operationName);
   const field = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
-  if (!field || field.kind !== Kind.FIELD) return 0;
-  const prelude = schema.getSubscriptionType()?.getFields()[field.name.value]?.extensions?.[SUBSCRIBER_PRELUDE];
-  return typeof prelude === 'number' ? prelude : 0;
+  if (!field || field.kind !== Kind.FIELD) return {};
+  return schema.getSubscriptionType()?.getFields()[field.name.value]?.extensions ?? {};
 }
 
 /** Answers an upgrade request with an HTTP error and closes the socket. */

@@ -17,6 +17,7 @@ import type { EnrichedSnapshot } from '../core/models.ts';
 import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
+import type { PlaybackSlots } from '../core/playback.ts';
 
 /**
  * Live topics: `chain:updated` by `symbol:expiry`; the analytics role's
@@ -67,6 +68,8 @@ export interface Context {
    * same too (api/sharedSubscriptions.ts). Absent outside WebSocket subscriptions.
    */
   noteLiveSource?: (source: string) => void;
+  /** The playbacks running on this API process (PLAYBACK_MAX_CONCURRENT); absent: playback answers SERVER_BUSY. */
+  playbacks?: PlaybackSlots;
 }
 
 /**
@@ -76,6 +79,15 @@ export interface Context {
  * operation (api/sharedSubscriptions.ts).
  */
 export const SUBSCRIBER_PRELUDE = 'subscriberPrelude';
+
+/**
+ * A subscription field's extension: every subscriber's stream is its own
+ * (playback, from its own first frame at its own pace) and is never shared
+ * with other subscribers of the same operation (api/sharedSubscriptions.ts).
+ * graphql-ws then iterates it itself, pulling the next event only once the
+ * previous one was written to the socket.
+ */
+export const SUBSCRIBER_OWN_STREAM = 'subscriberOwnStream';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -1,0 +1,249 @@
+/**
+ * Historical playback through the real server in process (api/app.ts on port
+ * 0, the simulator ingesting live all along), with a real graphql-ws client,
+ * on PGlite or, with DATABASE_URL, a fresh PostgreSQL database. Before the
+ * app starts, 120 snapshots of one past NIFTY expiry are stored one second
+ * apart, with chain analytics for every third instant: what is played back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { buildApp, type App } from '../api/app.ts';
+import { loadConfig } from '../core/config.ts';
+import { instrumentTable } from '../core/instruments.ts';
+import { PLAYBACK_PAGE_SIZE } from '../core/playback.ts';
+import { analyticsChain } from '../db/schema.ts';
+import { enrichSnapshot } from '../pipeline/processor.ts';
+import { MarketSimulator } from '../pipeline/sources/simulator.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import type { EnrichedSnapshot } from '../core/models.ts';
+import { openTestDatabase } from './database.ts';
+import { scratchDir } from './fixtures.ts';
+import { snapshotsWritten } from './realServer.ts';
+import { waitFor } from './support/waitFor.ts';
+
+let app: App;
+let database: DatabaseHandle;
+let origin: string;
+let ws: Client;
+/** The stored snapshots of the played expiry, oldest first, one second apart. */
+let stored: EnrichedSnapshot[];
+let expiry: string;
+
+const PLAYBACK = `subscription($expiry: Date!, $from: DateTime!, $to: DateTime!, $speed: Float) {
+  playback(symbol: "NIFTY", expiry: $expiry, from: $from, to: $to, speed: $speed) {
+    position total timestamp
+    chain { timestamp spot rows { strike call { oi iv } } }
+    analytics { timestamp spot }
+  }
+}`;
+
+interface Frame {
+  position: number;
+  total: number;
+  timestamp: string;
+  chain: { timestamp: string; spot: number; rows: { strike: number; call: { oi: number | null; iv: number | null } | null }[] };
+  analytics: { timestamp: string; spot: number } | null;
+}
+
+interface Played {
+  frames: Frame[];
+  /** ms after subscribing each frame arrived. */
+  arrivals: number[];
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  /** Whether the server completed the stream (not the client leaving). */
+  completed: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Plays back until the server completes or errs, or until `stopAfter` frames when the client leaves. */
+function play(variables: Record<string, unknown>, { stopAfter = Infinity, timeoutMs = 30_000 } = {}): Promise<Played> {
+  return new Promise((resolve, reject) => {
+    const began = performance.now();
+    const played: Played = { frames: [], arrivals: [], completed: false };
+    const timer = setTimeout(() => {
+      dispose();
+      reject(new Error(`playback ${JSON.stringify(variables)} unfinished after ${timeoutMs} ms with ${played.frames.length} frames`));
+    }, timeoutMs);
+    const finish = () => {
+      clearTimeout(timer);
+      resolve(played);
+    };
+    const dispose = ws.subscribe<{ playback: Frame }>(
+      { query: PLAYBACK, variables },
+      {
+        next: (result) => {
+          if (result.errors) {
+            played.errors = result.errors as Played['errors'];
+            return;
+          }
+          played.frames.push(result.data!.playback);
+          played.arrivals.push(performance.now() - began);
+          if (played.frames.length === stopAfter) {
+            dispose();
+            finish();
+          }
+        },
+        error: (error) => {
+          played.errors = Array.isArray(error) ? error : [{ message: String(error) }];
+          finish();
+        },
+        complete: () => {
+          played.completed = true;
+          finish();
+        },
+      },
+    );
+  });
+}
+
+/** The error a playback is refused with: its code and argument. */
+async function refusal(variables: Record<string, unknown>): Promise<{ code: unknown; argument: unknown; message: string }> {
+  const { frames, errors } = await play(variables);
+  expect(frames).toEqual([]);
+  expect(errors, 'an error').toHaveLength(1);
+  return { code: errors![0].extensions?.code, argument: errors![0].extensions?.argument, message: errors![0].message };
+}
+
+const stats = () => app.services.playbacks!.stats();
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  const instruments = instrumentTable();
+  // Monday 2026-11-23 10:30 IST, one second between ticks.
+  const simulator = new MarketSimulator({ instruments, symbols: ['NIFTY'], seed: 7, tickIntervalMs: 1000, speed: 1, clock: 'market', startTime: Date.UTC(2026, 10, 23, 5, 0), strikesEachSide: 4, expiriesPerSymbol: 1 });
+  stored = [];
+  for (let i = 0; i < 120; i++) {
+    for (const raw of simulator.tick()) stored.push(enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }));
+  }
+  expiry = stored[0].expiry;
+  expect(stored.every((s, i) => s.expiry === expiry && (i === 0 || s.timestamp - stored[i - 1].timestamp === 1000))).toBe(true);
+  await database.write(stored);
+  await database.db.insert(analyticsChain).values(
+    stored
+      .filter((_, i) => i % 3 === 0)
+      .map((s) => ({ ts: new Date(s.timestamp), symbol: 'NIFTY', expiry, sessionDate: '2026-11-23', spot: s.spot, intelligence: { timestamp: s.timestamp, spot: s.spot } })),
+  );
+  const config = loadConfig({
+    SOURCE: 'simulator',
+    SYMBOLS: 'NIFTY',
+    EXPIRIES_PER_SYMBOL: '1',
+    SIM_TICK_MS: '200',
+    SIM_CLOCK: 'always-open',
+    SIM_STRIKES_EACH_SIDE: '10',
+    PLAYBACK_MAX_CONCURRENT: '2',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    DATA_DIR: scratchDir('playback'),
+  });
+  app = await buildApp(config, { database });
+  const { port } = await app.start(0);
+  origin = `http://127.0.0.1:${port}`;
+  ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  await waitFor(async () => ((await snapshotsWritten(origin)) > 0 ? true : undefined), 'the live pipeline storing', 60_000);
+}, 120_000);
+
+afterAll(async () => {
+  await ws?.dispose();
+  await app?.stop();
+  await database?.close();
+});
+
+describe('historical playback over graphql-ws', () => {
+  it('plays a stored range in order at speed 0, each frame with its position, the total and the analytics of its instant, then completes', async () => {
+    const range = stored.slice(10, 100);
+    const played = await play({ expiry, from: iso(range[0].timestamp), to: iso(range.at(-1)!.timestamp), speed: 0 });
+    expect(played.errors).toBeUndefined();
+    expect(played.completed).toBe(true);
+    expect(played.frames.map((f) => f.position)).toEqual(range.map((_, i) => i + 1));
+    expect(new Set(played.frames.map((f) => f.total))).toEqual(new Set([90]));
+    expect(played.frames.map((f) => f.timestamp)).toEqual(range.map((s) => iso(s.timestamp)));
+    played.frames.forEach((frame, i) => {
+      const snapshot = range[i];
+      expect(frame.chain.timestamp).toBe(frame.timestamp);
+      expect(frame.chain.spot).toBe(snapshot.spot);
+      expect(frame.chain.rows).toEqual(snapshot.rows.map((r) => ({ strike: r.strike, call: r.call && { oi: r.call.oi, iv: r.call.iv } })));
+      expect(frame.analytics).toEqual((i + 10) % 3 === 0 ? { timestamp: frame.timestamp, spot: snapshot.spot } : null);
+    });
+    // Not paced: 89 s of data as fast as the client reads.
+    console.log(`speed 0: ${played.frames.length} frames in ${played.arrivals.at(-1)!.toFixed(0)} ms`);
+    expect(played.arrivals.at(-1)!).toBeLessThan(10_000);
+    // The same chain optionChain answers at that instant.
+    const at = played.frames[41].timestamp;
+    const response = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `query($expiry: Date!, $at: DateTime!) { optionChain(symbol: "NIFTY", expiry: $expiry, at: $at) { timestamp spot rows { strike call { oi iv } } } }`, variables: { expiry, at } }),
+    });
+    const { data } = (await response.json()) as { data: { optionChain: Frame['chain'] } };
+    expect(data.optionChain).toEqual(played.frames[41].chain);
+  }, 60_000);
+
+  it('paces frames at speed × real time: 119 s stored one second apart play in about 2 s at speed 60', async () => {
+    const played = await play({ expiry, from: iso(stored[0].timestamp), to: iso(stored.at(-1)!.timestamp), speed: 60 });
+    expect(played.errors).toBeUndefined();
+    expect(played.frames).toHaveLength(120);
+    const elapsed = played.arrivals.at(-1)! - played.arrivals[0];
+    console.log(`speed 60: 120 frames over 119 s of data in ${elapsed.toFixed(0)} ms (ideal ${((119 / 60) * 1000).toFixed(0)} ms)`);
+    // Timers only ever fire late: never sooner than 119/60 s, and not much later either.
+    expect(elapsed).toBeGreaterThanOrEqual(1900);
+    expect(elapsed).toBeLessThan(4000);
+    // Evenly: no frame more than half a second behind its schedule.
+    played.arrivals.forEach((arrival, i) => expect(arrival - played.arrivals[0] - (i * 1000) / 60).toBeLessThan(500));
+  }, 30_000);
+
+  it('stops reading as soon as the client leaves, cutting short the wait for the next frame, and frees its slot', async () => {
+    const before = stats();
+    // At speed 0.2 the next frame of a snapshot a second later is 5 s away (the cap).
+    const played = await play({ expiry, from: iso(stored[0].timestamp), to: iso(stored.at(-1)!.timestamp), speed: 0.2 }, { stopAfter: 1 });
+    const left = performance.now();
+    expect(played.frames.map((f) => [f.position, f.total])).toEqual([[1, 120]]);
+    // The slot is freed when the playback's reads have really ended: the wait was cut short.
+    await waitFor(() => (stats().active === before.active ? true : undefined), 'the playback slot freed', 1000, 10);
+    console.log(`client left mid-wait: the playback ended ${(performance.now() - left).toFixed(0)} ms later`);
+    const after = stats();
+    // One page was read (PLAYBACK_PAGE_SIZE of the 120 snapshots), and none after the client left.
+    expect(PLAYBACK_PAGE_SIZE).toBeLessThan(120);
+    expect(after.pagesRead - before.pagesRead).toBe(1);
+    expect(after.framesSent - before.framesSent).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(stats()).toEqual(after);
+  }, 30_000);
+
+  it('refuses bad arguments with typed errors naming the argument, and a range with nothing stored with NO_DATA', async () => {
+    const from = iso(stored[0].timestamp);
+    const to = iso(stored.at(-1)!.timestamp);
+    expect(await refusal({ expiry, from: to, to: from })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'to' });
+    expect(await refusal({ expiry, from, to: from })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'to' });
+    expect(await refusal({ expiry, from, to, speed: -1 })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'speed' });
+    expect(await refusal({ expiry, from, to, speed: 3601 })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'speed' });
+    expect(await refusal({ expiry, from, to: iso(stored[0].timestamp + 8 * 86_400_000) })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'to' });
+    expect(await refusal({ expiry, from: 'yesterday', to })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'from' });
+    const early = await refusal({ expiry, from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z' });
+    expect(early).toMatchObject({ code: 'NO_DATA', argument: 'from' });
+    expect(early.message).toContain(`stored from ${iso(stored[0].timestamp)}`);
+    expect(await refusal({ expiry: '2026-10-27', from, to })).toMatchObject({ code: 'NO_DATA', argument: 'expiry' });
+    expect(stats().active).toBe(0);
+  }, 30_000);
+
+  it('runs two playbacks at once while the pipeline keeps storing, and answers SERVER_BUSY beyond PLAYBACK_MAX_CONCURRENT', async () => {
+    const writtenBefore = await snapshotsWritten(origin);
+    const variables = { expiry, from: iso(stored[0].timestamp), to: iso(stored.at(-1)!.timestamp), speed: 30 };
+    const both = Promise.all([play(variables), play(variables)]);
+    await waitFor(() => (stats().active === 2 ? true : undefined), 'two playbacks running', 5000, 20);
+    expect(await refusal(variables)).toMatchObject({ code: 'SERVER_BUSY' });
+    const [first, second] = await both;
+    for (const played of [first, second]) {
+      expect(played.errors).toBeUndefined();
+      expect(played.frames.map((f) => f.timestamp)).toEqual(stored.map((s) => iso(s.timestamp)));
+      // Each its own stream at its own pace: 119 s at speed 30 take about 4 s.
+      expect(played.arrivals.at(-1)! - played.arrivals[0]).toBeGreaterThanOrEqual(3900);
+    }
+    const writtenAfter = await snapshotsWritten(origin);
+    console.log(`two playbacks at speed 30: ${(first.arrivals.at(-1)! - first.arrivals[0]).toFixed(0)} and ${(second.arrivals.at(-1)! - second.arrivals[0]).toFixed(0)} ms; the pipeline stored ${writtenAfter - writtenBefore} snapshots meanwhile`);
+    // The simulator ticks every 200 ms: about 20 snapshots in 4 s.
+    expect(writtenAfter - writtenBefore).toBeGreaterThan(8);
+    expect(stats().active).toBe(0);
+  }, 60_000);
+});

@@ -5,6 +5,7 @@
  * app starts, 120 snapshots of one past NIFTY expiry are stored one second
  * apart, with chain analytics for every third instant: what is played back.
  */
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -29,6 +30,8 @@ let ws: Client;
 /** The stored snapshots of the played expiry, oldest first, one second apart. */
 let stored: EnrichedSnapshot[];
 let expiry: string;
+/** Larger chains (81 strikes) of another expiry, for a client that reads slowly. */
+let wide: EnrichedSnapshot[];
 
 const PLAYBACK = `subscription($expiry: Date!, $from: DateTime!, $to: DateTime!, $speed: Float) {
   playback(symbol: "NIFTY", expiry: $expiry, from: $from, to: $to, speed: $speed) {
@@ -118,6 +121,14 @@ beforeAll(async () => {
     for (const raw of simulator.tick()) stored.push(enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }));
   }
   expiry = stored[0].expiry;
+  // The week before: 300 snapshots of 81 strikes, one second apart.
+  const wideSimulator = new MarketSimulator({ instruments, symbols: ['NIFTY'], seed: 8, tickIntervalMs: 1000, speed: 1, clock: 'market', startTime: Date.UTC(2026, 10, 16, 5, 0), strikesEachSide: 40, expiriesPerSymbol: 1 });
+  wide = [];
+  for (let i = 0; i < 300; i++) {
+    for (const raw of wideSimulator.tick()) wide.push(enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }));
+  }
+  expect(wide[0].expiry).not.toBe(stored[0].expiry);
+  await database.write(wide);
   expect(stored.every((s, i) => s.expiry === expiry && (i === 0 || s.timestamp - stored[i - 1].timestamp === 1000))).toBe(true);
   await database.write(stored);
   await database.db.insert(analyticsChain).values(
@@ -186,8 +197,8 @@ describe('historical playback over graphql-ws', () => {
     expect(played.frames).toHaveLength(120);
     const elapsed = played.arrivals.at(-1)! - played.arrivals[0];
     console.log(`speed 60: 120 frames over 119 s of data in ${elapsed.toFixed(0)} ms (ideal ${((119 / 60) * 1000).toFixed(0)} ms)`);
-    // Timers only ever fire late: never sooner than 119/60 s, and not much later either.
-    expect(elapsed).toBeGreaterThanOrEqual(1900);
+    // About 119/60 s: the first frame may reach the client a little late (shortening the span), timers only fire late.
+    expect(elapsed).toBeGreaterThanOrEqual(1800);
     expect(elapsed).toBeLessThan(4000);
     // Evenly: no frame more than half a second behind its schedule.
     played.arrivals.forEach((arrival, i) => expect(arrival - played.arrivals[0] - (i * 1000) / 60).toBeLessThan(500));
@@ -238,7 +249,7 @@ describe('historical playback over graphql-ws', () => {
       expect(played.errors).toBeUndefined();
       expect(played.frames.map((f) => f.timestamp)).toEqual(stored.map((s) => iso(s.timestamp)));
       // Each its own stream at its own pace: 119 s at speed 30 take about 4 s.
-      expect(played.arrivals.at(-1)! - played.arrivals[0]).toBeGreaterThanOrEqual(3900);
+      expect(played.arrivals.at(-1)! - played.arrivals[0]).toBeGreaterThanOrEqual(3700);
     }
     const writtenAfter = await snapshotsWritten(origin);
     console.log(`two playbacks at speed 30: ${(first.arrivals.at(-1)! - first.arrivals[0]).toFixed(0)} and ${(second.arrivals.at(-1)! - second.arrivals[0]).toFixed(0)} ms; the pipeline stored ${writtenAfter - writtenBefore} snapshots meanwhile`);
@@ -246,4 +257,50 @@ describe('historical playback over graphql-ws', () => {
     expect(writtenAfter - writtenBefore).toBeGreaterThan(8);
     expect(stats().active).toBe(0);
   }, 60_000);
+
+  it('holds a playback at the pace of a client that stops reading, with only the socket buffers in flight, and misses no frame', async () => {
+    const before = stats();
+    const socket = new WebSocket(`${origin.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const messages: { id?: string; type: string; payload?: { data?: { playback: { position: number; total: number } }; errors?: unknown } }[] = [];
+    let bytes = 0;
+    socket.on('message', (data: Buffer) => {
+      bytes += data.length;
+      messages.push(JSON.parse(String(data)));
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await waitFor(() => (messages.some((m) => m.type === 'connection_ack') ? true : undefined), 'connection_ack', 5000, 10);
+    // From here on the client reads nothing: the kernel's buffers fill, then the server's write waits.
+    const tcp = (socket as unknown as { _socket: Socket })._socket;
+    tcp.pause();
+    const query = `subscription($expiry: Date!, $from: DateTime!, $to: DateTime!) {
+      playback(symbol: "NIFTY", expiry: $expiry, from: $from, to: $to, speed: 0) {
+        position total chain { rows { strike call { ltp bid ask bidQty askQty volume oi iv delta gamma theta vega } put { ltp bid ask bidQty askQty volume oi iv delta gamma theta vega } } }
+      }
+    }`;
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { expiry: wide[0].expiry, from: iso(wide[0].timestamp), to: iso(wide.at(-1)!.timestamp) } } }));
+    // Wait until the server stops sending: the same count for a whole second.
+    let sent = -1;
+    for (let steady = 0; steady < 5; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const now = stats().framesSent - before.framesSent;
+      steady = now === sent && now > 0 ? steady + 1 : 0;
+      sent = now;
+    }
+    const stalled = stats();
+    expect(stalled.active).toBe(before.active + 1);
+    expect(sent).toBeLessThan(wide.length);
+    // It read no further than the page of the frame it is waiting to send.
+    expect(stalled.pagesRead - before.pagesRead).toBeLessThanOrEqual(Math.ceil(sent / PLAYBACK_PAGE_SIZE) + 1);
+    tcp.resume();
+    await waitFor(() => (messages.some((m) => m.type === 'complete' || m.type === 'error') ? true : undefined), 'the playback completed', 60_000, 50);
+    const frames = messages.filter((m) => m.type === 'next').map((m) => m.payload!.data!.playback);
+    expect(frames.map((f) => f.position)).toEqual(wide.map((_, i) => i + 1));
+    const frameBytes = bytes / frames.length;
+    console.log(
+      `a client that stopped reading held the playback at ${sent} of ${wide.length} frames of ${(frameBytes / 1024).toFixed(0)} KiB (${((sent * frameBytes) / 2 ** 20).toFixed(1)} MiB in the socket buffers; ${(stalled.pagesRead - before.pagesRead)} pages read); resumed, it received all ${frames.length}`,
+    );
+    socket.close();
+    await waitFor(() => (stats().active === before.active ? true : undefined), 'the playback slot freed', 2000, 20);
+  }, 90_000);
 });

@@ -51,6 +51,7 @@ interface ListedExpiry {
 const FILL: Record<string, (expiries: ListedExpiry[]) => unknown> = {
   'a date with hasData: true': (expiries) => expiries.find((e) => e.hasData)!.date,
   'its firstSnapshotAt': (expiries) => expiries.find((e) => e.hasData)!.firstSnapshotAt,
+  'a later instant, such as now': () => new Date().toISOString(),
 };
 
 let app: App;

@@ -15,7 +15,8 @@
  *   playback at its pace with only the socket buffers in flight (about 4 MiB
  *   on Linux loopback, test/playback.test.ts) and misses no frame, unlike the
  *   shared live streams, which skip a socket far behind. Over SSE a
- *   playback runs per subscriber too, paced by the HTTP response's writes;
+ *   playback is its own stream too, and the response is written waiting for
+ *   'drain' between writes (@whatwg-node/server's pump); not measured here;
  * - when the client leaves (complete, closed socket) the stream's return()
  *   stops it at once: a pending wait ends, a running page read is the last,
  *   and its slot is free;

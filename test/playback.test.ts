@@ -241,18 +241,21 @@ describe('historical playback over graphql-ws', () => {
   it('runs two playbacks at once while the pipeline keeps storing, and answers SERVER_BUSY beyond PLAYBACK_MAX_CONCURRENT', async () => {
     const writtenBefore = await snapshotsWritten(origin);
     const variables = { expiry, from: iso(stored[0].timestamp), to: iso(stored.at(-1)!.timestamp), speed: 30 };
-    const both = Promise.all([play(variables), play(variables)]);
+    // The same operation half a second apart: each its own stream from its first frame, not one shared execution.
+    const first = play(variables);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const both = Promise.all([first, play(variables)]);
     await waitFor(() => (stats().active === 2 ? true : undefined), 'two playbacks running', 5000, 20);
     expect(await refusal(variables)).toMatchObject({ code: 'SERVER_BUSY' });
-    const [first, second] = await both;
-    for (const played of [first, second]) {
+    const [one, two] = await both;
+    for (const played of [one, two]) {
       expect(played.errors).toBeUndefined();
       expect(played.frames.map((f) => f.timestamp)).toEqual(stored.map((s) => iso(s.timestamp)));
       // Each its own stream at its own pace: 119 s at speed 30 take about 4 s.
       expect(played.arrivals.at(-1)! - played.arrivals[0]).toBeGreaterThanOrEqual(3700);
     }
     const writtenAfter = await snapshotsWritten(origin);
-    console.log(`two playbacks at speed 30: ${(first.arrivals.at(-1)! - first.arrivals[0]).toFixed(0)} and ${(second.arrivals.at(-1)! - second.arrivals[0]).toFixed(0)} ms; the pipeline stored ${writtenAfter - writtenBefore} snapshots meanwhile`);
+    console.log(`two playbacks at speed 30: ${(one.arrivals.at(-1)! - one.arrivals[0]).toFixed(0)} and ${(two.arrivals.at(-1)! - two.arrivals[0]).toFixed(0)} ms; the pipeline stored ${writtenAfter - writtenBefore} snapshots meanwhile`);
     // The simulator ticks every 200 ms: about 20 snapshots in 4 s.
     expect(writtenAfter - writtenBefore).toBeGreaterThan(8);
     expect(stats().active).toBe(0);

@@ -191,6 +191,26 @@ describe('historical playback over graphql-ws', () => {
     expect(data.optionChain).toEqual(played.frames[41].chain);
   }, 60_000);
 
+  it('plays back what the live pipeline stored, with the analytics the analytics role stored for each instant', async () => {
+    const listed = await waitFor(async () => {
+      const response = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ expiryList(symbol: "NIFTY") { date hasData firstSnapshotAt } }' }),
+      });
+      const { data } = (await response.json()) as { data: { expiryList: { date: string; hasData: boolean; firstSnapshotAt: string }[] } };
+      return data.expiryList.find((e) => e.hasData);
+    }, 'a live expiry with data');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const played = await play({ expiry: listed.date, from: listed.firstSnapshotAt, to: iso(Date.now() + 60_000), speed: 0 });
+    expect(played.errors).toBeUndefined();
+    expect(played.frames.length).toBeGreaterThan(5);
+    const analysed = played.frames.filter((f) => f.analytics);
+    console.log(`live range: ${played.frames.length} frames, ${analysed.length} with stored analytics`);
+    expect(analysed.length).toBeGreaterThan(0);
+    for (const frame of analysed) expect(frame.analytics).toEqual({ timestamp: frame.timestamp, spot: frame.chain.spot });
+  }, 60_000);
+
   it('paces frames at speed × real time: 119 s stored one second apart play in about 2 s at speed 60', async () => {
     const played = await play({ expiry, from: iso(stored[0].timestamp), to: iso(stored.at(-1)!.timestamp), speed: 60 });
     expect(played.errors).toBeUndefined();

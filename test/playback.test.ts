@@ -1,6 +1,7 @@
 /**
  * Historical playback through the real server in process (api/app.ts on port
- * 0, the simulator ingesting live all along), with a real graphql-ws client,
+ * 0, the simulator ingesting live all along), with a real graphql-ws client
+ * (and once over SSE),
  * on PGlite or, with DATABASE_URL, a fresh PostgreSQL database. Before the
  * app starts, 120 snapshots of one past NIFTY expiry are stored one second
  * apart, with chain analytics for every third instant: what is played back.
@@ -210,6 +211,25 @@ describe('historical playback over graphql-ws', () => {
     expect(analysed.length).toBeGreaterThan(0);
     for (const frame of analysed) expect(frame.analytics).toEqual({ timestamp: frame.timestamp, spot: frame.chain.spot });
   }, 60_000);
+
+  it('plays over SSE too (Yoga\'s HTTP path), each frame an event, then completes', async () => {
+    const range = stored.slice(0, 30);
+    const response = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: PLAYBACK, variables: { expiry, from: iso(range[0].timestamp), to: iso(range.at(-1)!.timestamp), speed: 0 } }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    const frames = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => (JSON.parse(line.slice(6)) as { data: { playback: Frame } }).data.playback);
+    expect(frames.map((f) => [f.position, f.total, f.timestamp])).toEqual(range.map((s, i) => [i + 1, 30, iso(s.timestamp)]));
+    expect(text).toContain('event: complete');
+    await waitFor(() => (stats().active === 0 ? true : undefined), 'the playback slot freed', 2000, 20);
+  }, 30_000);
 
   it('paces frames at speed × real time: 119 s stored one second apart play in about 2 s at speed 60', async () => {
     const played = await play({ expiry, from: iso(stored[0].timestamp), to: iso(stored.at(-1)!.timestamp), speed: 60 });

@@ -1,10 +1,10 @@
 /**
  * Historical playback through the real server in process (api/app.ts on port
  * 0, the simulator ingesting live all along), with a real graphql-ws client
- * (and once over SSE),
- * on PGlite or, with DATABASE_URL, a fresh PostgreSQL database. Before the
- * app starts, 120 snapshots of one past NIFTY expiry are stored one second
- * apart, with chain analytics for every third instant: what is played back.
+ * (and once over SSE), on PGlite or, with DATABASE_URL, a fresh PostgreSQL
+ * database. Before the app starts, two past NIFTY expiries are stored: 120
+ * snapshots one second apart with chain analytics for every third instant,
+ * and 300 wider ones (81 strikes) for a client that stops reading.
  */
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -150,6 +150,8 @@ const envSchema = z.object({
   KAFKA_SEND_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(30_000),
   /** Milliseconds the broker waits for a consumer's heartbeat before it evicts it (kafkajs' default). */
   KAFKA_SESSION_TIMEOUT_MS: numberFrom(z.number().int().min(1_000)).default(30_000),
+  /** Milliseconds a produce request waits for more messages before it is sent (0: at once). */
+  KAFKA_LINGER_MS: numberFrom(z.number().int().min(0).max(1_000)).default(0),
   TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
   TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
   TIMESCALE_RETENTION: interval.default('90 days'),

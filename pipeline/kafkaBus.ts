@@ -29,7 +29,8 @@
  * - At-least-once: an offset is resolved after the handler returned for that
  *   message (or it was dead-lettered) and committed after each fetched batch.
  *   Only a poison message (undecodable, or the handler threw `PoisonMessage`
- *   or `MessageError`) goes to the dead-letter topic, with its original
+ *   or `MessageError`; not one written by a newer build, which waits
+ *   uncommitted for this consumer's upgrade) goes to the dead-letter topic, with its original
  *   bytes and headers plus headers naming the reason, source topic,
  *   partition, offset and group; any other handler error is retried with
  *   back-off (`handlerAttempts` calls) and then left uncommitted, so Kafka
@@ -65,8 +66,8 @@ import {
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import { MessageError } from '../core/models.ts';
 import type { Config } from '../core/config.ts';
-import { decodeMessage, encodeMessage } from './avroCodec.ts';
-import { deliver, TOPICS, type Bus, type BusMessage, type DeadLetter, type RetryPolicy, type Subscription } from './bus.ts';
+import { decodeMessage, encodeMessage, type MessageCodec } from './avroCodec.ts';
+import { deliver, isPoison, TOPICS, type Bus, type BusMessage, type DeadLetter, type RetryPolicy, type Subscription } from './bus.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -84,6 +85,8 @@ export interface KafkaBusOptions {
   joinTimeoutMs?: number;
   /** How long `drain` waits before it fails naming the lagging consumers (default 30 s). */
   drainTimeoutMs?: number;
+  /** How values are encoded (default this build's Avro schemas; tests pass older and newer builds' codecs). */
+  codec?: MessageCodec;
   /** The kafkajs client to use instead of one built from the options above (tests wrap a real one to inject faults). */
   client?: KafkaClient;
   /** `create` (default): the bus creates missing topics; `external`: they must exist already. Both check the partition count. */
@@ -293,7 +296,7 @@ export class KafkaBus implements Bus {
 
   async publish<T>(topic: string, key: string, value: T): Promise<void> {
     if (this.closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
-    const bytes = encodeMessage(topic, value);
+    const bytes = (this.options.codec?.encode ?? encodeMessage)(topic, value);
     await this.connect();
     await this.ensureTopic(topic);
     // Counted before the send so a consumer starting meanwhile never waits (in drain) for a message it cannot see.
@@ -611,11 +614,18 @@ export class KafkaBus implements Bus {
         const key = raw.key?.toString() ?? '';
         let value: unknown;
         try {
-          value = decodeMessage(batch.topic, raw.value);
+          value = (this.options.codec?.decode ?? decodeMessage)(batch.topic, raw.value);
         } catch (error) {
           // Keep order: hand over what came before the poison message first.
           await flush();
           if (!active()) return;
+          if (!isPoison(error)) {
+            // Readable later (written by a newer build): leave it uncommitted, and wait before it is fetched again.
+            this.logger.error('message not readable by this build yet: left uncommitted, to be fetched again', { topic: state.topic, partition: batch.partition, offset: raw.offset, groupId: state.groupId, error: String(error) });
+            await delay(this.options.maxRetryDelayMs ?? 5_000, undefined, { signal: state.stop.signal }).catch(() => {});
+            run.givenBack = true;
+            return;
+          }
           if (!(await this.deadLetter(state, { topic: batch.topic, key, value: raw.value }, raw, batch.partition, error))) {
             run.givenBack = true;
             return;

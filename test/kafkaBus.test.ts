@@ -19,8 +19,9 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { describeBusContract } from './busContract.ts';
 import { realBrokers, startKafkaCluster, type KafkaCluster } from './support/kafkaCluster.ts';
 import { DEAD_LETTER_HEADERS, KafkaBus, type KafkaBusOptions, type KafkaClient } from '../pipeline/kafkaBus.ts';
-import { encodeMessage } from '../pipeline/avroCodec.ts';
-import { PoisonMessage, TOPICS, type DeadLetter } from '../pipeline/bus.ts';
+import type avro from 'avsc';
+import { createMessageCodec, encodeMessage } from '../pipeline/avroCodec.ts';
+import { PoisonMessage, TOPICS, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
 import type { Logger } from '../core/log.ts';
 
 const run = `test-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -318,6 +319,46 @@ describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(calls).toEqual([1, 2]);
     expect(logged).toEqual([]);
+  });
+
+  it('loses nothing in a rolling upgrade where producers go first: old consumers wait on the new version, upgraded ones read both', async () => {
+    const topic = `${run}.upgrade`;
+    const v1: avro.Schema = { type: 'record', name: 'Tick', fields: [{ name: 'version', type: 'int' }, { name: 'n', type: 'int' }] };
+    const v2: avro.Schema = { type: 'record', name: 'Tick', fields: [{ name: 'version', type: 'int' }, { name: 'n', type: 'int' }, { name: 'oi', type: ['null', 'long'], default: null }] };
+    const oldCodec = createMessageCodec({ [topic]: { name: 'tick', version: 1, schemas: { 1: v1 } } });
+    const newCodec = createMessageCodec({ [topic]: { name: 'tick', version: 2, schemas: { 1: v1, 2: v2 } } });
+    const consumerOptions = options({ codec: oldCodec, maxRetryDelayMs: 500 });
+    await cluster.createTopics([consumerOptions.deadLetterTopic, topic]);
+    const deadLetters: DeadLetter[] = [];
+    const seen: { n: number; version: number }[] = [];
+    const consume = (m: BusMessage<{ n: number; version: number }>) => void seen.push({ n: m.value.n, version: m.value.version });
+
+    bus = new KafkaBus(consumerOptions);
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    await bus.subscribe(topic, 'reader', consume);
+    const oldProducer = await connectedBus({ codec: oldCodec });
+    const newProducer = await connectedBus({ codec: newCodec });
+    cleanups.push(() => oldProducer.close(), () => newProducer.close());
+    for (let n = 0; n < 3; n++) await oldProducer.publish(topic, 'NIFTY', { version: 1, n });
+    // The producers are upgraded first.
+    for (let n = 3; n < 6; n++) await newProducer.publish(topic, 'NIFTY', { version: 2, n, oi: 100 * n });
+    await until(() => seen.length === 3);
+    await until(() => logged.some((l) => l.message.startsWith('message not readable by this build yet')));
+    expect(deadLetters).toEqual([]);
+
+    // Then the consumer: the upgraded member of the same group takes the new messages from where the old one stopped.
+    await bus.close();
+    bus = new KafkaBus({ ...consumerOptions, codec: newCodec });
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    await bus.subscribe(topic, 'reader', consume);
+    await oldProducer.publish(topic, 'NIFTY', { version: 1, n: 6 });
+    await until(() => seen.length === 7);
+    expect(seen).toEqual([
+      ...[0, 1, 2].map((n) => ({ n, version: 1 })),
+      // Read by the upgraded consumer, old and new alike in the current version.
+      ...[3, 4, 5, 6].map((n) => ({ n, version: 2 })),
+    ]);
+    expect(deadLetters).toEqual([]);
   });
 
   // A mock cluster of its own, stopped mid-test (a real cluster cannot be stopped from here).

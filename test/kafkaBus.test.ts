@@ -14,6 +14,8 @@
  * Every bus gets its own consumer-group prefix and dead-letter topic, so
  * cases never read each other's messages or offsets.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { describeBusContract } from './busContract.ts';
@@ -140,6 +142,21 @@ describe('the Kafka bus on the Kafka wire protocol', { timeout: 60_000 }, () => 
     await cluster.createTopics([busOptions.deadLetterTopic]);
     bus = new KafkaBus(busOptions);
     await expect(bus.connect()).rejects.toThrow(new RegExp(`kafka topic market\\.\\w+ has ${cluster.partitions} partitions, but KAFKA_PARTITIONS is ${cluster.partitions + 1}: set KAFKA_PARTITIONS=${cluster.partitions}`));
+  });
+
+  // The mock has neither CreateTopics nor InitProducerId (the idempotent producer): these need KAFKA_BROKERS.
+  it.skipIf(realBrokers().length === 0)('creates its topics with the configured partitions and publishes through the idempotent producer (real cluster only: KAFKA_BROKERS)', async () => {
+    const topic = `${run}.created`;
+    bus = new KafkaBus(options({ topics: 'create', idempotent: true }));
+    const seen: number[] = [];
+    await bus.subscribe<{ n: number }>(topic, 'created', (m) => void seen.push(m.value.n));
+    for (let n = 0; n < 5; n++) await bus.publish(topic, 'NIFTY', { n });
+    await until(() => seen.length === 5);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    const admin = new Kafka({ clientId: 'options-platform-test-admin', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions).toHaveLength(cluster.partitions);
   });
 
   it('sends a message that does not decode to its own dead-letter topic with its bytes, its headers and the reason, commits it and moves on', async () => {
@@ -359,6 +376,39 @@ describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout
       ...[3, 4, 5, 6].map((n) => ({ n, version: 2 })),
     ]);
     expect(deadLetters).toEqual([]);
+  });
+
+  it('hands a batch over again when its consumer is killed mid-batch: everything stored, the uncommitted part twice into an idempotent store', async () => {
+    const topic = `${run}.killed`;
+    const busOptions = options();
+    await cluster.createTopics([busOptions.deadLetterTopic, topic]);
+    const script = fileURLToPath(new URL('./support/kafkaConsumerProcess.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ ...busOptions, logger: undefined }), topic, '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(async () => void child.kill('SIGKILL'));
+    // The store: snapshot id → times written (an upsert, as the storage role's writes are).
+    const store = new Map<number, number>();
+    const write = (n: number) => store.set(n, (store.get(n) ?? 0) + 1);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const match of chunk.toString().matchAll(/stored (\d+)/g)) write(Number(match[1]));
+    });
+    await until(() => output.includes('joined'), 30_000);
+
+    bus = await connectedBus();
+    // One request, so one record batch, so one batch for the consumer.
+    await Promise.all([...Array(30).keys()].map((n) => bus!.publish(topic, 'NIFTY', { n })));
+    await until(() => store.size === 12);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    // The group's next member (after the killed one's session times out) gets what was not committed: the whole batch.
+    const next = new KafkaBus({ ...busOptions });
+    cleanups.push(() => next.close());
+    await next.subscribeBatch<{ n: number }>(topic, 'store', (messages) => messages.forEach((m) => write(m.value.n)));
+    await until(() => store.size === 30, 40_000);
+    expect([...store.keys()].sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
+    expect([...store.entries()].filter(([, times]) => times === 2).map(([n]) => n)).toEqual([...Array(12).keys()]);
   });
 
   // A mock cluster of its own, stopped mid-test (a real cluster cannot be stopped from here).

@@ -19,8 +19,11 @@
  *                 (default summary:10000:100,full chain:1000:250)
  * PIPELINE_THREADS where the fan-out and pipeline benches' servers run the
  *                 source and the enrichment (source, on, off; default source, as npm start)
+ * BENCH_KAFKA_RAW, BENCH_KAFKA_ENRICHED raw and enriched snapshots through the
+ *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
+ *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, pipeline, reads, retention, fanout, distributed (default: all)
+ *                 encoding, pipeline, reads, retention, fanout, kafka, distributed (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
@@ -31,6 +34,7 @@ import { runRetentionBench } from './retention.ts';
 import { runTimescaleBench } from './timescale.ts';
 import { runReadsBench, type ReadsBenchResult } from './reads.ts';
 import { runStorageEncodingBench } from './storageEncoding.ts';
+import { runKafkaBench } from './kafka.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -233,6 +237,26 @@ if (runs('fanout')) {
     })),
   );
   for (const r of fanOut) if (r.errorMessages.length) console.log(`  ${r.selection} × ${r.subscribers} errors: ${r.errorMessages.slice(0, 3).join(' | ')}`);
+}
+
+if (runs('kafka')) {
+  const counts = { raw: Number(process.env.BENCH_KAFKA_RAW ?? 5_000), enriched: Number(process.env.BENCH_KAFKA_ENRICHED ?? 2_000) };
+  const kafka = await runKafkaBench(counts);
+  printTable(
+    `Kafka bus on ${process.env.KAFKA_BROKERS ? `KAFKA_BROKERS (${process.env.KAFKA_BROKERS})` : "librdkafka's mock cluster (3 brokers, in a child process on these cores)"}: ` +
+      `snapshots published 256 at a time, at most 100 ahead of one batch consumer; goal 5,000 raw and 2,000 enriched a second`,
+    kafka.map((r) => ({
+      snapshots: r.snapshots,
+      compression: r.compression,
+      'linger ms': r.lingerMs,
+      messages: r.messages,
+      'Avro bytes': Math.round(r.bytesPerMessage),
+      'delivered/s': Math.round(r.perSecond),
+      'published/s': Math.round(r.publishedPerSecond),
+      'encode µs': r.encodeUs,
+      'decode µs': r.decodeUs,
+    })),
+  );
 }
 
 const databaseUrl = process.env.DATABASE_URL;

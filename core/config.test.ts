@@ -21,6 +21,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ PIPELINE_THREADS: 'yes' })).toThrow(/PIPELINE_THREADS="yes": must be source, on or off/);
   });
 
+  it('keeps the Kafka bus on its former behaviour by default, and names a bad Kafka setting (issue 17)', () => {
+    const config = loadConfig({});
+    expect([config.KAFKA_TOPICS, config.KAFKA_IDEMPOTENT, config.KAFKA_MIN_INSYNC_REPLICAS, config.KAFKA_COMPRESSION, config.KAFKA_LINGER_MS]).toEqual(['create', true, undefined, 'none', 0]);
+    expect([config.KAFKA_SEND_TIMEOUT_MS, config.KAFKA_SESSION_TIMEOUT_MS]).toEqual([30_000, 30_000]);
+    const external = loadConfig({ KAFKA_TOPICS: 'external', KAFKA_IDEMPOTENT: 'false', KAFKA_MIN_INSYNC_REPLICAS: '2', KAFKA_COMPRESSION: 'gzip', KAFKA_LINGER_MS: '5' });
+    expect([external.KAFKA_TOPICS, external.KAFKA_IDEMPOTENT, external.KAFKA_MIN_INSYNC_REPLICAS, external.KAFKA_COMPRESSION, external.KAFKA_LINGER_MS]).toEqual(['external', false, 2, 'gzip', 5]);
+    expect(() => loadConfig({ KAFKA_TOPICS: 'auto' })).toThrow(/KAFKA_TOPICS="auto": must be create or external/);
+    expect(() => loadConfig({ KAFKA_COMPRESSION: 'zstd' })).toThrow(/KAFKA_COMPRESSION="zstd": must be none or gzip/);
+  });
+
   it('names every bad variable with its value and what was expected', () => {
     let error: unknown;
     try {

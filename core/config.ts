@@ -140,6 +140,20 @@ const envSchema = z.object({
   KAFKA_PARTITIONS: numberFrom(z.number().int().min(1)).default(3),
   KAFKA_REPLICATION_FACTOR: numberFrom(z.number().int().min(1)).default(1),
   KAFKA_DEAD_LETTER_TOPIC: z.string().default('market.deadletter'),
+  /** `create`: the bus creates missing topics; `external`: they are managed outside and must exist. Either way the partition count is checked. */
+  KAFKA_TOPICS: z.enum(['create', 'external'], { message: 'must be create or external' }).default('create'),
+  /** Idempotent producer; false for brokers that refuse it (a retried send may then be written twice). */
+  KAFKA_IDEMPOTENT: flag.default(true),
+  /** min.insync.replicas of the topics the bus creates; unset: the broker's default. */
+  KAFKA_MIN_INSYNC_REPLICAS: numberFrom(z.number().int().min(1)).optional(),
+  /** Compression of produced batches. */
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip'], { message: 'must be none or gzip' }).default('none'),
+  /** Milliseconds after which an unacknowledged publish or dead-letter write fails (kafkajs' retries included). */
+  KAFKA_SEND_TIMEOUT_MS: numberFrom(z.number().int().min(100)).default(30_000),
+  /** Milliseconds the broker waits for a consumer's heartbeat before it evicts it (kafkajs' default). */
+  KAFKA_SESSION_TIMEOUT_MS: numberFrom(z.number().int().min(1_000)).default(30_000),
+  /** Milliseconds a produce request waits for more messages before it is sent (0: at once). */
+  KAFKA_LINGER_MS: numberFrom(z.number().int().min(0).max(1_000)).default(0),
   TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
   TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
   TIMESCALE_RETENTION: interval.default('90 days'),

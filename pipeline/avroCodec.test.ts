@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, WIRE_FORMAT } from './avroCodec.ts';
+import type avro from 'avsc';
+import { createMessageCodec, decodeMessage, encodeMessage, NewerVersionError, WIRE_FORMAT, type TopicSchemas } from './avroCodec.ts';
 import { TOPICS } from './bus.ts';
 import { enrichSnapshot } from './processor.ts';
 import { MarketSimulator } from './sources/simulator.ts';
@@ -81,15 +82,21 @@ describe('the Avro codec of bus messages', () => {
     expect(decodeMessage('other', encodeMessage('other', undefined))).toBeNull();
   });
 
-  it('rejects a message of a version this build does not read, naming both versions', () => {
+  it('rejects a message of a version older than any this build knows as poison, and one from a newer build as not readable yet', () => {
     const bytes = encodeMessage(TOPICS.raw, simulatedChain());
-    // Byte 1 is the zig-zag varint of `version`: 1 → 0x02; write version 2 (0x04).
+    // Byte 1 is the zig-zag varint of `version`: 1 → 0x02; write version 0 (0x00) and 2 (0x04).
     expect(bytes[1]).toBe(0x02);
+    const past = Buffer.from(bytes);
+    past[1] = 0x00;
+    const error = messageError(() => decodeMessage(TOPICS.raw, past));
+    expect(error.reason).toBe('unknown_version');
+    expect(error.message).toBe('raw snapshot on market.raw has version 0; this build reads version 1');
+
     const future = Buffer.from(bytes);
     future[1] = 0x04;
-    const error = messageError(() => decodeMessage(TOPICS.raw, future));
-    expect(error.reason).toBe('unknown_version');
-    expect(error.message).toBe('raw snapshot on market.raw has version 2; this build reads version 1');
+    // Not a MessageError, so not poison: the bus leaves it for an upgraded consumer (issue 17, item 5).
+    expect(() => decodeMessage(TOPICS.raw, future)).toThrow(NewerVersionError);
+    expect(() => decodeMessage(TOPICS.raw, future)).toThrow('raw snapshot on market.raw has version 2, newer than this build\'s 1: readable once this consumer is upgraded');
 
     const otherFormat = Buffer.from(bytes);
     otherFormat[0] = WIRE_FORMAT + 1;
@@ -130,5 +137,30 @@ describe('the Avro codec of bus messages', () => {
     // Measured: raw ≈ 52 %, enriched ≈ 40 % of JSON (doubles are 8 bytes; field names are not sent).
     expect(encodeMessage(TOPICS.raw, raw).length).toBeLessThan(Buffer.byteLength(JSON.stringify(raw)) * 0.6);
     expect(encodeMessage(TOPICS.enriched, enriched).length).toBeLessThan(Buffer.byteLength(JSON.stringify(enriched)) * 0.6);
+  });
+
+  describe('schema resolution between builds (a tick schema in two versions)', () => {
+    // Version 2 adds `oi` with a default (readable by version 1, which skips it) and drops `note`, which had one.
+    const v1: avro.Schema = { type: 'record', name: 'Tick', fields: [{ name: 'version', type: 'int' }, { name: 'ltp', type: 'double' }, { name: 'note', type: 'string', default: '' }] };
+    const v2: avro.Schema = { type: 'record', name: 'Tick', fields: [{ name: 'version', type: 'int' }, { name: 'ltp', type: 'double' }, { name: 'oi', type: ['null', 'long'], default: null }] };
+    const topic = 'ticks';
+    const oldBuild = createMessageCodec({ [topic]: { name: 'tick', version: 1, schemas: { 1: v1 } } satisfies TopicSchemas });
+    const newSchemas: TopicSchemas = { name: 'tick', version: 2, schemas: { 1: v1, 2: v2 } };
+    const newBuild = createMessageCodec({ [topic]: newSchemas });
+
+    it('reads an older build\'s message into the current version: new fields take their defaults, removed ones are skipped', () => {
+      expect(newBuild.decode(topic, oldBuild.encode(topic, { version: 1, ltp: 101.5, note: 'old' }))).toEqual({ version: 2, ltp: 101.5, oi: null });
+    });
+
+    it('lets a new producer pinned to the previous version write what old consumers read', () => {
+      const pinned = createMessageCodec({ [topic]: newSchemas }, { [topic]: 1 });
+      const bytes = pinned.encode(topic, { version: 2, ltp: 99.25, oi: 1200 });
+      expect(oldBuild.decode(topic, bytes)).toEqual({ version: 1, ltp: 99.25, note: '' });
+      expect(newBuild.decode(topic, bytes)).toEqual({ version: 2, ltp: 99.25, oi: null });
+    });
+
+    it('tells an old consumer that a new build\'s message is not readable yet, rather than poison', () => {
+      expect(() => oldBuild.decode(topic, newBuild.encode(topic, { version: 2, ltp: 1, oi: 5 }))).toThrow(NewerVersionError);
+    });
   });
 });

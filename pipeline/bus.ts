@@ -8,12 +8,20 @@
  * - each consumer group receives every message published after it
  *   subscribed, once; different groups each receive it;
  * - messages with the same key reach a group in publish order;
- * - a handler that throws does not stop the consumer: the message is handed
- *   to the dead-letter handler with the reason, and the next one is delivered;
+ * - a message a handler can never handle (it throws `PoisonMessage`, or the
+ *   `MessageError` of an undecodable or invalid message) does not stop the
+ *   consumer: it is handed to the dead-letter handler with the reason, and
+ *   the next one is delivered;
+ * - any other handler error is taken as temporary (a failed publish, a
+ *   pub/sub error, a deadlock or serialization failure in the database): the
+ *   same message is retried with back-off, never dead-lettered, and nothing
+ *   after it on its key is delivered before it (a durable bus gives a message
+ *   that keeps failing back uncommitted, so it is delivered again later);
  * - `close()` stops delivery after the message in flight and resolves when
  *   handlers are idle.
  */
-import { approximateMessageBytes } from '../core/models.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { approximateMessageBytes, MessageError } from '../core/models.ts';
 
 export const TOPICS = {
   raw: 'market.raw',
@@ -44,6 +52,78 @@ export class HandlerAbandoned extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'HandlerAbandoned';
+  }
+}
+
+/**
+ * Thrown by a handler for a message it can never handle, whatever is retried
+ * (the database refuses its content, say): the bus dead-letters it and moves
+ * on. Any other error is retried (see the contract above).
+ */
+export class PoisonMessage extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonMessage';
+  }
+}
+
+/** Whether a handler error means the message can never be handled: dead-letter it rather than retry. */
+export function isPoison(error: unknown): boolean {
+  return error instanceof PoisonMessage || error instanceof MessageError;
+}
+
+/** How long to wait before retry `attempt` (1, 2, …): doubling from `firstMs`, at most `maxMs`. */
+export function retryDelayMs(attempt: number, firstMs: number, maxMs: number): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** How a bus retries a message whose handler failed for a temporary reason. */
+export interface RetryPolicy {
+  /** Handler calls before the message is given back (`retry-later`); Infinity retries while `active`. */
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** False once the consumer stops (or lost the message's partition): retrying ends with `retry-later`. */
+  active: () => boolean;
+  /** Waits between attempts; may end early when the consumer stops. */
+  sleep: (ms: number) => Promise<void>;
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+/** What became of one message handed to a handler by `deliver`. */
+export type Delivery =
+  | { outcome: 'handled' }
+  /** It can never be handled: dead-letter it. */
+  | { outcome: 'poison'; error: unknown }
+  /** The handler threw HandlerAbandoned: leave it for redelivery, without retrying here. */
+  | { outcome: 'abandoned' }
+  /** Still failing when the attempts ran out or the consumer stopped: leave it for redelivery. */
+  | { outcome: 'retry-later'; error: unknown };
+
+/**
+ * Hands one message to `handle` until it is handled, found poison, abandoned,
+ * or out of attempts, waiting with back-off between temporary failures.
+ * `failed` is the error of a call already made (it counts as the first attempt).
+ */
+export async function deliver(handle: () => Promise<void> | void, policy: RetryPolicy, failed?: { error: unknown }): Promise<Delivery> {
+  let last = failed;
+  for (let attempt = 1; ; attempt++) {
+    if (!last) {
+      try {
+        await handle();
+        return { outcome: 'handled' };
+      } catch (error) {
+        last = { error };
+      }
+    }
+    const { error } = last;
+    if (error instanceof HandlerAbandoned) return { outcome: 'abandoned' };
+    if (isPoison(error)) return { outcome: 'poison', error };
+    if (attempt >= policy.attempts || !policy.active()) return { outcome: 'retry-later', error };
+    policy.onRetry?.(error, attempt);
+    await policy.sleep(retryDelayMs(attempt, policy.firstDelayMs, policy.maxDelayMs));
+    if (!policy.active()) return { outcome: 'retry-later', error };
+    last = undefined;
   }
 }
 
@@ -117,6 +197,10 @@ export interface InProcessBusOptions {
   maxQueuedBytes?: number;
   /** Approximate heap bytes of a message value (default: approximateMessageBytes). */
   sizeOf?: (value: unknown) => number;
+  /** First wait before retrying a message whose handler failed for a temporary reason, ms (default 100; doubles up to `maxRetryDelayMs`). */
+  retryDelayMs?: number;
+  /** Longest wait between retries, ms (default 5,000). */
+  maxRetryDelayMs?: number;
 }
 
 /**
@@ -126,6 +210,9 @@ export interface InProcessBusOptions {
  * it waits for room, so a stalled consumer slows the source instead of
  * growing memory without bound; a single message larger than the byte bound
  * still passes when the queue is empty. `drain()` waits for consumers.
+ * A handler's temporary failure is retried with back-off until it succeeds
+ * or the bus closes (there is nothing to redeliver from: the message exists
+ * only here); a poison message is dead-lettered.
  * Values are passed by reference: consumers must treat them as immutable.
  * Nothing here survives the process (`durable` is false).
  */
@@ -135,11 +222,15 @@ export class InProcessBus implements Bus {
   private readonly deadLetterListeners: ((deadLetter: DeadLetter) => void)[] = [];
   private readonly maxQueuedBytes: number;
   private readonly sizeOf: (value: unknown) => number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
   private closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.sizeOf = options.sizeOf ?? approximateMessageBytes;
+    this.retryDelayMs = options.retryDelayMs ?? 100;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
 
   async publish<T>(topic: string, key: string, value: T): Promise<void> {
@@ -259,6 +350,17 @@ export class InProcessBus implements Bus {
     for (const listener of this.deadLetterListeners) listener({ message, group, reason });
   }
 
+  /** Retries until handled or closed: the message exists nowhere else. */
+  private retryPolicy(consumer: Consumer): RetryPolicy {
+    return {
+      attempts: Infinity,
+      firstDelayMs: this.retryDelayMs,
+      maxDelayMs: this.maxRetryDelayMs,
+      active: () => !consumer.closed,
+      sleep: (ms) => Promise.race([delay(ms), consumer.space.then(() => {})]),
+    };
+  }
+
   private async run(consumer: Consumer): Promise<void> {
     consumer.running = true;
     consumer.idle = new Promise((resolve) => (consumer.resolveIdle = resolve));
@@ -267,21 +369,17 @@ export class InProcessBus implements Bus {
         const batch = consumer.queue.splice(0, consumer.maxBatch);
         for (const bytes of consumer.sizes.splice(0, batch.length)) consumer.queuedBytes -= bytes;
         this.makeRoom(consumer);
+        let failed: { error: unknown } | undefined;
         try {
           await consumer.handler(batch);
+          continue;
         } catch (error) {
-          if (batch.length === 1) {
-            this.deadLetter(batch[0], consumer.group, error);
-            continue;
-          }
-          // Isolate the poison message: retry one by one.
-          for (const message of batch) {
-            try {
-              await consumer.handler([message]);
-            } catch (singleError) {
-              this.deadLetter(message, consumer.group, singleError);
-            }
-          }
+          failed = { error };
+        }
+        // Isolate the poison message: one by one, each retried while its failure is temporary.
+        for (const message of batch) {
+          const delivery = await deliver(() => consumer.handler([message]), this.retryPolicy(consumer), batch.length === 1 ? failed : undefined);
+          if (delivery.outcome === 'poison') this.deadLetter(message, consumer.group, delivery.error);
         }
       }
     } finally {

@@ -18,9 +18,12 @@
  *   hand is retried with backoff and nothing is acknowledged meanwhile.
  *
  * Either way /readyz says why it waits. A batch the database rejects for its
- * content (not for being down) fails and is retried message by message by
- * the bus (or, from the spool, here), so only the offending snapshot is
- * rejected. `onStored` is told about every snapshot once it is stored, and
+ * content (not for being down: SQLSTATE class 22 or 23) fails and is retried
+ * message by message by the bus (or, from the spool, here), so only the
+ * offending snapshot is rejected (dead-lettered as a PoisonMessage). Any other
+ * database error (a serialization failure, a deadlock, a statement timeout)
+ * is thrown as it is, which the bus takes as temporary: it retries the
+ * message and never dead-letters it. `onStored` is told about every snapshot once it is stored, and
  * only then (the de-duplicator marks it seen there).
  *
  * Shutdown: `spoolOnly()` (called when the shutdown deadline nears) sends
@@ -28,7 +31,7 @@
  * spool; without a spool the batch in hand is abandoned uncommitted.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { HandlerAbandoned, TOPICS, type Bus } from './bus.ts';
+import { HandlerAbandoned, PoisonMessage, TOPICS, type Bus } from './bus.ts';
 import { SpoolFullError, type Spool, type SpoolStats } from './spool.ts';
 import type { WriteResult } from '../db/queries/writeSnapshots.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
@@ -109,6 +112,23 @@ export function isConnectionError(error: unknown): boolean {
     code.startsWith('08') ||
     ['57P01', '57P02', '57P03', '53300'].includes(code)
   );
+}
+
+/**
+ * Whether the database refused the data itself, so no retry can store it:
+ * SQLSTATE class 22 (data exception: a value out of range, an invalid
+ * text) or 23 (integrity constraint violation). Not 40001 (serialization
+ * failure), 40P01 (deadlock) or 57014 (statement timeout): those pass.
+ */
+export function isContentError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/** A write error as the bus should see it: poison when the content is refused, else as it is (temporary, retried). */
+function forTheBus(error: unknown): unknown {
+  if (!isContentError(error)) return error;
+  return new PoisonMessage(error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 const WRITE_TIMEOUT = 'WRITE_TIMEOUT';
@@ -210,7 +230,7 @@ export async function startStorage<T = EnrichedSnapshot>(
         return;
       } catch (error) {
         if ((error as { code?: string }).code === GAVE_UP) throw new HandlerAbandoned('storage stopped before the database came back');
-        if (!isConnectionError(error)) throw error;
+        if (!isConnectionError(error)) throw forTheBus(error);
         noteOutage(error, `retrying a batch of ${snapshots.length} snapshots`);
         await sleep(backoff(attempt));
       }
@@ -334,7 +354,7 @@ export async function startStorage<T = EnrichedSnapshot>(
         recovered();
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (code !== GAVE_UP && !isConnectionError(error)) throw error;
+        if (code !== GAVE_UP && !isConnectionError(error)) throw forTheBus(error);
         if (code !== GAVE_UP) noteOutage(error, 'spooling to disk until it returns');
         await toSpool(snapshots);
       }

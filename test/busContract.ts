@@ -2,13 +2,24 @@
  * The contract every Bus implementation passes (see pipeline/bus.ts). Call
  * `describeBusContract` from a test file with a factory for a fresh bus.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, BusMessage, DeadLetter } from '../pipeline/bus.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PoisonMessage, type Bus, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
 
-export function describeBusContract(name: string, makeBus: () => Promise<Bus>, options: { topicPrefix?: () => string } = {}): void {
+/** The topics the contract uses, before their prefix (a bus whose topics are made outside it needs them first). */
+export const CONTRACT_TOPICS = ['contract.fanout', 'contract.order', 'contract.poison', 'contract.batch', 'contract.transient', 'contract.unsubscribe'];
+
+export function describeBusContract(
+  name: string,
+  makeBus: () => Promise<Bus>,
+  options: { topicPrefix?: () => string; createTopics?: (topics: string[]) => Promise<void> } = {},
+): void {
   describe(`bus contract: ${name}`, () => {
     let bus: Bus | undefined;
     const topic = (base: string) => `${options.topicPrefix?.() ?? ''}${base}`;
+
+    beforeAll(async () => {
+      await options.createTopics?.(CONTRACT_TOPICS.map(topic));
+    });
 
     afterEach(async () => {
       await bus?.close();
@@ -52,14 +63,14 @@ export function describeBusContract(name: string, makeBus: () => Promise<Bus>, o
       expect(byKey.get('BANKNIFTY')).toEqual([...Array(60).keys()].filter((n) => !(n % 2)));
     });
 
-    it('dead-letters a message whose handler throws, with the reason, and moves on', async () => {
+    it('dead-letters a message its handler finds poison, with the reason, and moves on', async () => {
       bus = await makeBus();
       const t = topic('contract.poison');
       const deadLetters: DeadLetter[] = [];
       bus.onDeadLetter((d) => deadLetters.push(d));
       const handled: number[] = [];
       await bus.subscribe<{ n: number }>(t, 'strict', (m) => {
-        if (m.value.n === 2) throw new Error('poison message: n = 2');
+        if (m.value.n === 2) throw new PoisonMessage('poison message: n = 2');
         handled.push(m.value.n);
       });
       for (let n = 0; n < 5; n++) await bus.publish(t, 'NIFTY', { n });
@@ -79,15 +90,36 @@ export function describeBusContract(name: string, makeBus: () => Promise<Bus>, o
       const batchSizes: number[] = [];
       await bus.subscribeBatch<{ n: number }>(t, 'writer', async (messages) => {
         batchSizes.push(messages.length);
-        if (messages.some((m) => m.value.n === 13)) throw new Error('constraint violated by n = 13');
+        if (messages.some((m) => m.value.n === 13)) throw new PoisonMessage('constraint violated by n = 13');
         await new Promise((resolve) => setTimeout(resolve, 1));
         for (const m of messages) stored.push(m.value.n);
       });
-      for (let n = 0; n < 100; n++) await bus.publish(t, 'NIFTY', { n });
+      // Published together, as a source's burst is: a broker may hand them over as one record batch.
+      await Promise.all([...Array(100).keys()].map((n) => bus!.publish(t, 'NIFTY', { n })));
       await until(() => stored.length >= 99 && deadLetters.length >= 1);
       expect(stored).toEqual([...Array(100).keys()].filter((n) => n !== 13));
       expect(deadLetters.map((d) => (d.message.value as { n: number }).n)).toEqual([13]);
       expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    });
+
+    it('retries a message whose handler fails for a temporary reason, dead-letters nothing and keeps the order', async () => {
+      bus = await makeBus();
+      const t = topic('contract.transient');
+      const deadLetters: DeadLetter[] = [];
+      bus.onDeadLetter((d) => deadLetters.push(d));
+      const stored: number[] = [];
+      let failures = 0;
+      await bus.subscribeBatch<{ n: number }>(t, 'flaky', (messages) => {
+        // The database is in a deadlock three times over while n = 5 is in the batch (SQLSTATE 40P01: temporary).
+        if (messages.some((m) => m.value.n === 5) && failures++ < 3) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        for (const m of messages) stored.push(m.value.n);
+      });
+      for (let n = 0; n < 10; n++) await bus.publish(t, 'NIFTY', { n });
+      await until(() => stored.length >= 10);
+      await bus.drain();
+      expect(stored).toEqual([...Array(10).keys()]);
+      expect(failures).toBe(4);
+      expect(deadLetters).toEqual([]);
     });
 
     it('stops delivering to a consumer that unsubscribed', async () => {

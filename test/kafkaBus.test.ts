@@ -1,42 +1,77 @@
 /**
- * The Kafka bus against a real broker. Skipped unless KAFKA_BROKERS is set.
- * Against the compose stack (Redpanda listens on the host at
- * localhost:${KAFKA_HOST_PORT:-19092}):
+ * The Kafka bus on the Kafka wire protocol: librdkafka's mock cluster (three
+ * brokers, started by test/support/kafkaCluster.ts), or the real cluster
+ * named by KAFKA_BROKERS, e.g. the compose stack's Redpanda:
  *
  *   docker compose up -d redpanda
  *   KAFKA_BROKERS=127.0.0.1:19092 npx vitest run test/kafkaBus.test.ts
  *
- * Every run uses its own topic and consumer-group prefix, so runs never see
- * each other's messages or offsets.
+ * The mock has no CreateTopics and no idempotent producer, so here the bus
+ * runs with KAFKA_TOPICS=external (the tests make the topics first, as an
+ * operator would) and a non-idempotent producer; the cases that need what
+ * the mock lacks run only on a real cluster and say so in their name.
  *
- * Without a broker, the same contract (and the dead-letter, at-least-once and
- * shutdown behaviour) runs against an in-memory double of the kafkajs calls
- * the bus makes (`FakeKafka` below): partitions keyed by hash, committed
- * offsets per group, fetch loops that resume from the last resolved offset
- * and restart from the committed one when eachBatch throws.
+ * Every bus gets its own consumer-group prefix and dead-letter topic, so
+ * cases never read each other's messages or offsets.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Kafka, logLevel, type EachBatchPayload, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { describeBusContract } from './busContract.ts';
+import { realBrokers, startKafkaCluster, type KafkaCluster } from './support/kafkaCluster.ts';
 import { DEAD_LETTER_HEADERS, KafkaBus, type KafkaBusOptions, type KafkaClient } from '../pipeline/kafkaBus.ts';
-import { encodeMessage } from '../pipeline/avroCodec.ts';
-import type { DeadLetter } from '../pipeline/bus.ts';
+import type avro from 'avsc';
+import { createMessageCodec, encodeMessage } from '../pipeline/avroCodec.ts';
+import { PoisonMessage, TOPICS, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
+import type { Logger } from '../core/log.ts';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const run = `test-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+let cluster: KafkaCluster;
 let buses = 0;
 
-function options(): KafkaBusOptions {
+/** Warnings and errors the buses logged, for cases that check what was reported. */
+const logged: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+const logger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message, fields) => void logged.push({ level: 'warn', message, fields }),
+  error: (message, fields) => void logged.push({ level: 'error', message, fields }),
+  child() {
+    return this;
+  },
+};
+
+function options(overrides: Partial<KafkaBusOptions> = {}): KafkaBusOptions {
+  const n = ++buses;
   return {
-    brokers,
+    brokers: cluster.brokers,
     clientId: 'options-platform-test',
-    partitions: 3,
+    partitions: cluster.partitions,
     replicationFactor: 1,
-    deadLetterTopic: `${run}.deadletter`,
-    // A fresh group namespace per bus: each contract case starts clean.
-    groupPrefix: `${run}.${++buses}.`,
+    deadLetterTopic: `${run}.${n}.deadletter`,
+    // A fresh group namespace per bus: each case starts clean.
+    groupPrefix: `${run}.${n}.`,
     logLevel: 'error',
+    logger,
+    topics: cluster.topics,
+    idempotent: cluster.real,
+    drainTimeoutMs: 20_000,
+    // The mock does not decode LeaveGroup replies, so a member that left stays in its group until its session times out:
+    // a short session lets a case start the group's next member within seconds rather than the default 30.
+    sessionTimeoutMs: 6_000,
+    heartbeatIntervalMs: 500,
+    ...overrides,
   };
+}
+
+/** A connected bus whose dead-letter topic and `topics` exist. */
+async function connectedBus(overrides: Partial<KafkaBusOptions> = {}, topics: string[] = []): Promise<KafkaBus> {
+  const busOptions = options(overrides);
+  await cluster.createTopics([busOptions.deadLetterTopic, ...topics]);
+  const bus = new KafkaBus(busOptions);
+  await bus.connect();
+  return bus;
 }
 
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -47,392 +82,346 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
   }
 }
 
-describe.skipIf(brokers.length === 0)('the Kafka bus (needs KAFKA_BROKERS)', { timeout: 60_000 }, () => {
-  describeBusContract(
-    'kafka',
-    async () => {
-      const bus = new KafkaBus(options());
-      await bus.connect();
-      return bus;
-    },
-    { topicPrefix: () => `${run}.` },
-  );
-
-  describe('poison messages', () => {
-    let bus: KafkaBus | undefined;
-    let cleanup = async () => {};
-
-    afterAll(async () => {
-      await bus?.close();
-      await cleanup();
+/** Everything on `topic` from its beginning, read by a throwaway group. */
+async function readAll(topic: string, count: number): Promise<{ key: string; value: Buffer | null; headers: Record<string, string> }[]> {
+  const reader = new Kafka({ clientId: 'options-platform-test-reader', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `${run}.reader.${++buses}`, maxWaitTimeInMs: 250 });
+  const landed: { key: string; value: Buffer | null; headers: Record<string, string> }[] = [];
+  await reader.connect();
+  try {
+    await reader.subscribe({ topics: [topic], fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        landed.push({ key: message.key?.toString() ?? '', value: message.value, headers });
+      },
     });
+    await until(() => landed.length >= count);
+  } finally {
+    await reader.disconnect();
+  }
+  return landed;
+}
 
-    it('sends a message that does not decode to the dead-letter topic with its reason, and moves on', async () => {
-      const kafka = new Kafka({ clientId: 'options-platform-test-raw', brokers, logLevel: logLevel.ERROR });
-      const producer = kafka.producer();
-      const reader = kafka.consumer({ groupId: `${run}.dead-letter-reader` });
-      cleanup = async () => {
-        await reader.disconnect();
-        await producer.disconnect();
-      };
-      const busOptions = options();
-      bus = new KafkaBus(busOptions);
-      const topic = `${run}.poison`;
-      const deadLetters: DeadLetter[] = [];
-      bus.onDeadLetter((d) => deadLetters.push(d));
-      const handled: number[] = [];
-      await bus.subscribe<{ n: number }>(topic, 'strict', (m) => void handled.push(m.value.n));
+/** A plain kafkajs producer (non-idempotent: the mock has no InitProducerId), for writing what the bus would not. */
+async function rawProducer(): Promise<Producer> {
+  const producer = new Kafka({ clientId: 'options-platform-test-raw', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  return producer;
+}
 
-      await producer.connect();
-      await producer.send({
-        topic,
-        messages: [
-          { key: 'NIFTY', value: encodeMessage(topic, { n: 1 }) },
-          { key: 'NIFTY', value: Buffer.from('{"n":2}') }, // JSON where Avro is expected
-          { key: 'NIFTY', value: encodeMessage(topic, { n: 3 }) },
-        ],
-      });
-      await until(() => handled.length >= 2 && deadLetters.length >= 1);
-      expect(handled).toEqual([1, 3]);
-      expect(deadLetters[0].group).toBe('strict');
-      expect(deadLetters[0].reason).toMatch(/wire format 123; this build reads format 1/);
+beforeAll(async () => {
+  cluster = await startKafkaCluster();
+  // The bus checks (or creates) the pipeline topics on connect; on the mock they are made here, as an operator would.
+  if (!cluster.real) await cluster.createTopics([TOPICS.raw, TOPICS.enriched, TOPICS.analytics]);
+}, 60_000);
 
-      const landed: { value: string; headers: Record<string, string> }[] = [];
-      await reader.connect();
-      await reader.subscribe({ topics: [busOptions.deadLetterTopic], fromBeginning: true });
-      await reader.run({
-        eachMessage: async ({ message }) => {
-          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-          landed.push({ value: message.value?.toString() ?? '', headers });
-        },
-      });
-      await until(() => landed.length >= 1);
-      expect(landed[0].value).toBe('{"n":2}');
-      expect(landed[0].headers[DEAD_LETTER_HEADERS.code]).toBe('unknown_version');
-      expect(landed[0].headers[DEAD_LETTER_HEADERS.reason]).toMatch(/wire format 123/);
-      expect(landed[0].headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topic);
-      expect(landed[0].headers[DEAD_LETTER_HEADERS.group]).toBe(`${busOptions.groupPrefix}strict`);
-      expect(Number(landed[0].headers[DEAD_LETTER_HEADERS.offset])).toBeGreaterThanOrEqual(1);
-      expect(landed[0].headers[DEAD_LETTER_HEADERS.partition]).toMatch(/^\d+$/);
+afterAll(async () => {
+  await cluster?.stop();
+});
 
-      // The poison message's offset was committed: a new member of the group does not see it again.
-      await bus.close();
-      bus = new KafkaBus({ ...busOptions });
-      const again: number[] = [];
-      await bus.subscribe<{ n: number }>(topic, 'strict', (m) => void again.push(m.value.n));
-      await bus.publish(topic, 'NIFTY', { n: 4 });
-      await until(() => again.length >= 1);
-      await bus.drain();
-      expect(again).toEqual([4]);
+/** The bus of the case running, and what else it started: closed after it. */
+let bus: KafkaBus | undefined;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await bus?.close();
+  bus = undefined;
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  logged.length = 0;
+});
+
+describe('the Kafka bus on the Kafka wire protocol', { timeout: 60_000 }, () => {
+  describeBusContract('kafka', () => connectedBus(), { topicPrefix: () => `${run}.`, createTopics: (topics) => cluster.createTopics(topics) });
+
+  it('fails to connect naming a topic that was to be made outside the application and does not exist', async () => {
+    bus = new KafkaBus(options({ topics: 'external', deadLetterTopic: `${run}.missing-deadletter` }));
+    await expect(bus.connect()).rejects.toThrow(`kafka topic ${run}.missing-deadletter does not exist; with KAFKA_TOPICS=external it must be created outside the application`);
+  });
+
+  it('fails to connect when a topic has another partition count than configured, saying why it matters', async () => {
+    const busOptions = options({ topics: 'external', partitions: cluster.partitions + 1 });
+    await cluster.createTopics([busOptions.deadLetterTopic]);
+    bus = new KafkaBus(busOptions);
+    await expect(bus.connect()).rejects.toThrow(new RegExp(`kafka topic market\\.\\w+ has ${cluster.partitions} partitions, but KAFKA_PARTITIONS is ${cluster.partitions + 1}: set KAFKA_PARTITIONS=${cluster.partitions}`));
+  });
+
+  // The mock has neither CreateTopics nor InitProducerId (the idempotent producer): these need KAFKA_BROKERS.
+  it.skipIf(realBrokers().length === 0)('creates its topics with the configured partitions and publishes through the idempotent producer (real cluster only: KAFKA_BROKERS)', async () => {
+    const topic = `${run}.created`;
+    bus = new KafkaBus(options({ topics: 'create', idempotent: true }));
+    const seen: number[] = [];
+    await bus.subscribe<{ n: number }>(topic, 'created', (m) => void seen.push(m.value.n));
+    for (let n = 0; n < 5; n++) await bus.publish(topic, 'NIFTY', { n });
+    await until(() => seen.length === 5);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    const admin = new Kafka({ clientId: 'options-platform-test-admin', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions).toHaveLength(cluster.partitions);
+  });
+
+  it('sends a message that does not decode to its own dead-letter topic with its bytes, its headers and the reason, commits it and moves on', async () => {
+    const topic = `${run}.poison`;
+    const busOptions = options();
+    await cluster.createTopics([busOptions.deadLetterTopic, topic]);
+    bus = new KafkaBus(busOptions);
+    const deadLetters: DeadLetter[] = [];
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    const handled: number[] = [];
+    await bus.subscribe<{ n: number }>(topic, 'strict', (m) => void handled.push(m.value.n));
+
+    const producer = await rawProducer();
+    cleanups.push(() => producer.disconnect());
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'NIFTY', value: encodeMessage(topic, { n: 1 }) },
+        { key: 'NIFTY', value: Buffer.from('{"n":2}'), headers: { 'trace-id': 'abc123' } }, // JSON where Avro is expected
+        { key: 'NIFTY', value: encodeMessage(topic, { n: 3 }) },
+      ],
     });
+    await until(() => handled.length >= 2 && deadLetters.length >= 1);
+    expect(handled).toEqual([1, 3]);
+    expect(deadLetters[0].group).toBe('strict');
+    expect(deadLetters[0].reason).toMatch(/wire format 123; this build reads format 1/);
+
+    // This bus's own dead-letter topic: its first entry is this message, never another case's (issue 17, item 9).
+    const [landed] = await readAll(busOptions.deadLetterTopic, 1);
+    expect(landed.key).toBe('NIFTY');
+    expect(landed.value?.toString()).toBe('{"n":2}');
+    expect(landed.headers['trace-id']).toBe('abc123');
+    expect(landed.headers[DEAD_LETTER_HEADERS.code]).toBe('unknown_version');
+    expect(landed.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/wire format 123/);
+    expect(landed.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topic);
+    expect(landed.headers[DEAD_LETTER_HEADERS.group]).toBe(`${busOptions.groupPrefix}strict`);
+    expect(landed.headers[DEAD_LETTER_HEADERS.offset]).toBe('1');
+    expect(landed.headers[DEAD_LETTER_HEADERS.partition]).toMatch(/^\d+$/);
+
+    // The poison message's offset was committed: a new member of the group does not see it again.
+    await bus.close();
+    bus = new KafkaBus({ ...busOptions });
+    const again: number[] = [];
+    await bus.subscribe<{ n: number }>(topic, 'strict', (m) => void again.push(m.value.n));
+    await bus.publish(topic, 'NIFTY', { n: 4 });
+    await until(() => again.length >= 1);
+    await bus.drain();
+    expect(again).toEqual([4]);
+  });
+
+  it('starts a new group at the end as of subscribe on every partition, and an existing one at its committed offsets', async () => {
+    const topic = `${run}.start`;
+    bus = await connectedBus({}, [topic]);
+    const symbols = ['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX'];
+    for (const symbol of symbols) await bus.publish(topic, symbol, { n: 0 });
+    const seen: string[] = [];
+    const first = await bus.subscribe<{ n: number }>(topic, 'late', (m) => void seen.push(`${m.key}:${m.value.n}`));
+    // Only NIFTY's partition gets a committed offset before the group leaves.
+    await bus.publish(topic, 'NIFTY', { n: 1 });
+    await until(() => seen.length === 1);
+    await first.unsubscribe();
+    for (const symbol of symbols) await bus.publish(topic, symbol, { n: 2 });
+    await bus.subscribe<{ n: number }>(topic, 'late', (m) => void seen.push(`${m.key}:${m.value.n}`));
+    await until(() => seen.length === 1 + symbols.length);
+    expect(seen.sort()).toEqual(['NIFTY:1', ...symbols.map((s) => `${s}:2`)].sort());
   });
 });
 
-// ---------------------------------------------------------------------------
-// Without a broker: an in-memory double of the kafkajs calls the bus makes
-// ---------------------------------------------------------------------------
-
-interface StoredMessage {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-  offset: string;
-}
-
-class FakeKafka {
-  readonly logs = new Map<string, StoredMessage[][]>();
-  /** groupId → `${topic}/${partition}` → next offset to read. */
-  readonly committed = new Map<string, Map<string, number>>();
-  /** Every eachBatch call's first offset, per group: shows redeliveries. */
-  readonly fetches: { groupId: string; offset: number }[] = [];
-  failSendsTo: string | null = null;
-
-  partitionOf(topic: string, key: Buffer | string | null | undefined): number {
-    const log = this.log(topic);
-    let hash = 0;
-    for (const byte of Buffer.from(key ?? '')) hash = (hash * 31 + byte) >>> 0;
-    return hash % log.length;
-  }
-
-  log(topic: string): StoredMessage[][] {
-    const log = this.logs.get(topic);
-    if (!log) throw new Error(`unknown topic ${topic}`);
-    return log;
-  }
-
-  commits(groupId: string): Map<string, number> {
-    let map = this.committed.get(groupId);
-    if (!map) this.committed.set(groupId, (map = new Map()));
-    return map;
-  }
-
-  admin() {
-    return {
-      connect: async () => {},
-      disconnect: async () => {},
-      createTopics: async ({ topics }: { topics: { topic: string; numPartitions?: number }[] }) => {
-        let created = false;
-        for (const { topic, numPartitions = 1 } of topics) {
-          if (this.logs.has(topic)) continue;
-          this.logs.set(topic, Array.from({ length: numPartitions }, () => []));
-          created = true;
-        }
-        return created;
-      },
-      fetchOffsets: async ({ groupId, topics }: { groupId: string; topics: string[] }) =>
-        topics.map((topic) => ({
-          topic,
-          partitions: this.log(topic).map((_, partition) => ({ partition, offset: String(this.commits(groupId).get(`${topic}/${partition}`) ?? -1) })),
-        })),
-      fetchTopicOffsets: async (topic: string) =>
-        this.log(topic).map((messages, partition) => ({ partition, offset: String(messages.length), high: String(messages.length), low: '0' })),
-      setOffsets: async ({ groupId, topic, partitions }: { groupId: string; topic: string; partitions: { partition: number; offset: string }[] }) => {
-        for (const { partition, offset } of partitions) this.commits(groupId).set(`${topic}/${partition}`, Number(offset));
-      },
-    };
-  }
-
-  producer() {
-    return {
-      connect: async () => {},
-      disconnect: async () => {},
-      send: async ({ topic, messages }: { topic: string; messages: { key?: Buffer | string | null; value: Buffer | string | null; headers?: IHeaders }[] }) => {
-        if (this.failSendsTo === topic) throw new Error(`broker unavailable for ${topic}`);
-        for (const m of messages) {
-          const partition = this.log(topic)[this.partitionOf(topic, m.key)];
-          partition.push({
-            key: m.key == null ? null : Buffer.from(m.key),
-            value: m.value == null ? null : Buffer.from(m.value),
-            headers: m.headers ?? {},
-            offset: String(partition.length),
-          });
-        }
-        return [];
-      },
-    };
-  }
-
-  consumer({ groupId }: { groupId: string }) {
-    const fake = this;
-    const listeners: (() => void)[] = [];
-    let topic = '';
-    let running = false;
-    let loop: Promise<void> = Promise.resolve();
-    return {
-      events: { GROUP_JOIN: 'consumer.group_join' },
-      on: (_event: string, listener: () => void) => {
-        listeners.push(listener);
-        return () => listeners.splice(listeners.indexOf(listener), 1);
-      },
-      connect: async () => {},
-      subscribe: async ({ topics }: { topics: string[] }) => void (topic = topics[0]),
-      run: async ({ eachBatch }: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
-        running = true;
-        const commits = fake.commits(groupId);
-        const log = fake.log(topic);
-        // Like auto.offset.reset=latest for partitions without a committed offset.
-        log.forEach((messages, partition) => {
-          if (!commits.has(`${topic}/${partition}`)) commits.set(`${topic}/${partition}`, messages.length);
-        });
-        const position = log.map((_, partition) => commits.get(`${topic}/${partition}`)!);
-        setTimeout(() => listeners.forEach((l) => l()), 5);
-        loop = (async () => {
-          while (running) {
-            let idle = true;
-            for (let partition = 0; partition < log.length && running; partition++) {
-              const available = log[partition].slice(position[partition], position[partition] + 50);
-              if (available.length === 0) continue;
-              idle = false;
-              fake.fetches.push({ groupId, offset: position[partition] });
-              let resolved: number | null = null;
-              const commit = () => {
-                if (resolved !== null) commits.set(`${topic}/${partition}`, resolved);
-              };
-              const messages = available.map((m) => ({ ...m, timestamp: '0', attributes: 0 }) as KafkaMessage);
-              try {
-                await eachBatch({
-                  batch: { topic, partition, messages } as unknown as EachBatchPayload['batch'],
-                  resolveOffset: (offset: string) => void (resolved = Number(offset) + 1),
-                  heartbeat: async () => {},
-                  pause: () => () => {},
-                  commitOffsetsIfNecessary: async () => commit(),
-                  uncommittedOffsets: () => ({ topics: [] }),
-                  isRunning: () => running,
-                  isStale: () => false,
-                });
-                commit();
-                if (resolved !== null) position[partition] = resolved;
-              } catch {
-                // kafkajs restarts the consumer from the committed offset.
-                commit();
-                position[partition] = commits.get(`${topic}/${partition}`)!;
-              }
-            }
-            // Yield to timers even when busy (a batch that keeps failing must not starve the event loop).
-            await new Promise((resolve) => (idle ? setTimeout(resolve, 2) : setImmediate(resolve)));
-          }
-        })();
-      },
-      disconnect: async () => {
-        running = false;
-        await loop;
-      },
-    };
-  }
-}
-
-function fakeOptions(fake: FakeKafka, overrides: Partial<KafkaBusOptions> = {}): KafkaBusOptions {
-  return {
-    brokers: ['fake:9092'],
-    clientId: 'test',
-    partitions: 3,
-    replicationFactor: 1,
-    deadLetterTopic: 'market.deadletter',
-    client: fake as unknown as KafkaClient,
-    logLevel: 'silent',
-    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, child() { return this; } },
-    drainTimeoutMs: 5_000,
-    ...overrides,
-  };
-}
-
-describe('the Kafka bus on an in-memory kafkajs double', () => {
-  describeBusContract('kafka (in-memory double)', async () => {
-    const bus = new KafkaBus(fakeOptions(new FakeKafka()));
-    await bus.connect();
-    return bus;
-  });
-
-  let bus: KafkaBus | undefined;
-  afterEach(async () => {
-    await bus?.close();
-    bus = undefined;
-  });
-
-  it('creates the pipeline, analytics and dead-letter topics with the configured partitions on connect', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake, { partitions: 5 }));
-    await bus.connect();
-    expect([...fake.logs.keys()].sort()).toEqual(['market.analytics', 'market.deadletter', 'market.enriched', 'market.raw']);
-    expect(fake.log('market.raw')).toHaveLength(5);
-  });
-
-  it('encodes values with Avro and keys them by symbol, one partition per underlying', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake));
-    for (let n = 0; n < 6; n++) await bus.publish('ticks', n % 2 ? 'NIFTY' : 'BANKNIFTY', { n });
-    const nifty = fake.log('ticks')[fake.partitionOf('ticks', 'NIFTY')].filter((m) => m.key?.toString() === 'NIFTY');
-    expect(nifty).toHaveLength(3);
-    expect(nifty[0].value).toEqual(encodeMessage('ticks', { n: 1 }));
-  });
-
-  it('dead-letters a message that does not decode with its original bytes and headers, commits it and moves on', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake, { groupPrefix: 'prod.' }));
+describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout: 90_000 }, () => {
+  it('retries a handler failing transiently past its attempts: nothing dead-lettered, the message fetched again and everything delivered in order once it recovers', async () => {
+    const topic = `${run}.transient`;
+    bus = await connectedBus({ handlerAttempts: 2, retryDelayMs: 20 }, [topic]);
     const deadLetters: DeadLetter[] = [];
     bus.onDeadLetter((d) => deadLetters.push(d));
-    const handled: number[] = [];
-    await bus.subscribeBatch<{ n: number }>('ticks', 'writer', (messages) => void handled.push(...messages.map((m) => m.value.n)));
-    const producer = fake.producer();
-    await producer.send({
-      topic: 'ticks',
-      messages: [
-        { key: 'NIFTY', value: encodeMessage('ticks', { n: 1 }) },
-        { key: 'NIFTY', value: Buffer.from('{"n":2}') },
-        { key: 'NIFTY', value: encodeMessage('ticks', { n: 3 }) },
-      ],
+    let down = true;
+    let failures = 0;
+    const stored: number[] = [];
+    await bus.subscribeBatch<{ n: number }>(topic, 'writer', (messages) => {
+      if (down) {
+        failures++;
+        throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+      }
+      for (const m of messages) stored.push(m.value.n);
     });
-    await until(() => handled.length >= 2 && deadLetters.length >= 1, 5_000);
-    expect(handled).toEqual([1, 3]);
-    expect(deadLetters[0]).toMatchObject({ group: 'writer', message: { topic: 'ticks', key: 'NIFTY' } });
-    expect(deadLetters[0].reason).toMatch(/wire format 123; this build reads format 1/);
-
-    const [landed] = fake.log('market.deadletter').flat();
-    expect(landed.key?.toString()).toBe('NIFTY');
-    expect(landed.value?.toString()).toBe('{"n":2}');
-    const partition = fake.partitionOf('ticks', 'NIFTY');
-    expect(landed.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.code]: 'unknown_version',
-      [DEAD_LETTER_HEADERS.sourceTopic]: 'ticks',
-      [DEAD_LETTER_HEADERS.partition]: String(partition),
-      [DEAD_LETTER_HEADERS.offset]: '1',
-      [DEAD_LETTER_HEADERS.group]: 'prod.writer',
-    });
-    expect(String(landed.headers[DEAD_LETTER_HEADERS.reason])).toMatch(/wire format 123/);
-    await until(() => fake.commits('prod.writer').get(`ticks/${partition}`) === 3, 5_000);
+    for (let n = 0; n < 20; n++) await bus.publish(topic, 'NIFTY', { n });
+    // Two attempts per round, then the message goes back uncommitted and is fetched again: more rounds than one.
+    await until(() => failures >= 6);
+    expect(stored).toEqual([]);
+    down = false;
+    await bus.drain();
+    expect(stored).toEqual([...Array(20).keys()]);
+    expect(deadLetters).toEqual([]);
+    expect(logged.some((l) => l.message.startsWith('handler still failing: message left uncommitted'))).toBe(true);
   });
 
-  it('commits nothing and redelivers when the dead-letter write fails (at-least-once)', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake));
+  it('leaves a message uncommitted and hands it over again when its dead-letter write fails', async () => {
+    const topic = `${run}.dead-letter-down`;
+    const kafka = new Kafka({ clientId: 'options-platform-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    let refuseDeadLetters = true;
+    const client: KafkaClient = {
+      admin: (config) => kafka.admin(config),
+      consumer: (config) => kafka.consumer(config),
+      producer: (config) => {
+        const producer = kafka.producer(config);
+        return {
+          ...producer,
+          sendBatch: async (batch) => {
+            if (refuseDeadLetters && batch.topicMessages?.some((t) => t.topic.endsWith('.deadletter'))) throw new Error('broker unavailable');
+            return producer.sendBatch(batch);
+          },
+        };
+      },
+    };
+    bus = await connectedBus({ client }, [topic]);
     const deadLetters: DeadLetter[] = [];
     bus.onDeadLetter((d) => deadLetters.push(d));
-    await bus.connect();
-    fake.failSendsTo = 'market.deadletter';
     let attempts = 0;
-    await bus.subscribe<{ n: number }>('ticks', 'strict', () => {
-      attempts++;
-      throw new Error('always fails');
+    await bus.subscribe<{ n: number }>(topic, 'strict', (m) => {
+      if (m.value.n === 1) attempts++;
+      if (m.value.n === 1) throw new PoisonMessage('never valid');
     });
-    await bus.publish('ticks', 'NIFTY', { n: 1 });
-    await until(() => attempts >= 3, 5_000);
+    await bus.publish(topic, 'NIFTY', { n: 1 });
+    await until(() => attempts >= 3);
     expect(deadLetters).toHaveLength(0);
-    expect(fake.commits('strict').get(`ticks/${fake.partitionOf('ticks', 'NIFTY')}`)).toBe(0);
-    fake.failSendsTo = null;
-    await until(() => deadLetters.length === 1, 5_000);
+    refuseDeadLetters = false;
+    await until(() => deadLetters.length === 1);
     await bus.drain();
-    expect(fake.commits('strict').get(`ticks/${fake.partitionOf('ticks', 'NIFTY')}`)).toBe(1);
   });
 
-  it('stops after the message in flight on close, leaving the rest uncommitted for the next member of the group', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake));
-    const handled: number[] = [];
-    let release = () => {};
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    await bus.subscribe<{ n: number }>('ticks', 'slow', async (m) => {
-      if (m.value.n === 2) await blocked;
-      handled.push(m.value.n);
+  it('lets handlers that publish finish on close: nothing dead-lettered, their messages sent and committed', async () => {
+    const input = `${run}.close-in`;
+    const output = `${run}.close-out`;
+    const busOptions = options();
+    await cluster.createTopics([busOptions.deadLetterTopic, input, output]);
+    bus = new KafkaBus(busOptions);
+    const deadLetters: DeadLetter[] = [];
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    let started = () => {};
+    const working = new Promise<void>((resolve) => (started = resolve));
+    const forwarded: number[] = [];
+    await bus.subscribe<{ n: number }>(input, 'forwarder', async (m) => {
+      started();
+      // Still working when close() is called: the publish comes after it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await bus!.publish(output, m.key, m.value);
+      forwarded.push(m.value.n);
     });
-    for (let n = 1; n <= 5; n++) await bus.publish('ticks', 'NIFTY', { n });
-    await until(() => handled.length === 1, 5_000);
-    const closing = bus.close();
-    release();
-    await closing;
-    expect(handled).toEqual([1, 2]);
-    const partition = fake.partitionOf('ticks', 'NIFTY');
-    expect(fake.commits('slow').get(`ticks/${partition}`)).toBe(2);
+    await bus.publish(input, 'NIFTY', { n: 1 });
+    await working;
+    await bus.close();
+    expect(forwarded).toEqual([1]);
+    expect(deadLetters).toEqual([]);
+    expect((await readAll(output, 1)).map((m) => m.key)).toEqual(['NIFTY']);
 
-    bus = new KafkaBus(fakeOptions(fake));
-    const resumed: number[] = [];
-    await bus.subscribe<{ n: number }>('ticks', 'slow', (m) => void resumed.push(m.value.n));
-    await until(() => resumed.length === 3, 5_000);
-    expect(resumed).toEqual([3, 4, 5]);
+    // Committed: the group's next member does not get it again.
+    bus = new KafkaBus({ ...busOptions });
+    const again: number[] = [];
+    await bus.subscribe<{ n: number }>(input, 'forwarder', (m) => void again.push(m.value.n));
+    await bus.publish(input, 'NIFTY', { n: 2 });
+    await until(() => again.length >= 1);
+    expect(again).toEqual([2]);
   });
 
-  it('starts a new consumer group at the end of the topic, and an existing one at its committed offset', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake));
-    await bus.publish('ticks', 'NIFTY', { n: 1 });
-    const seen: number[] = [];
-    const subscription = await bus.subscribe<{ n: number }>('ticks', 'late', (m) => void seen.push(m.value.n));
-    await bus.publish('ticks', 'NIFTY', { n: 2 });
+  it('keeps its group membership through a handler slower than the session timeout: no eviction, no redelivery', async () => {
+    const topic = `${run}.slow`;
+    bus = await connectedBus({}, [topic]);
+    const calls: number[] = [];
+    await bus.subscribe<{ n: number }>(topic, 'slow', async (m) => {
+      calls.push(m.value.n);
+      // Longer than the session timeout (6 s): without heartbeats inside the handler the broker evicts the member and the message comes again.
+      if (m.value.n === 1) await new Promise((resolve) => setTimeout(resolve, 9_000));
+    });
+    await bus.publish(topic, 'NIFTY', { n: 1 });
+    await bus.publish(topic, 'NIFTY', { n: 2 });
     await bus.drain();
-    await subscription.unsubscribe();
-    await bus.publish('ticks', 'NIFTY', { n: 3 });
-    await bus.subscribe<{ n: number }>('ticks', 'late', (m) => void seen.push(m.value.n));
-    await until(() => seen.length === 2, 5_000);
-    expect(seen).toEqual([2, 3]);
+    // Time for a redelivery to show if the commit had been refused.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(calls).toEqual([1, 2]);
+    expect(logged).toEqual([]);
   });
 
-  it('fails drain naming the consumer that lags', async () => {
-    const fake = new FakeKafka();
-    bus = new KafkaBus(fakeOptions(fake, { drainTimeoutMs: 100 }));
-    let release = () => {};
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    await bus.subscribe('ticks', 'stuck', () => blocked);
-    await bus.publish('ticks', 'NIFTY', { n: 1 });
-    await expect(bus.drain()).rejects.toThrow(/stuck on ticks handled 0 of 1/);
-    release();
+  it('loses nothing in a rolling upgrade where producers go first: old consumers wait on the new version, upgraded ones read both', async () => {
+    const topic = `${run}.upgrade`;
+    const v1: avro.Schema = { type: 'record', name: 'Tick', fields: [{ name: 'version', type: 'int' }, { name: 'n', type: 'int' }] };
+    const v2: avro.Schema = { type: 'record', name: 'Tick', fields: [{ name: 'version', type: 'int' }, { name: 'n', type: 'int' }, { name: 'oi', type: ['null', 'long'], default: null }] };
+    const oldCodec = createMessageCodec({ [topic]: { name: 'tick', version: 1, schemas: { 1: v1 } } });
+    const newCodec = createMessageCodec({ [topic]: { name: 'tick', version: 2, schemas: { 1: v1, 2: v2 } } });
+    const consumerOptions = options({ codec: oldCodec, maxRetryDelayMs: 500 });
+    await cluster.createTopics([consumerOptions.deadLetterTopic, topic]);
+    const deadLetters: DeadLetter[] = [];
+    const seen: { n: number; version: number }[] = [];
+    const consume = (m: BusMessage<{ n: number; version: number }>) => void seen.push({ n: m.value.n, version: m.value.version });
+
+    bus = new KafkaBus(consumerOptions);
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    await bus.subscribe(topic, 'reader', consume);
+    const oldProducer = await connectedBus({ codec: oldCodec });
+    const newProducer = await connectedBus({ codec: newCodec });
+    cleanups.push(() => oldProducer.close(), () => newProducer.close());
+    for (let n = 0; n < 3; n++) await oldProducer.publish(topic, 'NIFTY', { version: 1, n });
+    // The producers are upgraded first.
+    for (let n = 3; n < 6; n++) await newProducer.publish(topic, 'NIFTY', { version: 2, n, oi: 100 * n });
+    await until(() => seen.length === 3);
+    await until(() => logged.some((l) => l.message.startsWith('message not readable by this build yet')));
+    expect(deadLetters).toEqual([]);
+
+    // Then the consumer: the upgraded member of the same group takes the new messages from where the old one stopped.
+    await bus.close();
+    bus = new KafkaBus({ ...consumerOptions, codec: newCodec });
+    bus.onDeadLetter((d) => deadLetters.push(d));
+    await bus.subscribe(topic, 'reader', consume);
+    await oldProducer.publish(topic, 'NIFTY', { version: 1, n: 6 });
+    await until(() => seen.length === 7);
+    expect(seen).toEqual([
+      ...[0, 1, 2].map((n) => ({ n, version: 1 })),
+      // Read by the upgraded consumer, old and new alike in the current version.
+      ...[3, 4, 5, 6].map((n) => ({ n, version: 2 })),
+    ]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('hands a batch over again when its consumer is killed mid-batch: everything stored, the uncommitted part twice into an idempotent store', async () => {
+    const topic = `${run}.killed`;
+    const busOptions = options();
+    await cluster.createTopics([busOptions.deadLetterTopic, topic]);
+    const script = fileURLToPath(new URL('./support/kafkaConsumerProcess.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ ...busOptions, logger: undefined }), topic, '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(async () => void child.kill('SIGKILL'));
+    // The store: snapshot id → times written (an upsert, as the storage role's writes are).
+    const store = new Map<number, number>();
+    const write = (n: number) => store.set(n, (store.get(n) ?? 0) + 1);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const match of chunk.toString().matchAll(/stored (\d+)/g)) write(Number(match[1]));
+    });
+    await until(() => output.includes('joined'), 30_000);
+
+    bus = await connectedBus();
+    // One request, so one record batch, so one batch for the consumer.
+    await Promise.all([...Array(30).keys()].map((n) => bus!.publish(topic, 'NIFTY', { n })));
+    await until(() => store.size === 12);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    // The group's next member (after the killed one's session times out) gets what was not committed: the whole batch.
+    const next = new KafkaBus({ ...busOptions });
+    cleanups.push(() => next.close());
+    await next.subscribeBatch<{ n: number }>(topic, 'store', (messages) => messages.forEach((m) => write(m.value.n)));
+    await until(() => store.size === 30, 40_000);
+    expect([...store.keys()].sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
+    expect([...store.entries()].filter(([, times]) => times === 2).map(([n]) => n)).toEqual([...Array(12).keys()]);
+  });
+
+  // A mock cluster of its own, stopped mid-test (a real cluster cannot be stopped from here).
+  it.skipIf(realBrokers().length > 0)('fails a publish within its send timeout when the brokers are gone, instead of hanging (mock cluster only)', async () => {
+    const own = await startKafkaCluster();
+    cleanups.push(() => own.stop());
+    const topic = `${run}.outage`;
+    await own.createTopics([topic, TOPICS.raw, TOPICS.enriched, TOPICS.analytics, `${run}.outage-deadletter`]);
+    bus = new KafkaBus({ ...options(), brokers: own.brokers, deadLetterTopic: `${run}.outage-deadletter`, sendTimeoutMs: 3_000, sendRetries: 2 });
+    await bus.publish(topic, 'NIFTY', { n: 1 });
+    await own.stop();
+    const started = Date.now();
+    await expect(bus.publish(topic, 'NIFTY', { n: 2 })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * Messages per second through the Kafka bus on the Kafka wire protocol:
+ * librdkafka's mock cluster (three brokers on loopback, in a child process;
+ * test/support/kafkaCluster.ts), or the real cluster named by KAFKA_BROKERS.
+ *
+ * For raw and enriched snapshots of 81 strikes (NIFTY, the simulator on a
+ * fixed seed, enriched by the real processor), each run publishes `count`
+ * messages the way a steady source does (many in flight at once, each awaited
+ * until acknowledged, at most MAX_BACKLOG ahead of the consumer), keyed by
+ * the five symbols, while a batch consumer in its own group takes them off
+ * the topic. The figure is messages handed to the consumer per second, from the
+ * first publish to the last delivery. Beside it: the Avro encode and decode
+ * time per message measured alone (CPU on this thread), so the rest of a
+ * message's time is the wire, the brokers and kafkajs.
+ *
+ * On the mock every figure includes the mock brokers' own CPU, on the same
+ * two cores: a real cluster on its own machines leaves the client more.
+ */
+import { decodeMessage, encodeMessage } from '../pipeline/avroCodec.ts';
+import { TOPICS, type Bus } from '../pipeline/bus.ts';
+import { KafkaBus, type Compression, type KafkaBusOptions } from '../pipeline/kafkaBus.ts';
+import { startKafkaCluster, type KafkaCluster } from '../test/support/kafkaCluster.ts';
+import { simulatedEnrichedSnapshots, simulatedRawSnapshots } from '../test/fixtures.ts';
+import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
+
+/** Producer settings compared: compression and linger (KAFKA_COMPRESSION, KAFKA_LINGER_MS). */
+export interface KafkaBenchVariant {
+  compression: Compression;
+  lingerMs: number;
+}
+
+export const KAFKA_BENCH_VARIANTS: KafkaBenchVariant[] = [
+  { compression: 'none', lingerMs: 0 },
+  { compression: 'none', lingerMs: 5 },
+  { compression: 'gzip', lingerMs: 5 },
+];
+
+export interface KafkaBenchRow extends KafkaBenchVariant {
+  snapshots: string;
+  messages: number;
+  /** Avro bytes per message (before compression). */
+  bytesPerMessage: number;
+  /** Delivered to the consumer per second, first publish to last delivery. */
+  perSecond: number;
+  /** Publish calls per second, until the last was acknowledged. */
+  publishedPerSecond: number;
+  /** Avro encode and decode, microseconds per message, measured alone. */
+  encodeUs: number;
+  decodeUs: number;
+}
+
+/** What the bench needs of a bus: the production KafkaBus, or another adapter to compare with. */
+export type KafkaBenchBus = (options: KafkaBusOptions) => Bus & { connect(): Promise<void> };
+
+/** Publishes in flight at once, as the ingest role's sources have them. */
+const IN_FLIGHT = 256;
+/**
+ * Publishers wait while this many messages are published but not consumed:
+ * a steady source, not a burst. It also keeps the backlog (about 2 MB of raw
+ * snapshots) inside what the mock keeps of a partition (its log drops old
+ * segments past a few MB, and a consumer whose offset was dropped is reset
+ * to the end: what a real cluster does when retention overtakes a consumer).
+ */
+const MAX_BACKLOG = 100;
+const SYMBOLS = ['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX'];
+
+export async function runKafkaBench(
+  counts: { raw: number; enriched: number } = { raw: 5_000, enriched: 2_000 },
+  makeBus: KafkaBenchBus = (options) => new KafkaBus(options),
+  variants: KafkaBenchVariant[] = KAFKA_BENCH_VARIANTS,
+): Promise<KafkaBenchRow[]> {
+  const cluster = await startKafkaCluster();
+  const run = `bench-${Date.now().toString(36)}`;
+  try {
+    if (!cluster.real) await cluster.createTopics([TOPICS.raw, TOPICS.enriched, TOPICS.analytics, `${run}.deadletter`]);
+    // 50 distinct snapshots of each kind, cycled: their size and shape is what matters, not their novelty.
+    const fixture = { symbols: ['NIFTY'], strikesEachSide: 40, seed: 23, secondsPerTick: 1 };
+    const raws: RawSnapshot[] = simulatedRawSnapshots(50, fixture);
+    const enriched: EnrichedSnapshot[] = simulatedEnrichedSnapshots(50, fixture);
+    const rows: KafkaBenchRow[] = [];
+    for (const variant of variants) {
+      rows.push(await measure(cluster, makeBus, run, variant, 'raw (81 strikes)', TOPICS.raw, raws, counts.raw));
+      rows.push(await measure(cluster, makeBus, run, variant, 'enriched (81 strikes)', TOPICS.enriched, enriched, counts.enriched));
+    }
+    return rows;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function measure(
+  cluster: KafkaCluster,
+  makeBus: KafkaBenchBus,
+  run: string,
+  variant: KafkaBenchVariant,
+  label: string,
+  topic: string,
+  values: unknown[],
+  count: number,
+): Promise<KafkaBenchRow> {
+  const bus = makeBus({
+    brokers: cluster.brokers,
+    clientId: 'options-platform-bench',
+    partitions: cluster.partitions,
+    replicationFactor: 1,
+    deadLetterTopic: `${run}.deadletter`,
+    groupPrefix: `${run}.${variant.compression}.${variant.lingerMs}.`,
+    topics: cluster.topics,
+    idempotent: cluster.real,
+    ...variant,
+    logLevel: 'error',
+  });
+  await bus.connect();
+  try {
+    const encoded = values.map((v) => encodeMessage(topic, v));
+    const bytesPerMessage = encoded.reduce((n, b) => n + b.length, 0) / encoded.length;
+    const encodeUs = timePerItemUs(count, (i) => encodeMessage(topic, values[i % values.length]));
+    const decodeUs = timePerItemUs(count, (i) => decodeMessage(topic, encoded[i % encoded.length]));
+
+    let delivered = 0;
+    let lastAt = 0;
+    // Resolved (and replaced) at each delivery: wakes the publishers waiting for the backlog to shrink.
+    let progress = () => {};
+    let progressed = new Promise<void>((resolve) => (progress = resolve));
+    await bus.subscribeBatch(topic, `bench-${topic}`, (messages) => {
+      delivered += messages.length;
+      lastAt = performance.now();
+      const wake = progress;
+      progressed = new Promise<void>((resolve) => (progress = resolve));
+      wake();
+    });
+    const started = performance.now();
+    let next = 0;
+    const publisher = async () => {
+      while (next < count) {
+        while (next - delivered > MAX_BACKLOG) await progressed;
+        const i = next++;
+        // Keyed by the five symbols, as the pipeline's are: the topic's partitions share the load.
+        await bus.publish(topic, SYMBOLS[i % SYMBOLS.length], values[i % values.length]);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, publisher));
+    const publishedAt = performance.now();
+    const deadline = Date.now() + 300_000;
+    while (delivered < count) {
+      if (Date.now() > deadline) throw new Error(`kafka bench: ${delivered} of ${count} ${label} delivered after 300 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return {
+      snapshots: label,
+      ...variant,
+      messages: count,
+      bytesPerMessage,
+      perSecond: (count * 1000) / (lastAt - started),
+      publishedPerSecond: (count * 1000) / (publishedAt - started),
+      encodeUs,
+      decodeUs,
+    };
+  } finally {
+    await bus.close();
+  }
+}
+
+/** Microseconds per call of `work(i)` over `n` calls, after a warm-up. */
+function timePerItemUs(n: number, work: (i: number) => unknown): number {
+  for (let i = 0; i < Math.min(n, 200); i++) work(i);
+  const started = performance.now();
+  for (let i = 0; i < n; i++) work(i);
+  return ((performance.now() - started) * 1000) / n;
+}

@@ -17,6 +17,7 @@ import type { EnrichedSnapshot } from '../core/models.ts';
 import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
+import type { ReadLoaders } from './loaders.ts';
 
 /**
  * Live topics: `chain:updated` by `symbol:expiry`; the analytics role's
@@ -67,6 +68,8 @@ export interface Context {
    * same too (api/sharedSubscriptions.ts). Absent outside WebSocket subscriptions.
    */
   noteLiveSource?: (source: string) => void;
+  /** This request's batched reads (schema/loaders.ts), one set per request; absent: fields batch within their own resolver only. */
+  loaders?: ReadLoaders;
 }
 
 /**

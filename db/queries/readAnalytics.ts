@@ -9,6 +9,8 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
+import { texts } from './writeSnapshots.ts';
+import { rowsOf } from './expireRaw.ts';
 import type { ChainIntelligence, IntelligenceEvent, IntelligenceEventKind, StrikeFlowRow, SymbolIntelligence } from '../../core/intelligence/index.ts';
 
 /** The symbol's latest mood document (SymbolIntelligence), or null when none is stored (rows thinned by retention have none). */
@@ -125,4 +127,53 @@ export async function eventsPage(db: Database, query: EventQuery): Promise<{ eve
       cursor: { ts: row.ts.getTime(), symbol: row.symbol, key: row.eventKey },
     })),
   };
+}
+
+/** A jsonb column as it came back from a raw statement: parsed by the driver, or its text. */
+function jsonOf<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/**
+ * latestMood of several symbols in one statement: each symbol's newest row
+ * with a document, found from its end of the primary key (a lateral lookup
+ * per symbol, not a scan of the table). Symbols without one are absent.
+ */
+export async function latestMoods(db: Database, symbols: readonly string[]): Promise<Map<string, SymbolIntelligence>> {
+  if (symbols.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; intelligence: unknown }>(
+    await db.execute(sql`
+      select s.symbol, m.intelligence
+      from unnest(${texts(symbols)}::text[]) as s(symbol)
+      cross join lateral (
+        select intelligence from analytics_mood
+        where symbol = s.symbol and intelligence is not null
+        order by ts desc limit 1
+      ) as m`),
+  );
+  return new Map(rows.map((row) => [row.symbol, jsonOf<SymbolIntelligence>(row.intelligence)]));
+}
+
+/**
+ * latestChainIntelligence of several (symbol, expiry) pairs in one statement,
+ * keyed `symbol|expiry`; pairs without stored analytics are absent.
+ */
+export async function latestChainIntelligences(db: Database, chains: readonly { symbol: string; expiry: string }[]): Promise<Map<string, ChainIntelligence>> {
+  if (chains.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; expiry: string; intelligence: unknown }>(
+    await db.execute(sql`
+      select k.symbol, k.expiry::text as expiry, c.intelligence
+      from unnest(${texts(chains.map((c) => c.symbol))}::text[], ${texts(chains.map((c) => c.expiry))}::date[]) as k(symbol, expiry)
+      cross join lateral (
+        select intelligence from analytics_chain
+        where symbol = k.symbol and expiry = k.expiry
+        order by ts desc limit 1
+      ) as c`),
+  );
+  return new Map(rows.map((row) => [chainIntelligenceKey(row.symbol, row.expiry), jsonOf<ChainIntelligence>(row.intelligence)]));
+}
+
+/** The key of latestChainIntelligences' answer. */
+export function chainIntelligenceKey(symbol: string, expiry: string): string {
+  return `${symbol}|${expiry}`;
 }

@@ -8,6 +8,7 @@ import './chainDelta.ts';
 import './mood.ts';
 import './intelligence.ts';
 import './participants.ts';
+import './overview.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -193,7 +193,7 @@ const StrikeBuildupType = builder.objectRef<StrikeSideView['buildups'][number]>(
   }),
 });
 
-const StrikeSideFlowType = builder.objectRef<StrikeSideView>('StrikeSideFlow').implement({
+export const StrikeSideFlowType = builder.objectRef<StrikeSideView>('StrikeSideFlow').implement({
   description: 'OI flow of one strike side.',
   fields: (t) => ({
     oi: t.exposeFloat('oiContracts', { nullable: true, description: 'Open interest, contracts.' }),

@@ -1,0 +1,130 @@
+/**
+ * The read surface of one screen through the real server (buildApp on port 0,
+ * simulator-fed, on PGlite or, with DATABASE_URL, a fresh PostgreSQL
+ * database), over HTTP as a client sends it: marketOverview for every
+ * symbol, with the database statements of each request counted (the same
+ * number for one symbol as for five), and optionCell for one cell of a chain.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../api/app.ts';
+import { loadConfig } from '../core/config.ts';
+import { openTestDatabase } from './database.ts';
+import { scratchDir } from './fixtures.ts';
+import { waitFor } from './support/waitFor.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+
+const SYMBOLS = ['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX'];
+
+let app: App;
+let database: DatabaseHandle;
+let url: string;
+/** Every statement Drizzle sent, in order. */
+const statements: string[] = [];
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+async function graphql(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: any; errors?: { message: string; path?: unknown[]; extensions?: Record<string, any> }[] }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(20_000) });
+  return (await response.json()) as never;
+}
+
+/** The answer to `query` and the statements the database was sent while it was answered. */
+async function counted(query: string, variables: Record<string, unknown> = {}) {
+  const before = statements.length;
+  const result = await graphql(query, variables);
+  return { result, statements: statements.slice(before) };
+}
+
+beforeAll(async () => {
+  database = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
+  const config = loadConfig({
+    SOURCE: 'simulator',
+    SYMBOLS: SYMBOLS.join(','),
+    EXPIRIES_PER_SYMBOL: '1',
+    SIM_TICK_MS: '200',
+    SIM_SPEED: '300',
+    SIM_CLOCK: 'always-open',
+    SIM_STRIKES_EACH_SIDE: '10',
+    SIM_INSTITUTIONAL_DAYS: '0',
+    IMPORT_SCAN_SECONDS: '0',
+    CACHE_TTL_SECONDS: '600',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    DATA_DIR: scratchDir('overview-server'),
+  });
+  app = await buildApp(config, { database });
+  ({ url } = await app.start(0));
+  // Every symbol analysed and its flows stored, then the source stopped: what follows reads a still database.
+  await waitFor(
+    async () => {
+      const { data } = await graphql(`{ marketOverview(symbols: ${JSON.stringify(SYMBOLS)}) { symbol moodIndex nearestSupport { peakStrike } } }`);
+      return data?.marketOverview?.every((e: any) => e && e.moodIndex !== null && e.nearestSupport) ? true : undefined;
+    },
+    'every symbol analysed',
+    90_000,
+    500,
+  );
+  await app.services.ingest?.stop();
+  await app.services.bus.drain();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}, 150_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await database?.close();
+}, 30_000);
+
+const OVERVIEW = `query($symbols: [String!]) {
+  marketOverview(symbols: $symbols) {
+    symbol expiry timestamp spot future basisPoints vix atmIv ivRank ivPercentile pcrOi maxPain moodIndex moodBand moodAt
+    nearestSupport { peakStrike distancePoints strength } nearestResistance { peakStrike distancePoints strength }
+    topOiChanges(first: 3) { strike side oiChangeContracts oiContracts }
+  }
+}`;
+
+describe('marketOverview on the real server', () => {
+  it('answers every symbol from its latest chain and stored analytics, as optionChain and marketMood answer them', async () => {
+    const { result } = await counted(OVERVIEW, { symbols: SYMBOLS });
+    expect(result.errors).toBeUndefined();
+    const entries = result.data.marketOverview;
+    expect(entries.map((e: any) => e.symbol)).toEqual(SYMBOLS);
+    for (const entry of entries) {
+      const { data } = await graphql(
+        `query($symbol: String!, $expiry: Date!) {
+          optionChain(symbol: $symbol, expiry: $expiry) { timestamp spot future vix analytics { atmIv pcrOi maxPain basis } }
+          marketMood(symbol: $symbol) { index band }
+          supportResistance(symbol: $symbol, expiry: $expiry) { support { peakStrike distancePoints } resistance { peakStrike distancePoints } }
+        }`,
+        { symbol: entry.symbol, expiry: entry.expiry },
+      );
+      const chain = data.optionChain;
+      expect([entry.timestamp, entry.spot, entry.future, entry.vix]).toEqual([chain.timestamp, chain.spot, chain.future, chain.vix]);
+      expect([entry.atmIv, entry.pcrOi, entry.maxPain, entry.basisPoints]).toEqual([chain.analytics.atmIv, chain.analytics.pcrOi, chain.analytics.maxPain, chain.analytics.basis]);
+      expect([entry.moodIndex, entry.moodBand]).toEqual([data.marketMood.index, data.marketMood.band]);
+      const nearest = (zones: any[]) => zones.reduce((a, b) => (b.distancePoints < a.distancePoints ? b : a)).peakStrike;
+      expect(entry.nearestSupport.peakStrike).toBe(nearest(data.supportResistance.support));
+      expect(entry.nearestResistance.peakStrike).toBe(nearest(data.supportResistance.resistance));
+      expect(entry.nearestSupport.peakStrike).toBeLessThanOrEqual(entry.spot);
+      expect(entry.topOiChanges).toHaveLength(3);
+      const sizes = entry.topOiChanges.map((c: any) => Math.abs(c.oiChangeContracts));
+      expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    }
+  });
+
+  it('makes the same number of database queries for five symbols as for one', async () => {
+    const one = await counted(OVERVIEW, { symbols: ['NIFTY'] });
+    const five = await counted(OVERVIEW, { symbols: SYMBOLS });
+    const all = await counted(OVERVIEW, {});
+    expect(one.result.errors).toBeUndefined();
+    expect(five.result.errors).toBeUndefined();
+    expect(all.result.data.marketOverview).toHaveLength(SYMBOLS.length);
+    console.log(`marketOverview database statements: 1 symbol ${one.statements.length}, 5 symbols ${five.statements.length}, all ${all.statements.length}`);
+    expect(one.statements.length).toBe(3);
+    expect(five.statements.length).toBe(one.statements.length);
+    expect(all.statements.length).toBe(one.statements.length);
+  });
+
+  it('refuses an unknown symbol with BAD_USER_INPUT naming symbols', async () => {
+    const unknown = await graphql(OVERVIEW, { symbols: ['NIFTY', 'NOPE'] });
+    expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'symbols' });
+  });
+});

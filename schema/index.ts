@@ -9,6 +9,7 @@ import './mood.ts';
 import './intelligence.ts';
 import './participants.ts';
 import './overview.ts';
+import './optionCell.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -56,8 +56,10 @@ beforeAll(async () => {
   // Every symbol analysed and its flows stored, then the source stopped: what follows reads a still database.
   await waitFor(
     async () => {
-      const { data } = await graphql(`{ marketOverview(symbols: ${JSON.stringify(SYMBOLS)}) { symbol moodIndex nearestSupport { peakStrike } } }`);
-      return data?.marketOverview?.every((e: any) => e && e.moodIndex !== null && e.nearestSupport) ? true : undefined;
+      const { data } = await graphql(`{ marketOverview(symbols: ${JSON.stringify(SYMBOLS)}) { symbol expiry moodIndex nearestSupport { peakStrike } } }`);
+      if (!data?.marketOverview?.every((e: any) => e && e.moodIndex !== null && e.nearestSupport)) return undefined;
+      const flow = await graphql('query($expiry: Date!) { optionFlow(symbol: "NIFTY", expiry: $expiry) { timestamp } }', { expiry: data.marketOverview[0].expiry });
+      return flow.data?.optionFlow ? true : undefined;
     },
     'every symbol analysed',
     90_000,
@@ -126,5 +128,60 @@ describe('marketOverview on the real server', () => {
   it('refuses an unknown symbol with BAD_USER_INPUT naming symbols', async () => {
     const unknown = await graphql(OVERVIEW, { symbols: ['NIFTY', 'NOPE'] });
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'symbols' });
+  });
+});
+
+const CELL = `query($symbol: String!, $expiry: Date!, $strike: Float!, $side: OptionSide!) {
+  optionCell(symbol: $symbol, expiry: $expiry, strike: $strike, side: $side) {
+    symbol expiry strike side timestamp spot
+    quote { ltp bid ask oi iv delta gamma theta vega theoreticalPrice }
+    marketVersusTheoreticalVolPoints
+    flow { oi changeSincePreviousClose windows { windowMinutes velocity } buildups { windowMinutes kind oiChangeContracts } }
+    flowAt sessionIvPercentile sessionIvLow sessionIvHigh
+    session { bucket ivLast ivAvg oiLast volumeLast }
+  }
+}`;
+
+describe('optionCell on the real server', () => {
+  it('answers one cell with the quote optionChain has, the flow optionFlow has, and its session so far', async () => {
+    const { data } = await graphql('{ optionChain(symbol: "NIFTY") { expiry timestamp analytics { atmStrike } rows { strike call { ltp bid ask oi iv delta gamma theta vega theoreticalPrice } } } }');
+    const chain = data.optionChain;
+    const strike = chain.analytics.atmStrike;
+    const result = await graphql(CELL, { symbol: 'NIFTY', expiry: chain.expiry, strike, side: 'CALL' });
+    expect(result.errors).toBeUndefined();
+    const cell = result.data.optionCell;
+    expect(cell).toMatchObject({ symbol: 'NIFTY', expiry: chain.expiry, strike, side: 'CALL', timestamp: chain.timestamp });
+    expect(cell.quote).toEqual(chain.rows.find((r: any) => r.strike === strike).call);
+    const { quote } = cell;
+    const mid = quote.bid !== null && quote.ask !== null ? (quote.bid + quote.ask) / 2 : quote.ltp;
+    expect(cell.marketVersusTheoreticalVolPoints).toBeCloseTo((mid - quote.theoreticalPrice) / quote.vega, 9);
+
+    const flow = await graphql('query($expiry: Date!) { optionFlow(symbol: "NIFTY", expiry: $expiry) { timestamp strikes { strike call { oi changeSincePreviousClose windows { windowMinutes velocity } buildups { windowMinutes kind oiChangeContracts } } } } }', { expiry: chain.expiry });
+    expect(cell.flowAt).toBe(flow.data.optionFlow.timestamp);
+    expect(cell.flow).toEqual(flow.data.optionFlow.strikes.find((r: any) => r.strike === strike).call);
+    expect(cell.flow.windows.length).toBeGreaterThan(0);
+    expect(cell.flow.buildups.at(-1).windowMinutes).toBeNull();
+
+    expect(cell.session.length).toBeGreaterThan(0);
+    const buckets = cell.session.map((p: any) => Date.parse(p.bucket));
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    for (const bucket of buckets) expect(bucket % 300_000).toBe(0);
+    expect(cell.session.at(-1).ivLast).toBe(quote.iv);
+    const ivs = cell.session.map((p: any) => p.ivLast).filter((v: any) => v !== null);
+    expect(cell.sessionIvPercentile).toBeCloseTo((100 * ivs.filter((v: number) => v < quote.iv).length) / ivs.length, 9);
+    expect([cell.sessionIvLow, cell.sessionIvHigh]).toEqual([Math.min(...ivs), Math.max(...ivs)]);
+    console.log(`optionCell NIFTY ${chain.expiry} ${strike} CE: iv ${quote.iv}, ${cell.session.length} session buckets, IV percentile ${cell.sessionIvPercentile}, market − theoretical ${cell.marketVersusTheoreticalVolPoints?.toFixed(3)} vol points`);
+  });
+
+  it('refuses a strike not in the chain naming strike and listing the strikes, and an expiry without a chain with NO_DATA naming expiry', async () => {
+    const { data } = await graphql('{ optionChain(symbol: "NIFTY") { expiry rows { strike } } }');
+    const strikes = data.optionChain.rows.map((r: any) => r.strike);
+    const bad = await graphql(CELL, { symbol: 'NIFTY', expiry: data.optionChain.expiry, strike: strikes[0] + 1, side: 'PUT' });
+    expect(bad.data.optionCell).toBeNull();
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'strike', strikes });
+    const noChain = await graphql(CELL, { symbol: 'NIFTY', expiry: '2020-01-02', strike: strikes[0], side: 'PUT' });
+    expect(noChain.errors![0].extensions).toMatchObject({ code: 'NO_DATA', argument: 'expiry' });
+    const unknown = await graphql(CELL, { symbol: 'NOPE', expiry: data.optionChain.expiry, strike: strikes[0], side: 'PUT' });
+    expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'symbol' });
   });
 });

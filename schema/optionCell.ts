@@ -1,0 +1,161 @@
+/**
+ * One cell of the chain, as a user sees it on clicking it: the side's quote,
+ * IV and Greeks in the latest chain (as optionChain answers it), its stored
+ * OI flow (velocity and buildup class per window, as optionFlow answers it)
+ * and its session so far in 5-minute buckets from the stored option rows
+ * (db/queries/strikeHistory.ts), with where its IV now sits in that session.
+ *
+ * Units: prices in index points, IV as a decimal (0.15 = 15 %), vol points
+ * as percentage points of IV (1 vol point = 0.01), OI and volume in contracts.
+ */
+import { builder, badArgument, dateArgument, noData, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
+import { chainAt, OptionQuoteType } from './chain.ts';
+import { OptionSideEnum } from './chainDelta.ts';
+import { StrikeSideFlowType } from './intelligence.ts';
+import { latestFlows } from '../db/queries/readAnalytics.ts';
+import { strikeHistory, type StrikeHistoryPoint } from '../db/queries/strikeHistory.ts';
+import { istDate } from '../core/time/expiry.ts';
+import type { EnrichedQuote, EnrichedSnapshot } from '../core/models.ts';
+import type { StrikeSideView } from '../core/intelligence/index.ts';
+
+type Side = 'call' | 'put';
+
+interface OptionCell {
+  chain: EnrichedSnapshot;
+  strike: number;
+  side: Side;
+  quote: EnrichedQuote;
+  flow: { timestamp: number; view: StrikeSideView } | null;
+  session: StrikeHistoryPoint[];
+}
+
+/** The session series' bucket width: the strike series' finest (db/queries/strikeHistory.ts). */
+const SESSION_INTERVAL = '5m';
+/** 5-minute buckets in a day: the most a session series holds. */
+const SESSION_BUCKETS = 288;
+
+/**
+ * The market price (the mid of a two-sided quote, else the last trade) less
+ * the theoretical price at the smoothed smile, in vol points: the price
+ * difference over vega (per vol point), a first-order conversion. Null
+ * without a price, a theoretical price or a positive vega.
+ */
+export function marketVersusTheoreticalVolPoints(quote: EnrichedQuote): number | null {
+  const twoSided = quote.bid !== null && quote.ask !== null && quote.bid > 0 && quote.ask >= quote.bid;
+  const market = twoSided ? (quote.bid! + quote.ask!) / 2 : quote.ltp;
+  if (market === null || quote.theoreticalPrice === null || !(quote.vega !== null && quote.vega > 0)) return null;
+  return (market - quote.theoreticalPrice) / quote.vega;
+}
+
+/** The last IV of each session bucket that has one, decimal. */
+function sessionIvs(session: readonly StrikeHistoryPoint[]): number[] {
+  return session.map((p) => p.ivLast).filter((v): v is number => v !== null && Number.isFinite(v));
+}
+
+/** Share of the session's buckets whose last IV is below `iv`, 0–100; null without `iv` or buckets with an IV. */
+export function sessionIvPercentile(iv: number | null, session: readonly StrikeHistoryPoint[]): number | null {
+  const ivs = sessionIvs(session);
+  if (iv === null || ivs.length === 0) return null;
+  return (100 * ivs.filter((v) => v < iv).length) / ivs.length;
+}
+
+const SessionPointType = builder.objectRef<StrikeHistoryPoint>('OptionCellSessionPoint').implement({
+  description: 'The cell over one 5-minute bucket of the session, from the stored option rows: "last" is the value of the bucket\'s latest row, "avg" the average over its rows.',
+  fields: (t) => ({
+    bucket: t.field({ type: 'DateTime', description: 'Start of the bucket.', resolve: (p) => p.bucket }),
+    ivLast: t.exposeFloat('ivLast', { nullable: true, description: 'IV at the latest row of the bucket, decimal.' }),
+    ivAvg: t.exposeFloat('ivAvg', { nullable: true, description: 'IV averaged over the bucket, decimal.' }),
+    oiLast: t.exposeFloat('oiLast', { nullable: true, description: 'Open interest at the latest row of the bucket, contracts.' }),
+    volumeLast: t.exposeFloat('volumeLast', { nullable: true, description: 'Session volume at the latest row of the bucket, contracts.' }),
+  }),
+});
+
+const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
+  description:
+    'One side of one strike of the latest chain with its flow and its session. Not offered, because nothing stored carries them: the day change of the Greeks (the previous session\'s Greeks are not kept per cell), and market against theoretical over the session (the stored rows keep IV, OI and volume per bucket, not the theoretical price).',
+  fields: (t) => ({
+    symbol: t.string({ description: 'Underlying symbol.', resolve: (c) => c.chain.symbol }),
+    expiry: t.field({ type: 'Date', description: 'Expiry date.', resolve: (c) => c.chain.expiry }),
+    strike: t.exposeFloat('strike', { description: 'Strike price, index points.' }),
+    side: t.field({ type: OptionSideEnum, description: 'Which side of the strike.', resolve: (c) => c.side }),
+    timestamp: t.field({ type: 'DateTime', description: 'When the source took the chain the quote is from.', resolve: (c) => c.chain.timestamp }),
+    spot: t.float({ description: 'Spot index level at that chain, index points.', resolve: (c) => c.chain.spot }),
+    quote: t.field({ type: OptionQuoteType, description: 'The quote, IV and Greeks now (units as in OptionQuote: IV decimal, theta per day, vega per vol point).', resolve: (c) => c.quote }),
+    marketVersusTheoreticalVolPoints: t.float({
+      nullable: true,
+      description:
+        "Market price (mid of a two-sided quote, else the last trade) minus the model price at the strike's smoothed smile volatility (`quote.theoreticalPrice`), in vol points: the price difference over vega (first order). Above 0: rich against its neighbours. Null without a price or a positive vega.",
+      resolve: (c) => marketVersusTheoreticalVolPoints(c.quote),
+    }),
+    flow: t.field({
+      type: StrikeSideFlowType,
+      nullable: true,
+      description: "The side's OI flow as last stored by the analytics (as optionFlow answers it): OI velocity and acceleration per window (contracts per minute), and its buildup class per window, then the session. Null until analysed.",
+      resolve: (c) => c.flow?.view ?? null,
+    }),
+    flowAt: t.field({ type: 'DateTime', nullable: true, description: 'Instant of the snapshot `flow` was computed from; null with it.', resolve: (c) => c.flow?.timestamp ?? null }),
+    sessionIvPercentile: t.float({
+      nullable: true,
+      description: "Where the side's IV now sits in its session: the share of the session's 5-minute buckets (this IST day, stored rows) whose last IV is below it, 0–100; null without an IV or stored rows.",
+      resolve: (c) => sessionIvPercentile(c.quote.iv, c.session),
+    }),
+    sessionIvLow: t.float({ nullable: true, description: "Lowest bucket IV of the session, decimal.", resolve: (c) => extreme(c.session, Math.min) }),
+    sessionIvHigh: t.float({ nullable: true, description: "Highest bucket IV of the session, decimal.", resolve: (c) => extreme(c.session, Math.max) }),
+    session: t.field({
+      type: [SessionPointType],
+      description: `The side over this IST day so far, one point per 5-minute bucket with stored rows, ascending (IV, OI, volume). Costs ${SESSION_BUCKETS} × what a point selects.`,
+      complexity: { field: 1, multiplier: SESSION_BUCKETS },
+      resolve: (c) => c.session,
+    }),
+  }),
+});
+
+function extreme(session: readonly StrikeHistoryPoint[], pick: (...values: number[]) => number): number | null {
+  const ivs = sessionIvs(session);
+  return ivs.length ? pick(...ivs) : null;
+}
+
+/** The row of `strike` in the chain, or BAD_USER_INPUT naming `strike` with the strikes there are. */
+function requireStrike(chain: EnrichedSnapshot, strike: number) {
+  const row = chain.rows.find((r) => r.strike === strike);
+  if (row) return row;
+  const strikes = chain.rows.map((r) => r.strike);
+  const near = strikes.filter((s) => Math.abs(s - strike) <= 5 * (strikes[1] - strikes[0] || 1));
+  throw badArgument('strike', `Argument "strike": ${strike} is not a strike of the ${chain.symbol} ${chain.expiry} chain (${strikes[0]}–${strikes.at(-1)}${near.length ? `; nearby: ${near.join(', ')}` : ''})`, { strikes });
+}
+
+async function optionCell(context: Context, args: { symbol: string; expiry: string | InvalidInput; strike: number; side: Side }): Promise<OptionCell> {
+  const chain = await chainAt(context, { symbol: args.symbol, expiry: dateArgument(args.expiry, 'expiry') });
+  const row = requireStrike(chain, args.strike);
+  const quote = row[args.side];
+  if (!quote) {
+    throw noData('side', `The ${chain.symbol} ${chain.expiry} ${args.strike} strike has no ${args.side} in the latest chain (the feed sent none); ask for the other side`, [chain.expiry]);
+  }
+  const from = new Date(Date.parse(`${istDate(chain.timestamp)}T00:00:00+05:30`));
+  const to = new Date(chain.timestamp + 1);
+  const optionType = args.side === 'call' ? 'CE' : 'PE';
+  const [flows, session] = await Promise.all([
+    readDatabase(context, (db) => latestFlows(db, chain.symbol, chain.expiry)),
+    readDatabase(context, (db) => strikeHistory(db, { symbol: chain.symbol, expiry: chain.expiry, strike: row.strike, optionType, from, to, interval: SESSION_INTERVAL })),
+  ]);
+  const flowRow = flows?.rows.find((r) => r.strike === row.strike);
+  return { chain, strike: row.strike, side: args.side, quote, flow: flows && flowRow ? { timestamp: flows.timestamp, view: flowRow[args.side] } : null, session };
+}
+
+builder.queryField('optionCell', (t) =>
+  t.field({
+    type: OptionCellType,
+    description:
+      `One cell of the latest chain (one side of one strike): its quote, IV and Greeks now, market against theoretical in vol points, its stored OI flow (velocity, buildups per window) and its session so far with the IV percentile in it. ` +
+      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${3 * DATABASE_READ_COST} (three database reads) plus what is selected.`,
+    nullable: true,
+    args: {
+      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD: a `date` from expiryList with `hasData`.' }),
+      strike: t.arg.float({ required: true, description: 'Strike price, index points: one of the chain\'s strikes.' }),
+      side: t.arg({ type: OptionSideEnum, required: true, description: 'CALL (CE) or PUT (PE).' }),
+    },
+    complexity: 3 * DATABASE_READ_COST,
+    resolve: (_root, args, context) => optionCell(context, { ...args, side: args.side as Side }),
+  }),
+);

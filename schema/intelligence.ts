@@ -8,6 +8,7 @@
 import { filter, pipe } from 'graphql-yoga';
 import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
+import { istMidnight } from '../core/time/expiry.ts';
 import { chainTopicKey } from './chain.ts';
 import { LiquidityStressType, ChainVolatilityType } from './mood.ts';
 import { eventsPage, expiriesWithAnalytics, latestChainIntelligence, latestFlows, type EventCursor } from '../db/queries/readAnalytics.ts';
@@ -271,7 +272,7 @@ builder.queryField('supportResistance', (t) =>
     resolve: async (_root, args, context) => {
       const chain = await requireChainIntelligence(context, args.symbol, args.expiry);
       const { events } = await readDatabase(context, (db) =>
-        eventsPage(db, { symbols: [chain.symbol], kinds: ['zone_strengthened', 'zone_shifted', 'zone_breached'], expiry: chain.expiry, since: new Date(Date.parse(`${chain.sessionDate}T00:00:00+05:30`)), first: 20 }),
+        eventsPage(db, { symbols: [chain.symbol], kinds: ['zone_strengthened', 'zone_shifted', 'zone_breached'], expiry: chain.expiry, since: new Date(istMidnight(chain.sessionDate)), first: 20 }),
       );
       return { chain, events };
     },

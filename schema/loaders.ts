@@ -14,6 +14,7 @@ import DataLoader from 'dataloader';
 import { readDatabase, type Context } from './builder.ts';
 import { chainIntelligenceKey, latestChainIntelligences, latestMoods } from '../db/queries/readAnalytics.ts';
 import { nearestStoredExpiries } from '../db/queries/storedExpiries.ts';
+import { previousCloses, type StoredClose } from '../db/queries/previousCloses.ts';
 import type { ChainIntelligence, SymbolIntelligence } from '../core/intelligence/index.ts';
 
 export interface ReadLoaders {
@@ -23,6 +24,23 @@ export interface ReadLoaders {
   chainIntelligence: DataLoader<{ symbol: string; expiry: string }, ChainIntelligence | null>;
   /** The nearest expiry on or after `fromDate` (YYYY-MM-DD) with a stored chain, or null. */
   nearestExpiry: DataLoader<{ symbol: string; fromDate: string }, string | null>;
+  /** The symbol's latest stored spot before `before` (epoch ms) (previousCloses), or null. */
+  previousClose: DataLoader<{ symbol: string; before: number }, StoredClose | null>;
+}
+
+/**
+ * A batch function for keys of a symbol and one more part: one read per
+ * distinct other part (one in practice: the keys of a request share it),
+ * each for all the symbols asked with it.
+ */
+function bySymbolsWith<K extends { symbol: string }, P, V>(partOf: (key: K) => P, read: (symbols: string[], part: P) => Promise<Map<string, V>>) {
+  return async (keys: readonly K[]): Promise<(V | null)[]> => {
+    const found = new Map<P, Map<string, V>>();
+    for (const part of new Set(keys.map(partOf))) {
+      found.set(part, await read([...new Set(keys.filter((k) => partOf(k) === part).map((k) => k.symbol))], part));
+    }
+    return keys.map((k) => found.get(partOf(k))!.get(k.symbol) ?? null);
+  };
 }
 
 export function createReadLoaders(context: Context): ReadLoaders {
@@ -36,15 +54,20 @@ export function createReadLoaders(context: Context): ReadLoaders {
       const found = await readDatabase(context, (db) => latestChainIntelligences(db, chains));
       return chains.map((c) => found.get(chainIntelligenceKey(c.symbol, c.expiry)) ?? null);
     }, options),
-    nearestExpiry: new DataLoader(async (keys) => {
-      // One statement per distinct date (one in practice: every key of a request has the same now).
-      const byDate = new Map<string, Map<string, string>>();
-      for (const fromDate of new Set(keys.map((k) => k.fromDate))) {
-        const symbols = [...new Set(keys.filter((k) => k.fromDate === fromDate).map((k) => k.symbol))];
-        byDate.set(fromDate, await readDatabase(context, (db) => nearestStoredExpiries(db, symbols, fromDate)));
-      }
-      return keys.map((k) => byDate.get(k.fromDate)!.get(k.symbol) ?? null);
-    }, options),
+    nearestExpiry: new DataLoader(
+      bySymbolsWith(
+        (k: { symbol: string; fromDate: string }) => k.fromDate,
+        (symbols, fromDate) => readDatabase(context, (db) => nearestStoredExpiries(db, symbols, fromDate)),
+      ),
+      options,
+    ),
+    previousClose: new DataLoader(
+      bySymbolsWith(
+        (k: { symbol: string; before: number }) => k.before,
+        (symbols, before) => readDatabase(context, (db) => previousCloses(db, symbols, new Date(before))),
+      ),
+      options,
+    ),
   };
 }
 

@@ -14,7 +14,7 @@ import { OptionSideEnum } from './chainDelta.ts';
 import { StrikeSideFlowType } from './intelligence.ts';
 import { latestFlows } from '../db/queries/readAnalytics.ts';
 import { strikeHistory, type StrikeHistoryPoint } from '../db/queries/strikeHistory.ts';
-import { istDate } from '../core/time/expiry.ts';
+import { istDate, istMidnight } from '../core/time/expiry.ts';
 import type { EnrichedQuote, EnrichedSnapshot } from '../core/models.ts';
 import type { StrikeSideView } from '../core/intelligence/index.ts';
 
@@ -131,7 +131,7 @@ async function optionCell(context: Context, args: { symbol: string; expiry: stri
   if (!quote) {
     throw noData('side', `The ${chain.symbol} ${chain.expiry} ${args.strike} strike has no ${args.side} in the latest chain (the feed sent none); ask for the other side`, [chain.expiry]);
   }
-  const from = new Date(Date.parse(`${istDate(chain.timestamp)}T00:00:00+05:30`));
+  const from = new Date(istMidnight(istDate(chain.timestamp)));
   const to = new Date(chain.timestamp + 1);
   const optionType = args.side === 'call' ? 'CE' : 'PE';
   const [flows, session] = await Promise.all([

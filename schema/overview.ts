@@ -3,8 +3,9 @@
  * its nearest expiry with data (the API's latest-chain cache, as optionChain
  * without `at` reads it) and the analytics last stored for it (mood, support
  * and resistance zones, IV rank). The stored reads are batched per request
- * (schema/loaders.ts): one statement each for the nearest expiries, the moods
- * and the chain analytics of all the symbols asked, however many they are.
+ * (schema/loaders.ts): one statement each for the nearest expiries, the moods,
+ * the chain analytics and the previous closes of all the symbols asked,
+ * however many they are.
  *
  * Units: index points for prices and levels, IV as a decimal (0.15 = 15 %),
  * ranks and the mood 0–100, open interest in contracts (lots).
@@ -20,11 +21,14 @@ import { topN } from '../core/analytics/rankings.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { ChainIntelligence, SymbolIntelligence, Zone } from '../core/intelligence/index.ts';
+import type { StoredClose } from '../db/queries/previousCloses.ts';
+import { istDate, istMidnight } from '../core/time/expiry.ts';
 
 interface OverviewEntry {
   chain: EnrichedSnapshot;
   mood: SymbolIntelligence | null;
   intelligence: ChainIntelligence | null;
+  previousClose: StoredClose | null;
 }
 
 export interface OiChange {
@@ -70,13 +74,25 @@ const MAX_OI_CHANGES = 20;
 
 const MarketOverviewType = builder.objectRef<OverviewEntry>('MarketOverview').implement({
   description:
-    "One underlying at a glance: its nearest expiry's latest chain (spot, future, basis, VIX, ATM IV, PCR, max pain, the largest OI changes) and its latest stored analytics (mood, IV rank, nearest support and resistance zones). " +
-    "The day change of spot against the previous session's close is not offered: neither the enriched chain nor the stored analytics carry the index's previous close (the analytics keep it in memory only); each side's OI change since the previous close is (topOiChanges).",
+    "One underlying at a glance: its nearest expiry's latest chain (spot and its day change, future, basis, VIX, ATM IV, PCR, max pain, the largest OI changes) and its latest stored analytics (mood, IV rank, nearest support and resistance zones).",
   fields: (t) => ({
     symbol: t.string({ description: 'Underlying symbol.', resolve: (e) => e.chain.symbol }),
     expiry: t.field({ type: 'Date', description: 'The nearest unexpired expiry with a stored chain: the chain the per-expiry figures come from (as optionChain without `expiry`).', resolve: (e) => e.chain.expiry }),
     timestamp: t.field({ type: 'DateTime', description: 'When the source took that chain.', resolve: (e) => e.chain.timestamp }),
     spot: t.float({ description: 'Spot index level, index points.', resolve: (e) => e.chain.spot }),
+    previousClose: t.float({
+      nullable: true,
+      description:
+        "The index's previous close, index points: spot at the latest stored snapshot before the IST day of `timestamp` (the previous session's close when the feed ran until it; from the one-minute rollups once the raw snapshots are gone). Null when nothing is stored before that day.",
+      resolve: (e) => e.previousClose?.spot ?? null,
+    }),
+    previousCloseAt: t.field({ type: 'DateTime', nullable: true, description: 'When the snapshot `previousClose` is the spot of was taken; null with it.', resolve: (e) => e.previousClose?.timestamp ?? null }),
+    dayChangePoints: t.float({ nullable: true, description: 'spot − previousClose, index points; null without a previous close.', resolve: (e) => (e.previousClose ? e.chain.spot - e.previousClose.spot : null) }),
+    dayChangePercent: t.float({
+      nullable: true,
+      description: 'The day change as a percentage of previousClose, percent (1.5 = 1.5 %); null without a previous close.',
+      resolve: (e) => (e.previousClose ? (100 * (e.chain.spot - e.previousClose.spot)) / e.previousClose.spot : null),
+    }),
     future: t.float({ nullable: true, description: 'Futures price of `expiry`, index points; null when the source has none.', resolve: (e) => e.chain.future }),
     basisPoints: t.float({ nullable: true, description: 'Futures basis (premium): future − spot, index points; null without a futures price.', resolve: (e) => e.chain.analytics.basis }),
     vix: t.float({ nullable: true, description: 'India VIX, VIX points (an annualised volatility in percent, e.g. 13.2), at the chain; null when unknown.', resolve: (e) => e.chain.vix }),
@@ -109,8 +125,8 @@ const MarketOverviewType = builder.objectRef<OverviewEntry>('MarketOverview').im
   }),
 });
 
-/** Cost of marketOverview: three batched reads, and what each symbol selects for each symbol that can be asked. */
-const OVERVIEW_READS = 3;
+/** Batched reads of marketOverview: nearest expiries, moods, chain analytics, previous closes. */
+const OVERVIEW_READS = 4;
 
 /**
  * The overview of each instrument: its nearest expiry with data, then that
@@ -129,8 +145,10 @@ async function overviews(context: Context, instruments: readonly Instrument[], r
         await mood;
         return required ? noData('symbols', `No ${symbol} chain is stored for an unexpired expiry yet (see expiryList)`, []) : null;
       }
-      const [chain, intelligence] = await Promise.all([chainAt(context, { symbol, expiry }), loaders.chainIntelligence.load({ symbol, expiry })]);
-      return { chain, mood: await mood, intelligence };
+      const intelligence = loaders.chainIntelligence.load({ symbol, expiry });
+      const chain = await chainAt(context, { symbol, expiry });
+      const previousClose = await loaders.previousClose.load({ symbol, before: istMidnight(istDate(chain.timestamp)) });
+      return { chain, mood: await mood, intelligence: await intelligence, previousClose };
     }),
   );
 }
@@ -141,8 +159,8 @@ builder.queryField('marketOverview', (t) =>
     nullable: { list: false, items: true },
     description:
       `Every symbol on one screen: spot, future and basis, India VIX, ATM IV and IV rank, PCR, max pain, mood, the nearest support and resistance, the largest OI changes, one entry per symbol in the order asked. ` +
-      `The chains come from the API's latest-chain cache; the stored analytics are read in one batched statement per table for all the symbols, so the request costs the same few database reads however many symbols it names. ` +
-      `A symbol named in \`symbols\` without a stored chain is null with a NO_DATA error naming \`symbols\`. Cost ${OVERVIEW_READS * DATABASE_READ_COST} (three batched reads) plus 10 × what a symbol selects.`,
+      `The chains come from the API's latest-chain cache; the stored analytics are read in one batched statement per table for all the symbols, so the request costs the same four database reads however many symbols it names. ` +
+      `A symbol named in \`symbols\` without a stored chain is null with a NO_DATA error naming \`symbols\`. Cost ${OVERVIEW_READS * DATABASE_READ_COST} (four batched reads) plus 10 × what a symbol selects.`,
     args: {
       symbols: t.arg.stringList({ required: false, description: 'Underlying symbols, e.g. ["NIFTY", "BANKNIFTY"]; omitted or empty: every symbol served that has a stored chain.' }),
     },

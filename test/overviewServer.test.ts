@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
 import { openTestDatabase } from './database.ts';
-import { scratchDir } from './fixtures.ts';
+import { scratchDir, simulatedEnrichedSnapshots } from './fixtures.ts';
+import type { EnrichedSnapshot } from '../core/models.ts';
 import { waitFor } from './support/waitFor.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
@@ -18,6 +19,8 @@ const SYMBOLS = ['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX'];
 let app: App;
 let database: DatabaseHandle;
 let url: string;
+/** An earlier day of every symbol (November 2026), stored before the server starts: its last spots are the previous closes. */
+const earlierDay: EnrichedSnapshot[] = simulatedEnrichedSnapshots(3, { symbols: SYMBOLS, strikesEachSide: 2 });
 /** Every statement Drizzle sent, in order. */
 const statements: string[] = [];
 
@@ -36,6 +39,7 @@ async function counted(query: string, variables: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   database = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
+  await database.write(earlierDay);
   const config = loadConfig({
     SOURCE: 'simulator',
     SYMBOLS: SYMBOLS.join(','),
@@ -77,7 +81,7 @@ afterAll(async () => {
 
 const OVERVIEW = `query($symbols: [String!]) {
   marketOverview(symbols: $symbols) {
-    symbol expiry timestamp spot future basisPoints vix atmIv ivRank ivPercentile pcrOi maxPain moodIndex moodBand moodAt
+    symbol expiry timestamp spot previousClose previousCloseAt dayChangePoints dayChangePercent future basisPoints vix atmIv ivRank ivPercentile pcrOi maxPain moodIndex moodBand moodAt
     nearestSupport { peakStrike distancePoints strength } nearestResistance { peakStrike distancePoints strength }
     topOiChanges(first: 3) { strike side oiChangeContracts oiContracts }
   }
@@ -106,6 +110,13 @@ describe('marketOverview on the real server', () => {
       expect(entry.nearestSupport.peakStrike).toBe(nearest(data.supportResistance.support));
       expect(entry.nearestResistance.peakStrike).toBe(nearest(data.supportResistance.resistance));
       expect(entry.nearestSupport.peakStrike).toBeLessThanOrEqual(entry.spot);
+      // The previous close is the earlier day's last spot (or a simulated one from before the chain's IST day, should the simulated clock cross midnight).
+      const earlier = earlierDay.filter((s) => s.symbol === entry.symbol).at(-1)!;
+      const closeAt = Date.parse(entry.previousCloseAt);
+      expect(closeAt).toBeGreaterThanOrEqual(earlier.timestamp);
+      if (closeAt === earlier.timestamp) expect(entry.previousClose).toBe(earlier.spot);
+      expect(entry.dayChangePoints).toBeCloseTo(entry.spot - entry.previousClose, 9);
+      expect(entry.dayChangePercent).toBeCloseTo((100 * (entry.spot - entry.previousClose)) / entry.previousClose, 9);
       expect(entry.topOiChanges).toHaveLength(3);
       const sizes = entry.topOiChanges.map((c: any) => Math.abs(c.oiChangeContracts));
       expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
@@ -120,7 +131,7 @@ describe('marketOverview on the real server', () => {
     expect(five.result.errors).toBeUndefined();
     expect(all.result.data.marketOverview).toHaveLength(SYMBOLS.length);
     console.log(`marketOverview database statements: 1 symbol ${one.statements.length}, 5 symbols ${five.statements.length}, all ${all.statements.length}`);
-    expect(one.statements.length).toBe(3);
+    expect(one.statements.length).toBe(4);
     expect(five.statements.length).toBe(one.statements.length);
     expect(all.statements.length).toBe(one.statements.length);
   });

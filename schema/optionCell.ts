@@ -9,7 +9,7 @@
  * as percentage points of IV (1 vol point = 0.01), OI and volume in contracts.
  */
 import { builder, badArgument, dateArgument, noData, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
-import { chainAt, OptionQuoteType } from './chain.ts';
+import { chainAt, storedChain, OptionQuoteType } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
 import { StrikeSideFlowType } from './intelligence.ts';
 import { latestFlows } from '../db/queries/readAnalytics.ts';
@@ -25,6 +25,8 @@ interface OptionCell {
   strike: number;
   side: Side;
   quote: EnrichedQuote;
+  /** The cell at the latest stored chain of the expiry before the IST day of `chain`, with that chain's instant; null when none is stored with its rows. */
+  previousClose: { timestamp: number; quote: EnrichedQuote } | null;
   flow: { timestamp: number; view: StrikeSideView } | null;
   session: StrikeHistoryPoint[];
 }
@@ -59,6 +61,24 @@ export function sessionIvPercentile(iv: number | null, session: readonly StrikeH
   return (100 * ivs.filter((v) => v < iv).length) / ivs.length;
 }
 
+/** Now minus the previous close of one figure of a quote, null when either is unknown. */
+function change(now: number | null, before: number | null, scale = 1): number | null {
+  return now === null || before === null ? null : (now - before) * scale;
+}
+
+const DayChangeType = builder.objectRef<{ now: EnrichedQuote; before: EnrichedQuote }>('OptionCellDayChange').implement({
+  description: "The cell now minus the cell at `previousClose`; each null when either value is unknown.",
+  fields: (t) => ({
+    ltpPoints: t.float({ nullable: true, description: 'Last traded price change, index points.', resolve: ({ now, before }) => change(now.ltp, before.ltp) }),
+    ivVolPoints: t.float({ nullable: true, description: 'IV change, vol points (1 = 0.01 of IV).', resolve: ({ now, before }) => change(now.iv, before.iv, 100) }),
+    delta: t.float({ nullable: true, description: 'Delta change.', resolve: ({ now, before }) => change(now.delta, before.delta) }),
+    gamma: t.float({ nullable: true, description: 'Gamma change, per index point.', resolve: ({ now, before }) => change(now.gamma, before.gamma) }),
+    theta: t.float({ nullable: true, description: 'Theta change, index points per calendar day.', resolve: ({ now, before }) => change(now.theta, before.theta) }),
+    vega: t.float({ nullable: true, description: 'Vega change, index points per vol point.', resolve: ({ now, before }) => change(now.vega, before.vega) }),
+    oiContracts: t.float({ nullable: true, description: 'Open interest change, contracts.', resolve: ({ now, before }) => change(now.oi, before.oi) }),
+  }),
+});
+
 const SessionPointType = builder.objectRef<StrikeHistoryPoint>('OptionCellSessionPoint').implement({
   description: 'The cell over one 5-minute bucket of the session, from the stored option rows: "last" is the value of the bucket\'s latest row, "avg" the average over its rows.',
   fields: (t) => ({
@@ -72,7 +92,7 @@ const SessionPointType = builder.objectRef<StrikeHistoryPoint>('OptionCellSessio
 
 const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
   description:
-    'One side of one strike of the latest chain with its flow and its session. Not offered, because nothing stored carries them: the day change of the Greeks (the previous session\'s Greeks are not kept per cell), and market against theoretical over the session (the stored rows keep IV, OI and volume per bucket, not the theoretical price).',
+    'One side of one strike of the latest chain with its day change, its flow and its session. Not offered, because nothing stored carries it: market against theoretical over the session (the stored rows keep IV, OI and volume per bucket, not the theoretical price).',
   fields: (t) => ({
     symbol: t.string({ description: 'Underlying symbol.', resolve: (c) => c.chain.symbol }),
     expiry: t.field({ type: 'Date', description: 'Expiry date.', resolve: (c) => c.chain.expiry }),
@@ -81,6 +101,20 @@ const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
     timestamp: t.field({ type: 'DateTime', description: 'When the source took the chain the quote is from.', resolve: (c) => c.chain.timestamp }),
     spot: t.float({ description: 'Spot index level at that chain, index points.', resolve: (c) => c.chain.spot }),
     quote: t.field({ type: OptionQuoteType, description: 'The quote, IV and Greeks now (units as in OptionQuote: IV decimal, theta per day, vega per vol point).', resolve: (c) => c.quote }),
+    previousClose: t.field({
+      type: OptionQuoteType,
+      nullable: true,
+      description:
+        "The cell at the latest stored chain of this expiry before the IST day of `timestamp` (the previous session's close when the feed ran until it), quote, IV and Greeks. Null when no such chain is stored with its option rows: on the embedded database and plain PostgreSQL the raw rows are kept RETENTION_RAW (default 1 hour) before only their OI, IV and volume are kept in rollups, so a day's Greeks are usually gone by the next; TimescaleDB keeps them TIMESCALE_RETENTION.",
+      resolve: (c) => c.previousClose?.quote ?? null,
+    }),
+    previousCloseAt: t.field({ type: 'DateTime', nullable: true, description: 'When the chain of `previousClose` was taken; null with it.', resolve: (c) => c.previousClose?.timestamp ?? null }),
+    dayChange: t.field({
+      type: DayChangeType,
+      nullable: true,
+      description: 'Price, IV, Greeks and OI now minus at `previousClose`; null with it.',
+      resolve: (c) => (c.previousClose ? { now: c.quote, before: c.previousClose.quote } : null),
+    }),
     marketVersusTheoreticalVolPoints: t.float({
       nullable: true,
       description:
@@ -124,6 +158,18 @@ function requireStrike(chain: EnrichedSnapshot, strike: number) {
   throw badArgument('strike', `Argument "strike": ${strike} is not a strike of the ${chain.symbol} ${chain.expiry} chain (${strikes[0]}–${strikes.at(-1)}${near.length ? `; nearby: ${near.join(', ')}` : ''})`, { strikes });
 }
 
+/**
+ * The cell in the latest chain of its expiry stored before the IST day of
+ * `chain`, read as optionChain(at) reads it (past-chain cache); null when
+ * none is stored with its rows before then, or the strike or side is not in it.
+ */
+async function previousCell(context: Context, chain: EnrichedSnapshot, strike: number, side: Side): Promise<OptionCell['previousClose']> {
+  const at = new Date(istMidnight(istDate(chain.timestamp)) - 1);
+  const before = await storedChain(context, chain.symbol, chain.expiry, at);
+  const quote = before?.rows.find((r) => r.strike === strike)?.[side];
+  return before && quote ? { timestamp: before.timestamp, quote } : null;
+}
+
 async function optionCell(context: Context, args: { symbol: string; expiry: string | InvalidInput; strike: number; side: Side }): Promise<OptionCell> {
   const chain = await chainAt(context, { symbol: args.symbol, expiry: dateArgument(args.expiry, 'expiry') });
   const row = requireStrike(chain, args.strike);
@@ -134,20 +180,21 @@ async function optionCell(context: Context, args: { symbol: string; expiry: stri
   const from = new Date(istMidnight(istDate(chain.timestamp)));
   const to = new Date(chain.timestamp + 1);
   const optionType = args.side === 'call' ? 'CE' : 'PE';
-  const [flows, session] = await Promise.all([
+  const [previousClose, flows, session] = await Promise.all([
+    previousCell(context, chain, row.strike, args.side),
     readDatabase(context, (db) => latestFlows(db, chain.symbol, chain.expiry)),
     readDatabase(context, (db) => strikeHistory(db, { symbol: chain.symbol, expiry: chain.expiry, strike: row.strike, optionType, from, to, interval: SESSION_INTERVAL })),
   ]);
   const flowRow = flows?.rows.find((r) => r.strike === row.strike);
-  return { chain, strike: row.strike, side: args.side, quote, flow: flows && flowRow ? { timestamp: flows.timestamp, view: flowRow[args.side] } : null, session };
+  return { chain, strike: row.strike, side: args.side, quote, previousClose, flow: flows && flowRow ? { timestamp: flows.timestamp, view: flowRow[args.side] } : null, session };
 }
 
 builder.queryField('optionCell', (t) =>
   t.field({
     type: OptionCellType,
     description:
-      `One cell of the latest chain (one side of one strike): its quote, IV and Greeks now, market against theoretical in vol points, its stored OI flow (velocity, buildups per window) and its session so far with the IV percentile in it. ` +
-      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${3 * DATABASE_READ_COST} (three database reads) plus what is selected.`,
+      `One cell of the latest chain (one side of one strike): its quote, IV and Greeks now and their day change, market against theoretical in vol points, its stored OI flow (velocity, buildups per window) and its session so far with the IV percentile in it. ` +
+      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${4 * DATABASE_READ_COST} (four database reads) plus what is selected.`,
     nullable: true,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
@@ -155,7 +202,7 @@ builder.queryField('optionCell', (t) =>
       strike: t.arg.float({ required: true, description: 'Strike price, index points: one of the chain\'s strikes.' }),
       side: t.arg({ type: OptionSideEnum, required: true, description: 'CALL (CE) or PUT (PE).' }),
     },
-    complexity: 3 * DATABASE_READ_COST,
+    complexity: 4 * DATABASE_READ_COST,
     resolve: (_root, args, context) => optionCell(context, { ...args, side: args.side as Side }),
   }),
 );

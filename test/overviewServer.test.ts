@@ -11,6 +11,8 @@ import { loadConfig } from '../core/config.ts';
 import { openTestDatabase } from './database.ts';
 import { scratchDir, simulatedEnrichedSnapshots } from './fixtures.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
+import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
+import { istDate, istMidnight } from '../core/time/expiry.ts';
 import { waitFor } from './support/waitFor.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
@@ -45,25 +47,33 @@ beforeAll(async () => {
     SYMBOLS: SYMBOLS.join(','),
     EXPIRIES_PER_SYMBOL: '1',
     SIM_TICK_MS: '200',
-    SIM_SPEED: '300',
+    SIM_SPEED: '60',
     SIM_CLOCK: 'always-open',
     SIM_STRIKES_EACH_SIDE: '10',
     SIM_INSTITUTIONAL_DAYS: '0',
     IMPORT_SCAN_SECONDS: '0',
     CACHE_TTL_SECONDS: '600',
+    // The raw rows of the day before stay (optionCell's previous close reads them).
+    RETENTION_RAW: '30 days',
+    RETENTION_HISTORY: '60 days',
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     DATA_DIR: scratchDir('overview-server'),
   });
   app = await buildApp(config, { database });
   ({ url } = await app.start(0));
-  // Every symbol analysed and its flows stored, then the source stopped: what follows reads a still database.
+  // Every symbol analysed, its flows stored and a few buckets of session, then the source stopped: what follows reads a still database.
   await waitFor(
     async () => {
       const { data } = await graphql(`{ marketOverview(symbols: ${JSON.stringify(SYMBOLS)}) { symbol expiry moodIndex nearestSupport { peakStrike } } }`);
       if (!data?.marketOverview?.every((e: any) => e && e.moodIndex !== null && e.nearestSupport)) return undefined;
-      const flow = await graphql('query($expiry: Date!) { optionFlow(symbol: "NIFTY", expiry: $expiry) { timestamp } }', { expiry: data.marketOverview[0].expiry });
-      return flow.data?.optionFlow ? true : undefined;
+      const { expiry } = data.marketOverview[0];
+      const flow = await graphql('query($expiry: Date!) { optionFlow(symbol: "NIFTY", expiry: $expiry) { timestamp } }', { expiry });
+      if (!flow.data?.optionFlow) return undefined;
+      // A few 5-minute buckets of session for optionCell's IV percentile.
+      const atm = await graphql('{ optionChain(symbol: "NIFTY") { analytics { atmStrike } } }');
+      const cell = await graphql('query($expiry: Date!, $strike: Float!) { optionCell(symbol: "NIFTY", expiry: $expiry, strike: $strike, side: CALL) { session { bucket } } }', { expiry, strike: atm.data.optionChain.analytics.atmStrike });
+      return cell.data?.optionCell?.session.length >= 3 ? true : undefined;
     },
     'every symbol analysed',
     90_000,
@@ -146,6 +156,8 @@ const CELL = `query($symbol: String!, $expiry: Date!, $strike: Float!, $side: Op
   optionCell(symbol: $symbol, expiry: $expiry, strike: $strike, side: $side) {
     symbol expiry strike side timestamp spot
     quote { ltp bid ask oi iv delta gamma theta vega theoreticalPrice }
+    previousClose { ltp iv delta } previousCloseAt
+    dayChange { ltpPoints ivVolPoints delta gamma theta vega oiContracts }
     marketVersusTheoreticalVolPoints
     flow { oi changeSincePreviousClose windows { windowMinutes velocity } buildups { windowMinutes kind oiChangeContracts } }
     flowAt sessionIvPercentile sessionIvLow sessionIvHigh
@@ -194,5 +206,38 @@ describe('optionCell on the real server', () => {
     expect(noChain.errors![0].extensions).toMatchObject({ code: 'NO_DATA', argument: 'expiry' });
     const unknown = await graphql(CELL, { symbol: 'NOPE', expiry: data.optionChain.expiry, strike: strikes[0], side: 'PUT' });
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'symbol' });
+  });
+});
+
+describe('optionCell day change on the real server', () => {
+  it("answers the cell's day change against the expiry's last chain stored before the IST day", async () => {
+    const { data } = await graphql('{ optionChain(symbol: "NIFTY") { expiry timestamp analytics { atmStrike } } }');
+    const { expiry, analytics } = data.optionChain;
+    const timestamp = Date.parse(data.optionChain.timestamp);
+    // The latest chain, stored again as if taken an hour before the IST day began, a little different at the ATM call.
+    const latest = toEnrichedSnapshot((await findChain(database.db, 'NIFTY', expiry))!);
+    const dayStart = istMidnight(istDate(timestamp));
+    const shift = (q: any) => ({ ...q, ltp: q.ltp - 5, iv: q.iv - 0.01, delta: q.delta - 0.1, gamma: q.gamma / 2, theta: q.theta + 1, vega: q.vega - 2, oi: q.oi - 100 });
+    const before = {
+      ...latest,
+      id: 'the-day-before',
+      timestamp: dayStart - 3_600_000,
+      rows: latest.rows.map((r) => (r.strike === analytics.atmStrike ? { ...r, call: shift(r.call) } : r)),
+    };
+    await database.write([before]);
+    const result = await graphql(CELL, { symbol: 'NIFTY', expiry, strike: analytics.atmStrike, side: 'CALL' });
+    expect(result.errors).toBeUndefined();
+    const cell = result.data.optionCell;
+    expect(Date.parse(cell.previousCloseAt)).toBe(before.timestamp);
+    const now = latest.rows.find((r) => r.strike === analytics.atmStrike)!.call!;
+    expect(cell.dayChange.ltpPoints).toBeCloseTo(5, 9);
+    expect(cell.dayChange.ivVolPoints).toBeCloseTo(1, 9);
+    expect(cell.dayChange.delta).toBeCloseTo(0.1, 9);
+    expect(cell.dayChange.gamma).toBeCloseTo(now.gamma! / 2, 12);
+    expect(cell.dayChange.theta).toBeCloseTo(-1, 9);
+    expect(cell.dayChange.vega).toBeCloseTo(2, 9);
+    expect(cell.dayChange.oiContracts).toBeCloseTo(100, 9);
+    // The same day change is what a client computes from the two quotes served.
+    expect(cell.quote.delta - cell.previousClose.delta).toBeCloseTo(cell.dayChange.delta, 12);
   });
 });

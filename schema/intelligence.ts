@@ -184,7 +184,7 @@ const FlowWindowType = builder.objectRef<StrikeSideView['windows'][number]>('OiF
   }),
 });
 
-const StrikeBuildupType = builder.objectRef<StrikeSideView['buildups'][number]>('StrikeBuildup').implement({
+export const StrikeBuildupType = builder.objectRef<StrikeSideView['buildups'][number]>('StrikeBuildup').implement({
   description: 'Buildup class of a strike side over one window.',
   fields: (t) => ({
     windowMinutes: t.exposeInt('windowMinutes', { nullable: true, description: 'Window, minutes; null for the session.' }),

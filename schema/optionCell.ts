@@ -2,7 +2,7 @@
  * One cell of the chain, as a user sees it on clicking it: the side's quote,
  * IV and Greeks in the latest chain (as optionChain answers it), its stored
  * OI flow (velocity and buildup class per window, as optionFlow answers it)
- * and its session so far in 5-minute buckets from the stored option rows
+ * and that flow over the day (its buildup history), and its session so far in 5-minute buckets from the stored option rows
  * (db/queries/strikeHistory.ts), with where its IV now sits in that session.
  *
  * Units: prices in index points, IV as a decimal (0.15 = 15 %), vol points
@@ -11,8 +11,8 @@
 import { builder, badArgument, dateArgument, noData, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
 import { chainAt, storedChain, OptionQuoteType } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
-import { StrikeSideFlowType } from './intelligence.ts';
-import { latestFlows } from '../db/queries/readAnalytics.ts';
+import { StrikeBuildupType, StrikeSideFlowType } from './intelligence.ts';
+import { latestFlows, strikeFlowHistory, type StrikeFlowPoint } from '../db/queries/readAnalytics.ts';
 import { strikeHistory, type StrikeHistoryPoint } from '../db/queries/strikeHistory.ts';
 import { istDate, istMidnight } from '../core/time/expiry.ts';
 import type { EnrichedQuote, EnrichedSnapshot } from '../core/models.ts';
@@ -29,6 +29,7 @@ interface OptionCell {
   previousClose: { timestamp: number; quote: EnrichedQuote } | null;
   flow: { timestamp: number; view: StrikeSideView } | null;
   session: StrikeHistoryPoint[];
+  buildupHistory: StrikeFlowPoint[];
 }
 
 /** The session series' bucket width: the strike series' finest (db/queries/strikeHistory.ts). */
@@ -90,6 +91,16 @@ const SessionPointType = builder.objectRef<StrikeHistoryPoint>('OptionCellSessio
   }),
 });
 
+const BuildupPointType = builder.objectRef<StrikeFlowPoint>('OptionCellBuildupPoint').implement({
+  description: "The cell's stored OI flow at one instant: the latest of its 5-minute bucket.",
+  fields: (t) => ({
+    timestamp: t.field({ type: 'DateTime', description: 'Instant of the analysed snapshot.', resolve: (p) => p.timestamp }),
+    oiContracts: t.exposeFloat('oiContracts', { nullable: true, description: 'Open interest, contracts.' }),
+    changeSinceOpenContracts: t.exposeFloat('changeSinceOpenContracts', { nullable: true, description: "OI change since the session's first snapshot, contracts." }),
+    buildups: t.field({ type: [StrikeBuildupType], description: 'Buildup class per window, then the session.', resolve: (p) => p.buildups }),
+  }),
+});
+
 const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
   description:
     'One side of one strike of the latest chain with its day change, its flow and its session. Not offered, because nothing stored carries it: market against theoretical over the session (the stored rows keep IV, OI and volume per bucket, not the theoretical price).',
@@ -126,6 +137,12 @@ const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
       nullable: true,
       description: "The side's OI flow as last stored by the analytics (as optionFlow answers it): OI velocity and acceleration per window (contracts per minute), and its buildup class per window, then the session. Null until analysed.",
       resolve: (c) => c.flow?.view ?? null,
+    }),
+    buildupHistory: t.field({
+      type: [BuildupPointType],
+      description: `The cell's stored OI flow over this IST day, the latest of each 5-minute bucket, ascending: how its buildup class moved. The per-strike flows are kept as long as the raw rows (RETENTION_RAW, default 1 hour, on the embedded database and plain PostgreSQL), so this reaches back that far. Costs ${SESSION_BUCKETS} × what a point selects.`,
+      complexity: { field: 1, multiplier: SESSION_BUCKETS },
+      resolve: (c) => c.buildupHistory,
     }),
     flowAt: t.field({ type: 'DateTime', nullable: true, description: 'Instant of the snapshot `flow` was computed from; null with it.', resolve: (c) => c.flow?.timestamp ?? null }),
     sessionIvPercentile: t.float({
@@ -180,21 +197,24 @@ async function optionCell(context: Context, args: { symbol: string; expiry: stri
   const from = new Date(istMidnight(istDate(chain.timestamp)));
   const to = new Date(chain.timestamp + 1);
   const optionType = args.side === 'call' ? 'CE' : 'PE';
-  const [previousClose, flows, session] = await Promise.all([
+  const series = { symbol: chain.symbol, expiry: chain.expiry, strike: row.strike, optionType, from, to } as const;
+  const [previousClose, flows, session, buildupHistory] = await Promise.all([
     previousCell(context, chain, row.strike, args.side),
     readDatabase(context, (db) => latestFlows(db, chain.symbol, chain.expiry)),
-    readDatabase(context, (db) => strikeHistory(db, { symbol: chain.symbol, expiry: chain.expiry, strike: row.strike, optionType, from, to, interval: SESSION_INTERVAL })),
+    readDatabase(context, (db) => strikeHistory(db, { ...series, interval: SESSION_INTERVAL })),
+    readDatabase(context, (db) => strikeFlowHistory(db, series)),
   ]);
   const flowRow = flows?.rows.find((r) => r.strike === row.strike);
-  return { chain, strike: row.strike, side: args.side, quote, previousClose, flow: flows && flowRow ? { timestamp: flows.timestamp, view: flowRow[args.side] } : null, session };
+  const flow = flows && flowRow ? { timestamp: flows.timestamp, view: flowRow[args.side] } : null;
+  return { chain, strike: row.strike, side: args.side, quote, previousClose, flow, session, buildupHistory };
 }
 
 builder.queryField('optionCell', (t) =>
   t.field({
     type: OptionCellType,
     description:
-      `One cell of the latest chain (one side of one strike): its quote, IV and Greeks now and their day change, market against theoretical in vol points, its stored OI flow (velocity, buildups per window) and its session so far with the IV percentile in it. ` +
-      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${4 * DATABASE_READ_COST} (four database reads) plus what is selected.`,
+      `One cell of the latest chain (one side of one strike): its quote, IV and Greeks now and their day change, market against theoretical in vol points, its stored OI flow (velocity, buildups per window) and buildup history, and its session so far with the IV percentile in it. ` +
+      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${5 * DATABASE_READ_COST} (five database reads) plus what is selected.`,
     nullable: true,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
@@ -202,7 +222,7 @@ builder.queryField('optionCell', (t) =>
       strike: t.arg.float({ required: true, description: 'Strike price, index points: one of the chain\'s strikes.' }),
       side: t.arg({ type: OptionSideEnum, required: true, description: 'CALL (CE) or PUT (PE).' }),
     },
-    complexity: 4 * DATABASE_READ_COST,
+    complexity: 5 * DATABASE_READ_COST,
     resolve: (_root, args, context) => optionCell(context, { ...args, side: args.side as Side }),
   }),
 );

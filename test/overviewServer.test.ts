@@ -160,6 +160,7 @@ const CELL = `query($symbol: String!, $expiry: Date!, $strike: Float!, $side: Op
     dayChange { ltpPoints ivVolPoints delta gamma theta vega oiContracts }
     marketVersusTheoreticalVolPoints
     flow { oi changeSincePreviousClose windows { windowMinutes velocity } buildups { windowMinutes kind oiChangeContracts } }
+    buildupHistory { timestamp oiContracts buildups { windowMinutes kind oiChangeContracts } }
     flowAt sessionIvPercentile sessionIvLow sessionIvHigh
     session { bucket ivLast ivAvg oiLast volumeLast }
   }
@@ -184,6 +185,10 @@ describe('optionCell on the real server', () => {
     expect(cell.flow).toEqual(flow.data.optionFlow.strikes.find((r: any) => r.strike === strike).call);
     expect(cell.flow.windows.length).toBeGreaterThan(0);
     expect(cell.flow.buildups.at(-1).windowMinutes).toBeNull();
+    // The buildup history ends with the flow optionFlow answers.
+    const history = cell.buildupHistory.map((p: any) => Date.parse(p.timestamp));
+    expect(history).toEqual([...history].sort((a, b) => a - b));
+    expect(cell.buildupHistory.at(-1)).toEqual({ timestamp: cell.flowAt, oiContracts: cell.flow.oi, buildups: cell.flow.buildups });
 
     expect(cell.session.length).toBeGreaterThan(0);
     const buckets = cell.session.map((p: any) => Date.parse(p.bucket));
@@ -193,7 +198,7 @@ describe('optionCell on the real server', () => {
     const ivs = cell.session.map((p: any) => p.ivLast).filter((v: any) => v !== null);
     expect(cell.sessionIvPercentile).toBeCloseTo((100 * ivs.filter((v: number) => v < quote.iv).length) / ivs.length, 9);
     expect([cell.sessionIvLow, cell.sessionIvHigh]).toEqual([Math.min(...ivs), Math.max(...ivs)]);
-    console.log(`optionCell NIFTY ${chain.expiry} ${strike} CE: iv ${quote.iv}, ${cell.session.length} session buckets, IV percentile ${cell.sessionIvPercentile}, market − theoretical ${cell.marketVersusTheoreticalVolPoints?.toFixed(3)} vol points`);
+    console.log(`optionCell NIFTY ${chain.expiry} ${strike} CE: iv ${quote.iv}, ${cell.session.length} session buckets, ${cell.buildupHistory.length} buildup points, IV percentile ${cell.sessionIvPercentile}, market − theoretical ${cell.marketVersusTheoreticalVolPoints?.toFixed(3)} vol points`);
   });
 
   it('refuses a strike not in the chain naming strike and listing the strikes, and an expiry without a chain with NO_DATA naming expiry', async () => {

@@ -5,6 +5,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
 import type { Context } from '../schema/builder.ts';
+import { createReadLoaders } from '../schema/loaders.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import { combine, type ServerContext } from './installation.ts';
@@ -29,7 +30,8 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: () => context,
+    // The request's own batching loaders on top of the shared context.
+    context: () => ({ ...context, loaders: createReadLoaders(context) }),
     ...concerns,
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),

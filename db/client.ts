@@ -70,6 +70,13 @@ export interface DatabaseOptions {
   /** Between two refreshes of the aggregates for old writes (db/aggregateBackfill.ts), ms; default 30 s. */
   backfillEveryMs?: number;
   log?: Logger;
+  /** Told the SQL of every statement Drizzle sends (both engines), e.g. for a test that counts a request's queries. */
+  onQuery?: (sql: string) => void;
+}
+
+/** Drizzle's logger for `onQuery`, when given. */
+function queryLogger(onQuery: DatabaseOptions['onQuery']): { logger?: { logQuery(query: string, params: unknown[]): void } } {
+  return onQuery ? { logger: { logQuery: (query) => onQuery(query) } } : {};
 }
 
 /**
@@ -106,7 +113,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
     } as postgres.Options<{}>;
     const client = postgres(options.url, connection);
-    const db = drizzlePostgres(client, { schema });
+    const db = drizzlePostgres(client, { schema, ...queryLogger(options.onQuery) });
     try {
       await client`select 1`;
     } catch (error) {
@@ -156,11 +163,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  return openPgliteWorker(options.dataDir);
+  return openPgliteWorker(options.dataDir, options.onQuery);
 }
 
 /** PGlite on a worker thread (see db/pglite.worker.ts); Drizzle's proxy driver sends it SQL. */
-async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHandle> {
+async function openPgliteWorker(dataDir: string | undefined, onQuery?: DatabaseOptions['onQuery']): Promise<DatabaseHandle> {
   const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   const worker = new Worker(new URL('./pglite.worker.mjs', import.meta.url), {
     workerData: { dataDir, migrationsFolder: MIGRATIONS_FOLDER },
@@ -200,7 +207,7 @@ async function openPgliteWorker(dataDir: string | undefined): Promise<DatabaseHa
   }
   const db = drizzleProxy(
     async (query, params, method) => ({ rows: await request<unknown[]>({ type: 'query', sql: query, params, method: method === 'all' ? 'all' : 'execute' }) }),
-    { schema },
+    { schema, ...queryLogger(onQuery) },
   );
   return {
     db: db as unknown as Database,

@@ -18,6 +18,7 @@ import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 import type { PlaybackSlots } from '../core/playback.ts';
+import type { ReadLoaders } from './loaders.ts';
 
 /**
  * Live topics: `chain:updated` by `symbol:expiry`; the analytics role's
@@ -70,6 +71,8 @@ export interface Context {
   noteLiveSource?: (source: string) => void;
   /** The playbacks running on this API process (PLAYBACK_MAX_CONCURRENT); absent: playback answers SERVER_BUSY. */
   playbacks?: PlaybackSlots;
+  /** This request's batched reads (schema/loaders.ts), one set per request; absent: fields batch within their own resolver only. */
+  loaders?: ReadLoaders;
 }
 
 /**

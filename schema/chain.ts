@@ -189,19 +189,28 @@ export async function chainAt(
   const requested = dateArgument(args.expiry, 'expiry');
   const at = pastInstantArgument(context, args.at);
   const expiry = requested ?? (await nearestExpiryWithData(context, instrument, at)).expiry;
+  const chain = await storedChain(context, instrument.symbol, expiry, at);
+  if (chain) return chain;
+  throw await noChainError(context, instrument, expiry, at);
+}
+
+/**
+ * chainAt's read, for arguments already checked: the latest chain of
+ * `expiry`, or the last one at or before `at`, through the caches; null
+ * when nothing stored answers.
+ */
+export async function storedChain(context: Context, symbol: string, expiry: string, at?: Date): Promise<EnrichedSnapshot | null> {
   const load = async () => {
-    const stored = await readDatabase(context, (db) => findChain(db, instrument.symbol, expiry, at));
+    const stored = await readDatabase(context, (db) => findChain(db, symbol, expiry, at));
     return stored ? toEnrichedSnapshot(stored) : null;
   };
   // The latest chain is the hot query: served from the cache when there is one;
   // a past one from the past-chain cache, once its instant is known.
-  const chain = await (at
-    ? ((await pastChain(context, instrument.symbol, expiry, at)) ?? load())
+  return at
+    ? ((await pastChain(context, symbol, expiry, at)) ?? load())
     : context.cache
-      ? context.cache.getOrLoad(latestChainKey(instrument.symbol, expiry), load)
-      : load());
-  if (chain) return chain;
-  throw await noChainError(context, instrument, expiry, at);
+      ? context.cache.getOrLoad(latestChainKey(symbol, expiry), load)
+      : load();
 }
 
 /** An optional `at` argument: undefined when absent, else an instant not in the future (a minute of clock skew allowed), or a typed error naming it. */

@@ -149,7 +149,7 @@ async function* chainDeltaStream(context: Context, feed: ChainDeltaFeed, symbol:
   }
 }
 
-const OptionSideEnum = builder.enumType('OptionSide', {
+export const OptionSideEnum = builder.enumType('OptionSide', {
   description: 'A side of a strike.',
   values: { CALL: { value: 'call', description: 'The call (CE).' }, PUT: { value: 'put', description: 'The put (PE).' } } as const,
 });

@@ -9,6 +9,8 @@ import './mood.ts';
 import './intelligence.ts';
 import './participants.ts';
 import './playback.ts';
+import './overview.ts';
+import './optionCell.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -8,6 +8,7 @@
 import { filter, pipe } from 'graphql-yoga';
 import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
+import { istMidnight } from '../core/time/expiry.ts';
 import { chainTopicKey } from './chain.ts';
 import { LiquidityStressType, ChainVolatilityType } from './mood.ts';
 import { eventsPage, expiriesWithAnalytics, latestChainIntelligence, latestFlows, type EventCursor } from '../db/queries/readAnalytics.ts';
@@ -183,7 +184,7 @@ const FlowWindowType = builder.objectRef<StrikeSideView['windows'][number]>('OiF
   }),
 });
 
-const StrikeBuildupType = builder.objectRef<StrikeSideView['buildups'][number]>('StrikeBuildup').implement({
+export const StrikeBuildupType = builder.objectRef<StrikeSideView['buildups'][number]>('StrikeBuildup').implement({
   description: 'Buildup class of a strike side over one window.',
   fields: (t) => ({
     windowMinutes: t.exposeInt('windowMinutes', { nullable: true, description: 'Window, minutes; null for the session.' }),
@@ -193,7 +194,7 @@ const StrikeBuildupType = builder.objectRef<StrikeSideView['buildups'][number]>(
   }),
 });
 
-const StrikeSideFlowType = builder.objectRef<StrikeSideView>('StrikeSideFlow').implement({
+export const StrikeSideFlowType = builder.objectRef<StrikeSideView>('StrikeSideFlow').implement({
   description: 'OI flow of one strike side.',
   fields: (t) => ({
     oi: t.exposeFloat('oiContracts', { nullable: true, description: 'Open interest, contracts.' }),
@@ -271,7 +272,7 @@ builder.queryField('supportResistance', (t) =>
     resolve: async (_root, args, context) => {
       const chain = await requireChainIntelligence(context, args.symbol, args.expiry);
       const { events } = await readDatabase(context, (db) =>
-        eventsPage(db, { symbols: [chain.symbol], kinds: ['zone_strengthened', 'zone_shifted', 'zone_breached'], expiry: chain.expiry, since: new Date(Date.parse(`${chain.sessionDate}T00:00:00+05:30`)), first: 20 }),
+        eventsPage(db, { symbols: [chain.symbol], kinds: ['zone_strengthened', 'zone_shifted', 'zone_breached'], expiry: chain.expiry, since: new Date(istMidnight(chain.sessionDate)), first: 20 }),
       );
       return { chain, events };
     },

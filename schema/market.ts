@@ -98,7 +98,7 @@ export async function listExpiries(context: Context, instrument: Instrument, inc
 }
 
 /** The first date whose expiry (15:30 IST) is after `ms`: today in IST until the close, then tomorrow. */
-function firstUnexpiredDate(ms: number): string {
+export function firstUnexpiredDate(ms: number): string {
   const today = istDate(ms);
   return expiryInstant(today) > ms ? today : addDays(today, 1);
 }

@@ -5,7 +5,7 @@
  * CI must never silently fall back to the embedded engine.
  */
 import postgres from 'postgres';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../db/client.ts';
 
 /** A new, empty database on the DATABASE_URL server: its URL, and how to drop it. */
 export async function createScratchDatabase(serverUrl = process.env.DATABASE_URL!): Promise<{ url: string; drop(): Promise<void> }> {
@@ -30,10 +30,11 @@ export async function createScratchDatabase(serverUrl = process.env.DATABASE_URL
   };
 }
 
-export async function openTestDatabase(): Promise<DatabaseHandle> {
-  if (!process.env.DATABASE_URL) return openDatabase();
+/** `onQuery` is told the SQL of every statement Drizzle sends (see DatabaseOptions). */
+export async function openTestDatabase(options: Pick<DatabaseOptions, 'onQuery'> = {}): Promise<DatabaseHandle> {
+  if (!process.env.DATABASE_URL) return openDatabase(options);
   const scratch = await createScratchDatabase();
-  const handle = await openDatabase({ url: scratch.url, poolSize: 4 });
+  const handle = await openDatabase({ url: scratch.url, poolSize: 4, ...options });
   return {
     ...handle,
     close: async () => {

@@ -1,6 +1,7 @@
 /**
  * Realistic chains for tests: the market simulator on a fixed seed and a
- * fixed market-hours clock, enriched by the real processor.
+ * fixed market-hours clock, enriched by the real processor (and analysed by
+ * the real analytics reducer, for the analytics tables).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,9 @@ import { instrumentTable } from '../core/instruments.ts';
 import type { EnrichedSnapshot, RawSnapshot } from '../core/models.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
+import { analyseSnapshot, emptyAnalyticsStats } from '../pipeline/analytics.ts';
+import { createIntelligenceState } from '../core/intelligence/index.ts';
+import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 
 export const instruments = instrumentTable();
 
@@ -47,6 +51,15 @@ export function simulatedEnrichedSnapshots(ticks: number, options: FixtureOption
   return simulatedRawSnapshots(ticks, options).map((raw) =>
     enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065, now: () => raw.timestamp + 5 }),
   );
+}
+
+/** The analytics messages of the same snapshots, through the real reducer from an empty state (the snapshots it skips give none). */
+export function simulatedAnalyticsMessages(ticks: number, options: FixtureOptions = {}): AnalyticsMessage[] {
+  const state = createIntelligenceState();
+  const stats = emptyAnalyticsStats();
+  return simulatedEnrichedSnapshots(ticks, options)
+    .map((s) => analyseSnapshot(state, s, stats))
+    .filter((m): m is AnalyticsMessage => m !== null);
 }
 
 /** A fresh directory under the system's temporary directory, for a test's DATA_DIR (spool, embedded database). */

@@ -47,3 +47,8 @@ export function yearsToExpiry(nowMs: number, expiryMs: number): number {
 export function istDate(epochMs: number): string {
   return new Date(epochMs + IST_OFFSET_MINUTES * 60_000).toISOString().slice(0, 10);
 }
+
+/** The instant an IST calendar date (YYYY-MM-DD) begins, 00:00 IST, epoch ms. */
+export function istMidnight(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`) - IST_OFFSET_MINUTES * 60_000;
+}

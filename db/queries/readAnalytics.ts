@@ -1,7 +1,8 @@
 /**
  * Reading the analytics back (tables in db/schema.ts, written by
- * writeAnalytics.ts): the latest mood and chain analytics, the latest
- * per-strike flows of an expiry, and the events, newest first, a page at a
+ * writeAnalytics.ts): the latest mood and chain analytics (of one symbol or
+ * expiry, or of many in one statement), the latest per-strike flows of an
+ * expiry and one strike side's over time, and the events, newest first, a page at a
  * time. Mood over time in chart buckets is moodHistory.ts. The API serves these (it may not
  * run the analytics role itself); JSON documents come back as stored, with
  * JSON's null where the reducer had NaN.
@@ -9,6 +10,9 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
+import { texts } from './writeSnapshots.ts';
+import { rowsOf } from './expireRaw.ts';
+import { CHART_INTERVALS, dateBin, epochMs } from './chainHistory.ts';
 import type { ChainIntelligence, IntelligenceEvent, IntelligenceEventKind, StrikeFlowRow, SymbolIntelligence } from '../../core/intelligence/index.ts';
 
 /** The symbol's latest mood document (SymbolIntelligence), or null when none is stored (rows thinned by retention have none). */
@@ -125,4 +129,91 @@ export async function eventsPage(db: Database, query: EventQuery): Promise<{ eve
       cursor: { ts: row.ts.getTime(), symbol: row.symbol, key: row.eventKey },
     })),
   };
+}
+
+/** A jsonb column as it came back from a raw statement: parsed by the driver, or its text. */
+function jsonOf<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/**
+ * latestMood of several symbols in one statement: each symbol's newest row
+ * with a document, found from its end of the primary key (a lateral lookup
+ * per symbol, not a scan of the table). Symbols without one are absent.
+ */
+export async function latestMoods(db: Database, symbols: readonly string[]): Promise<Map<string, SymbolIntelligence>> {
+  if (symbols.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; intelligence: unknown }>(
+    await db.execute(sql`
+      select s.symbol, m.intelligence
+      from unnest(${texts(symbols)}::text[]) as s(symbol)
+      cross join lateral (
+        select intelligence from analytics_mood
+        where symbol = s.symbol and intelligence is not null
+        order by ts desc limit 1
+      ) as m`),
+  );
+  return new Map(rows.map((row) => [row.symbol, jsonOf<SymbolIntelligence>(row.intelligence)]));
+}
+
+/**
+ * latestChainIntelligence of several (symbol, expiry) pairs in one statement,
+ * keyed `symbol|expiry`; pairs without stored analytics are absent.
+ */
+export async function latestChainIntelligences(db: Database, chains: readonly { symbol: string; expiry: string }[]): Promise<Map<string, ChainIntelligence>> {
+  if (chains.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; expiry: string; intelligence: unknown }>(
+    await db.execute(sql`
+      select k.symbol, k.expiry::text as expiry, c.intelligence
+      from unnest(${texts(chains.map((c) => c.symbol))}::text[], ${texts(chains.map((c) => c.expiry))}::date[]) as k(symbol, expiry)
+      cross join lateral (
+        select intelligence from analytics_chain
+        where symbol = k.symbol and expiry = k.expiry
+        order by ts desc limit 1
+      ) as c`),
+  );
+  return new Map(rows.map((row) => [chainIntelligenceKey(row.symbol, row.expiry), jsonOf<ChainIntelligence>(row.intelligence)]));
+}
+
+/** The key of latestChainIntelligences' answer. */
+export function chainIntelligenceKey(symbol: string, expiry: string): string {
+  return `${symbol}|${expiry}`;
+}
+
+export interface StrikeFlowPoint {
+  /** Instant of the stored flow row (the bucket's latest), epoch ms. */
+  timestamp: number;
+  /** Open interest, contracts. */
+  oiContracts: number | null;
+  /** OI change since the session's first snapshot, contracts. */
+  changeSinceOpenContracts: number | null;
+  /** Buildup class per window, then the session (as latestFlows). */
+  buildups: StrikeFlowRow['call']['buildups'];
+}
+
+/**
+ * One strike side's stored flow rows in [from, to), the latest of each
+ * 5-minute bucket (date_bin on the origin every series uses), ascending: its
+ * buildup history. The rows are found by the primary key's prefix (symbol,
+ * expiry, ts); they are kept as long as the raw rows (expireAnalytics.ts).
+ */
+export async function strikeFlowHistory(
+  db: Database,
+  query: { symbol: string; expiry: string; strike: number; optionType: 'CE' | 'PE'; from: Date; to: Date },
+): Promise<StrikeFlowPoint[]> {
+  const bucket = dateBin(CHART_INTERVALS['5m'].sql, sql`ts`);
+  const rows = rowsOf<{ ts_ms: number | string; oi: number | null; change_since_open: number | null; buildups: unknown }>(
+    await db.execute(sql`
+      select distinct on (${bucket}) ${epochMs(sql`ts`)} as ts_ms, oi, change_since_open, buildups
+      from analytics_flows
+      where symbol = ${query.symbol} and expiry = ${query.expiry}::date and strike = ${query.strike}::float8 and option_type = ${query.optionType}
+        and ts >= ${query.from.toISOString()}::timestamptz and ts < ${query.to.toISOString()}::timestamptz
+      order by ${bucket}, ts desc`),
+  );
+  return rows.map((row) => ({
+    timestamp: Number(row.ts_ms),
+    oiContracts: row.oi === null ? null : Number(row.oi),
+    changeSinceOpenContracts: row.change_since_open === null ? null : Number(row.change_since_open),
+    buildups: jsonOf<StrikeFlowRow['call']['buildups']>(row.buildups),
+  }));
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { findStoredExpiries, type StoredExpiry } from './storedExpiries.ts';
+import { findStoredExpiries, nearestStoredExpiries, type StoredExpiry } from './storedExpiries.ts';
 import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
 
@@ -61,5 +61,15 @@ describe('findStoredExpiries', () => {
     expect(await findStoredExpiries(database.db, 'NIFTY', { at, limit: 1 })).toEqual(expected('NIFTY', (s) => s.timestamp <= at.getTime()));
     const later = new Date(lateStart + 90_000);
     expect(await findStoredExpiries(database.db, 'NIFTY', { at: later })).toEqual(expected('NIFTY', (s) => s.timestamp <= later.getTime()));
+  });
+
+  it('answers the nearest stored expiry of several symbols in one statement, as findStoredExpiries with a limit of one', async () => {
+    for (const fromDate of [near, next, '2000-01-01', '2099-01-01']) {
+      const nearest = await nearestStoredExpiries(database.db, ['NIFTY', 'SENSEX', 'BANKNIFTY'], fromDate);
+      for (const symbol of ['NIFTY', 'SENSEX', 'BANKNIFTY']) {
+        expect(nearest.get(symbol)).toBe((await findStoredExpiries(database.db, symbol, { fromDate, limit: 1 }))[0]?.expiry);
+      }
+    }
+    expect((await nearestStoredExpiries(database.db, [], near)).size).toBe(0);
   });
 });

@@ -14,6 +14,8 @@
 import { and, eq, gt, gte, lte, max, min, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots } from '../schema.ts';
+import { texts } from './writeSnapshots.ts';
+import { rowsOf } from './expireRaw.ts';
 
 export interface StoredExpiry {
   /** YYYY-MM-DD. */
@@ -63,4 +65,19 @@ export async function findStoredExpiries(db: Database, symbol: string, filter: S
     previous = step.expiry;
   }
   return found;
+}
+
+/**
+ * The nearest expiry on or after `fromDate` with stored snapshots, of each
+ * symbol, in one statement: a min over the primary key's (symbol, expiry)
+ * range per symbol, read from its end. Symbols without one are absent.
+ */
+export async function nearestStoredExpiries(db: Database, symbols: readonly string[], fromDate: string): Promise<Map<string, string>> {
+  if (symbols.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; expiry: string | null }>(
+    await db.execute(sql`
+      select s.symbol, (select min(expiry) from chain_snapshots where symbol = s.symbol and expiry >= ${fromDate}::date)::text as expiry
+      from unnest(${texts(symbols)}::text[]) as s(symbol)`),
+  );
+  return new Map(rows.filter((row) => row.expiry !== null).map((row) => [row.symbol, row.expiry!]));
 }

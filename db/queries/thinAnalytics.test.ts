@@ -1,24 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openTestDatabase } from '../../test/database.ts';
-import { FIXTURE_START, simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
+import { FIXTURE_START, simulatedAnalyticsMessages } from '../../test/fixtures.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { createIntelligenceState } from '../../core/intelligence/index.ts';
 import type { AnalyticsMessage } from '../../core/analyticsMessage.ts';
-import { analyseSnapshot, emptyAnalyticsStats } from '../../pipeline/analytics.ts';
 import { rowsOf } from './expireRaw.ts';
 import { latestMood } from './readAnalytics.ts';
 import { thinAnalytics } from './thinAnalytics.ts';
 import { writeAnalytics } from './writeAnalytics.ts';
 
 /** NIFTY, two expiries, a snapshot every 20 s for 12 minutes from FIXTURE_START (on the 5-minute grid), through the real reducer. */
-function messages(): AnalyticsMessage[] {
-  const state = createIntelligenceState();
-  const stats = emptyAnalyticsStats();
-  return simulatedEnrichedSnapshots(36, { expiriesPerSymbol: 2, strikesEachSide: 3, seed: 5, secondsPerTick: 20 })
-    .map((s) => analyseSnapshot(state, s, stats))
-    .filter((m): m is AnalyticsMessage => m !== null);
-}
+const messages = (): AnalyticsMessage[] => simulatedAnalyticsMessages(36, { expiriesPerSymbol: 2, strikesEachSide: 3, seed: 5, secondsPerTick: 20 });
 
 const MINUTE = 60_000;
 const at = (minutes: number) => new Date(FIXTURE_START + minutes * MINUTE);

@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openTestDatabase } from '../../test/database.ts';
-import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
+import { simulatedAnalyticsMessages } from '../../test/fixtures.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { createIntelligenceState } from '../../core/intelligence/index.ts';
 import type { AnalyticsMessage } from '../../core/analyticsMessage.ts';
-import { analyseSnapshot, emptyAnalyticsStats } from '../../pipeline/analytics.ts';
 import { expireAnalytics } from './expireAnalytics.ts';
 import { rowsOf } from './expireRaw.ts';
 import { writeAnalytics } from './writeAnalytics.ts';
 
 /** NIFTY, two expiries, 20 minutes, through the real reducer. */
-function messages(): AnalyticsMessage[] {
-  const state = createIntelligenceState();
-  const stats = emptyAnalyticsStats();
-  return simulatedEnrichedSnapshots(20, { expiriesPerSymbol: 2, strikesEachSide: 4, seed: 3 })
-    .map((s) => analyseSnapshot(state, s, stats))
-    .filter((m): m is AnalyticsMessage => m !== null);
-}
+const messages = (): AnalyticsMessage[] => simulatedAnalyticsMessages(20, { expiriesPerSymbol: 2, strikesEachSide: 4, seed: 3 });
 
 describe('writeAnalytics', () => {
   let database: DatabaseHandle;

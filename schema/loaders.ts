@@ -1,0 +1,77 @@
+/**
+ * Per-request batching of the stored reads that many fields of one request
+ * make for many symbols (marketOverview asks for every symbol at once): each
+ * DataLoader collects the keys its resolvers ask for in one tick and reads
+ * them in one statement (`where symbol in …` as a lateral lookup per key), so
+ * a request makes a bounded number of queries however many symbols it names.
+ *
+ * The loaders batch but do not memoize (`cache: false`): a subscription's
+ * context lives as long as the subscription, and a memoized value would go
+ * stale between its events. Yoga builds one set per request (api/graphql.ts);
+ * a context without them (the schema's own tests) gets a set per call.
+ */
+import DataLoader from 'dataloader';
+import { readDatabase, type Context } from './builder.ts';
+import { chainIntelligenceKey, latestChainIntelligences, latestMoods } from '../db/queries/readAnalytics.ts';
+import { nearestStoredExpiries } from '../db/queries/storedExpiries.ts';
+import { previousCloses, type StoredClose } from '../db/queries/previousCloses.ts';
+import type { ChainIntelligence, SymbolIntelligence } from '../core/intelligence/index.ts';
+
+export interface ReadLoaders {
+  /** The symbol's latest stored mood (latestMood), or null. */
+  mood: DataLoader<string, SymbolIntelligence | null>;
+  /** The latest stored chain analytics of a (symbol, expiry) (latestChainIntelligence), or null. */
+  chainIntelligence: DataLoader<{ symbol: string; expiry: string }, ChainIntelligence | null>;
+  /** The nearest expiry on or after `fromDate` (YYYY-MM-DD) with a stored chain, or null. */
+  nearestExpiry: DataLoader<{ symbol: string; fromDate: string }, string | null>;
+  /** The symbol's latest stored spot before `before` (epoch ms) (previousCloses), or null. */
+  previousClose: DataLoader<{ symbol: string; before: number }, StoredClose | null>;
+}
+
+/**
+ * A batch function for keys of a symbol and one more part: one read per
+ * distinct other part (one in practice: the keys of a request share it),
+ * each for all the symbols asked with it.
+ */
+function bySymbolsWith<K extends { symbol: string }, P, V>(partOf: (key: K) => P, read: (symbols: string[], part: P) => Promise<Map<string, V>>) {
+  return async (keys: readonly K[]): Promise<(V | null)[]> => {
+    const found = new Map<P, Map<string, V>>();
+    for (const part of new Set(keys.map(partOf))) {
+      found.set(part, await read([...new Set(keys.filter((k) => partOf(k) === part).map((k) => k.symbol))], part));
+    }
+    return keys.map((k) => found.get(partOf(k))!.get(k.symbol) ?? null);
+  };
+}
+
+export function createReadLoaders(context: Context): ReadLoaders {
+  const options = { cache: false } as const;
+  return {
+    mood: new DataLoader(async (symbols) => {
+      const found = await readDatabase(context, (db) => latestMoods(db, [...new Set(symbols)]));
+      return symbols.map((symbol) => found.get(symbol) ?? null);
+    }, options),
+    chainIntelligence: new DataLoader(async (chains) => {
+      const found = await readDatabase(context, (db) => latestChainIntelligences(db, chains));
+      return chains.map((c) => found.get(chainIntelligenceKey(c.symbol, c.expiry)) ?? null);
+    }, options),
+    nearestExpiry: new DataLoader(
+      bySymbolsWith(
+        (k: { symbol: string; fromDate: string }) => k.fromDate,
+        (symbols, fromDate) => readDatabase(context, (db) => nearestStoredExpiries(db, symbols, fromDate)),
+      ),
+      options,
+    ),
+    previousClose: new DataLoader(
+      bySymbolsWith(
+        (k: { symbol: string; before: number }) => k.before,
+        (symbols, before) => readDatabase(context, (db) => previousCloses(db, symbols, new Date(before))),
+      ),
+      options,
+    ),
+  };
+}
+
+/** The request's loaders, or a set of its own for a context built without them. */
+export function loadersOf(context: Context): ReadLoaders {
+  return context.loaders ?? createReadLoaders(context);
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { marketVersusTheoreticalVolPoints, sessionIvPercentile } from './optionCell.ts';
+import type { EnrichedQuote } from '../core/models.ts';
+import type { StrikeHistoryPoint } from '../db/queries/strikeHistory.ts';
+
+const quote = (fields: Partial<EnrichedQuote>): EnrichedQuote => ({ ltp: null, bid: null, ask: null, vega: null, theoreticalPrice: null, oi: null, oiChange: null, ...fields }) as EnrichedQuote;
+
+describe('marketVersusTheoreticalVolPoints', () => {
+  it('prices the mid of a two-sided quote against the theoretical price in vol points (difference over vega)', () => {
+    expect(marketVersusTheoreticalVolPoints(quote({ bid: 99, ask: 101, ltp: 150, theoreticalPrice: 98, vega: 4 }))).toBe(0.5);
+  });
+
+  it('falls back to the last trade without a two-sided quote, and answers null without a price, a theoretical price or a positive vega', () => {
+    expect(marketVersusTheoreticalVolPoints(quote({ bid: 99, ltp: 96, theoreticalPrice: 98, vega: 4 }))).toBe(-0.5);
+    expect(marketVersusTheoreticalVolPoints(quote({ bid: 102, ask: 101, ltp: 96, theoreticalPrice: 98, vega: 4 }))).toBe(-0.5);
+    expect(marketVersusTheoreticalVolPoints(quote({ theoreticalPrice: 98, vega: 4 }))).toBeNull();
+    expect(marketVersusTheoreticalVolPoints(quote({ ltp: 96, vega: 4 }))).toBeNull();
+    expect(marketVersusTheoreticalVolPoints(quote({ ltp: 96, theoreticalPrice: 98, vega: 0 }))).toBeNull();
+  });
+});
+
+describe('sessionIvPercentile', () => {
+  const point = (ivLast: number | null) => ({ ivLast }) as StrikeHistoryPoint;
+  it('is the share of buckets whose last IV is below the IV now, 0–100, ignoring buckets without one', () => {
+    expect(sessionIvPercentile(0.15, [point(0.1), point(0.2), point(null), point(0.15), point(0.12)])).toBe(50);
+    expect(sessionIvPercentile(0.3, [point(0.1)])).toBe(100);
+    expect(sessionIvPercentile(null, [point(0.1)])).toBeNull();
+    expect(sessionIvPercentile(0.1, [point(null)])).toBeNull();
+  });
+});

@@ -72,6 +72,23 @@ export async function findChain(db: Database, symbol: string, expiry: string, at
   return { snapshot, quotes: snapshot.packedQuotes ? unpackedQuotes(snapshot) : await quoteRows(db, symbol, expiry, snapshot.ts) };
 }
 
+/**
+ * The chain at or before `at` (the latest without it) as the API serves it:
+ * toEnrichedSnapshot(findChain(…)), without going through a row per option
+ * for a packed snapshot (its block unpacks straight into the chain's rows).
+ */
+export async function findEnrichedChain(db: Database, symbol: string, expiry: string, at?: Date): Promise<EnrichedSnapshot | null> {
+  const snapshot = await findSnapshot(db, symbol, expiry, at);
+  return snapshot ? enrichedChainOf(db, snapshot) : null;
+}
+
+/** A stored snapshot's chain as the API serves it: its packed rows unpacked, or its rows of option_quotes read (a second query). */
+export async function enrichedChainOf(db: Database, snapshot: StoredSnapshot): Promise<EnrichedSnapshot> {
+  if (!snapshot.packedQuotes) return toEnrichedSnapshot({ snapshot, quotes: await quoteRows(db, snapshot.symbol, snapshot.expiry, snapshot.ts) });
+  // As toEnrichedSnapshot builds them: a strike without either side has no row.
+  return enrichedSnapshotOf(snapshot, unpackQuotes(snapshot, snapshot.packedQuotes).filter((row) => row.call || row.put));
+}
+
 /** Row counts (option rows in either shape), for readiness and benchmarks. */
 export async function countRows(db: Database): Promise<{ snapshots: number; quotes: number }> {
   const [snapshots] = await db
@@ -117,6 +134,10 @@ export function toEnrichedSnapshot(chain: StoredChain): EnrichedSnapshot {
     if (quote.optionType === 'CE') row.call = side;
     else row.put = side;
   }
+  return enrichedSnapshotOf(snapshot, rows);
+}
+
+function enrichedSnapshotOf(snapshot: StoredSnapshot, rows: EnrichedRow[]): EnrichedSnapshot {
   return {
     version: ENRICHED_SNAPSHOT_VERSION,
     id: snapshot.snapshotId,

@@ -9,7 +9,7 @@
  * the packed format). Every function here reads both and answers the same,
  * to the bit (test/optionRowStores.test.ts).
  */
-import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
 import { unpackQuotes } from '../../core/packedQuotes.ts';
@@ -54,6 +54,16 @@ function quoteRows(db: Database, symbol: string, expiry: string, ts: Date): Prom
     .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType));
 }
 
+/** The option rows of one snapshot as quoteRows reads them, less the key the caller knows (no timestamp to parse per row). */
+function quoteSides(db: Database, symbol: string, expiry: string, ts: Date): Promise<QuoteRow[]> {
+  const { ts: _ts, symbol: _symbol, expiry: _expiry, ...sides } = getTableColumns(optionQuotes);
+  return db
+    .select(sides)
+    .from(optionQuotes)
+    .where(and(eq(optionQuotes.symbol, symbol), eq(optionQuotes.expiry, expiry), eq(optionQuotes.ts, ts)))
+    .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType));
+}
+
 /** A packed block as the rows option_quotes would hold, in findQuotes' order. */
 export function unpackedQuotes(snapshot: Pick<StoredSnapshot, 'symbol' | 'expiry' | 'ts' | 'spot' | 'tYears' | 'rate' | 'forward' | 'packedQuotes'>): StoredQuote[] {
   const { symbol, expiry, ts } = snapshot;
@@ -84,7 +94,7 @@ export async function findEnrichedChain(db: Database, symbol: string, expiry: st
 
 /** A stored snapshot's chain as the API serves it: its packed rows unpacked, or its rows of option_quotes read (a second query). */
 export async function enrichedChainOf(db: Database, snapshot: StoredSnapshot): Promise<EnrichedSnapshot> {
-  if (!snapshot.packedQuotes) return toEnrichedSnapshot({ snapshot, quotes: await quoteRows(db, snapshot.symbol, snapshot.expiry, snapshot.ts) });
+  if (!snapshot.packedQuotes) return enrichedSnapshotOf(snapshot, chainRows(await quoteSides(db, snapshot.symbol, snapshot.expiry, snapshot.ts)));
   // As toEnrichedSnapshot builds them: a strike without either side has no row.
   return enrichedSnapshotOf(snapshot, unpackQuotes(snapshot, snapshot.packedQuotes).filter((row) => row.call || row.put));
 }
@@ -100,7 +110,14 @@ export async function countRows(db: Database): Promise<{ snapshots: number; quot
 
 /** A stored chain in the shape of the enriched snapshot message, so the API serves both alike. */
 export function toEnrichedSnapshot(chain: StoredChain): EnrichedSnapshot {
-  const { snapshot, quotes } = chain;
+  return enrichedSnapshotOf(chain.snapshot, chainRows(chain.quotes));
+}
+
+/** What a chain row needs of an option row: its strike and side, and the quote. */
+type QuoteRow = Omit<StoredQuote, 'ts' | 'symbol' | 'expiry'>;
+
+/** Option rows (by strike then type) as the chain's rows: a row per strike with a side, the call and the put of it. */
+function chainRows(quotes: readonly QuoteRow[]): EnrichedRow[] {
   const rows: EnrichedRow[] = [];
   for (const quote of quotes) {
     let row = rows[rows.length - 1];
@@ -134,7 +151,7 @@ export function toEnrichedSnapshot(chain: StoredChain): EnrichedSnapshot {
     if (quote.optionType === 'CE') row.call = side;
     else row.put = side;
   }
-  return enrichedSnapshotOf(snapshot, rows);
+  return rows;
 }
 
 function enrichedSnapshotOf(snapshot: StoredSnapshot, rows: EnrichedRow[]): EnrichedSnapshot {

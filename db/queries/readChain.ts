@@ -9,7 +9,7 @@
  * the packed format). Every function here reads both and answers the same,
  * to the bit (test/optionRowStores.test.ts).
  */
-import { and, asc, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
 import { unpackQuotes } from '../../core/packedQuotes.ts';
@@ -25,15 +25,34 @@ export interface StoredChain {
 
 /** The snapshot at or before `at` (the latest when `at` is absent), or null. */
 export async function findSnapshot(db: Database, symbol: string, expiry: string, at?: Date): Promise<StoredSnapshot | null> {
-  const conditions = [eq(chainSnapshots.symbol, symbol), eq(chainSnapshots.expiry, expiry)];
-  if (at) conditions.push(lte(chainSnapshots.ts, at));
-  const [row] = await db
-    .select()
-    .from(chainSnapshots)
-    .where(and(...conditions))
-    .orderBy(desc(chainSnapshots.ts))
-    .limit(1);
+  const statements = snapshotStatements(db);
+  const [row] = at ? await statements.at.execute({ symbol, expiry, at: at.toISOString() }) : await statements.latest.execute({ symbol, expiry });
   return row ?? null;
+}
+
+const preparedSnapshotStatements = new WeakMap<Database, ReturnType<typeof prepareSnapshotStatements>>();
+
+/**
+ * findSnapshot's two statements, built once per database: Drizzle otherwise
+ * builds a query's SQL anew on every call, a tenth of the CPU of a past read.
+ */
+function snapshotStatements(db: Database) {
+  let statements = preparedSnapshotStatements.get(db);
+  if (!statements) {
+    statements = prepareSnapshotStatements(db);
+    preparedSnapshotStatements.set(db, statements);
+  }
+  return statements;
+}
+
+function prepareSnapshotStatements(db: Database) {
+  const stream = [eq(chainSnapshots.symbol, sql.placeholder('symbol')), eq(chainSnapshots.expiry, sql.placeholder('expiry'))];
+  const newestWhere = (where: SQL | undefined) => db.select().from(chainSnapshots).where(where).orderBy(desc(chainSnapshots.ts)).limit(1);
+  return {
+    latest: newestWhere(and(...stream)).prepare('find_snapshot_latest'),
+    // Placeholders skip the column's encoder: `at` is given as the ISO text it would have made.
+    at: newestWhere(and(...stream, lte(chainSnapshots.ts, sql.placeholder('at')))).prepare('find_snapshot_at'),
+  };
 }
 
 /** The option rows of one stored snapshot, by strike then type (CE before PE). */

@@ -25,12 +25,25 @@
 import { and, eq, gte, lt, max, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainChanges, chainSnapshots } from '../schema.ts';
+import { preparedPerDatabase } from './prepared.ts';
 
 export async function rangeContents(db: Database, symbol: string, expiry: string, from: Date, to: Date): Promise<string> {
-  const changes = sql<string>`(select ${chainChanges.changes}::text from ${chainChanges} where ${chainChanges.id} = 1)`;
-  const [row] = await db
-    .select({ newest: sql<string | null>`${max(chainSnapshots.ts)}::text`, changes })
-    .from(chainSnapshots)
-    .where(and(eq(chainSnapshots.symbol, symbol), eq(chainSnapshots.expiry, expiry), gte(chainSnapshots.ts, from), lt(chainSnapshots.ts, to)));
+  const [row] = await statement(db).execute({ symbol, expiry, from: from.toISOString(), to: to.toISOString() });
   return `newest ${row.newest ?? 'none'}; changes ${row.changes ?? 0}`;
 }
+
+const statement = preparedPerDatabase((db) => {
+  const changes = sql<string>`(select ${chainChanges.changes}::text from ${chainChanges} where ${chainChanges.id} = 1)`;
+  return db
+    .select({ newest: sql<string | null>`${max(chainSnapshots.ts)}::text`, changes })
+    .from(chainSnapshots)
+    .where(
+      and(
+        eq(chainSnapshots.symbol, sql.placeholder('symbol')),
+        eq(chainSnapshots.expiry, sql.placeholder('expiry')),
+        gte(chainSnapshots.ts, sql.placeholder('from')),
+        lt(chainSnapshots.ts, sql.placeholder('to')),
+      ),
+    )
+    .prepare('range_contents');
+});

@@ -13,6 +13,7 @@ import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle
 import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
 import { unpackQuotes } from '../../core/packedQuotes.ts';
+import { preparedPerDatabase } from './prepared.ts';
 import { ENRICHED_SNAPSHOT_VERSION, type ChainAnalytics, type EnrichedQuote, type EnrichedRow, type EnrichedSnapshot } from '../../core/models.ts';
 
 export type StoredSnapshot = typeof chainSnapshots.$inferSelect;
@@ -30,30 +31,15 @@ export async function findSnapshot(db: Database, symbol: string, expiry: string,
   return row ?? null;
 }
 
-const preparedSnapshotStatements = new WeakMap<Database, ReturnType<typeof prepareSnapshotStatements>>();
-
-/**
- * findSnapshot's two statements, built once per database: Drizzle otherwise
- * builds a query's SQL anew on every call, a tenth of the CPU of a past read.
- */
-function snapshotStatements(db: Database) {
-  let statements = preparedSnapshotStatements.get(db);
-  if (!statements) {
-    statements = prepareSnapshotStatements(db);
-    preparedSnapshotStatements.set(db, statements);
-  }
-  return statements;
-}
-
-function prepareSnapshotStatements(db: Database) {
+/** findSnapshot's two statements. */
+const snapshotStatements = preparedPerDatabase((db) => {
   const stream = [eq(chainSnapshots.symbol, sql.placeholder('symbol')), eq(chainSnapshots.expiry, sql.placeholder('expiry'))];
   const newestWhere = (where: SQL | undefined) => db.select().from(chainSnapshots).where(where).orderBy(desc(chainSnapshots.ts)).limit(1);
   return {
     latest: newestWhere(and(...stream)).prepare('find_snapshot_latest'),
-    // Placeholders skip the column's encoder: `at` is given as the ISO text it would have made.
     at: newestWhere(and(...stream, lte(chainSnapshots.ts, sql.placeholder('at')))).prepare('find_snapshot_at'),
   };
-}
+});
 
 /** The option rows of one stored snapshot, by strike then type (CE before PE). */
 export async function findQuotes(db: Database, symbol: string, expiry: string, ts: Date): Promise<StoredQuote[]> {
@@ -75,13 +61,18 @@ function quoteRows(db: Database, symbol: string, expiry: string, ts: Date): Prom
 
 /** The option rows of one snapshot as quoteRows reads them, less the key the caller knows (no timestamp to parse per row). */
 function quoteSides(db: Database, symbol: string, expiry: string, ts: Date): Promise<QuoteRow[]> {
-  const { ts: _ts, symbol: _symbol, expiry: _expiry, ...sides } = getTableColumns(optionQuotes);
+  return quoteSidesStatement(db).execute({ symbol, expiry, ts: ts.toISOString() });
+}
+
+const quoteSidesStatement = preparedPerDatabase((db) => {
+  const { ts, symbol, expiry, ...sides } = getTableColumns(optionQuotes);
   return db
     .select(sides)
     .from(optionQuotes)
-    .where(and(eq(optionQuotes.symbol, symbol), eq(optionQuotes.expiry, expiry), eq(optionQuotes.ts, ts)))
-    .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType));
-}
+    .where(and(eq(symbol, sql.placeholder('symbol')), eq(expiry, sql.placeholder('expiry')), eq(ts, sql.placeholder('ts'))))
+    .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType))
+    .prepare('quote_sides');
+});
 
 /** A packed block as the rows option_quotes would hold, in findQuotes' order. */
 export function unpackedQuotes(snapshot: Pick<StoredSnapshot, 'symbol' | 'expiry' | 'ts' | 'spot' | 'tYears' | 'rate' | 'forward' | 'packedQuotes'>): StoredQuote[] {

@@ -39,13 +39,13 @@
  *   (null when that snapshot has none), `totalOi` being its
  *   total_call_oi + total_put_oi.
  */
-import { and, eq, gte, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots } from '../schema.ts';
 import { readRawHorizon } from './retentionState.ts';
 import { rowsOf } from './expireRaw.ts';
 import { AGGREGATE_SUFFIX, hasContinuousAggregates, type AggregateSuffix } from './continuousAggregates.ts';
-import { preparedPerDatabase } from './prepared.ts';
+import { preparedPerDatabase, streamRangePlaceholders } from './prepared.ts';
 
 export const CHART_INTERVALS = {
   '1m': { sql: '1 minute', ms: 60_000 },
@@ -251,14 +251,7 @@ const rawStatements = preparedPerDatabase((db) => {
         totalOi: latest(sql`${chainSnapshots.totalCallOi} + ${chainSnapshots.totalPutOi}`).mapWith(Number),
       })
       .from(chainSnapshots)
-      .where(
-        and(
-          eq(chainSnapshots.symbol, sql.placeholder('symbol')),
-          eq(chainSnapshots.expiry, sql.placeholder('expiry')),
-          gte(chainSnapshots.ts, sql.placeholder('from')),
-          lt(chainSnapshots.ts, sql.placeholder('to')),
-        ),
-      )
+      .where(streamRangePlaceholders(chainSnapshots))
       .groupBy(bucket)
       .orderBy(bucket)
       .prepare(`chain_history_raw_${interval}`);

@@ -6,6 +6,7 @@
  * (`sql.placeholder`), which skip a column's encoder: give a timestamp as
  * the ISO text its encoder would have made.
  */
+import { and, eq, gte, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 
 export function preparedPerDatabase<T>(prepare: (db: Database) => T): (db: Database) => T {
@@ -18,4 +19,14 @@ export function preparedPerDatabase<T>(prepare: (db: Database) => T): (db: Datab
     }
     return statements;
   };
+}
+
+/** One stream's rows in a range, as placeholders: symbol, expiry, from (inclusive) and to (exclusive), the instants as ISO text. */
+export function streamRangePlaceholders(columns: { symbol: AnyColumn; expiry: AnyColumn; ts: AnyColumn }): SQL | undefined {
+  return and(
+    eq(columns.symbol, sql.placeholder('symbol')),
+    eq(columns.expiry, sql.placeholder('expiry')),
+    gte(columns.ts, sql.placeholder('from')),
+    lt(columns.ts, sql.placeholder('to')),
+  );
 }

@@ -22,10 +22,10 @@
  * The API keys the chart buckets it keeps in memory by it (schema/charts.ts),
  * so a bucket is recomputed as soon as anything under it changed.
  */
-import { and, eq, gte, lt, max, sql } from 'drizzle-orm';
+import { max, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainChanges, chainSnapshots } from '../schema.ts';
-import { preparedPerDatabase } from './prepared.ts';
+import { preparedPerDatabase, streamRangePlaceholders } from './prepared.ts';
 
 export async function rangeContents(db: Database, symbol: string, expiry: string, from: Date, to: Date): Promise<string> {
   const [row] = await statement(db).execute({ symbol, expiry, from: from.toISOString(), to: to.toISOString() });
@@ -37,13 +37,6 @@ const statement = preparedPerDatabase((db) => {
   return db
     .select({ newest: sql<string | null>`${max(chainSnapshots.ts)}::text`, changes })
     .from(chainSnapshots)
-    .where(
-      and(
-        eq(chainSnapshots.symbol, sql.placeholder('symbol')),
-        eq(chainSnapshots.expiry, sql.placeholder('expiry')),
-        gte(chainSnapshots.ts, sql.placeholder('from')),
-        lt(chainSnapshots.ts, sql.placeholder('to')),
-      ),
-    )
+    .where(streamRangePlaceholders(chainSnapshots))
     .prepare('range_contents');
 });

@@ -14,6 +14,7 @@ import { installRateLimits } from './installRateLimits.ts';
 import { installCors } from './installCors.ts';
 import { installCompression } from './installCompression.ts';
 import { installGraphiQL } from './installGraphiQL.ts';
+import { installCompiledQueries } from './installCompiledQueries.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
@@ -26,6 +27,7 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
     installCors(config), // cross-origin access from the allow-list only
     installCompression(config), // gzip or brotli responses
     installGraphiQL(), // a small page, cacheable assets
+    installCompiledQueries(config), // queries run as code compiled per document
   ]);
   return createYoga<ServerContext, Context>({
     schema,

@@ -89,4 +89,14 @@ describe('installLimits', () => {
     const days = await ask(post({ query, variables: range(4000) }));
     expect(days.json.errors[0]).toMatchObject({ extensions: { code: 'MAX_COST_EXCEEDED', cost: 24117, limit: 20000 } });
   });
+
+  it('costs the operation a request names, of several in its document', async () => {
+    const side = 'ltp bid ask iv delta gamma theta vega';
+    const chain = (alias: string) => `${alias}: optionChain(symbol: "NIFTY", expiry: "2026-12-29") { rows { strike call { ${side} } put { ${side} } } }`;
+    const query = `query Cheap { symbols { symbol } } query Dear { ${chain('a')} ${chain('b')} ${chain('c')} }`;
+    const cheap = await ask(post({ query, operationName: 'Cheap' }));
+    expect(cheap.json).toEqual({ data: { symbols: expect.any(Array) } });
+    const dear = await ask(post({ query, operationName: 'Dear' }));
+    expect(dear.json.errors).toEqual([expect.objectContaining({ extensions: { code: 'MAX_COST_EXCEEDED', cost: 22953, limit: 20000 } })]);
+  });
 });

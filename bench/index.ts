@@ -151,6 +151,7 @@ if (runs('reads')) {
     historyMinutes: Number(process.env.BENCH_READS_HISTORY_MINUTES ?? 60),
     connections: (process.env.BENCH_READS_CONNECTIONS ?? '10,50').split(',').map(Number),
   };
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const reads: [string, ReadsBenchResult][] = [['embedded (PGlite)', await runReadsBench({ backend: 'embedded', ...readOptions })]];
   if (process.env.DATABASE_URL) reads.push(['PostgreSQL at DATABASE_URL', await runReadsBench({ backend: 'postgres', ...readOptions })]);
   const readOf = reads[0][1];
@@ -160,7 +161,8 @@ if (runs('reads')) {
       `autocannon closed loop, ${readOf.seconds} s per row. Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
       'at = optionChain with `at` uniform at random over the range stored raw (RETENTION_RAW), a new instant every request, expiries alternating, the whole chain selected; ' +
       'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
-      'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts',
+      'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts; server CPU = the server process\'s user + system time over the run (every thread, ' +
+      'the pipeline\'s ~2 snapshots/s included) per request, steadier than latency on a shared machine. Load average at the start: ' + loadAtStart,
     reads.flatMap(([name, r]) =>
       r.rows.map((row) => ({
         database: name,
@@ -171,6 +173,8 @@ if (runs('reads')) {
         'p99 ms': row.p99Ms,
         'max ms': row.maxMs,
         errors: row.errors,
+        'server CPU ms/req': row.serverCpuMsPerRequest,
+        'req per server CPU-s': Math.round(1000 / row.serverCpuMsPerRequest),
       })),
     ),
   );

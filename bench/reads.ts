@@ -24,7 +24,7 @@
  * loopback, one client to the rate limiter, which would otherwise refuse
  * after 300 calls a minute.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { instrumentTable } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
@@ -62,6 +62,8 @@ export interface ReadsRow {
   errors: number;
   /** The first error body seen, to say why. */
   firstError?: string;
+  /** CPU time of the server process (all its threads, the pipeline included) per answered request, ms. */
+  serverCpuMsPerRequest: number;
 }
 
 export interface ReadsBenchResult {
@@ -162,11 +164,23 @@ async function atFloor(platform: PlatformProcess, expiries: readonly string[], s
   return Math.max(...firsts, Date.now() - RETENTION_RAW_MS) + 120_000 + seconds * 1000;
 }
 
+/** CPU time of a process so far, ms (user + system, every thread), from /proc; NaN where there is none. */
+function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // in USER_HZ ticks, 100 a second on Linux
+  } catch {
+    return NaN;
+  }
+}
+
 async function load(platform: PlatformProcess, read: ReadName, connections: number, seconds: number, expiries: string[], sessionStart: number): Promise<ReadsRow> {
   // `at` spreads over what is stored raw; chainHistory's session starts with the history, rolled up or not.
   const first = read === 'at' ? await atFloor(platform, expiries, seconds) : sessionStart;
   let sequence = 0;
   let firstError: string | undefined;
+  const cpuBefore = processCpuMs(platform.pid);
   const result = await autocannon({
     url: platform.url,
     connections,
@@ -195,6 +209,7 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
     maxMs: result.latency.max,
     errors: result.non2xx + result.mismatches + result.errors,
     firstError,
+    serverCpuMsPerRequest: (processCpuMs(platform.pid) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 

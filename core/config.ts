@@ -122,6 +122,8 @@ const envSchema = z.object({
   CORS_CREDENTIALS: flag.default(false),
   /** gzip or brotli responses when the client accepts them. */
   COMPRESSION: flag.default(true),
+  /** Run queries as code compiled per document (graphql-jit) where the answer is graphql-js' own (api/installCompiledQueries.ts); false: graphql-js for every operation. */
+  COMPILED_QUERIES: flag.default(true),
   /** postgres:// URL; absent means embedded PGlite under DATA_DIR. */
   DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/options').optional(),
   DATABASE_POOL_SIZE: numberFrom(z.number().int().positive()).default(10),

@@ -27,10 +27,14 @@ export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: n
 
 const { dataDir, migrationsFolder } = workerData as { dataDir?: string; migrationsFolder: string };
 
-// Dates and timestamps stay text, as Drizzle's proxy driver expects from a wire protocol.
+// Dates and timestamps stay text, as Drizzle's proxy driver expects from a
+// wire protocol; so does bytea ('\\x…' hex), which every reader decodes
+// (db/schema.ts, bytesOf) in native code on its own thread, where PGlite's
+// parser decodes it a character at a time here (half the time of reading a
+// packed chain).
 const raw = (value: string) => value;
 const client = new PGlite(dataDir, {
-  parsers: { [types.DATE]: raw, [types.TIMESTAMP]: raw, [types.TIMESTAMPTZ]: raw },
+  parsers: { [types.DATE]: raw, [types.TIMESTAMP]: raw, [types.TIMESTAMPTZ]: raw, [types.BYTEA]: raw },
   // PGlite runs Postgres single-user: no checkpointer, so the WAL is trimmed
   // only by an explicit CHECKPOINT (db/retention.ts runs one every run), and
   // a checkpoint keeps up to max_wal_size of old segments for reuse, 1 GB by

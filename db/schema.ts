@@ -196,6 +196,22 @@ export const retentionState = pgTable(
   (t) => [check('retention_state_one_row', sql`${t.id} = 1`)],
 );
 
+/**
+ * The one row counting the changes to stored chains that a range's newest
+ * snapshot does not show (db/queries/rangeContents.ts): a snapshot written
+ * older than its stream's newest, a snapshot updated or deleted, any change
+ * to the chain rollup. Kept by triggers (migration 0010), so every writer,
+ * in any process, counts.
+ */
+export const chainChanges = pgTable(
+  'chain_changes',
+  {
+    id: integer('id').primaryKey().default(1),
+    changes: bigint('changes', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('chain_changes_one_row', sql`${t.id} = 1`)],
+);
+
 /*
  * Market analytics (the analytics role's `market.analytics` messages, stored
  * by the storage role; see core/analyticsMessage.ts and core/intelligence).

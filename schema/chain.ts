@@ -7,8 +7,7 @@
  */
 import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
 import { nearestExpiryWithData, noChainError, requireInstrument, requireUpdatableExpiry } from './market.ts';
-import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
-import { findSnapshotTime } from '../db/queries/snapshotTime.ts';
+import { enrichedChainOf, findEnrichedChain, findSnapshot } from '../db/queries/readChain.ts';
 import type { ChainAnalytics, EnrichedQuote, EnrichedRow, EnrichedSnapshot, SupportResistanceLevel } from '../core/models.ts';
 
 /** The most strikes a chain is costed at: a real NSE chain lists up to about 400. */
@@ -200,10 +199,7 @@ export async function chainAt(
  * when nothing stored answers.
  */
 export async function storedChain(context: Context, symbol: string, expiry: string, at?: Date): Promise<EnrichedSnapshot | null> {
-  const load = async () => {
-    const stored = await readDatabase(context, (db) => findChain(db, symbol, expiry, at));
-    return stored ? toEnrichedSnapshot(stored) : null;
-  };
+  const load = () => readDatabase(context, (db) => findEnrichedChain(db, symbol, expiry, at));
   // The latest chain is the hot query: served from the cache when there is one;
   // a past one from the past-chain cache, once its instant is known.
   return at
@@ -221,24 +217,23 @@ export function pastInstantArgument(context: Context, value: Date | InvalidInput
 }
 
 /**
- * The chain at or before `at` through the past-chain cache: the instant of
- * the snapshot from the primary key (cheap), then its contents from memory
- * when an earlier read kept them, since a stored snapshot never changes.
- * Null without the cache, when nothing is stored at or before `at`, or when
- * the snapshot went (retention) between the two reads: the caller then reads
- * as without a cache, so the answer is always the uncached one. One database
- * slot for both reads, as the uncached read takes.
+ * The chain at or before `at` through the past-chain cache: the stored
+ * snapshot's row, the read the uncached path starts with (on the embedded
+ * store it holds the packed option rows too), then the chain from memory
+ * when an earlier read kept it under the snapshot's instant, since a stored
+ * snapshot never changes; else its rows unpacked, or read from option_quotes
+ * (PostgreSQL), and kept. Null without the cache or when nothing is stored at
+ * or before `at`: the caller then reads as without a cache, so the answer is
+ * always the uncached one. One database slot for both reads, as the
+ * uncached read takes.
  */
 async function pastChain(context: Context, symbol: string, expiry: string, at: Date): Promise<EnrichedSnapshot | null> {
   const cache = context.pastChains;
   if (!cache) return null;
   return readDatabase(context, async (db) => {
-    const ts = await findSnapshotTime(db, symbol, expiry, at);
-    if (!ts) return null;
-    return cache.getOrLoad(pastChainKey(symbol, expiry, ts.getTime()), async () => {
-      const stored = await findChain(db, symbol, expiry, ts);
-      return stored && stored.snapshot.ts.getTime() === ts.getTime() ? toEnrichedSnapshot(stored) : null;
-    });
+    const snapshot = await findSnapshot(db, symbol, expiry, at);
+    if (!snapshot) return null;
+    return cache.getOrLoad(pastChainKey(symbol, expiry, snapshot.ts.getTime()), () => enrichedChainOf(db, snapshot));
   });
 }
 

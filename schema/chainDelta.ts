@@ -17,7 +17,7 @@
  */
 import { builder, DATABASE_READ_COST, readDatabase, SUBSCRIBER_PRELUDE, type ChainPubSub, type Context } from './builder.ts';
 import { ChainAnalyticsType, COSTED_STRIKES, followedChain, latestChainKey, OptionQuoteType } from './chain.ts';
-import { findChain, toEnrichedSnapshot } from '../db/queries/readChain.ts';
+import { findEnrichedChain } from '../db/queries/readChain.ts';
 import { diffChains, fullChainDiff, type ChainDiff, type QuoteChange } from '../core/chainDelta.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 
@@ -107,8 +107,7 @@ function feedOf(pubsub: ChainPubSub, topic: string): ChainDeltaFeed {
 /** The latest stored chain of an expiry (from the cache when there is one), for a first full message before any update arrives. */
 async function latestStoredChain(context: Context, symbol: string, expiry: string): Promise<EnrichedSnapshot | null> {
   const load = async () => {
-    const stored = await readDatabase(context, (db) => findChain(db, symbol, expiry));
-    return stored ? toEnrichedSnapshot(stored) : null;
+    return readDatabase(context, (db) => findEnrichedChain(db, symbol, expiry));
   };
   return context.cache ? context.cache.getOrLoad(latestChainKey(symbol, expiry), load) : load();
 }

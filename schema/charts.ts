@@ -111,12 +111,15 @@ const MIN_KEPT_BUCKETS = 3;
  * splits at bucket boundaries into a partial head bucket, the whole buckets,
  * and a partial tail bucket (the one still filling when `to` is now); no
  * bucket spans two parts, so their points together are the range's. The
- * whole buckets are kept in memory under their range and a summary of what
- * is stored under it (db/queries/rangeContents.ts, read first): a snapshot
- * written into the range later (a backfill, a replayed spool) or the
- * retention job folding it changes the summary, so the buckets are
- * recomputed rather than served stale, and an entry no longer named ages
- * out of the cache's byte budget. The head and tail are read every time.
+ * head and the whole buckets are kept in memory, each under its range and a
+ * summary of what is stored from `from` to the tail
+ * (db/queries/rangeContents.ts, read first): a snapshot written into the
+ * range later (a backfill, a replayed spool) or the retention job folding it
+ * changes the summary, so the buckets are recomputed rather than served
+ * stale, and an entry no longer named ages out of the cache's byte budget.
+ * The head is kept under its exact start, so a range whose `from` moves with
+ * each request (the last 3 hours) reads its head every time; the tail is
+ * read every time.
  *
  * A range straddling the raw horizon of the retention job may have its
  * parts read one from the raw snapshots, one from the rollup, where one read
@@ -139,18 +142,19 @@ export async function readChainHistory(context: Context, query: ChainHistoryQuer
   if ((wholeTo - wholeFrom) / width.ms < MIN_KEPT_BUCKETS) return readDatabase(context, (db) => chainHistory(db, query));
   return readDatabase(context, async (db) => {
     const part = async (start: number, end: number) => (start < end ? chainHistory(db, { ...query, from: new Date(start), to: new Date(end) }) : []);
+    const kept = async (start: number, end: number) => (start < end ? ((await cache.getOrLoad(chartBucketsKey(query, start, end, contents), () => part(start, end))) ?? []) : []);
     // The summary first: buckets read after it are at least as new as it says.
-    const contents = await rangeContents(db, symbol, expiry, new Date(wholeFrom), new Date(wholeTo));
-    const head = await part(from.getTime(), wholeFrom);
-    const whole = (await cache.getOrLoad(chartBucketsKey(query, wholeFrom, wholeTo, contents), () => part(wholeFrom, wholeTo))) ?? [];
+    const contents = await rangeContents(db, symbol, expiry, from, new Date(wholeTo));
+    const head = await kept(from.getTime(), wholeFrom);
+    const whole = await kept(wholeFrom, wholeTo);
     const tail = await part(wholeTo, to.getTime());
     return [...head, ...whole, ...tail];
   });
 }
 
-/** The cache key of the whole buckets of one expiry from `wholeFrom` to `wholeTo` (epoch ms) with `contents` stored under them. */
-function chartBucketsKey({ symbol, expiry, interval }: ChainHistoryQuery, wholeFrom: number, wholeTo: number, contents: string): string {
-  return `chart:${symbol}:${expiry}:${interval}:${wholeFrom}:${wholeTo}:${contents}`;
+/** The cache key of the buckets of one expiry from `start` to `end` (epoch ms) with `contents` stored under them. */
+function chartBucketsKey({ symbol, expiry, interval }: ChainHistoryQuery, start: number, end: number, contents: string): string {
+  return `chart:${symbol}:${expiry}:${interval}:${start}:${end}:${contents}`;
 }
 
 // ---- charts at an instant ----------------------------------------------------

@@ -86,7 +86,7 @@ describe('embedded platform, end to end', () => {
     expect(data?.symbols).toContainEqual({ symbol: 'SENSEX', exchange: 'BSE', lotSize: 20, strikeStep: 100 });
   });
 
-  it('streams an enriched chain to a graphql-ws subscriber, then serves it stored, and serves the earlier one with `at`', async () => {
+  it('streams an enriched chain to a graphql-ws subscriber, then serves it stored, and serves the earlier one with `at`', { timeout: 90_000 }, async () => {
     const { data } = await graphql<{ expiries: string[] }>('{ expiries(symbol: "NIFTY") }');
     const expiry = data!.expiries[0];
     expect(expiry).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -127,7 +127,8 @@ describe('embedded platform, end to end', () => {
     const earlier = await eventually(async () => {
       const chain = (await graphql(chainQuery, { expiry, at: first.timestamp })).data?.optionChain;
       return chain?.timestamp === first.timestamp ? chain : undefined;
-    }, 'the stored snapshot at the first event');
+      // Storage runs behind the live stream by however loaded the machine is (40 snapshots a second here).
+    }, 'the stored snapshot at the first event', 45_000);
     expect(earlier.rows).toEqual(first.rows);
     expect(earlier.analytics.maxPain).toBe(first.analytics.maxPain);
   });

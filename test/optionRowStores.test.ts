@@ -11,7 +11,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asc, sql } from 'drizzle-orm';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { countRows, findChain, findQuotes, toEnrichedSnapshot } from '../db/queries/readChain.ts';
+import { countRows, findChain, findEnrichedChain, findQuotes, toEnrichedSnapshot } from '../db/queries/readChain.ts';
 import { chainSnapshots, optionQuotes, strikeRollup5m } from '../db/schema.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openTestDatabase } from './database.ts';
@@ -66,10 +66,12 @@ describe.each(backends)('the option-row store on %s', (_name, open) => {
     for (const snapshot of snapshots) {
       const stored = (await findChain(database.db, snapshot.symbol, snapshot.expiry, new Date(snapshot.timestamp)))!;
       expect(bits(toEnrichedSnapshot(stored))).toEqual(bits(snapshot));
+      expect(bits(await findEnrichedChain(database.db, snapshot.symbol, snapshot.expiry, new Date(snapshot.timestamp)))).toEqual(bits(snapshot));
       expect(bits(await findQuotes(database.db, snapshot.symbol, snapshot.expiry, stored.snapshot.ts))).toEqual(bits(stored.quotes));
     }
     const latest = snapshots.at(-1)!;
     expect(bits(toEnrichedSnapshot((await findChain(database.db, latest.symbol, latest.expiry))!))).toEqual(bits(latest));
+    expect(bits(await findEnrichedChain(database.db, latest.symbol, latest.expiry))).toEqual(bits(latest));
   });
 
   it('stores non-finite numbers as null', async () => {

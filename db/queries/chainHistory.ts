@@ -39,12 +39,13 @@
  *   (null when that snapshot has none), `totalOi` being its
  *   total_call_oi + total_put_oi.
  */
-import { and, eq, gte, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots } from '../schema.ts';
 import { readRawHorizon } from './retentionState.ts';
 import { rowsOf } from './expireRaw.ts';
 import { AGGREGATE_SUFFIX, hasContinuousAggregates, type AggregateSuffix } from './continuousAggregates.ts';
+import { preparedPerDatabase, streamRangePlaceholders } from './prepared.ts';
 
 export const CHART_INTERVALS = {
   '1m': { sql: '1 minute', ms: 60_000 },
@@ -229,24 +230,41 @@ async function fromAggregate(db: Database, { symbol, expiry, from, to }: ChainHi
   }));
 }
 
-/** The buckets over the raw snapshots alone. */
+/** The buckets over the raw snapshots alone (the read of the bucket still filling, on every chart request). */
 async function fromRaw(db: Database, { symbol, expiry, from, to, interval }: ChainHistoryQuery) {
-  const bucket = dateBin(CHART_INTERVALS[interval].sql, chainSnapshots.ts);
-  const latest = (value: SQL) => sql<number | null>`(array_agg(${value} order by ${chainSnapshots.ts} desc))[1]`;
-  return db
-    .select({
-      bucket: sql<Date>`${bucket}`.mapWith(chainSnapshots.ts),
-      pcrOi: sql<number | null>`avg(${chainSnapshots.pcrOi})`.mapWith(Number),
-      maxPain: latest(sql`${chainSnapshots.maxPain}`).mapWith(Number),
-      atmIv: sql<number | null>`avg(${chainSnapshots.atmIv})`.mapWith(Number),
-      spot: latest(sql`${chainSnapshots.spot}`).mapWith(Number),
-      totalOi: latest(sql`${chainSnapshots.totalCallOi} + ${chainSnapshots.totalPutOi}`).mapWith(Number),
-    })
-    .from(chainSnapshots)
-    .where(and(eq(chainSnapshots.symbol, symbol), eq(chainSnapshots.expiry, expiry), gte(chainSnapshots.ts, from), lt(chainSnapshots.ts, to)))
-    .groupBy(bucket)
-    .orderBy(bucket);
+  return rawStatements(db)(interval).execute({ symbol, expiry, from: from.toISOString(), to: to.toISOString() });
 }
+
+/** fromRaw's statement of each interval, prepared once per database (db/queries/prepared.ts). */
+const rawStatements = preparedPerDatabase((db) => {
+  const byInterval = new Map<ChartInterval, ReturnType<typeof prepareRaw>>();
+  const prepareRaw = (interval: ChartInterval) => {
+    const bucket = dateBin(CHART_INTERVALS[interval].sql, chainSnapshots.ts);
+    const latest = (value: SQL) => sql<number | null>`(array_agg(${value} order by ${chainSnapshots.ts} desc))[1]`;
+    return db
+      .select({
+        bucket: sql<Date>`${bucket}`.mapWith(chainSnapshots.ts),
+        pcrOi: sql<number | null>`avg(${chainSnapshots.pcrOi})`.mapWith(Number),
+        maxPain: latest(sql`${chainSnapshots.maxPain}`).mapWith(Number),
+        atmIv: sql<number | null>`avg(${chainSnapshots.atmIv})`.mapWith(Number),
+        spot: latest(sql`${chainSnapshots.spot}`).mapWith(Number),
+        totalOi: latest(sql`${chainSnapshots.totalCallOi} + ${chainSnapshots.totalPutOi}`).mapWith(Number),
+      })
+      .from(chainSnapshots)
+      .where(streamRangePlaceholders(chainSnapshots))
+      .groupBy(bucket)
+      .orderBy(bucket)
+      .prepare(`chain_history_raw_${interval}`);
+  };
+  return (interval: ChartInterval) => {
+    let statement = byInterval.get(interval);
+    if (!statement) {
+      statement = prepareRaw(interval);
+      byInterval.set(interval, statement);
+    }
+    return statement;
+  };
+});
 
 /**
  * The buckets over the rollup minutes and the raw snapshots together, each

@@ -9,10 +9,11 @@
  * the packed format). Every function here reads both and answers the same,
  * to the bit (test/optionRowStores.test.ts).
  */
-import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots, optionQuotes } from '../schema.ts';
 import { unpackQuotes } from '../../core/packedQuotes.ts';
+import { preparedPerDatabase } from './prepared.ts';
 import { ENRICHED_SNAPSHOT_VERSION, type ChainAnalytics, type EnrichedQuote, type EnrichedRow, type EnrichedSnapshot } from '../../core/models.ts';
 
 export type StoredSnapshot = typeof chainSnapshots.$inferSelect;
@@ -25,16 +26,20 @@ export interface StoredChain {
 
 /** The snapshot at or before `at` (the latest when `at` is absent), or null. */
 export async function findSnapshot(db: Database, symbol: string, expiry: string, at?: Date): Promise<StoredSnapshot | null> {
-  const conditions = [eq(chainSnapshots.symbol, symbol), eq(chainSnapshots.expiry, expiry)];
-  if (at) conditions.push(lte(chainSnapshots.ts, at));
-  const [row] = await db
-    .select()
-    .from(chainSnapshots)
-    .where(and(...conditions))
-    .orderBy(desc(chainSnapshots.ts))
-    .limit(1);
+  const statements = snapshotStatements(db);
+  const [row] = at ? await statements.at.execute({ symbol, expiry, at: at.toISOString() }) : await statements.latest.execute({ symbol, expiry });
   return row ?? null;
 }
+
+/** findSnapshot's two statements. */
+const snapshotStatements = preparedPerDatabase((db) => {
+  const stream = [eq(chainSnapshots.symbol, sql.placeholder('symbol')), eq(chainSnapshots.expiry, sql.placeholder('expiry'))];
+  const newestWhere = (where: SQL | undefined) => db.select().from(chainSnapshots).where(where).orderBy(desc(chainSnapshots.ts)).limit(1);
+  return {
+    latest: newestWhere(and(...stream)).prepare('find_snapshot_latest'),
+    at: newestWhere(and(...stream, lte(chainSnapshots.ts, sql.placeholder('at')))).prepare('find_snapshot_at'),
+  };
+});
 
 /** The option rows of one stored snapshot, by strike then type (CE before PE). */
 export async function findQuotes(db: Database, symbol: string, expiry: string, ts: Date): Promise<StoredQuote[]> {
@@ -54,6 +59,21 @@ function quoteRows(db: Database, symbol: string, expiry: string, ts: Date): Prom
     .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType));
 }
 
+/** The option rows of one snapshot as quoteRows reads them, less the key the caller knows (no timestamp to parse per row). */
+function quoteSides(db: Database, symbol: string, expiry: string, ts: Date): Promise<QuoteRow[]> {
+  return quoteSidesStatement(db).execute({ symbol, expiry, ts: ts.toISOString() });
+}
+
+const quoteSidesStatement = preparedPerDatabase((db) => {
+  const { ts, symbol, expiry, ...sides } = getTableColumns(optionQuotes);
+  return db
+    .select(sides)
+    .from(optionQuotes)
+    .where(and(eq(symbol, sql.placeholder('symbol')), eq(expiry, sql.placeholder('expiry')), eq(ts, sql.placeholder('ts'))))
+    .orderBy(asc(optionQuotes.strike), asc(optionQuotes.optionType))
+    .prepare('quote_sides');
+});
+
 /** A packed block as the rows option_quotes would hold, in findQuotes' order. */
 export function unpackedQuotes(snapshot: Pick<StoredSnapshot, 'symbol' | 'expiry' | 'ts' | 'spot' | 'tYears' | 'rate' | 'forward' | 'packedQuotes'>): StoredQuote[] {
   const { symbol, expiry, ts } = snapshot;
@@ -72,6 +92,23 @@ export async function findChain(db: Database, symbol: string, expiry: string, at
   return { snapshot, quotes: snapshot.packedQuotes ? unpackedQuotes(snapshot) : await quoteRows(db, symbol, expiry, snapshot.ts) };
 }
 
+/**
+ * The chain at or before `at` (the latest without it) as the API serves it:
+ * toEnrichedSnapshot(findChain(…)), without going through a row per option
+ * for a packed snapshot (its block unpacks straight into the chain's rows).
+ */
+export async function findEnrichedChain(db: Database, symbol: string, expiry: string, at?: Date): Promise<EnrichedSnapshot | null> {
+  const snapshot = await findSnapshot(db, symbol, expiry, at);
+  return snapshot ? enrichedChainOf(db, snapshot) : null;
+}
+
+/** A stored snapshot's chain as the API serves it: its packed rows unpacked, or its rows of option_quotes read (a second query). */
+export async function enrichedChainOf(db: Database, snapshot: StoredSnapshot): Promise<EnrichedSnapshot> {
+  if (!snapshot.packedQuotes) return enrichedSnapshotOf(snapshot, chainRows(await quoteSides(db, snapshot.symbol, snapshot.expiry, snapshot.ts)));
+  // As toEnrichedSnapshot builds them: a strike without either side has no row.
+  return enrichedSnapshotOf(snapshot, unpackQuotes(snapshot, snapshot.packedQuotes).filter((row) => row.call || row.put));
+}
+
 /** Row counts (option rows in either shape), for readiness and benchmarks. */
 export async function countRows(db: Database): Promise<{ snapshots: number; quotes: number }> {
   const [snapshots] = await db
@@ -83,7 +120,14 @@ export async function countRows(db: Database): Promise<{ snapshots: number; quot
 
 /** A stored chain in the shape of the enriched snapshot message, so the API serves both alike. */
 export function toEnrichedSnapshot(chain: StoredChain): EnrichedSnapshot {
-  const { snapshot, quotes } = chain;
+  return enrichedSnapshotOf(chain.snapshot, chainRows(chain.quotes));
+}
+
+/** What a chain row needs of an option row: its strike and side, and the quote. */
+type QuoteRow = Omit<StoredQuote, 'ts' | 'symbol' | 'expiry'>;
+
+/** Option rows (by strike then type) as the chain's rows: a row per strike with a side, the call and the put of it. */
+function chainRows(quotes: readonly QuoteRow[]): EnrichedRow[] {
   const rows: EnrichedRow[] = [];
   for (const quote of quotes) {
     let row = rows[rows.length - 1];
@@ -117,6 +161,10 @@ export function toEnrichedSnapshot(chain: StoredChain): EnrichedSnapshot {
     if (quote.optionType === 'CE') row.call = side;
     else row.put = side;
   }
+  return rows;
+}
+
+function enrichedSnapshotOf(snapshot: StoredSnapshot, rows: EnrichedRow[]): EnrichedSnapshot {
   return {
     version: ENRICHED_SNAPSHOT_VERSION,
     id: snapshot.snapshotId,

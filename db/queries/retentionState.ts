@@ -7,6 +7,7 @@
 import { max, min, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { chainSnapshots, retentionState } from '../schema.ts';
+import { preparedPerDatabase } from './prepared.ts';
 
 export interface RetentionState {
   /** The oldest and newest snapshots still stored raw; null when there are none. */
@@ -30,9 +31,12 @@ export interface RetentionState {
 
 /** The raw horizon, or null when no retention ever ran here (TimescaleDB, or a fresh database). */
 export async function readRawHorizon(db: Database): Promise<Date | null> {
-  const [row] = await db.select({ rawHorizon: retentionState.rawHorizon }).from(retentionState);
+  const [row] = await rawHorizonStatement(db).execute();
   return row?.rawHorizon ?? null;
 }
+
+/** Read by every history query (db/queries/chainHistory.ts). */
+const rawHorizonStatement = preparedPerDatabase((db) => db.select({ rawHorizon: retentionState.rawHorizon }).from(retentionState).prepare('raw_horizon'));
 
 export async function readRetentionState(db: Database): Promise<RetentionState> {
   const [span] = await db.select({ oldest: min(chainSnapshots.ts), newest: max(chainSnapshots.ts) }).from(chainSnapshots);

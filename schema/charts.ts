@@ -22,7 +22,7 @@ import { rangeContents } from '../db/queries/rangeContents.ts';
 import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES } from './chain.ts';
 import { ZoneType } from './intelligence.ts';
 import { chainColumns, type ChainSnapshot } from '../core/chain.ts';
-import { gexChart, oiProfile, smileChart, type GexChart, type OiProfile, type SmileChart } from '../core/charts.ts';
+import { SURFACE_CALL_DELTAS, deltaGrid, gexChart, oiProfile, smileChart, type DeltaGrid, type GexChart, type OiProfile, type SmileChart } from '../core/charts.ts';
 import { gexConventionOf, type GexConvention } from '../core/analytics/gex.ts';
 import { DEFAULT_INTELLIGENCE_CONFIG } from '../core/intelligence/config.ts';
 import { termStructure } from '../core/analytics/termStructure.ts';
@@ -417,6 +417,21 @@ builder.queryField('ivSmile', (t) =>
 
 // ---- termStructure ----
 
+/**
+ * The stored chain of every expiry not expired at `at` (now without it) with
+ * a snapshot at or before it, ascending by expiry, each read as
+ * optionChain(expiry, at) reads it; NO_DATA naming `at` (or `symbol`) when
+ * there is none. What termStructure, ivSurface and volatilityCone read.
+ */
+async function chainsOfEveryExpiry(context: Context, args: { symbol: string; at?: Date | InvalidInput | null }): Promise<EnrichedSnapshot[]> {
+  const instrument = requireInstrument(context, args.symbol);
+  const at = pastInstantArgument(context, args.at);
+  const expiries = await expiriesWithData(context, instrument, at, undefined, 'symbol');
+  const snapshots = [];
+  for (const { expiry } of expiries) snapshots.push(await chainAt(context, { symbol: instrument.symbol, expiry, at }));
+  return snapshots;
+}
+
 interface TermPoint {
   snapshot: EnrichedSnapshot;
   totalVariance: number;
@@ -453,11 +468,7 @@ builder.queryField('termStructure', (t) =>
     },
     complexity: { field: DATABASE_READ_COST * CALENDAR_EXPIRIES, multiplier: CALENDAR_EXPIRIES },
     resolve: async (_root, args, context) => {
-      const instrument = requireInstrument(context, args.symbol);
-      const at = pastInstantArgument(context, args.at);
-      const expiries = await expiriesWithData(context, instrument, at, undefined, 'symbol');
-      const snapshots = [];
-      for (const { expiry } of expiries) snapshots.push(await chainAt(context, { symbol: instrument.symbol, expiry, at }));
+      const snapshots = await chainsOfEveryExpiry(context, args);
       const term = termStructure(
         Float64Array.from(snapshots, (s) => s.tYears),
         Float64Array.from(snapshots, (s) => s.analytics.atmIv ?? NaN),
@@ -468,6 +479,98 @@ builder.queryField('termStructure', (t) =>
         forwardVol: term.forwardVol[i],
         calendarArbitrage: term.calendarArbitrage[i] === 1,
       }));
+    },
+  }),
+);
+
+// ---- ivSurface ----
+
+interface SurfaceSlice extends IvSmileResult {
+  /** The smile read at SURFACE_CALL_DELTAS; null on the strike axis. */
+  grid: DeltaGrid | null;
+}
+
+export const SurfaceAxisEnum = builder.enumType('SurfaceAxis', {
+  description: 'The x axis of an IV surface.',
+  values: {
+    STRIKE: { value: 'strike', description: 'Strike, index points: each slice on its own listed strikes (IvSmile.points), no common grid.' },
+    DELTA: {
+      value: 'delta',
+      description: `Forward call delta N(d1), 0–1: each slice also read at the common grid ${SURFACE_CALL_DELTAS.join(', ')} (IvSurfaceSlice.deltaGrid), the 10Δ put (call delta 0.90, put delta −0.10) to the 10Δ call (0.10).`,
+    },
+  } as const,
+});
+
+/** "10Δ put", "50Δ", "10Δ call": the desk name of a forward call delta. */
+function deltaLabel(callDelta: number): string {
+  const put = Math.round(100 * (1 - callDelta));
+  const call = Math.round(100 * callDelta);
+  return call === 50 ? '50Δ' : call > 50 ? `${put}Δ put` : `${call}Δ call`;
+}
+
+const SurfaceGridPointType = builder.objectRef<{ j: number; grid: DeltaGrid }>('IvSurfaceGridPoint').implement({
+  description:
+    'A slice read at one delta of the common grid: the OTM IV interpolated linearly in delta between the two listed strikes whose deltas (IvSmile.points.callDelta) bracket it; null outside the deltas the slice quotes (no extrapolation).',
+  fields: (t) => ({
+    callDelta: t.float({ description: 'Forward call delta N(d1), 0–1 (0.90 is the 10Δ put, 0.10 the 10Δ call).', resolve: ({ j, grid }) => grid.callDeltas[j] }),
+    putDelta: t.float({ description: 'Forward put delta, callDelta − 1, −1–0.', resolve: ({ j, grid }) => grid.callDeltas[j] - 1 }),
+    label: t.string({ description: 'Its desk name: "10Δ put" … "50Δ" … "10Δ call" (the OTM side\'s delta in percent).', resolve: ({ j, grid }) => deltaLabel(grid.callDeltas[j]) }),
+    iv: t.float({ nullable: true, description: 'OTM IV at this delta, decimal (0.15 = 15 %).', resolve: ({ j, grid }) => columnValue(grid.iv, j) }),
+    strike: t.float({ nullable: true, description: 'Strike at this delta, index points, interpolated with the same weights (not a listed strike in general).', resolve: ({ j, grid }) => columnValue(grid.strikes, j) }),
+  }),
+});
+
+const SurfaceSliceType = builder.objectRef<SurfaceSlice>('IvSurfaceSlice').implement({
+  description: 'One expiry of the IV surface: its smile from its stored snapshot at or before the instant, and on the delta axis the smile read at the common deltas.',
+  fields: (t) => ({
+    expiry: t.field({ type: 'Date', description: 'Expiry date, YYYY-MM-DD.', resolve: (s) => s.snapshot.expiry }),
+    timeToExpiryYears: t.float({ description: 'ACT/365 years from the slice\'s snapshot to the expiry instant.', resolve: (s) => s.snapshot.tYears }),
+    smile: t.field({
+      type: IvSmileType,
+      description: 'The slice\'s smile as ivSmile(expiry, at) answers it: per strike the strike, log-moneyness ln(K/F), forward call delta and IVs (decimal), and its SVI fit.',
+      resolve: (s) => s,
+    }),
+    deltaGrid: t.field({
+      type: [SurfaceGridPointType],
+      nullable: true,
+      description: `The slice at the common deltas ${SURFACE_CALL_DELTAS.join(', ')} (call delta, low strikes first); null on the STRIKE axis.`,
+      resolve: (s) => (s.grid ? Array.from(s.grid.callDeltas, (_, j) => ({ j, grid: s.grid! })) : null),
+    }),
+  }),
+});
+
+const IvSurfaceType = builder.objectRef<{ axis: string; slices: SurfaceSlice[] }>('IvSurface').implement({
+  description:
+    'Implied volatility per strike across expiries: one smile slice per expiry stored at the instant, ascending by expiry, each with its SVI fit; on the DELTA axis each slice is also read at a common delta grid, so slices line up column by column.',
+  fields: (t) => ({
+    axis: t.field({ type: SurfaceAxisEnum, description: 'The axis asked for.', resolve: (s) => s.axis as 'strike' | 'delta' }),
+    slices: t.field({
+      type: [SurfaceSliceType],
+      description: `One slice per expiry, ascending (${CALENDAR_EXPIRIES} costed).`,
+      complexity: { field: 1, multiplier: CALENDAR_EXPIRIES },
+      resolve: (s) => s.slices,
+    }),
+  }),
+});
+
+builder.queryField('ivSurface', (t) =>
+  t.field({
+    type: IvSurfaceType,
+    description: `The IV surface at one instant: the smile (strikes, forward deltas, IVs decimal, log-moneyness, SVI fit) of every expiry not expired at \`at\` (now without it) with a stored snapshot at or before it, each read as ivSmile(expiry, at) reads it (the expiries termStructure answers); NO_DATA naming \`at\` when there is none. Cost ${DATABASE_READ_COST} per expiry (${CALENDAR_EXPIRIES} costed) plus what is selected.`,
+    args: {
+      symbol: t.arg.string({ required: true, description: CHART_SYMBOL_ARGUMENT }),
+      at: t.arg({ type: 'DateTime', required: false, description: CHAIN_AT_ARGUMENT }),
+      axis: t.arg({ type: SurfaceAxisEnum, required: false, defaultValue: 'strike', description: 'STRIKE (default): each slice on its listed strikes; DELTA: also a common delta grid per slice.' }),
+    },
+    complexity: { field: DATABASE_READ_COST * CALENDAR_EXPIRIES, multiplier: 1 },
+    resolve: async (_root, args, context) => {
+      const snapshots = await chainsOfEveryExpiry(context, args);
+      const axis = args.axis ?? 'strike';
+      const slices = snapshots.map((snapshot) => {
+        const chart = smileChart(chainColumns(snapshot), snapshot.forward ?? undefined);
+        return { snapshot, chart, grid: axis === 'delta' ? deltaGrid(chart.smile, SURFACE_CALL_DELTAS) : null };
+      });
+      return { axis, slices };
     },
   }),
 );

@@ -19,7 +19,7 @@ import {
   type ChartInterval,
 } from '../db/queries/chainHistory.ts';
 import { rangeContents } from '../db/queries/rangeContents.ts';
-import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES } from './chain.ts';
+import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES, type ArgumentBuilder } from './chain.ts';
 import { ZoneType } from './intelligence.ts';
 import { chainColumns, type ChainSnapshot } from '../core/chain.ts';
 import { SURFACE_CALL_DELTAS, deltaGrid, gexChart, oiProfile, smileChart, type DeltaGrid, type GexChart, type OiProfile, type SmileChart } from '../core/charts.ts';
@@ -76,29 +76,118 @@ export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('Chain
   }),
 });
 
+/** The arguments of a chart over time of one expiry (chainHistory, chainSeries): symbol, expiry, from, to, interval. */
+function chainHistoryArguments(arg: ArgumentBuilder) {
+  return {
+    symbol: arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+    expiry: arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
+    from: arg({ type: 'DateTime', required: true, description: 'Start of the range, inclusive.' }),
+    to: arg({ type: 'DateTime', required: true, description: 'End of the range, exclusive; after `from`.' }),
+    interval: arg({ type: ChartIntervalEnum, required: true, description: 'Bucket width.' }),
+  };
+}
+
 builder.queryField('chainHistory', (t) =>
   t.field({
     type: [ChainHistoryPointType],
     description: `Chain analytics of one expiry over time, one point per bucket with stored snapshots, ascending; at most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × what a point selects.`,
-    args: {
-      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
-      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
-      from: t.arg({ type: 'DateTime', required: true, description: 'Start of the range, inclusive.' }),
-      to: t.arg({ type: 'DateTime', required: true, description: 'End of the range, exclusive; after `from`.' }),
-      interval: t.arg({ type: ChartIntervalEnum, required: true, description: 'Bucket width.' }),
-    },
+    args: chainHistoryArguments(t.arg),
     complexity: chainHistoryCost,
+    resolve: (_root, args, context) => chainHistoryOfArguments(context, args),
+  }),
+);
+
+/** The arguments of a chart over time of one expiry: symbol, expiry, from, to, interval. */
+interface ChainHistoryArguments {
+  symbol: string;
+  expiry: string | InvalidInput;
+  from: Date | InvalidInput;
+  to: Date | InvalidInput;
+  interval: string;
+}
+
+/** chainHistory's points for a request's arguments, or a typed error naming the argument that is wrong. */
+async function chainHistoryOfArguments(context: Context, args: ChainHistoryArguments): Promise<ChainHistoryPoint[]> {
+  const instrument = requireInstrument(context, args.symbol);
+  const expiry = dateArgument(args.expiry, 'expiry');
+  const from = dateTimeArgument(args.from, 'from')!;
+  const to = dateTimeArgument(args.to, 'to')!;
+  try {
+    return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
+  } catch (error) {
+    if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
+    throw error;
+  }
+}
+
+// ---- chainSeries ----
+
+/**
+ * The per-bucket figures chainSeries can select, each a column of
+ * chainHistory's points (what every storage path computes alike).
+ */
+const CHAIN_SERIES_FIELDS = {
+  SPOT: { key: 'spot', unit: 'index points', description: 'Spot index level at the latest snapshot of the bucket (its close), index points.' },
+  PCR_OI: { key: 'pcrOi', unit: 'ratio', description: 'Put-call ratio of open interest, Σ put OI / Σ call OI, averaged over the bucket\'s snapshots.' },
+  MAX_PAIN: { key: 'maxPain', unit: 'index points', description: 'Max-pain strike at the latest snapshot of the bucket, index points.' },
+  ATM_IV: { key: 'atmIv', unit: 'decimal', description: 'At-the-money implied volatility, decimal (0.15 = 15 %, not vol points), averaged over the bucket\'s snapshots.' },
+  TOTAL_OI: { key: 'totalOi', unit: 'contracts', description: 'Total open interest, calls plus puts, contracts, at the latest snapshot of the bucket.' },
+} as const satisfies Record<string, { key: Exclude<keyof ChainHistoryPoint, 'bucket'>; unit: string; description: string }>;
+type ChainSeriesField = keyof typeof CHAIN_SERIES_FIELDS;
+
+export const ChainSeriesFieldEnum = builder.enumType('ChainSeriesField', {
+  description:
+    'A figure of a chain over time. There is no straddle series: the ATM straddle price and expected move are kept only in each raw snapshot\'s analytics, not in the per-bucket summaries the history is read from once raw snapshots are folded (the 1-minute rollup, the TimescaleDB continuous aggregates), so a series of them would change with retention.',
+  values: Object.fromEntries(Object.entries(CHAIN_SERIES_FIELDS).map(([name, { description }]) => [name, { value: name, description }])) as Record<ChainSeriesField, { value: ChainSeriesField; description: string }>,
+});
+
+interface ChainSeriesColumn {
+  field: ChainSeriesField;
+  values: (number | null)[];
+}
+
+const ChainSeriesColumnType = builder.objectRef<ChainSeriesColumn>('ChainSeriesColumn').implement({
+  description: 'One figure over time, aligned with ChainSeries.buckets.',
+  fields: (t) => ({
+    field: t.field({ type: ChainSeriesFieldEnum, description: 'The figure.', resolve: (c) => c.field }),
+    unit: t.string({ description: 'Its unit: "index points", "ratio", "decimal" (0.15 = 15 %) or "contracts".', resolve: (c) => CHAIN_SERIES_FIELDS[c.field].unit }),
+    values: t.field({
+      type: ['Float'],
+      nullable: { list: false, items: true },
+      description: 'One value per bucket, in the order of ChainSeries.buckets; null where the bucket\'s snapshots had none.',
+      resolve: (c) => c.values,
+    }),
+  }),
+});
+
+const ChainSeriesType = builder.objectRef<{ buckets: Date[]; columns: ChainSeriesColumn[] }>('ChainSeries').implement({
+  description: 'Chain figures of one expiry over time, column by column: chainHistory\'s points, one column per requested field.',
+  fields: (t) => ({
+    buckets: t.field({ type: ['DateTime'], description: 'Start of each bucket with stored snapshots, ascending (buckets without are absent).', resolve: (s) => s.buckets }),
+    columns: t.field({ type: [ChainSeriesColumnType], description: 'One column per requested field, in the order asked (a repeated field once).', resolve: (s) => s.columns }),
+  }),
+});
+
+builder.queryField('chainSeries', (t) =>
+  t.field({
+    type: ChainSeriesType,
+    description: `Spot, PCR, max pain, ATM IV and total OI of one expiry over time, the figures chosen by \`fields\`, as columns aligned with the buckets: the same buckets and values chainHistory answers for the same arguments (raw snapshots, the rollup, or TimescaleDB's continuous aggregates). No straddle series (see ChainSeriesField). At most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × the fields.`,
+    args: {
+      ...chainHistoryArguments(t.arg),
+      fields: t.arg({ type: [ChainSeriesFieldEnum], required: true, description: 'The figures to answer, at least one; a repeated field is answered once.' }),
+    },
+    complexity: (args) => {
+      const { field, multiplier } = chainHistoryCost(args);
+      return { field: field + multiplier * Math.max(args.fields.length, 1), multiplier: 1 };
+    },
     resolve: async (_root, args, context) => {
-      const instrument = requireInstrument(context, args.symbol);
-      const expiry = dateArgument(args.expiry, 'expiry');
-      const from = dateTimeArgument(args.from, 'from')!;
-      const to = dateTimeArgument(args.to, 'to')!;
-      try {
-        return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
-      } catch (error) {
-        if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
-        throw error;
-      }
+      const fields = [...new Set(args.fields as ChainSeriesField[])];
+      if (fields.length === 0) throw badArgument('fields', `Argument "fields" is empty; ask for at least one of ${Object.keys(CHAIN_SERIES_FIELDS).join(', ')}`);
+      const points = await chainHistoryOfArguments(context, args);
+      return {
+        buckets: points.map((p) => p.bucket),
+        columns: fields.map((field) => ({ field, values: points.map((p) => p[CHAIN_SERIES_FIELDS[field].key]) })),
+      };
     },
   }),
 );

@@ -70,4 +70,27 @@ describe('the charts at an instant on the real server', () => {
     expect(slice.deltaGrid.find((g: any) => g.label === '50Δ').iv).toBeGreaterThan(0);
     console.log(`ivSmile fit on the real server: ${ivSmile.fit.points} strikes, RMSE ${ivSmile.fit.rmseVolPoints.toFixed(4)} vol points, butterfly arbitrage ${ivSmile.fit.butterflyArbitrage}; term structure ${JSON.stringify(termStructure.map((p: any) => [p.expiry, p.atmIv]))}`);
   }, 60_000);
+
+  it('answers chainSeries with the buckets and values chainHistory answers for the same range', async () => {
+    const { expiryList } = await query(`{ expiryList(symbol: "NIFTY") { date hasData firstSnapshotAt lastSnapshotAt } }`);
+    const { date: expiry, firstSnapshotAt, lastSnapshotAt } = expiryList.find((e: any) => e.hasData);
+    const variables = { expiry, from: firstSnapshotAt, to: new Date(Date.parse(lastSnapshotAt) + 1).toISOString() };
+    const { chainHistory, chainSeries } = await query(
+      `query($expiry: Date!, $from: DateTime!, $to: DateTime!) {
+        chainHistory(symbol: "NIFTY", expiry: $expiry, from: $from, to: $to, interval: ONE_MINUTE) { bucket spot pcrOi maxPain atmIv totalOi }
+        chainSeries(symbol: "NIFTY", expiry: $expiry, from: $from, to: $to, interval: ONE_MINUTE, fields: [SPOT, PCR_OI, MAX_PAIN, ATM_IV, TOTAL_OI]) { buckets columns { field values } }
+      }`,
+      variables,
+    );
+    expect(chainSeries.buckets.length).toBeGreaterThan(0);
+    expect(chainSeries.buckets).toEqual(chainHistory.map((p: any) => p.bucket));
+    const [spot, pcrOi, maxPain, atmIv, totalOi] = chainSeries.columns.map((c: any) => c.values);
+    expect({ spot, pcrOi, maxPain, atmIv, totalOi }).toEqual({
+      spot: chainHistory.map((p: any) => p.spot),
+      pcrOi: chainHistory.map((p: any) => p.pcrOi),
+      maxPain: chainHistory.map((p: any) => p.maxPain),
+      atmIv: chainHistory.map((p: any) => p.atmIv),
+      totalOi: chainHistory.map((p: any) => p.totalOi),
+    });
+  }, 60_000);
 });

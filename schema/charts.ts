@@ -26,6 +26,9 @@ import { SURFACE_CALL_DELTAS, deltaGrid, gexChart, oiProfile, smileChart, type D
 import { gexConventionOf, type GexConvention } from '../core/analytics/gex.ts';
 import { DEFAULT_INTELLIGENCE_CONFIG } from '../core/intelligence/config.ts';
 import { termStructure } from '../core/analytics/termStructure.ts';
+import { CONE_WINDOWS, SESSIONS_PER_YEAR, volatilityCone, type ConeWindow } from '../core/analytics/realizedVol.ts';
+import { findStoredExpiries } from '../db/queries/storedExpiries.ts';
+import { istDate } from '../core/time/expiry.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 
 const HOUR_MS = 3_600_000;
@@ -660,6 +663,126 @@ builder.queryField('ivSurface', (t) =>
         return { snapshot, chart, grid: axis === 'delta' ? deltaGrid(chart.smile, SURFACE_CALL_DELTAS) : null };
       });
       return { axis, slices };
+    },
+  }),
+);
+
+// ---- volatilityCone ----
+
+const DAY_MS = 86_400_000;
+/** Calendar days of history volatilityCone reads by default and at most. */
+const CONE_HISTORY_DAYS = 365;
+const MAX_CONE_HISTORY_DAYS = 1_000;
+
+interface SessionClose {
+  /** Start of the UTC day (05:30 IST) of the session. */
+  session: Date;
+  /** Index points. */
+  spot: number;
+}
+
+/**
+ * One spot close per session of `symbol` over [from, to): chainHistory at
+ * 1-day buckets of every expiry with snapshots in the range (the close of a
+ * bucket is its latest snapshot's spot), a session taking the close of the
+ * nearest expiry that has one that day. Spot is the underlying's, whichever
+ * expiry's snapshot carries it.
+ */
+async function sessionCloses(context: Context, symbol: string, from: Date, to: Date): Promise<SessionClose[]> {
+  const expiries = await readDatabase(context, (db) => findStoredExpiries(db, symbol, { fromDate: istDate(from.getTime()), at: new Date(to.getTime() - 1) }));
+  const closes = new Map<number, number>();
+  for (const { expiry, firstSnapshotAt, lastSnapshotAt } of expiries) {
+    const start = Math.max(from.getTime(), firstSnapshotAt.getTime());
+    const end = Math.min(to.getTime(), lastSnapshotAt.getTime() + 1);
+    if (!(start < end)) continue;
+    const points = await readChainHistory(context, { symbol, expiry, from: new Date(start), to: new Date(end), interval: '1d' });
+    for (const { bucket, spot } of points) if (!closes.has(bucket.getTime())) closes.set(bucket.getTime(), spot);
+  }
+  return [...closes].sort(([a], [b]) => a - b).map(([session, spot]) => ({ session: new Date(session), spot }));
+}
+
+interface ConeResult {
+  closes: SessionClose[];
+  windows: ConeWindow[];
+  implied: EnrichedSnapshot[];
+}
+
+const SessionCloseType = builder.objectRef<SessionClose>('SessionClose').implement({
+  description: 'The spot close of one session: the latest spot stored that UTC day (05:30 IST to 05:30 IST the next day).',
+  fields: (t) => ({
+    session: t.field({ type: 'DateTime', description: 'Start of the session\'s UTC day (the chainHistory bucket at ONE_DAY).', resolve: (c) => c.session }),
+    spot: t.float({ description: 'Spot index level at the last snapshot of the day, index points.', resolve: (c) => c.spot }),
+  }),
+});
+
+const ConeWindowType = builder.objectRef<ConeWindow>('VolatilityConeWindow').implement({
+  description:
+    'Realized volatility over one window length: its latest value beside its lowest, median and highest over every window of that length in the closes read. Decimal (0.15 = 15 %), close-to-close, annualised with 252 sessions; null with fewer than `sessions` + 1 closes.',
+  fields: (t) => ({
+    sessions: t.int({ description: 'Window length, sessions (daily returns).', resolve: (w) => w.sessions }),
+    samples: t.int({ description: 'Rolling windows the min, median and max are over: returns − sessions + 1, or 0.', resolve: (w) => w.samples }),
+    current: t.float({ nullable: true, description: 'Realized vol over the latest `sessions` returns, decimal.', resolve: (w) => finiteOrNull(w.current) }),
+    min: t.float({ nullable: true, description: 'Lowest rolling realized vol, decimal.', resolve: (w) => finiteOrNull(w.min) }),
+    median: t.float({ nullable: true, description: 'Median rolling realized vol (the mean of the middle two for an even count), decimal.', resolve: (w) => finiteOrNull(w.median) }),
+    max: t.float({ nullable: true, description: 'Highest rolling realized vol, decimal.', resolve: (w) => finiteOrNull(w.max) }),
+  }),
+});
+
+const ConeImpliedType = builder.objectRef<EnrichedSnapshot>('VolatilityConeImplied').implement({
+  description: 'One expiry of today\'s ATM IV term structure, placed on the cone\'s axis by its time to expiry.',
+  fields: (t) => ({
+    expiry: t.field({ type: 'Date', description: 'Expiry date, YYYY-MM-DD.', resolve: (s) => s.expiry }),
+    daysToExpiry: t.float({ description: 'Calendar days from the snapshot to the expiry instant, ACT/365 years × 365 (fractional).', resolve: (s) => s.tYears * 365 }),
+    sessionsToExpiry: t.float({
+      description: `Its time to expiry in sessions, years × ${SESSIONS_PER_YEAR} (fractional; holidays not counted out): the x of this point against the windows.`,
+      resolve: (s) => s.tYears * SESSIONS_PER_YEAR,
+    }),
+    atmIv: t.float({ nullable: true, description: 'IV at the ATM strike, decimal (termStructure.atmIv).', resolve: (s) => s.analytics.atmIv }),
+  }),
+});
+
+const VolatilityConeType = builder.objectRef<ConeResult>('VolatilityCone').implement({
+  description:
+    'Realized volatility of spot over 5 to 60 sessions (close-to-close: the sample standard deviation of daily log returns × √252; decimal) as a cone of min, median and max over the history read, beside today\'s ATM IV term structure.',
+  fields: (t) => ({
+    sessions: t.int({ description: 'Session closes available in the history read (a window of N sessions needs N + 1).', resolve: (c) => c.closes.length }),
+    sessionsPerYear: t.int({ description: 'Sessions a year the returns are annualised with.', resolve: () => SESSIONS_PER_YEAR }),
+    closes: t.field({
+      type: [SessionCloseType],
+      description: `The session closes, ascending. Costs up to ${CONE_HISTORY_DAYS} × what is selected.`,
+      complexity: { field: 1, multiplier: CONE_HISTORY_DAYS },
+      resolve: (c) => c.closes,
+    }),
+    windows: t.field({ type: [ConeWindowType], description: `One per window, ${CONE_WINDOWS.join(', ')} sessions.`, resolve: (c) => c.windows }),
+    impliedTerm: t.field({
+      type: [ConeImpliedType],
+      description: 'ATM IV per expiry at the instant, ascending: the expiries and snapshots termStructure answers.',
+      complexity: { field: 1, multiplier: CALENDAR_EXPIRIES },
+      resolve: (c) => c.implied,
+    }),
+  }),
+});
+
+builder.queryField('volatilityCone', (t) =>
+  t.field({
+    type: VolatilityConeType,
+    description: `Volatility cone at one instant: realized volatility of spot over ${CONE_WINDOWS.join(', ')} sessions from the stored daily closes before it, against the ATM IV of every expiry stored at it (termStructure's; NO_DATA naming \`at\` when there is none). Cost ${DATABASE_READ_COST} per expiry read: ${CALENDAR_EXPIRIES} for the term structure plus one a week of history.`,
+    args: {
+      symbol: t.arg.string({ required: true, description: CHART_SYMBOL_ARGUMENT }),
+      at: t.arg({ type: 'DateTime', required: false, description: `${CHAIN_AT_ARGUMENT} The closes are those of the sessions up to it (the latest session with its latest spot).` }),
+      historyDays: t.arg.int({
+        required: false,
+        description: `Calendar days of closes to read before \`at\`, 1–${MAX_CONE_HISTORY_DAYS}; default ${CONE_HISTORY_DAYS} (about 250 sessions). The min, median and max are over the windows inside it.`,
+      }),
+    },
+    complexity: (args) => DATABASE_READ_COST * (CALENDAR_EXPIRIES + Math.ceil(Math.min(Math.max(args.historyDays ?? CONE_HISTORY_DAYS, 1), MAX_CONE_HISTORY_DAYS) / 7)),
+    resolve: async (_root, args, context) => {
+      const days = args.historyDays ?? CONE_HISTORY_DAYS;
+      if (!(days >= 1 && days <= MAX_CONE_HISTORY_DAYS)) throw badArgument('historyDays', `Argument "historyDays": ${days} is not between 1 and ${MAX_CONE_HISTORY_DAYS}`);
+      const implied = await chainsOfEveryExpiry(context, args);
+      const end = (pastInstantArgument(context, args.at)?.getTime() ?? context.now()) + 1;
+      const closes = await sessionCloses(context, implied[0].symbol, new Date(end - days * DAY_MS), new Date(end));
+      return { closes, windows: volatilityCone(Float64Array.from(closes, (c) => c.spot)), implied };
     },
   }),
 );

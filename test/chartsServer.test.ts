@@ -93,4 +93,22 @@ describe('the charts at an instant on the real server', () => {
       totalOi: chainHistory.map((p: any) => p.totalOi),
     });
   }, 60_000);
+
+  it('answers volatilityCone: the sessions stored so far (too few for any window) beside the term structure at the same instant', async () => {
+    const { expiryList } = await query(`{ expiryList(symbol: "NIFTY") { hasData lastSnapshotAt } }`);
+    const at = expiryList.find((e: any) => e.hasData).lastSnapshotAt;
+    const { volatilityCone, termStructure } = await query(
+      `query($at: DateTime!) {
+        volatilityCone(symbol: "NIFTY", at: $at) { sessions closes { session spot } windows { sessions samples current min median max } impliedTerm { expiry atmIv } }
+        termStructure(symbol: "NIFTY", at: $at) { expiry atmIv }
+      }`,
+      { at },
+    );
+    // A fresh server has stored one session (or two across a UTC midnight): no window has its N + 1 closes.
+    expect(volatilityCone.sessions).toBeGreaterThanOrEqual(1);
+    expect(volatilityCone.closes).toHaveLength(volatilityCone.sessions);
+    expect(volatilityCone.windows.map((w: any) => w.sessions)).toEqual([5, 10, 20, 40, 60]);
+    for (const w of volatilityCone.windows) expect([w.samples, w.current, w.min, w.median, w.max]).toEqual([0, null, null, null, null]);
+    expect(volatilityCone.impliedTerm).toEqual(termStructure);
+  }, 60_000);
 });

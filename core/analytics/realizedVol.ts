@@ -17,9 +17,9 @@
  * its neighbours' return span two sessions.
  */
 import { medianInPlace } from '../intelligence/stats.ts';
+import { SESSIONS_PER_YEAR } from '../time/expiry.ts';
 
-/** Sessions a year, the annualisation of daily returns. */
-export const SESSIONS_PER_YEAR = 252;
+export { SESSIONS_PER_YEAR };
 
 /** The cone's windows, sessions. */
 export const CONE_WINDOWS: readonly number[] = [5, 10, 20, 40, 60];

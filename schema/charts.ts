@@ -766,7 +766,7 @@ const VolatilityConeType = builder.objectRef<ConeResult>('VolatilityCone').imple
 builder.queryField('volatilityCone', (t) =>
   t.field({
     type: VolatilityConeType,
-    description: `Volatility cone at one instant: realized volatility of spot over ${CONE_WINDOWS.join(', ')} sessions from the stored daily closes before it, against the ATM IV of every expiry stored at it (termStructure's; NO_DATA naming \`at\` when there is none). Cost ${DATABASE_READ_COST} per expiry read: ${CALENDAR_EXPIRIES} for the term structure plus one a week of history.`,
+    description: `Volatility cone at one instant: realized volatility of spot over ${CONE_WINDOWS.join(', ')} sessions from the stored daily closes before it, against the ATM IV of every expiry stored at it (termStructure's; NO_DATA naming \`at\` when there is none). The closes reach back as far as chainHistory at ONE_DAY does: the raw snapshots and, on PGlite and plain PostgreSQL, the 1-minute rollup retention folds them into; on TimescaleDB the raw snapshots alone (TIMESCALE_RETENTION, 90 days by default: about 60 sessions). Cost ${DATABASE_READ_COST} per expiry read: ${CALENDAR_EXPIRIES} for the term structure plus one a week of history.`,
     args: {
       symbol: t.arg.string({ required: true, description: CHART_SYMBOL_ARGUMENT }),
       at: t.arg({ type: 'DateTime', required: false, description: `${CHAIN_AT_ARGUMENT} The closes are those of the sessions up to it (the latest session with its latest spot).` }),

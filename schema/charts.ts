@@ -1,9 +1,13 @@
 /**
- * Charts: chain analytics over time, one point per time bucket (see
- * db/queries/chainHistory.ts for how each bucket is computed); and plot-ready
+ * Charts: chain analytics over time, one point per time bucket (chainHistory,
+ * and the same buckets as chosen columns in chainSeries; see
+ * db/queries/chainHistory.ts for how each bucket is computed); plot-ready
  * profiles of one expiry at one instant (oiProfile, ivSmile, gexProfile) or
- * of every expiry at it (termStructure), each computed from the stored
- * snapshot optionChain answers for the same expiry and `at` (core/charts.ts).
+ * of every expiry at it (termStructure, ivSurface), each computed from the
+ * stored snapshot optionChain answers for the same expiry and `at`
+ * (core/charts.ts); and the volatility cone, realized vol of the daily spot
+ * closes chainHistory gives beside termStructure's ATM IVs
+ * (core/analytics/realizedVol.ts).
  */
 import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, InvalidInput, type Context } from './builder.ts';
 import { CALENDAR_EXPIRIES, expiriesWithData, requireInstrument } from './market.ts';

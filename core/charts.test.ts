@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gexChart, oiProfile, smileChart } from './charts.ts';
+import { SURFACE_CALL_DELTAS, deltaGrid, gexChart, oiProfile, smileChart } from './charts.ts';
 import { testChain } from './analytics/testChain.ts';
 import { sviTotalVariance } from './analytics/svi.ts';
 import { DEFAULT_INTELLIGENCE_CONFIG } from './intelligence/config.ts';
@@ -57,5 +57,38 @@ describe('the smile chart of a snapshot', () => {
     expect(chart.fit!.rmseVolPoints).toBeLessThan(1e-3);
     expect(chart.fit!.butterfly.arbitrage).toBe(false);
     chart.fittedIv.forEach((v, i) => expect(v).toBeCloseTo(chart.smile.otmIv[i], 6));
+  });
+});
+
+describe('the delta grid of a smile', () => {
+  const smile = {
+    forward: 100,
+    tYears: 0.1,
+    strikes: Float64Array.from([90, 100, 110, 120]),
+    logMoneyness: new Float64Array(4),
+    callIv: new Float64Array(4),
+    putIv: new Float64Array(4),
+    otmIv: Float64Array.from([0.3, 0.2, 0.16, NaN]),
+    totalVariance: new Float64Array(4),
+    callDelta: Float64Array.from([0.9, 0.5, 0.3, 0.05]),
+  };
+
+  it('interpolates IV and strike linearly in delta between the bracketing strikes (hand-worked)', () => {
+    const grid = deltaGrid(smile, [0.9, 0.7, 0.4]);
+    // 0.9 is quoted at 90; 0.7 is halfway from 0.9 (90, 30 %) to 0.5 (100, 20 %); 0.4 halfway from 0.5 to 0.3 (110, 16 %).
+    expect([...grid.iv].map((v) => +v.toFixed(12))).toEqual([0.3, 0.25, 0.18]);
+    expect([...grid.strikes].map((v) => +v.toFixed(12))).toEqual([90, 95, 105]);
+  });
+
+  it('answers NaN outside the quoted deltas: no extrapolation, and a strike without an IV does not count', () => {
+    const grid = deltaGrid(smile, [0.95, 0.2, 0.1]);
+    expect([...grid.iv].every(Number.isNaN)).toBe(true);
+    expect([...grid.strikes].every(Number.isNaN)).toBe(true);
+  });
+
+  it('runs the surface axis from the 10Δ put (call delta 0.90) to the 10Δ call (0.10)', () => {
+    expect(SURFACE_CALL_DELTAS[0]).toBe(0.9);
+    expect(SURFACE_CALL_DELTAS.at(-1)).toBe(0.1);
+    expect(SURFACE_CALL_DELTAS).toContain(0.5);
   });
 });

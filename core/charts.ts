@@ -12,6 +12,8 @@
  *   over a grid of hypothetical spots, the same grid the flip is searched on.
  * - smileChart: the smile (smile.ts), its SVI fit (svi.ts) and the fitted IV
  *   at each strike.
+ * - deltaGrid: a smile read at common forward call deltas (the delta axis of
+ *   ivSurface), interpolated linearly in delta between the bracketing strikes.
  */
 import type { ChainSnapshot } from './chain.ts';
 import { chainMaxPain } from './analytics/maxPain.ts';
@@ -95,4 +97,54 @@ export function smileChart(chain: ChainSnapshot, forward?: number): SmileChart {
   const fit = fitSvi(smile.logMoneyness, smile.totalVariance, smile.tYears);
   const fittedIv = smile.logMoneyness.map((k) => (fit ? Math.sqrt(Math.max(sviTotalVariance(fit.params, k), 0) / smile.tYears) : NaN));
   return { smile, fit, fittedIv };
+}
+
+/**
+ * The common delta axis of an IV surface, as forward call deltas N(d1):
+ * 0.90 is the 10Δ put (put delta −0.10), 0.50 the 50Δ (near the forward),
+ * 0.10 the 10Δ call; descending, so the axis runs from low strikes to high
+ * as the strike axis does.
+ */
+export const SURFACE_CALL_DELTAS: readonly number[] = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
+
+export interface DeltaGrid {
+  /** The call deltas asked for. */
+  callDeltas: Float64Array;
+  /** OTM IV at each, decimal; NaN outside the deltas the slice quotes. */
+  iv: Float64Array;
+  /** Strike at each, index points, interpolated with the same weights; NaN with iv. */
+  strikes: Float64Array;
+}
+
+/**
+ * The smile read at given call deltas: at each, linear interpolation in
+ * delta between the two neighbouring strikes (ascending, both with an OTM
+ * IV and a delta) whose deltas bracket it, the first such pair from the low
+ * strikes; NaN where no pair brackets it (no extrapolation beyond the
+ * quoted wings). A quoted delta equal to the target answers that strike's IV.
+ */
+export function deltaGrid(smile: Smile, callDeltas: readonly number[]): DeltaGrid {
+  const usable: number[] = [];
+  for (let i = 0; i < smile.strikes.length; i++) if (Number.isFinite(smile.otmIv[i]) && Number.isFinite(smile.callDelta[i])) usable.push(i);
+  const grid: DeltaGrid = { callDeltas: Float64Array.from(callDeltas), iv: new Float64Array(callDeltas.length).fill(NaN), strikes: new Float64Array(callDeltas.length).fill(NaN) };
+  callDeltas.forEach((target, g) => {
+    for (let j = 0; j < usable.length; j++) {
+      const i = usable[j];
+      if (smile.callDelta[i] === target) {
+        grid.iv[g] = smile.otmIv[i];
+        grid.strikes[g] = smile.strikes[i];
+        return;
+      }
+      if (j === 0) continue;
+      const h = usable[j - 1];
+      const [d0, d1] = [smile.callDelta[h], smile.callDelta[i]];
+      if ((d0 - target) * (d1 - target) < 0) {
+        const w = (target - d0) / (d1 - d0);
+        grid.iv[g] = smile.otmIv[h] + w * (smile.otmIv[i] - smile.otmIv[h]);
+        grid.strikes[g] = smile.strikes[h] + w * (smile.strikes[i] - smile.strikes[h]);
+        return;
+      }
+    }
+  });
+  return grid;
 }

@@ -162,7 +162,7 @@ export const CHAIN_EXPIRY_ARGUMENT =
 export const CHAIN_AT_ARGUMENT =
   'An instant with a time zone, not in the future (e.g. 2026-11-23T10:00:00+05:30): the snapshot at or before it instead of the latest.';
 
-type ArgumentBuilder = Parameters<Parameters<typeof builder.queryField>[1]>[0]['arg'];
+export type ArgumentBuilder = Parameters<Parameters<typeof builder.queryField>[1]>[0]['arg'];
 
 /** The arguments of a read of one chain at an instant (optionChain and the charts at an instant): symbol, optional expiry and at. */
 export function chainAtArguments(arg: ArgumentBuilder) {

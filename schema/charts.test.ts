@@ -120,4 +120,42 @@ describe('the chainHistory query', () => {
     expect(result.errors![0].message).toMatch(message);
     expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
   });
+
+  it('chainSeries: the chosen figures of chainHistory\'s points as columns aligned with its buckets, in the order asked', async () => {
+    const variables = { symbol: 'NIFTY', expiry, from: new Date(START).toISOString(), to: new Date(START + 3_600_000).toISOString(), interval: 'FIVE_MINUTES' };
+    const history = ((await run(variables)).data as { chainHistory: Record<string, unknown>[] }).chainHistory;
+    const result = await graphql({
+      schema,
+      source: `query($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
+        chainSeries(symbol: $symbol, expiry: $expiry, from: $from, to: $to, interval: $interval, fields: [ATM_IV, SPOT, PCR_OI, MAX_PAIN, TOTAL_OI, SPOT]) {
+          buckets columns { field unit values } } }`,
+      contextValue: context,
+      variableValues: variables,
+    });
+    expect(result.errors).toBeUndefined();
+    const series = (result.data as { chainSeries: { buckets: string[]; columns: { field: string; unit: string; values: (number | null)[] }[] } }).chainSeries;
+    expect(series.buckets).toEqual(history.map((p) => p.bucket));
+    expect(series.columns.map((c) => [c.field, c.unit])).toEqual([
+      ['ATM_IV', 'decimal'],
+      ['SPOT', 'index points'],
+      ['PCR_OI', 'ratio'],
+      ['MAX_PAIN', 'index points'],
+      ['TOTAL_OI', 'contracts'],
+    ]);
+    const keys = { ATM_IV: 'atmIv', SPOT: 'spot', PCR_OI: 'pcrOi', MAX_PAIN: 'maxPain', TOTAL_OI: 'totalOi' } as const;
+    for (const column of series.columns) expect(column.values).toEqual(history.map((p) => p[keys[column.field as keyof typeof keys]]));
+  });
+
+  it.each([
+    ['no fields', 'fields: []', 'fields'],
+    ['to before from', 'fields: [SPOT], to: "2026-11-23T04:00:00Z"', 'to'],
+    ['a malformed expiry', 'fields: [SPOT], expiry: "2026-02-30"', 'expiry'],
+  ])('chainSeries refuses %s with a BAD_USER_INPUT error naming the argument', async (_name, override, argument) => {
+    const args = { symbol: '"NIFTY"', expiry: `"${expiry}"`, from: `"${new Date(START).toISOString()}"`, to: `"${new Date(START + 3_600_000).toISOString()}"`, interval: 'ONE_HOUR' } as Record<string, string>;
+    for (const [name, value] of override.split(/, (?=\w+:)/).map((part) => part.split(/: (.*)/s))) args[name] = value;
+    const source = `{ chainSeries(${Object.entries(args).map(([k, v]) => `${k}: ${v}`).join(', ')}) { buckets } }`;
+    const result = await graphql({ schema, source, contextValue: context });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
+  });
 });

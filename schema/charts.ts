@@ -1,9 +1,13 @@
 /**
- * Charts: chain analytics over time, one point per time bucket (see
- * db/queries/chainHistory.ts for how each bucket is computed); and plot-ready
+ * Charts: chain analytics over time, one point per time bucket (chainHistory,
+ * and the same buckets as chosen columns in chainSeries; see
+ * db/queries/chainHistory.ts for how each bucket is computed); plot-ready
  * profiles of one expiry at one instant (oiProfile, ivSmile, gexProfile) or
- * of every expiry at it (termStructure), each computed from the stored
- * snapshot optionChain answers for the same expiry and `at` (core/charts.ts).
+ * of every expiry at it (termStructure, ivSurface), each computed from the
+ * stored snapshot optionChain answers for the same expiry and `at`
+ * (core/charts.ts); and the volatility cone, realized vol of the daily spot
+ * closes chainHistory gives beside termStructure's ATM IVs
+ * (core/analytics/realizedVol.ts).
  */
 import { builder, badArgument, dateArgument, dateTimeArgument, readDatabase, DATABASE_READ_COST, InvalidInput, type Context } from './builder.ts';
 import { CALENDAR_EXPIRIES, expiriesWithData, requireInstrument } from './market.ts';
@@ -19,13 +23,16 @@ import {
   type ChartInterval,
 } from '../db/queries/chainHistory.ts';
 import { rangeContents } from '../db/queries/rangeContents.ts';
-import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES } from './chain.ts';
+import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES, type ArgumentBuilder } from './chain.ts';
 import { ZoneType } from './intelligence.ts';
 import { chainColumns, type ChainSnapshot } from '../core/chain.ts';
-import { gexChart, oiProfile, smileChart, type GexChart, type OiProfile, type SmileChart } from '../core/charts.ts';
+import { SURFACE_CALL_DELTAS, deltaGrid, gexChart, oiProfile, smileChart, type DeltaGrid, type GexChart, type OiProfile, type SmileChart } from '../core/charts.ts';
 import { gexConventionOf, type GexConvention } from '../core/analytics/gex.ts';
 import { DEFAULT_INTELLIGENCE_CONFIG } from '../core/intelligence/config.ts';
 import { termStructure } from '../core/analytics/termStructure.ts';
+import { CONE_WINDOWS, SESSIONS_PER_YEAR, volatilityCone, type ConeWindow } from '../core/analytics/realizedVol.ts';
+import { findStoredExpiries } from '../db/queries/storedExpiries.ts';
+import { istDate } from '../core/time/expiry.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 
 const HOUR_MS = 3_600_000;
@@ -76,29 +83,118 @@ export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('Chain
   }),
 });
 
+/** The arguments of a chart over time of one expiry (chainHistory, chainSeries): symbol, expiry, from, to, interval. */
+function chainHistoryArguments(arg: ArgumentBuilder) {
+  return {
+    symbol: arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
+    expiry: arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
+    from: arg({ type: 'DateTime', required: true, description: 'Start of the range, inclusive.' }),
+    to: arg({ type: 'DateTime', required: true, description: 'End of the range, exclusive; after `from`.' }),
+    interval: arg({ type: ChartIntervalEnum, required: true, description: 'Bucket width.' }),
+  };
+}
+
 builder.queryField('chainHistory', (t) =>
   t.field({
     type: [ChainHistoryPointType],
     description: `Chain analytics of one expiry over time, one point per bucket with stored snapshots, ascending; at most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × what a point selects.`,
-    args: {
-      symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
-      expiry: t.arg({ type: 'Date', required: true, description: 'Expiry date, YYYY-MM-DD.' }),
-      from: t.arg({ type: 'DateTime', required: true, description: 'Start of the range, inclusive.' }),
-      to: t.arg({ type: 'DateTime', required: true, description: 'End of the range, exclusive; after `from`.' }),
-      interval: t.arg({ type: ChartIntervalEnum, required: true, description: 'Bucket width.' }),
-    },
+    args: chainHistoryArguments(t.arg),
     complexity: chainHistoryCost,
+    resolve: (_root, args, context) => chainHistoryOfArguments(context, args),
+  }),
+);
+
+/** The arguments of a chart over time of one expiry: symbol, expiry, from, to, interval. */
+interface ChainHistoryArguments {
+  symbol: string;
+  expiry: string | InvalidInput;
+  from: Date | InvalidInput;
+  to: Date | InvalidInput;
+  interval: string;
+}
+
+/** chainHistory's points for a request's arguments, or a typed error naming the argument that is wrong. */
+async function chainHistoryOfArguments(context: Context, args: ChainHistoryArguments): Promise<ChainHistoryPoint[]> {
+  const instrument = requireInstrument(context, args.symbol);
+  const expiry = dateArgument(args.expiry, 'expiry');
+  const from = dateTimeArgument(args.from, 'from')!;
+  const to = dateTimeArgument(args.to, 'to')!;
+  try {
+    return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
+  } catch (error) {
+    if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
+    throw error;
+  }
+}
+
+// ---- chainSeries ----
+
+/**
+ * The per-bucket figures chainSeries can select, each a column of
+ * chainHistory's points (what every storage path computes alike).
+ */
+const CHAIN_SERIES_FIELDS = {
+  SPOT: { key: 'spot', unit: 'index points', description: 'Spot index level at the latest snapshot of the bucket (its close), index points.' },
+  PCR_OI: { key: 'pcrOi', unit: 'ratio', description: 'Put-call ratio of open interest, Σ put OI / Σ call OI, averaged over the bucket\'s snapshots.' },
+  MAX_PAIN: { key: 'maxPain', unit: 'index points', description: 'Max-pain strike at the latest snapshot of the bucket, index points.' },
+  ATM_IV: { key: 'atmIv', unit: 'decimal', description: 'At-the-money implied volatility, decimal (0.15 = 15 %, not vol points), averaged over the bucket\'s snapshots.' },
+  TOTAL_OI: { key: 'totalOi', unit: 'contracts', description: 'Total open interest, calls plus puts, contracts, at the latest snapshot of the bucket.' },
+} as const satisfies Record<string, { key: Exclude<keyof ChainHistoryPoint, 'bucket'>; unit: string; description: string }>;
+type ChainSeriesField = keyof typeof CHAIN_SERIES_FIELDS;
+
+export const ChainSeriesFieldEnum = builder.enumType('ChainSeriesField', {
+  description:
+    'A figure of a chain over time. There is no straddle series: the ATM straddle price and expected move are kept only in each raw snapshot\'s analytics, not in the per-bucket summaries the history is read from once raw snapshots are folded (the 1-minute rollup, the TimescaleDB continuous aggregates), so a series of them would change with retention.',
+  values: Object.fromEntries(Object.entries(CHAIN_SERIES_FIELDS).map(([name, { description }]) => [name, { value: name, description }])) as Record<ChainSeriesField, { value: ChainSeriesField; description: string }>,
+});
+
+interface ChainSeriesColumn {
+  field: ChainSeriesField;
+  values: (number | null)[];
+}
+
+const ChainSeriesColumnType = builder.objectRef<ChainSeriesColumn>('ChainSeriesColumn').implement({
+  description: 'One figure over time, aligned with ChainSeries.buckets.',
+  fields: (t) => ({
+    field: t.field({ type: ChainSeriesFieldEnum, description: 'The figure.', resolve: (c) => c.field }),
+    unit: t.string({ description: 'Its unit: "index points", "ratio", "decimal" (0.15 = 15 %) or "contracts".', resolve: (c) => CHAIN_SERIES_FIELDS[c.field].unit }),
+    values: t.field({
+      type: ['Float'],
+      nullable: { list: false, items: true },
+      description: 'One value per bucket, in the order of ChainSeries.buckets; null where the bucket\'s snapshots had none.',
+      resolve: (c) => c.values,
+    }),
+  }),
+});
+
+const ChainSeriesType = builder.objectRef<{ buckets: Date[]; columns: ChainSeriesColumn[] }>('ChainSeries').implement({
+  description: 'Chain figures of one expiry over time, column by column: chainHistory\'s points, one column per requested field.',
+  fields: (t) => ({
+    buckets: t.field({ type: ['DateTime'], description: 'Start of each bucket with stored snapshots, ascending (buckets without are absent).', resolve: (s) => s.buckets }),
+    columns: t.field({ type: [ChainSeriesColumnType], description: 'One column per requested field, in the order asked (a repeated field once).', resolve: (s) => s.columns }),
+  }),
+});
+
+builder.queryField('chainSeries', (t) =>
+  t.field({
+    type: ChainSeriesType,
+    description: `Spot, PCR, max pain, ATM IV and total OI of one expiry over time, the figures chosen by \`fields\`, as columns aligned with the buckets: the same buckets and values chainHistory answers for the same arguments (raw snapshots, the rollup, or TimescaleDB's continuous aggregates). No straddle series (see ChainSeriesField). At most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × the fields.`,
+    args: {
+      ...chainHistoryArguments(t.arg),
+      fields: t.arg({ type: [ChainSeriesFieldEnum], required: true, description: 'The figures to answer, at least one; a repeated field is answered once.' }),
+    },
+    complexity: (args) => {
+      const { field, multiplier } = chainHistoryCost(args);
+      return { field: field + multiplier * Math.max(args.fields.length, 1), multiplier: 1 };
+    },
     resolve: async (_root, args, context) => {
-      const instrument = requireInstrument(context, args.symbol);
-      const expiry = dateArgument(args.expiry, 'expiry');
-      const from = dateTimeArgument(args.from, 'from')!;
-      const to = dateTimeArgument(args.to, 'to')!;
-      try {
-        return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
-      } catch (error) {
-        if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
-        throw error;
-      }
+      const fields = [...new Set(args.fields as ChainSeriesField[])];
+      if (fields.length === 0) throw badArgument('fields', `Argument "fields" is empty; ask for at least one of ${Object.keys(CHAIN_SERIES_FIELDS).join(', ')}`);
+      const points = await chainHistoryOfArguments(context, args);
+      return {
+        buckets: points.map((p) => p.bucket),
+        columns: fields.map((field) => ({ field, values: points.map((p) => p[CHAIN_SERIES_FIELDS[field].key]) })),
+      };
     },
   }),
 );
@@ -421,6 +517,21 @@ builder.queryField('ivSmile', (t) =>
 
 // ---- termStructure ----
 
+/**
+ * The stored chain of every expiry not expired at `at` (now without it) with
+ * a snapshot at or before it, ascending by expiry, each read as
+ * optionChain(expiry, at) reads it; NO_DATA naming `at` (or `symbol`) when
+ * there is none. What termStructure, ivSurface and volatilityCone read.
+ */
+async function chainsOfEveryExpiry(context: Context, args: { symbol: string; at?: Date | InvalidInput | null }): Promise<EnrichedSnapshot[]> {
+  const instrument = requireInstrument(context, args.symbol);
+  const at = pastInstantArgument(context, args.at);
+  const expiries = await expiriesWithData(context, instrument, at, undefined, 'symbol');
+  const snapshots = [];
+  for (const { expiry } of expiries) snapshots.push(await chainAt(context, { symbol: instrument.symbol, expiry, at }));
+  return snapshots;
+}
+
 interface TermPoint {
   snapshot: EnrichedSnapshot;
   totalVariance: number;
@@ -457,11 +568,7 @@ builder.queryField('termStructure', (t) =>
     },
     complexity: { field: DATABASE_READ_COST * CALENDAR_EXPIRIES, multiplier: CALENDAR_EXPIRIES },
     resolve: async (_root, args, context) => {
-      const instrument = requireInstrument(context, args.symbol);
-      const at = pastInstantArgument(context, args.at);
-      const expiries = await expiriesWithData(context, instrument, at, undefined, 'symbol');
-      const snapshots = [];
-      for (const { expiry } of expiries) snapshots.push(await chainAt(context, { symbol: instrument.symbol, expiry, at }));
+      const snapshots = await chainsOfEveryExpiry(context, args);
       const term = termStructure(
         Float64Array.from(snapshots, (s) => s.tYears),
         Float64Array.from(snapshots, (s) => s.analytics.atmIv ?? NaN),
@@ -472,6 +579,218 @@ builder.queryField('termStructure', (t) =>
         forwardVol: term.forwardVol[i],
         calendarArbitrage: term.calendarArbitrage[i] === 1,
       }));
+    },
+  }),
+);
+
+// ---- ivSurface ----
+
+interface SurfaceSlice extends IvSmileResult {
+  /** The smile read at SURFACE_CALL_DELTAS; null on the strike axis. */
+  grid: DeltaGrid | null;
+}
+
+export const SurfaceAxisEnum = builder.enumType('SurfaceAxis', {
+  description: 'The x axis of an IV surface.',
+  values: {
+    STRIKE: { value: 'strike', description: 'Strike, index points: each slice on its own listed strikes (IvSmile.points), no common grid.' },
+    DELTA: {
+      value: 'delta',
+      description: `Forward call delta N(d1), 0–1: each slice also read at the common grid ${SURFACE_CALL_DELTAS.join(', ')} (IvSurfaceSlice.deltaGrid), the 10Δ put (call delta 0.90, put delta −0.10) to the 10Δ call (0.10).`,
+    },
+  } as const,
+});
+
+/** "10Δ put", "50Δ", "10Δ call": the desk name of a forward call delta. */
+function deltaLabel(callDelta: number): string {
+  const put = Math.round(100 * (1 - callDelta));
+  const call = Math.round(100 * callDelta);
+  return call === 50 ? '50Δ' : call > 50 ? `${put}Δ put` : `${call}Δ call`;
+}
+
+const SurfaceGridPointType = builder.objectRef<{ j: number; grid: DeltaGrid }>('IvSurfaceGridPoint').implement({
+  description:
+    'A slice read at one delta of the common grid: the OTM IV interpolated linearly in delta between the two listed strikes whose deltas (IvSmile.points.callDelta) bracket it; null outside the deltas the slice quotes (no extrapolation).',
+  fields: (t) => ({
+    callDelta: t.float({ description: 'Forward call delta N(d1), 0–1 (0.90 is the 10Δ put, 0.10 the 10Δ call).', resolve: ({ j, grid }) => grid.callDeltas[j] }),
+    putDelta: t.float({ description: 'Forward put delta, callDelta − 1, −1–0.', resolve: ({ j, grid }) => grid.callDeltas[j] - 1 }),
+    label: t.string({ description: 'Its desk name: "10Δ put" … "50Δ" … "10Δ call" (the OTM side\'s delta in percent).', resolve: ({ j, grid }) => deltaLabel(grid.callDeltas[j]) }),
+    iv: t.float({ nullable: true, description: 'OTM IV at this delta, decimal (0.15 = 15 %).', resolve: ({ j, grid }) => columnValue(grid.iv, j) }),
+    strike: t.float({ nullable: true, description: 'Strike at this delta, index points, interpolated with the same weights (not a listed strike in general).', resolve: ({ j, grid }) => columnValue(grid.strikes, j) }),
+  }),
+});
+
+const SurfaceSliceType = builder.objectRef<SurfaceSlice>('IvSurfaceSlice').implement({
+  description: 'One expiry of the IV surface: its smile from its stored snapshot at or before the instant, and on the delta axis the smile read at the common deltas.',
+  fields: (t) => ({
+    expiry: t.field({ type: 'Date', description: 'Expiry date, YYYY-MM-DD.', resolve: (s) => s.snapshot.expiry }),
+    timeToExpiryYears: t.float({ description: 'ACT/365 years from the slice\'s snapshot to the expiry instant.', resolve: (s) => s.snapshot.tYears }),
+    smile: t.field({
+      type: IvSmileType,
+      description: 'The slice\'s smile as ivSmile(expiry, at) answers it: per strike the strike, log-moneyness ln(K/F), forward call delta and IVs (decimal), and its SVI fit.',
+      resolve: (s) => s,
+    }),
+    deltaGrid: t.field({
+      type: [SurfaceGridPointType],
+      nullable: true,
+      description: `The slice at the common deltas ${SURFACE_CALL_DELTAS.join(', ')} (call delta, low strikes first); null on the STRIKE axis.`,
+      resolve: (s) => (s.grid ? Array.from(s.grid.callDeltas, (_, j) => ({ j, grid: s.grid! })) : null),
+    }),
+  }),
+});
+
+const IvSurfaceType = builder.objectRef<{ axis: string; slices: SurfaceSlice[] }>('IvSurface').implement({
+  description:
+    'Implied volatility per strike across expiries: one smile slice per expiry stored at the instant, ascending by expiry, each with its SVI fit; on the DELTA axis each slice is also read at a common delta grid, so slices line up column by column.',
+  fields: (t) => ({
+    axis: t.field({ type: SurfaceAxisEnum, description: 'The axis asked for.', resolve: (s) => s.axis as 'strike' | 'delta' }),
+    slices: t.field({
+      type: [SurfaceSliceType],
+      description: `One slice per expiry, ascending (${CALENDAR_EXPIRIES} costed).`,
+      complexity: { field: 1, multiplier: CALENDAR_EXPIRIES },
+      resolve: (s) => s.slices,
+    }),
+  }),
+});
+
+builder.queryField('ivSurface', (t) =>
+  t.field({
+    type: IvSurfaceType,
+    description: `The IV surface at one instant: the smile (strikes, forward deltas, IVs decimal, log-moneyness, SVI fit) of every expiry not expired at \`at\` (now without it) with a stored snapshot at or before it, each read as ivSmile(expiry, at) reads it (the expiries termStructure answers); NO_DATA naming \`at\` when there is none. Cost ${DATABASE_READ_COST} per expiry (${CALENDAR_EXPIRIES} costed) plus what is selected.`,
+    args: {
+      symbol: t.arg.string({ required: true, description: CHART_SYMBOL_ARGUMENT }),
+      at: t.arg({ type: 'DateTime', required: false, description: CHAIN_AT_ARGUMENT }),
+      axis: t.arg({ type: SurfaceAxisEnum, required: false, defaultValue: 'strike', description: 'STRIKE (default): each slice on its listed strikes; DELTA: also a common delta grid per slice.' }),
+    },
+    complexity: { field: DATABASE_READ_COST * CALENDAR_EXPIRIES, multiplier: 1 },
+    resolve: async (_root, args, context) => {
+      const snapshots = await chainsOfEveryExpiry(context, args);
+      const axis = args.axis ?? 'strike';
+      const slices = snapshots.map((snapshot) => {
+        const chart = smileChart(chainColumns(snapshot), snapshot.forward ?? undefined);
+        return { snapshot, chart, grid: axis === 'delta' ? deltaGrid(chart.smile, SURFACE_CALL_DELTAS) : null };
+      });
+      return { axis, slices };
+    },
+  }),
+);
+
+// ---- volatilityCone ----
+
+const DAY_MS = 86_400_000;
+/** Calendar days of history volatilityCone reads by default and at most. */
+const CONE_HISTORY_DAYS = 365;
+const MAX_CONE_HISTORY_DAYS = 1_000;
+
+interface SessionClose {
+  /** Start of the UTC day (05:30 IST) of the session. */
+  session: Date;
+  /** Index points. */
+  spot: number;
+}
+
+/**
+ * One spot close per session of `symbol` over [from, to): chainHistory at
+ * 1-day buckets of every expiry with snapshots in the range (the close of a
+ * bucket is its latest snapshot's spot), a session taking the close of the
+ * nearest expiry that has one that day. Spot is the underlying's, whichever
+ * expiry's snapshot carries it.
+ */
+async function sessionCloses(context: Context, symbol: string, from: Date, to: Date): Promise<SessionClose[]> {
+  const expiries = await readDatabase(context, (db) => findStoredExpiries(db, symbol, { fromDate: istDate(from.getTime()), at: new Date(to.getTime() - 1) }));
+  const closes = new Map<number, number>();
+  for (const { expiry, firstSnapshotAt, lastSnapshotAt } of expiries) {
+    const start = Math.max(from.getTime(), firstSnapshotAt.getTime());
+    const end = Math.min(to.getTime(), lastSnapshotAt.getTime() + 1);
+    if (!(start < end)) continue;
+    const points = await readChainHistory(context, { symbol, expiry, from: new Date(start), to: new Date(end), interval: '1d' });
+    for (const { bucket, spot } of points) if (!closes.has(bucket.getTime())) closes.set(bucket.getTime(), spot);
+  }
+  return [...closes].sort(([a], [b]) => a - b).map(([session, spot]) => ({ session: new Date(session), spot }));
+}
+
+interface ConeResult {
+  closes: SessionClose[];
+  windows: ConeWindow[];
+  implied: EnrichedSnapshot[];
+}
+
+const SessionCloseType = builder.objectRef<SessionClose>('SessionClose').implement({
+  description: 'The spot close of one session: the latest spot stored that UTC day (05:30 IST to 05:30 IST the next day).',
+  fields: (t) => ({
+    session: t.field({ type: 'DateTime', description: 'Start of the session\'s UTC day (the chainHistory bucket at ONE_DAY).', resolve: (c) => c.session }),
+    spot: t.float({ description: 'Spot index level at the last snapshot of the day, index points.', resolve: (c) => c.spot }),
+  }),
+});
+
+const ConeWindowType = builder.objectRef<ConeWindow>('VolatilityConeWindow').implement({
+  description:
+    'Realized volatility over one window length: its latest value beside its lowest, median and highest over every window of that length in the closes read. Decimal (0.15 = 15 %), close-to-close, annualised with 252 sessions; null with fewer than `sessions` + 1 closes.',
+  fields: (t) => ({
+    sessions: t.int({ description: 'Window length, sessions (daily returns).', resolve: (w) => w.sessions }),
+    samples: t.int({ description: 'Rolling windows the min, median and max are over: returns − sessions + 1, or 0.', resolve: (w) => w.samples }),
+    current: t.float({ nullable: true, description: 'Realized vol over the latest `sessions` returns, decimal.', resolve: (w) => finiteOrNull(w.current) }),
+    min: t.float({ nullable: true, description: 'Lowest rolling realized vol, decimal.', resolve: (w) => finiteOrNull(w.min) }),
+    median: t.float({ nullable: true, description: 'Median rolling realized vol (the mean of the middle two for an even count), decimal.', resolve: (w) => finiteOrNull(w.median) }),
+    max: t.float({ nullable: true, description: 'Highest rolling realized vol, decimal.', resolve: (w) => finiteOrNull(w.max) }),
+  }),
+});
+
+const ConeImpliedType = builder.objectRef<EnrichedSnapshot>('VolatilityConeImplied').implement({
+  description: 'One expiry of today\'s ATM IV term structure, placed on the cone\'s axis by its time to expiry.',
+  fields: (t) => ({
+    expiry: t.field({ type: 'Date', description: 'Expiry date, YYYY-MM-DD.', resolve: (s) => s.expiry }),
+    daysToExpiry: t.float({ description: 'Calendar days from the snapshot to the expiry instant, ACT/365 years × 365 (fractional).', resolve: (s) => s.tYears * 365 }),
+    sessionsToExpiry: t.float({
+      description: `Its time to expiry in sessions, years × ${SESSIONS_PER_YEAR} (fractional; holidays not counted out): the x of this point against the windows.`,
+      resolve: (s) => s.tYears * SESSIONS_PER_YEAR,
+    }),
+    atmIv: t.float({ nullable: true, description: 'IV at the ATM strike, decimal (termStructure.atmIv).', resolve: (s) => s.analytics.atmIv }),
+  }),
+});
+
+const VolatilityConeType = builder.objectRef<ConeResult>('VolatilityCone').implement({
+  description:
+    'Realized volatility of spot over 5 to 60 sessions (close-to-close: the sample standard deviation of daily log returns × √252; decimal) as a cone of min, median and max over the history read, beside today\'s ATM IV term structure.',
+  fields: (t) => ({
+    sessions: t.int({ description: 'Session closes available in the history read (a window of N sessions needs N + 1).', resolve: (c) => c.closes.length }),
+    sessionsPerYear: t.int({ description: 'Sessions a year the returns are annualised with.', resolve: () => SESSIONS_PER_YEAR }),
+    closes: t.field({
+      type: [SessionCloseType],
+      description: `The session closes, ascending. Costs up to ${CONE_HISTORY_DAYS} × what is selected.`,
+      complexity: { field: 1, multiplier: CONE_HISTORY_DAYS },
+      resolve: (c) => c.closes,
+    }),
+    windows: t.field({ type: [ConeWindowType], description: `One per window, ${CONE_WINDOWS.join(', ')} sessions.`, resolve: (c) => c.windows }),
+    impliedTerm: t.field({
+      type: [ConeImpliedType],
+      description: 'ATM IV per expiry at the instant, ascending: the expiries and snapshots termStructure answers.',
+      complexity: { field: 1, multiplier: CALENDAR_EXPIRIES },
+      resolve: (c) => c.implied,
+    }),
+  }),
+});
+
+builder.queryField('volatilityCone', (t) =>
+  t.field({
+    type: VolatilityConeType,
+    description: `Volatility cone at one instant: realized volatility of spot over ${CONE_WINDOWS.join(', ')} sessions from the stored daily closes before it, against the ATM IV of every expiry stored at it (termStructure's; NO_DATA naming \`at\` when there is none). The closes reach back as far as chainHistory at ONE_DAY does: the raw snapshots and, on PGlite and plain PostgreSQL, the 1-minute rollup retention folds them into; on TimescaleDB the raw snapshots alone (TIMESCALE_RETENTION, 90 days by default: about 60 sessions). Cost ${DATABASE_READ_COST} per expiry read: ${CALENDAR_EXPIRIES} for the term structure plus one a week of history.`,
+    args: {
+      symbol: t.arg.string({ required: true, description: CHART_SYMBOL_ARGUMENT }),
+      at: t.arg({ type: 'DateTime', required: false, description: `${CHAIN_AT_ARGUMENT} The closes are those of the sessions up to it (the latest session with its latest spot).` }),
+      historyDays: t.arg.int({
+        required: false,
+        description: `Calendar days of closes to read before \`at\`, 1–${MAX_CONE_HISTORY_DAYS}; default ${CONE_HISTORY_DAYS} (about 250 sessions). The min, median and max are over the windows inside it.`,
+      }),
+    },
+    complexity: (args) => DATABASE_READ_COST * (CALENDAR_EXPIRIES + Math.ceil(Math.min(Math.max(args.historyDays ?? CONE_HISTORY_DAYS, 1), MAX_CONE_HISTORY_DAYS) / 7)),
+    resolve: async (_root, args, context) => {
+      const days = args.historyDays ?? CONE_HISTORY_DAYS;
+      if (!(days >= 1 && days <= MAX_CONE_HISTORY_DAYS)) throw badArgument('historyDays', `Argument "historyDays": ${days} is not between 1 and ${MAX_CONE_HISTORY_DAYS}`);
+      const implied = await chainsOfEveryExpiry(context, args);
+      const end = (pastInstantArgument(context, args.at)?.getTime() ?? context.now()) + 1;
+      const closes = await sessionCloses(context, implied[0].symbol, new Date(end - days * DAY_MS), new Date(end));
+      return { closes, windows: volatilityCone(Float64Array.from(closes, (c) => c.spot)), implied };
     },
   }),
 );

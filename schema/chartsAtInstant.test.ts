@@ -142,6 +142,45 @@ describe('the charts at an instant', () => {
     }
   });
 
+  it('ivSurface: one slice per expiry with the smile ivSmile answers for it, and on the delta axis the smile at the common deltas', async () => {
+    const at = iso(times[10]);
+    const smileOf = async (expiry: string) =>
+      (await data(`query($at: DateTime) { ivSmile(symbol: "NIFTY", expiry: "${expiry}", at: $at) {
+        snapshot { timestamp } forward points { strike logMoneyness otmIv callDelta fittedIv } fit { a b rho m sigma rmseVolPoints } } }`, { at })).ivSmile;
+    const select = `axis slices { expiry timeToExpiryYears smile { snapshot { timestamp } forward points { strike logMoneyness otmIv callDelta fittedIv } fit { a b rho m sigma rmseVolPoints } }
+      deltaGrid { callDelta putDelta label iv strike } }`;
+    const byStrike = (await data(`query($at: DateTime) { ivSurface(symbol: "NIFTY", at: $at) { ${select} } }`, { at })).ivSurface;
+    expect(byStrike.axis).toBe('STRIKE');
+    expect(byStrike.slices.map((s: Data) => s.expiry)).toEqual([near, far]);
+    for (const slice of byStrike.slices) {
+      expect(slice.smile).toEqual(await smileOf(slice.expiry));
+      expect(slice.deltaGrid).toBeNull();
+      expect(slice.smile.fit.rmseVolPoints).toBeLessThan(1);
+    }
+    expect(byStrike.slices[0].timeToExpiryYears).toBeLessThan(byStrike.slices[1].timeToExpiryYears);
+
+    const byDelta = (await data(`query($at: DateTime) { ivSurface(symbol: "NIFTY", at: $at, axis: DELTA) { ${select} } }`, { at })).ivSurface;
+    expect(byDelta.axis).toBe('DELTA');
+    for (const [s, slice] of byDelta.slices.entries()) {
+      expect(slice.smile).toEqual(byStrike.slices[s].smile);
+      expect(slice.deltaGrid.map((g: Data) => g.callDelta)).toEqual([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]);
+      expect(slice.deltaGrid.map((g: Data) => g.label)).toEqual(['10Δ put', '20Δ put', '30Δ put', '40Δ put', '50Δ', '40Δ call', '30Δ call', '20Δ call', '10Δ call']);
+      const atm = slice.deltaGrid[4];
+      expect(atm.putDelta).toBeCloseTo(-0.5, 12);
+      expect(atm.iv).not.toBeNull();
+      // The 50Δ strike sits near the forward, and its IV between the IVs of the listed strikes either side of it.
+      expect(Math.abs(atm.strike - slice.smile.forward) / slice.smile.forward).toBeLessThan(0.02);
+      const points = slice.smile.points.filter((p: Data) => p.otmIv !== null);
+      const below = points.filter((p: Data) => p.strike <= atm.strike).at(-1);
+      const above = points.find((p: Data) => p.strike >= atm.strike);
+      expect(atm.iv).toBeGreaterThanOrEqual(Math.min(below.otmIv, above.otmIv) - 1e-12);
+      expect(atm.iv).toBeLessThanOrEqual(Math.max(below.otmIv, above.otmIv) + 1e-12);
+      // Strikes rise along the grid (from the 10Δ put to the 10Δ call) where both are quoted.
+      const strikes = slice.deltaGrid.map((g: Data) => g.strike).filter((k: number | null) => k !== null);
+      expect(strikes).toEqual([...strikes].sort((a, b) => a - b));
+    }
+  });
+
   it.each([
     ['an unknown symbol', `{ oiProfile(symbol: "NOPE") { spot } }`, 'BAD_USER_INPUT', 'symbol'],
     ['a malformed expiry', `{ ivSmile(symbol: "NIFTY", expiry: "2026-02-30") { atmIv } }`, 'BAD_USER_INPUT', 'expiry'],
@@ -152,6 +191,8 @@ describe('the charts at an instant', () => {
     ['an expiry without data', `{ ivSmile(symbol: "NIFTY", expiry: "2030-01-01") { atmIv } }`, 'NO_DATA', 'expiry'],
     ['a grid of one point', `{ gexProfile(symbol: "NIFTY", gridPoints: 1) { totalGex } }`, 'BAD_USER_INPUT', 'gridPoints'],
     ['a grid high below its low', `{ gexProfile(symbol: "NIFTY", gridLow: 1.1, gridHigh: 0.9) { totalGex } }`, 'BAD_USER_INPUT', 'gridHigh'],
+    ['an at before any snapshot (ivSurface)', `{ ivSurface(symbol: "NIFTY", at: "${iso(times[0] - 1)}") { axis } }`, 'NO_DATA', 'at'],
+    ['an unknown symbol (ivSurface)', `{ ivSurface(symbol: "NOPE", axis: DELTA) { axis } }`, 'BAD_USER_INPUT', 'symbol'],
     ['a grid low of 0', `{ gexProfile(symbol: "NIFTY", gridLow: 0) { totalGex } }`, 'BAD_USER_INPUT', 'gridLow'],
   ])('refuses %s with a typed error naming the argument', async (_name, query, code, argument) => {
     const result = await run(query);

@@ -8,6 +8,8 @@
  */
 export const SECONDS_PER_YEAR = 365 * 24 * 60 * 60;
 const MS_PER_YEAR = SECONDS_PER_YEAR * 1000;
+/** Trading sessions a year, the market convention for annualising per-session figures (realized volatility, the simulator's session steps). */
+export const SESSIONS_PER_YEAR = 252;
 
 /** IST is a fixed +05:30 offset. */
 export const IST_OFFSET_MINUTES = 5 * 60 + 30;

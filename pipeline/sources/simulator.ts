@@ -77,7 +77,7 @@ import { advanceTradingTime, marketSession, NO_HOLIDAYS, upcomingExpiries } from
 import type { Instrument } from '../../core/instruments.ts';
 import { RAW_SNAPSHOT_VERSION, type RawQuote, type RawRow, type RawSnapshot } from '../../core/models.ts';
 import { allocateGreeks, CALL, priceBatch, PUT, type GreekColumns, type OptionBatch } from '../../core/pricing/black.ts';
-import { expiryInstant, istDate, yearsToExpiry } from '../../core/time/expiry.ts';
+import { expiryInstant, istDate, yearsToExpiry, SESSIONS_PER_YEAR } from '../../core/time/expiry.ts';
 import type { Source, SourceStatus } from '../source.ts';
 import { mulberry32 } from '../../core/random.ts';
 import { effectsAt, NO_EFFECTS, scenarioProblems, vixPointsAt, type Scenario, type UnderlyingEffects } from '../../core/scenario/scenario.ts';
@@ -162,7 +162,6 @@ class Random {
 
 const MS_PER_YEAR = 365 * 86_400_000;
 const SESSION_MS = 375 * 60_000;
-const TRADING_SESSIONS_PER_YEAR = 252;
 const TICK = 0.05;
 const MINUTE_MS = 60_000;
 /** Floor of a scripted ATM volatility, decimal (a large negative volSpike must not price at zero vol). */
@@ -449,7 +448,7 @@ export class MarketSimulator implements Source {
     const newSession = !first && date !== this.sessionDate;
     this.sessionDate = date;
     // Volatility and activity run in trading time under the market clock, calendar time otherwise.
-    const dtYears = market ? step / SESSION_MS / TRADING_SESSIONS_PER_YEAR : step / MS_PER_YEAR;
+    const dtYears = market ? step / SESSION_MS / SESSIONS_PER_YEAR : step / MS_PER_YEAR;
     const dtSessions = market ? step / SESSION_MS : step / 86_400_000;
     const sessionStart = market ? marketSession(this.time, this.holidays).opensAt : Date.parse(`${date}T00:00:00+05:30`);
     const sessionFraction = Math.min(1, (this.time - sessionStart) / (market ? SESSION_MS : 86_400_000));
@@ -471,7 +470,7 @@ export class MarketSimulator implements Source {
     let jump = 0;
     if (rng.uniform() < jumpProbability) jump = (rng.uniform() < 0.55 ? -1 : 1) * (0.005 + 0.01 * rng.uniform());
     const gapShock = newSession && market ? rng.normal() : 0;
-    const gapVariance = 0.3 / TRADING_SESSIONS_PER_YEAR; // overnight ≈ 30 % of a session's variance
+    const gapVariance = 0.3 / SESSIONS_PER_YEAR; // overnight ≈ 30 % of a session's variance
 
     const vol = ouStep(VOL_REVERSION, dtYears);
     for (const u of this.underlyings) {

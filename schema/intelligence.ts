@@ -51,8 +51,9 @@ const EVENT_KINDS = {
 
 export const EventKindEnum = builder.enumType('AnalyticsEventKind', { description: 'What an analytics event reports.', values: EVENT_KINDS });
 
-const EventValueType = builder.objectRef<[string, number]>('AnalyticsEventValue').implement({
-  description: 'One number behind an event; its name says its unit.',
+/** A named number with its unit in its name: what analyticsEvents and opportunities list behind each item. */
+export const EventValueType = builder.objectRef<[string, number]>('AnalyticsEventValue').implement({
+  description: 'One number behind an event or an opportunity; its name says its unit.',
   fields: (t) => ({
     name: t.string({ description: 'Name with its unit, e.g. oiChangeContracts, spotChangeFraction (decimal), vixChangePoints.', resolve: ([name]) => name }),
     value: t.float({ description: 'The value, in the unit its name says.', resolve: ([, value]) => value }),

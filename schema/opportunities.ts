@@ -18,6 +18,7 @@ import { storedChain } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
 import { EventValueType } from './intelligence.ts';
 import { loadersOf } from './loaders.ts';
+import { connectionType, decodeCursor, encodeCursor } from './connections.ts';
 import { addDays } from '../core/calendar.ts';
 import { chainColumns } from '../core/chain.ts';
 import { istDate, istMidnight } from '../core/time/expiry.ts';
@@ -119,56 +120,26 @@ const OpportunityType = builder.objectRef<Opportunity>('Opportunity').implement(
   }),
 });
 
-interface OpportunityEdge {
-  cursor: string;
-  node: Opportunity;
-}
-interface OpportunityConnection {
-  edges: OpportunityEdge[];
-  hasNextPage: boolean;
-}
-
 const MAX_OPPORTUNITIES_PAGE = 100;
 
-function encodeOpportunityCursor(key: RankKey): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
+/** RankKey's entry types, for reading a cursor back. */
+const RANK_KEY_TYPES = ['number', 'string', 'string', 'number', 'number', 'string', 'number'] as const;
 
-function decodeOpportunityCursor(text: string): RankKey | null {
-  try {
-    const key = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    const types = ['number', 'string', 'string', 'number', 'number', 'string', 'number'];
-    if (Array.isArray(key) && key.length === types.length && key.every((v, i) => typeof v === types[i])) return key as RankKey;
-  } catch {
-    // Falls through to the refusal.
-  }
-  return null;
-}
-
-const OpportunityEdgeType = builder.objectRef<OpportunityEdge>('OpportunityEdge').implement({
-  description: 'One opportunity and where it sits in the ranking.',
-  fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass as `after` to read the opportunities ranked after this one.' }),
-    node: t.field({ type: OpportunityType, description: 'The opportunity.', resolve: (e) => e.node }),
-  }),
-});
-
-const OpportunityPageInfoType = builder.objectRef<OpportunityConnection>('OpportunityPageInfo').implement({
-  description: 'Whether more opportunities follow.',
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'Whether lower-ranked opportunities follow this page.' }),
-    endCursor: t.string({ nullable: true, description: 'Cursor of the last edge: pass as `after` for the next page; null on an empty page.', resolve: (c) => c.edges.at(-1)?.cursor ?? null }),
-  }),
-});
-
-const OpportunityConnectionType = builder.objectRef<OpportunityConnection>('OpportunityConnection').implement({
-  description: 'A page of opportunities, highest score first.',
-  fields: (t) => ({
-    // The field's own multiplier (`first`) already counts the edges.
-    edges: t.field({ type: [OpportunityEdgeType], description: 'The opportunities of this page.', complexity: { field: 1, multiplier: 1 }, resolve: (c) => c.edges }),
-    pageInfo: t.field({ type: OpportunityPageInfoType, description: 'Paging.', resolve: (c) => c }),
-  }),
-});
+const OpportunityConnectionType = connectionType(
+  'Opportunity',
+  OpportunityType,
+  {
+    edge: 'One opportunity and where it sits in the ranking.',
+    cursor: 'Pass as `after` to read the opportunities ranked after this one.',
+    node: 'The opportunity.',
+    pageInfo: 'Whether more opportunities follow.',
+    hasNextPage: 'Whether lower-ranked opportunities follow this page.',
+    connection: 'A page of opportunities, highest score first.',
+    edges: 'The opportunities of this page.',
+  },
+  // The field's own multiplier (`first`) already counts the edges.
+  1,
+);
 
 /** The front and next expiries of a symbol with stored chains, their latest chains and stored analytics. */
 interface SymbolScan {
@@ -246,7 +217,7 @@ builder.queryField('opportunities', (t) =>
       const symbols = named.length > 0 ? [...new Set(named)] : [...context.instruments.keys()];
       const first = args.first ?? 20;
       if (!(first >= 1 && first <= MAX_OPPORTUNITIES_PAGE)) throw badArgument('first', `Argument "first": ${first} is not between 1 and ${MAX_OPPORTUNITIES_PAGE}`);
-      const after = args.after == null ? undefined : decodeOpportunityCursor(args.after);
+      const after = args.after == null ? undefined : (decodeCursor(args.after, RANK_KEY_TYPES) as RankKey | null);
       if (after === null) throw badArgument('after', 'Argument "after": not a cursor of opportunities (pass a pageInfo.endCursor as it came)');
       const kinds = new Set<OpportunityKind>(args.kinds ?? []);
 
@@ -258,7 +229,7 @@ builder.queryField('opportunities', (t) =>
       ]);
       const ranked = rankOpportunities(inputs.flatMap((input) => scanSymbol(input, events)).filter((o) => kinds.size === 0 || kinds.has(o.kind)));
       const rest = after ? ranked.filter((o) => compareRankKeys(rankKey(o), after) > 0) : ranked;
-      return { hasNextPage: rest.length > first, edges: rest.slice(0, first).map((node) => ({ cursor: encodeOpportunityCursor(rankKey(node)), node })) };
+      return { hasNextPage: rest.length > first, edges: rest.slice(0, first).map((node) => ({ cursor: encodeCursor(rankKey(node)), node })) };
     },
   }),
 );

@@ -15,7 +15,7 @@ import { testChain } from './analytics/testChain.ts';
 import { chainColumns, type ChainSnapshot } from './chain.ts';
 import { optionGreeks } from './pricing/black.ts';
 import { impliedDividendYield } from './chainGreeks.ts';
-import { simulatedEnrichedSnapshots } from '../test/fixtures.ts';
+import { simulatedAnalyticsMessages, simulatedEnrichedSnapshots } from '../test/fixtures.ts';
 import type { IntelligenceEvent } from './intelligence/events.ts';
 import type { Zone } from './intelligence/zones.ts';
 
@@ -261,5 +261,33 @@ describe('on a simulator scenario', () => {
     )!;
     expect(inverted.values.inversionVolPoints).toBeCloseTo(3, 9);
     for (const leg of inverted.legs) expect([...chain.strikes]).toContain(leg.strike);
+  });
+});
+
+describe('on the simulator\'s analytics', () => {
+  const messages = simulatedAnalyticsMessages(90, { strikesEachSide: 10 });
+
+  it('finds unusual activity inside a zone, on its defending side, among the simulated session\'s events', () => {
+    const found = messages.flatMap((m) => unusualAtZones(m.events, m.chain.zones));
+    expect(found.length).toBeGreaterThan(0);
+    for (const o of found) {
+      const [leg] = o.legs;
+      const message = messages.find((m) => m.timestamp === o.timestamp)!;
+      const zones = leg.side === 'put' ? message.chain.zones.support : message.chain.zones.resistance;
+      expect(zones.some((z) => leg.strike! >= z.lowStrike && leg.strike! <= z.highStrike)).toBe(true);
+      expect(leg.action).toBe('sell');
+      expect(o.score).toBeGreaterThan(0);
+    }
+  });
+
+  it('does not rank IV without history, and sells the simulated ATM straddle once the rank is high', () => {
+    const last = messages.at(-1)!;
+    const [snapshot] = simulatedEnrichedSnapshots(90, { strikesEachSide: 10 }).slice(-1);
+    const input = { symbol: last.symbol, expiry: last.expiry, timestamp: last.timestamp, atmStrike: snapshot.analytics.atmStrike, atmIv: snapshot.analytics.atmIv };
+    expect(last.chain.volatility.ivRank.ivRank).toBeNull();
+    expect(ivRankOpportunity({ ...input, ...last.chain.volatility.ivRank })).toBeNull();
+    const high = ivRankOpportunity({ ...input, ...last.chain.volatility.ivRank, ivRank: 95, daysUsed: 30 })!;
+    expect(high.kind).toBe('ivRankHigh');
+    for (const leg of high.legs) expect(snapshot.rows.map((r) => r.strike)).toContain(leg.strike);
   });
 });

@@ -20,6 +20,7 @@ import { EventValueType } from './intelligence.ts';
 import { loadersOf } from './loaders.ts';
 import { connectionType, decodeCursor, encodeCursor } from './connections.ts';
 import { addDays } from '../core/calendar.ts';
+import { BoundedCache } from '../core/boundedCache.ts';
 import { chainColumns } from '../core/chain.ts';
 import { istDate, istMidnight } from '../core/time/expiry.ts';
 import { eventsPage } from '../db/queries/readAnalytics.ts';
@@ -160,13 +161,28 @@ async function scanInputs(context: Context, symbol: string): Promise<SymbolScan>
   return { chains: chains.filter((c): c is EnrichedSnapshot => c !== null), intelligence };
 }
 
+/**
+ * The per-chain kinds (rich/cheap against the smile, parity) of snapshots
+ * already scanned, by snapshot id: a snapshot never changes under its id,
+ * and its two SVI fits take some 50–90 ms (21–201 strikes), so every request
+ * between two ticks of a chain reuses the first one's scan.
+ */
+const chainScans = new BoundedCache<Opportunity[]>(2 * 1024 * 1024, (found) => 256 + 1024 * found.length);
+
+function chainScan(chain: EnrichedSnapshot): Opportunity[] {
+  const key = `${chain.symbol}:${chain.expiry}:${chain.id}`;
+  const cached = chainScans.get(key);
+  if (cached) return cached;
+  const columns = chainColumns(chain);
+  const found = [...smileOpportunities(columns, chain.forward ?? undefined), ...parityOpportunities(columns)];
+  chainScans.set(key, found);
+  return found;
+}
+
 /** Every kind's findings for one symbol (see core/opportunities.ts). */
 function scanSymbol({ chains, intelligence }: SymbolScan, events: readonly IntelligenceEvent[]): Opportunity[] {
   const found: Opportunity[] = [];
-  for (const chain of chains) {
-    const columns = chainColumns(chain);
-    found.push(...smileOpportunities(columns, chain.forward ?? undefined), ...parityOpportunities(columns));
-  }
+  for (const chain of chains) found.push(...chainScan(chain));
   const atm = (c: EnrichedSnapshot) => ({ expiry: c.expiry, timestamp: c.timestamp, tYears: c.tYears, atmIv: c.analytics.atmIv, atmStrike: c.analytics.atmStrike, strikes: c.rows.map((r) => r.strike) });
   if (chains.length === 2) {
     const inversion = termInversion(chains[0].symbol, atm(chains[0]), atm(chains[1]));

@@ -11,6 +11,7 @@ import './participants.ts';
 import './playback.ts';
 import './overview.ts';
 import './optionCell.ts';
+import './opportunities.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

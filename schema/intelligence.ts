@@ -8,6 +8,7 @@
 import { filter, pipe } from 'graphql-yoga';
 import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
+import { connectionType, decodeCursor, encodeCursor } from './connections.ts';
 import { istMidnight } from '../core/time/expiry.ts';
 import { chainTopicKey } from './chain.ts';
 import { LiquidityStressType, ChainVolatilityType } from './mood.ts';
@@ -51,8 +52,9 @@ const EVENT_KINDS = {
 
 export const EventKindEnum = builder.enumType('AnalyticsEventKind', { description: 'What an analytics event reports.', values: EVENT_KINDS });
 
-const EventValueType = builder.objectRef<[string, number]>('AnalyticsEventValue').implement({
-  description: 'One number behind an event; its name says its unit.',
+/** A named number with its unit in its name: what analyticsEvents and opportunities list behind each item. */
+export const EventValueType = builder.objectRef<[string, number]>('AnalyticsEventValue').implement({
+  description: 'One number behind an event or an opportunity; its name says its unit.',
   fields: (t) => ({
     name: t.string({ description: 'Name with its unit, e.g. oiChangeContracts, spotChangeFraction (decimal), vixChangePoints.', resolve: ([name]) => name }),
     value: t.float({ description: 'The value, in the unit its name says.', resolve: ([, value]) => value }),
@@ -326,53 +328,25 @@ builder.queryField('optionFlow', (t) =>
 
 // ---- events: a cursor connection -------------------------------------------
 
-interface EventEdge {
-  cursor: string;
-  node: IntelligenceEvent;
-}
-interface EventConnection {
-  edges: EventEdge[];
-  hasNextPage: boolean;
-}
-
 const MAX_EVENTS_PAGE = 500;
 
 export function encodeEventCursor(cursor: EventCursor): string {
-  return Buffer.from(JSON.stringify([cursor.ts, cursor.symbol, cursor.key])).toString('base64url');
+  return encodeCursor([cursor.ts, cursor.symbol, cursor.key]);
 }
 
 function decodeEventCursor(text: string): EventCursor | null {
-  try {
-    const [ts, symbol, key] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ts === 'number' && Number.isFinite(ts) && typeof symbol === 'string' && typeof key === 'string') return { ts, symbol, key };
-  } catch {
-    // Falls through to the refusal.
-  }
-  return null;
+  const key = decodeCursor(text, ['number', 'string', 'string']);
+  return key && { ts: key[0] as number, symbol: key[1] as string, key: key[2] as string };
 }
 
-const EventEdgeType = builder.objectRef<EventEdge>('AnalyticsEventEdge').implement({
-  description: 'One event and where it sits in the list.',
-  fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass as `after` to read the events after this one.' }),
-    node: t.field({ type: AnalyticsEventType, description: 'The event.', resolve: (e) => e.node }),
-  }),
-});
-
-const EventPageInfoType = builder.objectRef<EventConnection>('AnalyticsEventPageInfo').implement({
-  description: 'Whether more events follow.',
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'Whether more (older) events follow this page.' }),
-    endCursor: t.string({ nullable: true, description: 'Cursor of the last edge: pass as `after` for the next page; null on an empty page.', resolve: (c) => c.edges.at(-1)?.cursor ?? null }),
-  }),
-});
-
-const EventConnectionType = builder.objectRef<EventConnection>('AnalyticsEventConnection').implement({
-  description: 'A page of analytics events, newest first.',
-  fields: (t) => ({
-    edges: t.field({ type: [EventEdgeType], description: 'The events of this page.', resolve: (c) => c.edges }),
-    pageInfo: t.field({ type: EventPageInfoType, description: 'Paging.', resolve: (c) => c }),
-  }),
+const EventConnectionType = connectionType('AnalyticsEvent', AnalyticsEventType, {
+  edge: 'One event and where it sits in the list.',
+  cursor: 'Pass as `after` to read the events after this one.',
+  node: 'The event.',
+  pageInfo: 'Whether more events follow.',
+  hasNextPage: 'Whether more (older) events follow this page.',
+  connection: 'A page of analytics events, newest first.',
+  edges: 'The events of this page.',
 });
 
 const DAY_MS = 86_400_000;

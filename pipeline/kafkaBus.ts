@@ -199,6 +199,8 @@ interface ConsumerState {
   stop: AbortController;
   /** Partition → its end offset at `subscribe`, for partitions the group had no committed offset on (see `seekToStart`). */
   startAt: Map<number, string>;
+  /** The start seeks of the latest join, which batches wait for (see `seekToStart`). */
+  seeking: Promise<void> | null;
 }
 
 interface Pending {
@@ -514,7 +516,7 @@ export class KafkaBus implements Bus {
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
     });
-    const state: ConsumerState = { topic, group, groupId, consumer, handler, maxBatch, baseline, handled: 0, stopping: null, stop: new AbortController(), startAt };
+    const state: ConsumerState = { topic, group, groupId, consumer, handler, maxBatch, baseline, handled: 0, stopping: null, stop: new AbortController(), startAt, seeking: null };
     this.consumers.push(state);
     try {
       await consumer.connect();
@@ -525,7 +527,7 @@ export class KafkaBus implements Bus {
         setTimeout(() => resolve(false), this.options.joinTimeoutMs ?? 30_000).unref();
       });
       // Every join, rebalances included: a partition this member gets for the first time may need its start set.
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => void this.seekToStart(state, payload.memberAssignment[topic] ?? []));
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => void (state.seeking = this.seekToStart(state, payload.memberAssignment[topic] ?? [])));
       await consumer.run({
         // Resolved offsets are committed after every fetched batch (kafkajs does that itself), not per message.
         autoCommit: true,
@@ -563,7 +565,9 @@ export class KafkaBus implements Bus {
    * skipped). Seek such a partition to where it was at `subscribe` (kafkajs
    * commits a seek), unless the group has committed there meanwhile (another
    * member owned it). A batch already fetched from further on is then stale
-   * and dropped, and fetched again from the seek.
+   * and dropped, and fetched again from the seek. Batches wait for these
+   * seeks (`state.seeking`): one handled before its seek landed would be
+   * handled again from the seek.
    */
   private async seekToStart(state: ConsumerState, assigned: number[]): Promise<void> {
     const partitions = assigned.filter((p) => state.startAt.has(p));
@@ -594,6 +598,8 @@ export class KafkaBus implements Bus {
 
   private async consumeBatch(state: ConsumerState, payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, isRunning, isStale } = payload;
+    // A batch fetched before this join's start seeks landed is stale once they have (checked by active()).
+    if (state.seeking) await state.seeking;
     const run: BatchRun = { lost: false, givenBack: false };
     const active = () => isRunning() && !isStale() && !state.stopping && !run.lost && !run.givenBack;
     // Heartbeats while handlers run: kafkajs itself sends them only between batches.

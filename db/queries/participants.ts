@@ -73,7 +73,7 @@ export async function readParticipantPositions(db: Database, from: string, to: s
   return rows.map((r) => ({ ...r, participant: r.participant as Participant }));
 }
 
-/** The last trading day before `from` with participant rows, or null (for the first day's change). */
+/** The rows of the last trading day before `from` with participant rows, empty when none (for the first day's change). */
 export async function participantDayBefore(db: Database, from: string): Promise<ParticipantPosition[]> {
   const [last] = await db.select({ date: participantPositions.date }).from(participantPositions).where(lt(participantPositions.date, from)).orderBy(desc(participantPositions.date)).limit(1);
   if (!last) return [];

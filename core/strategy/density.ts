@@ -16,7 +16,9 @@
  * extrapolated past where it was checked) is set to 0 and counted.
  */
 import { normCdf } from '../math/normal.ts';
-import { sviTotalVariance, type SviParams } from '../analytics/svi.ts';
+import { fitSvi, sviTotalVariance, type SviParams } from '../analytics/svi.ts';
+import { chainSmile } from '../analytics/smile.ts';
+import type { ChainSnapshot } from '../chain.ts';
 
 export const DENSITY_POINTS = 241;
 export const DENSITY_SPAN_SD = 7;
@@ -92,4 +94,16 @@ export function smileDensity(d: SmileDistribution, points = DENSITY_POINTS): Smi
     mass += weights[i];
   }
   return { strikes, density, weights, mass, tailBelow: smileCdf(d, strikes[0]), tailAbove: 1 - smileCdf(d, strikes[points - 1]), negativePoints };
+}
+
+/**
+ * The smile distribution of a chain: the SVI fit of its OTM smile
+ * (core/analytics/smile.ts, flagged IVs left out) on `forward`; null when the
+ * fit fails (too few IVs) or is not free of butterfly arbitrage where checked.
+ */
+export function chainSmileDistribution(chain: ChainSnapshot, forward: number): SmileDistribution | null {
+  const smile = chainSmile(chain, forward);
+  const fit = fitSvi(smile.logMoneyness, smile.totalVariance, chain.tYears);
+  if (!fit || fit.butterfly.arbitrage) return null;
+  return { forward: smile.forward, tYears: chain.tYears, rate: chain.rate, svi: fit.params };
 }

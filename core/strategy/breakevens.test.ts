@@ -68,3 +68,13 @@ describe('brentRoot', () => {
     expect(brentRoot((x) => x * x - 2, 0, 2)).toBeCloseTo(Math.SQRT2, 9);
   });
 });
+
+describe('extremes of a calendar at the first expiry', () => {
+  it("counts the far leg's carry tail (delta e^{−qτ} just under 1) as bounded, not an unlimited loss", () => {
+    const legs = [option('CALL', 100, -1, 2.4), option('CALL', 100, 1, 3.3, { expiry: '2027-01-20', expiryMs: NEAR_MS + 28 * 86_400_000, divYield: 0.02 })];
+    const r = atExpiry(legs);
+    expect(r.maxLoss).not.toBeNull();
+    expect(r.maxLoss!).toBeGreaterThan(-1.5);
+    expect(r.breakevens).toHaveLength(2);
+  });
+});

@@ -13,9 +13,13 @@
  * the strikes on the grid; to the grid's spacing for legs still alive), at
  * S → 0, and unbounded (null, "unlimited") when the P&L keeps rising or
  * falling as the spot grows: for large S every leg is linear in S, so the
- * slope between two far spots decides.
+ * slope between two far spots decides (a slope under 1 % of the position's
+ * units, a calendar's carry, counts as flat).
  */
 import { pnlAt, pnlColumn, type PricedLeg, type StrategyMarket } from './pnl.ts';
+
+/** A tail slope (rupees per index point) below this share of the position's units counts as flat. */
+export const TAIL_FLAT_SHARE = 0.01;
 
 export interface CurveExtremes {
   /** Largest P&L, rupees; null when unbounded above (unlimited profit). */
@@ -143,17 +147,18 @@ export function extremes(legs: readonly PricedLeg[], market: StrategyMarket, atM
   };
   consider(pnlAt(legs, market, atMs, ivShift, 0), 0);
   for (let i = 0; i < scan.length; i++) consider(pnl[i], scan[i]);
-  // Far above every strike and the scan grid: the slope of a linear tail.
+  // Far above every strike and the scan grid: the slope of a linear tail. A
+  // slope under TAIL_FLAT_SHARE of the position's units is flat: what a
+  // calendar's tail has from the carry of its far leg (delta e^{−qτ} < 1),
+  // which no one would call unlimited; the scan grid's last point stands for it.
   const far = Math.max(scan[scan.length - 1], market.spot) * 4;
   const farPnl = pnlAt(legs, market, atMs, ivShift, far);
   const fartherPnl = pnlAt(legs, market, atMs, ivShift, 2 * far);
   const slope = (fartherPnl - farPnl) / far;
-  // A slope below a thousandth of a rupee per point is flat (rounding of a hedged tail).
-  const rising = slope > 1e-3;
-  const falling = slope < -1e-3;
-  if (!rising && !falling) {
-    consider(farPnl, far);
-  }
+  let units = 0;
+  for (const leg of legs) units += Math.abs(leg.units);
+  const rising = slope > TAIL_FLAT_SHARE * units;
+  const falling = slope < -TAIL_FLAT_SHARE * units;
   return {
     maxProfit: rising ? null : max,
     maxLoss: falling ? null : min,

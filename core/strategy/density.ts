@@ -70,6 +70,15 @@ export interface SmileDensity {
   negativePoints: number;
 }
 
+const densities = new WeakMap<SmileDistribution, SmileDensity>();
+
+/** smileDensity at DENSITY_POINTS, kept per distribution object: one per chain snapshot, however many strategies use it. */
+export function cachedSmileDensity(d: SmileDistribution): SmileDensity {
+  let density = densities.get(d);
+  if (!density) densities.set(d, (density = smileDensity(d)));
+  return density;
+}
+
 /** The density on its grid (see the module doc). */
 export function smileDensity(d: SmileDistribution, points = DENSITY_POINTS): SmileDensity {
   const sdAtm = Math.sqrt(Math.max(sviTotalVariance(d.svi, 0), 1e-8));

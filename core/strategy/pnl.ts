@@ -22,6 +22,8 @@
 import { normCdfFromGaussian } from '../math/normal.ts';
 
 const MS_PER_YEAR = 365 * 24 * 60 * 60 * 1000;
+/** Bound once: a transpiled ESM import is a getter call on every use, which the hot loop would pay per point. */
+const cdfFromGaussian = normCdfFromGaussian;
 
 /** A leg resolved against the market: everything the kernel needs, in units. */
 export interface PricedLeg {
@@ -65,8 +67,36 @@ export function yearsBetween(fromMs: number, toMs: number): number {
   return (toMs - fromMs) / MS_PER_YEAR;
 }
 
-/** The value of one leg per unit, at each spot, added × `weight` into `out`. */
-export function addLegValue(leg: PricedLeg, rate: number, atMs: number, ivShift: number, spots: Float64Array, weight: number, out: Float64Array, from = 0, to = spots.length): void {
+/** ln of each spot in [from, to) into `out` (the kernel's shared column: one log per spot, not per leg and spot). */
+export function logColumn(spots: Float64Array, out: Float64Array, from = 0, to = spots.length): Float64Array {
+  for (let i = from; i < to; i++) out[i] = Math.log(spots[i]);
+  return out;
+}
+
+let logScratch = new Float64Array(512);
+
+/** A scratch column of at least `n` entries, reused between calls (grown when short). */
+function logScratchOf(n: number): Float64Array {
+  if (logScratch.length < n) logScratch = new Float64Array(Math.max(n, 2 * logScratch.length));
+  return logScratch;
+}
+
+/**
+ * The value of one leg per unit, at each spot, added × `weight` into `out`;
+ * `logSpots` holds ln of each spot (logColumn).
+ */
+export function addLegValue(
+  leg: PricedLeg,
+  rate: number,
+  atMs: number,
+  ivShift: number,
+  spots: Float64Array,
+  weight: number,
+  out: Float64Array,
+  from = 0,
+  to = spots.length,
+  logSpots = logColumn(spots, logScratchOf(to), from, to),
+): void {
   const tau = yearsBetween(atMs, leg.expiryMs);
   const q = leg.divYield;
   if (leg.instrument === 'FUTURE') {
@@ -90,9 +120,9 @@ export function addLegValue(leg: PricedLeg, rate: number, atMs: number, ivShift:
   }
   const discount = Math.exp(-rate * tau);
   const yieldDiscount = Math.exp(-q * tau);
-  const carry = (rate - q) * tau;
+  // d1 = (ln S − ln K + (r − q)τ)/(σ√τ) + σ√τ/2, with the constant part once per leg.
+  const offset = (-Math.log(k) + (rate - q) * tau) / totalVol + 0.5 * totalVol;
   const inverseTotalVol = 1 / totalVol;
-  const halfTotalVol = 0.5 * totalVol;
   const discountedStrike = discount * k;
   for (let i = from; i < to; i++) {
     const s = spots[i];
@@ -101,13 +131,13 @@ export function addLegValue(leg: PricedLeg, rate: number, atMs: number, ivShift:
       if (sign < 0) out[i] += weight * discountedStrike;
       continue;
     }
-    const d1 = (Math.log(s / k) + carry) * inverseTotalVol + halfTotalVol;
+    const d1 = logSpots[i] * inverseTotalVol + offset;
     const d2 = d1 - totalVol;
     const discountedSpot = yieldDiscount * s;
     const gaussian1 = Math.exp(-0.5 * d1 * d1);
     const gaussian2 = gaussian1 > 0 ? (gaussian1 * discountedSpot) / discountedStrike : Math.exp(-0.5 * d2 * d2);
-    const cdf1 = normCdfFromGaussian(sign * d1, gaussian1);
-    const cdf2 = normCdfFromGaussian(sign * d2, gaussian2);
+    const cdf1 = cdfFromGaussian(sign * d1, gaussian1);
+    const cdf2 = cdfFromGaussian(sign * d2, gaussian2);
     out[i] += weight * sign * (discountedSpot * cdf1 - discountedStrike * cdf2);
   }
 }
@@ -121,7 +151,8 @@ export function pnlColumn(legs: readonly PricedLeg[], market: StrategyMarket, at
   let entry = 0;
   for (const leg of legs) entry += leg.units * leg.entryPrice;
   for (let i = from; i < to; i++) out[i] = -entry;
-  for (const leg of legs) addLegValue(leg, market.rate, atMs, ivShift, spots, leg.units, out, from, to);
+  const logSpots = logColumn(spots, logScratchOf(to), from, to);
+  for (const leg of legs) addLegValue(leg, market.rate, atMs, ivShift, spots, leg.units, out, from, to, logSpots);
 }
 
 const scalarSpot = new Float64Array(1);

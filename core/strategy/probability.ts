@@ -11,10 +11,8 @@
  *
  * The probability of profit is exact given the breakevens: the P&L keeps one
  * sign between consecutive breakevens, so it is the sum of the distribution's
- * mass over the intervals where it is positive. The expected P&L is an
- * integral, by the trapezoid rule in z = (ln S − mean)/(σ√τ) over ±8
- * standard deviations (EV_Z_POINTS points; the weights are normalised, so
- * the truncated tails, below 1e-15, do not bias it).
+ * mass over the intervals where it is positive. (The expected P&L is an
+ * integral over the scan grid, in evaluate.ts.)
  *
  * Touching: the first passage of a geometric Brownian motion with drift
  * r − q through a level H before τ (reflection principle with drift,
@@ -25,10 +23,6 @@
  * Continuous monitoring: a daily close touches less often.
  */
 import { normCdf } from '../math/normal.ts';
-
-/** Points of the z grid the expected P&L is integrated on (±8 σ, step 0.1). */
-export const EV_Z_POINTS = 161;
-const Z_MAX = 8;
 
 /** The lognormal of the spot at a horizon. */
 export interface Lognormal {
@@ -63,29 +57,6 @@ export function probabilityOfProfit(breakevens: readonly number[], positiveAt: (
     if (positiveAt(inside)) probability += (hi === Infinity ? 1 : cdf(hi)) - (lo === 0 ? 0 : cdf(lo));
   }
   return Math.min(1, Math.max(0, probability));
-}
-
-/** The spots of the expected-value grid under the lognormal (EV_Z_POINTS, ascending) into `spots`, and their weights (summing to 1) into `weights`. */
-export function lognormalGrid(d: Lognormal, spots: Float64Array, weights: Float64Array): void {
-  const n = spots.length;
-  const s = d.vol * Math.sqrt(Math.max(d.tYears, 0));
-  const mean = Math.log(d.forward) - 0.5 * s * s;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const z = -Z_MAX + (2 * Z_MAX * i) / (n - 1);
-    spots[i] = Math.exp(mean + s * z);
-    const w = Math.exp(-0.5 * z * z) * (i === 0 || i === n - 1 ? 0.5 : 1);
-    weights[i] = w;
-    total += w;
-  }
-  for (let i = 0; i < n; i++) weights[i] /= total;
-}
-
-/** Σ values·weights. */
-export function weightedSum(values: Float64Array, weights: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] * weights[i];
-  return sum;
 }
 
 /** Probability that the spot touches `level` before `tYears` (see the module doc); 1 when it is there already. */

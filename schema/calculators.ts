@@ -323,6 +323,8 @@ type StrategyArgs = typeof StrategyInput.$inferInput;
 
 interface StrategyResult {
   symbol: string;
+  /** The legs as the user stated them (what the margin estimate takes). */
+  input: BuilderLeg[];
   market: StrategyMarket;
   legs: PricedLeg[];
   atmIv: number;
@@ -422,7 +424,7 @@ async function strategyResult(context: Context, input: StrategyArgs, fresh?: Enr
     });
     whatIf = whatIfGrid(legs, market, whatIfSpots, days, (w.ivShiftsVolPoints ?? [-5, -2, 0, 2, 5]).map((v) => v / 100));
   }
-  return { symbol, market, legs, atmIv: nearest.atmIv, evaluation, whatIf, smileAvailable: nearest.smile !== null };
+  return { symbol, input: builder, market, legs, atmIv: nearest.atmIv, evaluation, whatIf, smileAvailable: nearest.smile !== null };
 }
 
 const PricedLegType = builder.objectRef<{ leg: PricedLeg; market: StrategyMarket }>('StrategyPricedLeg').implement({

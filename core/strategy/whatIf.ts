@@ -8,7 +8,7 @@
 import { pnlColumn, type PricedLeg, type StrategyMarket } from './pnl.ts';
 import { StrategyInputError } from './resolve.ts';
 
-export const WHAT_IF_MAX_CELLS = 200_000;
+export const WHAT_IF_MAX_CELLS = 50_000;
 const DAY_MS = 86_400_000;
 
 export interface WhatIfGrid {

@@ -36,6 +36,21 @@ describe('evaluateStrategy', () => {
     }
   });
 
+  it('prices deep in- and out-of-the-money options an hour from expiry (where Φ saturates) as the pricer does', () => {
+    const at = NEAR_MS - 3_600_000;
+    const legs = [option('CALL', 100, 1, 0), option('PUT', 100, 1, 0), option('CALL', 99.5, -1, 0), option('PUT', 100.5, -1, 0)];
+    const grid = Float64Array.from([90, 98, 99.4, 99.9, 100, 100.1, 100.6, 102, 110]);
+    const out = new Float64Array(grid.length);
+    for (const leg of legs) {
+      pnlColumn([leg], market, at, 0, grid, out);
+      grid.forEach((s, i) => {
+        const tau = (leg.expiryMs - at) / (365 * DAY_MS);
+        const expected = optionPrice({ underlying: s, strike: leg.strike, tYears: tau, vol: leg.iv, rate: market.rate, divYield: leg.divYield, type: leg.optionSign > 0 ? 'call' : 'put' });
+        expect(out[i]).toBeCloseTo(leg.units * expected, 10);
+      });
+    }
+  });
+
   it("values the near legs at their payoff on the first expiry and the far ones at the model with their remaining time", () => {
     const result = evaluateStrategy({ legs: mixed, market, spots, targets: [], ivShift: 0, atmIv: 0.2, divYield: 0.01 });
     expect(result.horizons[0].kind).toBe('EXPIRY');

@@ -22,6 +22,8 @@
 import { normCdfFromGaussian } from '../math/normal.ts';
 
 const MS_PER_YEAR = 365 * 24 * 60 * 60 * 1000;
+/** |d| beyond which Φ(d) is 0 or 1 to double precision (Φ(−8.5) ≈ 9.5e-18). */
+const SATURATED_D = 8.5;
 /** Bound once: a transpiled ESM import is a getter call on every use, which the hot loop would pay per point. */
 const cdfFromGaussian = normCdfFromGaussian;
 
@@ -134,6 +136,17 @@ export function addLegValue(
     const d1 = logSpots[i] * inverseTotalVol + offset;
     const d2 = d1 - totalVol;
     const discountedSpot = yieldDiscount * s;
+    // Beyond SATURATED_D standard deviations Φ is 0 or 1 in double precision:
+    // the option is its discounted forward intrinsic value, or worthless (most
+    // of a grid far from a short-dated strike), without the exponential and
+    // the two erfcx.
+    const x1 = sign * d1;
+    const x2 = sign * d2;
+    if ((x1 < x2 ? x1 : x2) > SATURATED_D) {
+      out[i] += weight * sign * (discountedSpot - discountedStrike);
+      continue;
+    }
+    if ((x1 > x2 ? x1 : x2) < -SATURATED_D) continue;
     const gaussian1 = Math.exp(-0.5 * d1 * d1);
     const gaussian2 = gaussian1 > 0 ? (gaussian1 * discountedSpot) / discountedStrike : Math.exp(-0.5 * d2 * d2);
     const cdf1 = cdfFromGaussian(sign * d1, gaussian1);

@@ -31,6 +31,7 @@ import { evaluateStrategy, type Horizon, type Probabilities, type SmileProbabili
 import { legValueAt, type PricedLeg, type StrategyMarket } from '../core/strategy/pnl.ts';
 import {
   cachedExpiryMarket,
+  expirySmile,
   checkLegs,
   checkTargets,
   resolveLegs,
@@ -411,7 +412,7 @@ async function strategyResult(context: Context, input: StrategyArgs, fresh?: Enr
   const spots = spotGrid(market.spot, nearest.atmIv, (lastExpiryMs - market.nowMs) / (365 * DAY_MS), input.spotPoints ?? DEFAULT_SPOT_POINTS, input.spotFrom ?? undefined, input.spotTo ?? undefined);
   const ivShift = (input.ivShiftVolPoints ?? 0) / 100;
   if (!(Math.abs(ivShift) <= 5)) throw new StrategyInputError('ivShiftVolPoints', null, `ivShiftVolPoints must be within ±500, got ${input.ivShiftVolPoints}`);
-  const evaluation = evaluateStrategy({ legs, market, spots, targets, ivShift, atmIv: nearest.atmIv, divYield: nearest.divYield, smile: nearest.smile });
+  const evaluation = evaluateStrategy({ legs, market, spots, targets, ivShift, atmIv: nearest.atmIv, divYield: nearest.divYield, smile: expirySmile(nearest) });
   let whatIf: WhatIfGrid | null = null;
   if (input.whatIf) {
     const w = input.whatIf;
@@ -424,7 +425,7 @@ async function strategyResult(context: Context, input: StrategyArgs, fresh?: Enr
     });
     whatIf = whatIfGrid(legs, market, whatIfSpots, days, (w.ivShiftsVolPoints ?? [-5, -2, 0, 2, 5]).map((v) => v / 100));
   }
-  return { symbol, input: builder, market, legs, atmIv: nearest.atmIv, evaluation, whatIf, smileAvailable: nearest.smile !== null };
+  return { symbol, input: builder, market, legs, atmIv: nearest.atmIv, evaluation, whatIf, smileAvailable: expirySmile(nearest) !== null };
 }
 
 const PricedLegType = builder.objectRef<{ leg: PricedLeg; market: StrategyMarket }>('StrategyPricedLeg').implement({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLegs, checkTargets, expiryMarket, resolveLegs, spotGrid, StrategyInputError, valuationMarket, type BuilderLeg } from './resolve.ts';
+import { checkLegs, checkTargets, expiryMarket, expirySmile, resolveLegs, spotGrid, StrategyInputError, valuationMarket, type BuilderLeg } from './resolve.ts';
 import { smileDensity } from './density.ts';
 import { markPrice } from '../analytics/atm.ts';
 import { simulatedEnrichedSnapshots } from '../../test/fixtures.ts';
@@ -59,8 +59,10 @@ describe("the simulated chain's smile-implied density", () => {
   // (2.5 index points at the money), an error of the smoother, not of the density (density.test.ts reprices the smoothed calls).
   it("integrates to 1 and reprices the chain's calls within their bid–ask spread", () => {
     const market = markets.get(far.expiry)!;
-    expect(market.smile).not.toBeNull();
-    const density = smileDensity(market.smile!);
+    const smile = expirySmile(market);
+    expect(smile).not.toBeNull();
+    expect(expirySmile(market)).toBe(smile);
+    const density = smileDensity(smile!);
     expect(density.mass + density.tailBelow + density.tailAbove).toBeCloseTo(1, 3);
     const discount = Math.exp(-far.rate * far.tYears);
     let checked = 0;

@@ -61,8 +61,8 @@ export interface ExpiryMarket {
   atmIv: number;
   /** The chain's columns, each side's IV as quoted (a flagged side keeps its IV: the user prices that option). */
   columns: ChainSnapshot;
-  /** The smile-implied distribution at this expiry (SVI fit of the analysed IVs); null when it cannot be fitted free of arbitrage. */
-  smile: SmileDistribution | null;
+  /** The columns as the analytics saw them (a flagged side's IV is NaN): what the smile is fitted to. */
+  analysed: ChainSnapshot;
 }
 
 const markets = new WeakMap<EnrichedSnapshot, ExpiryMarket>();
@@ -72,6 +72,20 @@ export function cachedExpiryMarket(snapshot: EnrichedSnapshot): ExpiryMarket {
   let market = markets.get(snapshot);
   if (!market) markets.set(snapshot, (market = expiryMarket(snapshot)));
   return market;
+}
+
+const smiles = new WeakMap<ExpiryMarket, SmileDistribution | null>();
+
+/**
+ * The smile-implied distribution at this expiry (the SVI fit of the analysed
+ * IVs, core/strategy/density.ts); null when it cannot be fitted free of
+ * arbitrage or the chain has expired. Fitted on first use and kept with the
+ * market (about 25 ms of CPU a fit: only the nearest expiry's is asked for).
+ */
+export function expirySmile(market: ExpiryMarket): SmileDistribution | null {
+  let smile = smiles.get(market);
+  if (smile === undefined) smiles.set(market, (smile = market.tYears > 0 ? chainSmileDistribution(market.analysed, market.forward) : null));
+  return smile;
 }
 
 /** The builder's view of a stored chain. */
@@ -94,7 +108,7 @@ export function expiryMarket(snapshot: EnrichedSnapshot): ExpiryMarket {
     divYield,
     atmIv: quotedAtm != null && isUsableIv(quotedAtm) ? quotedAtm : chainAtmIv(withQuotes, forward),
     columns: withQuotes,
-    smile: snapshot.tYears > 0 ? chainSmileDistribution(columns, forward) : null,
+    analysed: columns,
   };
 }
 

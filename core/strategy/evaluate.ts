@@ -26,8 +26,8 @@ import { pnlAt, pnlColumn, yearsBetween, type PricedLeg, type StrategyMarket } f
 /**
  * Points of each horizon's scan grid inside ±8 standard deviations, and beyond
  * (to ±FAR_LOG in ln S). The expected P&L under the lognormal is the sum over
- * the scan of P&L × the lognormal mass of each z point's cell (between the
- * midpoints to its neighbours): at 81 points, cells of 0.2 σ.
+ * the scan of P&L × the lognormal mass of each point's cell (between the
+ * midpoints to its neighbours): at 81 points, cells of at most 0.2 σ.
  */
 export const SCAN_Z_POINTS = 81;
 export const SCAN_FAR_POINTS = 24;
@@ -130,35 +130,31 @@ export function positionGreeks(legs: readonly PricedLeg[], market: StrategyMarke
  * The scan grid of a horizon: SCAN_Z_POINTS spots evenly spaced in ln S over
  * ±8 standard deviations of the lognormal (at least ±MIN_SCAN_LOG), then
  * SCAN_FAR_POINTS out to ±FAR_LOG, then the strikes, ascending; and each
- * point's lognormal probability (the mass of its cell between midpoints; 0
- * for the far points and strikes, whose cells the z points' cells cover).
+ * point's lognormal probability: the mass of its cell between the midpoints
+ * to its neighbours (the ends take the tails), so the expected P&L is the
+ * midpoint rule over the whole scan.
  */
 function horizonGrid(legs: readonly PricedLeg[], d: Lognormal, spot: number): { scan: Float64Array; mass: Float64Array } {
   const s = d.vol * Math.sqrt(Math.max(d.tYears, 0));
   const center = s > 0 ? Math.log(d.forward) - 0.5 * s * s : Math.log(spot);
   const half = Math.max(SCAN_Z_MAX * s, MIN_SCAN_LOG);
-  const values: number[] = [];
-  for (let i = 0; i < SCAN_Z_POINTS; i++) values.push(center - half + (2 * half * i) / (SCAN_Z_POINTS - 1));
-  for (let i = 1; i <= SCAN_FAR_POINTS / 2; i++) {
-    const reach = half + ((FAR_LOG - half) * i) / (SCAN_FAR_POINTS / 2);
-    if (reach > half) values.push(center - reach, center + reach);
+  let options = 0;
+  for (const leg of legs) if (leg.instrument === 'OPTION') options++;
+  const farEachSide = half < FAR_LOG ? SCAN_FAR_POINTS / 2 : 0;
+  const scan = new Float64Array(SCAN_Z_POINTS + 2 * farEachSide + options);
+  let n = 0;
+  for (let i = 0; i < SCAN_Z_POINTS; i++) scan[n++] = Math.exp(center - half + (2 * half * i) / (SCAN_Z_POINTS - 1));
+  for (let i = 1; i <= farEachSide; i++) {
+    const reach = half + ((FAR_LOG - half) * i) / farEachSide;
+    scan[n++] = Math.exp(center - reach);
+    scan[n++] = Math.exp(center + reach);
   }
-  const zCount = SCAN_Z_POINTS;
-  const logs = values.map((v, i) => ({ x: Math.exp(v), z: i < zCount }));
-  for (const leg of legs) if (leg.instrument === 'OPTION') logs.push({ x: leg.strike, z: false });
-  logs.sort((a, b) => a.x - b.x);
-  const scan = new Float64Array(logs.length);
-  const mass = new Float64Array(logs.length);
-  // Cell masses of the z points: CDF between the midpoints to their z neighbours (the ends take the tails).
-  const zIndex: number[] = [];
-  logs.forEach((p, i) => {
-    scan[i] = p.x;
-    if (p.z) zIndex.push(i);
-  });
+  for (const leg of legs) if (leg.instrument === 'OPTION') scan[n++] = leg.strike;
+  scan.sort();
+  const mass = new Float64Array(scan.length);
   let previousCdf = 0;
-  for (let j = 0; j < zIndex.length; j++) {
-    const i = zIndex[j];
-    const upper = j + 1 < zIndex.length ? lognormalCdf(d, Math.sqrt(scan[i] * scan[zIndex[j + 1]])) : 1;
+  for (let i = 0; i < scan.length; i++) {
+    const upper = i + 1 < scan.length ? lognormalCdf(d, 0.5 * (scan[i] + scan[i + 1])) : 1;
     mass[i] = upper - previousCdf;
     previousCdf = upper;
   }

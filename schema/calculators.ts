@@ -27,7 +27,7 @@ import { expiryInstant, yearsToExpiry } from '../core/time/expiry.ts';
 import { atmStrike } from '../core/analytics/atm.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { LegAction, OptionRight, StrategyLeg } from '../core/strategy/legs.ts';
-import { evaluateStrategy, type Horizon, type Probabilities, type SmileProbabilities, type StrategyEvaluation } from '../core/strategy/evaluate.ts';
+import { evaluateStrategy, type Horizon, type Probabilities, type StrategyEvaluation } from '../core/strategy/evaluate.ts';
 import { legValueAt, type PricedLeg, type StrategyMarket } from '../core/strategy/pnl.ts';
 import {
   cachedExpiryMarket,
@@ -69,6 +69,27 @@ const StrategyInstrumentEnum = builder.enumType('StrategyInstrument', {
 const StrategyActionEnum = builder.enumType('StrategyAction', {
   description: 'Which way a strategy leg trades.',
   values: { BUY: { value: 'BUY', description: 'Bought (long).' }, SELL: { value: 'SELL', description: 'Sold (short, written).' } } as const,
+});
+
+const HorizonKindEnum = builder.enumType('StrategyHorizonKind', {
+  description: 'Which instant a strategy curve is at.',
+  values: {
+    EXPIRY: { value: 'EXPIRY', description: 'The first (nearest) expiry: its legs at their payoff, later legs at their model value then.' },
+    TARGET: { value: 'TARGET', description: 'A target instant (legs expired by then at their payoff).' },
+  } as const,
+});
+
+const PremiumKindEnum = builder.enumType('StrategyPremiumKind', {
+  description: 'Whether opening the strategy pays or receives premium.',
+  values: { DEBIT: { value: 'DEBIT', description: 'Premium paid.' }, CREDIT: { value: 'CREDIT', description: 'Premium received.' }, NONE: { value: 'NONE', description: 'None (futures only, or it nets to 0).' } } as const,
+});
+
+const DistributionEnum = builder.enumType('StrategyDistribution', {
+  description: 'The distribution of the spot a probability is computed under.',
+  values: {
+    LOGNORMAL_ATM_IV: { value: 'LOGNORMAL_ATM_IV', description: "The risk-neutral lognormal at the nearest expiry's ATM IV." },
+    SMILE_IMPLIED: { value: 'SMILE_IMPLIED', description: "The risk-neutral distribution implied by the nearest expiry's smile (Breeden–Litzenberger on the SVI-smoothed calls)." },
+  } as const,
 });
 
 const PricingModelEnum = builder.enumType('PricingModel', {
@@ -463,13 +484,10 @@ const GreeksType = builder.objectRef<Greeks>('PositionGreeks').implement({
   }),
 });
 
-const ProbabilitiesType = builder.objectRef<Probabilities & { distribution: string; densityMass?: number; tailMass?: number }>('StrategyProbabilities').implement({
+const ProbabilitiesType = builder.objectRef<Probabilities & { distribution: 'LOGNORMAL_ATM_IV' | 'SMILE_IMPLIED'; densityMass?: number; tailMass?: number }>('StrategyProbabilities').implement({
   description: 'Probability of profit and expected P&L at a horizon under one distribution of the spot.',
   fields: (t) => ({
-    distribution: t.exposeString('distribution', {
-      description:
-        'LOGNORMAL_ATM_IV: risk-neutral lognormal at the nearest expiry\'s ATM IV; SMILE_IMPLIED: the risk-neutral distribution implied by the nearest expiry\'s smile (Breeden–Litzenberger on the SVI-smoothed calls).',
-    }),
+    distribution: t.field({ type: DistributionEnum, description: 'Which distribution.', resolve: (p) => p.distribution }),
     probabilityOfProfit: t.exposeFloat('probabilityOfProfit', { description: 'P(P&L > 0), 0–1 (exact given the breakevens).' }),
     expectedPnl: t.exposeFloat('expectedPnl', { description: 'Expected P&L, rupees.' }),
     densityMass: t.float({ nullable: true, description: 'SMILE_IMPLIED only: the density\'s mass on its grid (≈ 1; the rest is tailMass).', resolve: (p) => p.densityMass ?? null }),
@@ -488,10 +506,7 @@ const BreakevenType = builder.objectRef<{ spot: number; touch: number }>('Strate
 const HorizonType = builder.objectRef<Horizon>('StrategyHorizon').implement({
   description: 'The P&L at one instant: a curve over the spot grid and its figures.',
   fields: (t) => ({
-    kind: t.string({
-      description: 'EXPIRY: the payoff at the first (nearest) expiry, later legs at their model value then; TARGET: the P&L at a target instant (legs expired by then at their payoff).',
-      resolve: (h) => h.kind,
-    }),
+    kind: t.field({ type: HorizonKindEnum, description: 'The first expiry or a target instant.', resolve: (h) => h.kind }),
     at: t.field({ type: 'DateTime', description: 'The instant.', resolve: (h) => h.atMs }),
     pnl: t.floatList({ description: 'P&L at each spot of `spots`, rupees.', resolve: (h) => Array.from(h.pnl) }),
     breakevens: t.field({ type: [BreakevenType], description: 'Breakevens, ascending.', resolve: (h) => h.breakevens.map((spot, i) => ({ spot, touch: h.touchProbabilities[i] })) }),
@@ -501,12 +516,12 @@ const HorizonType = builder.objectRef<Horizon>('StrategyHorizon').implement({
     maxLoss: t.float({ nullable: true, description: 'Smallest P&L (negative: a loss), rupees; null when unlimited.', resolve: (h) => h.maxLoss }),
     maxLossUnlimited: t.boolean({ description: 'Whether the loss grows without bound as the spot rises.', resolve: (h) => h.maxLoss === null }),
     maxLossAt: t.float({ nullable: true, description: 'A spot where the max loss is reached, index points.', resolve: (h) => h.maxLossAt }),
-    lognormal: t.field({ type: ProbabilitiesType, description: 'Under the lognormal at the ATM IV.', resolve: (h) => ({ ...h.lognormal, distribution: 'LOGNORMAL_ATM_IV' }) }),
+    lognormal: t.field({ type: ProbabilitiesType, description: 'Under the lognormal at the ATM IV.', resolve: (h) => ({ ...h.lognormal, distribution: 'LOGNORMAL_ATM_IV' as const }) }),
     smileImplied: t.field({
       type: ProbabilitiesType,
       nullable: true,
       description: "Under the smile-implied distribution of the nearest expiry: the EXPIRY horizon only; null for targets, or when the smile cannot be fitted free of butterfly arbitrage.",
-      resolve: (h) => (h.smile ? ({ ...h.smile, distribution: 'SMILE_IMPLIED' } as SmileProbabilities & { distribution: string }) : null),
+      resolve: (h) => (h.smile ? { ...h.smile, distribution: 'SMILE_IMPLIED' as const } : null),
     }),
   }),
 });
@@ -531,7 +546,8 @@ const StrategyResultType = builder.objectRef<StrategyResult>('StrategyResult').i
     atmIv: t.float({ description: "The nearest expiry's ATM IV, decimal: the lognormal's volatility.", resolve: (r) => r.atmIv }),
     legs: t.field({ type: [PricedLegType], description: 'The legs as priced.', resolve: (r) => r.legs.map((leg) => ({ leg, market: r.market })) }),
     netPremium: t.float({ description: 'Σ option units × entry price, rupees: positive a debit paid, negative a credit received.', resolve: (r) => r.evaluation.netPremium }),
-    netPremiumKind: t.string({ description: 'DEBIT, CREDIT or NONE.', resolve: (r) => (r.evaluation.netPremium > 0 ? 'DEBIT' : r.evaluation.netPremium < 0 ? 'CREDIT' : 'NONE') }),
+    netPremiumKind: t.field({ type: PremiumKindEnum, description: 'DEBIT, CREDIT or NONE.', resolve: (r) => (r.evaluation.netPremium > 0 ? ('DEBIT' as const) : r.evaluation.netPremium < 0 ? ('CREDIT' as const) : ('NONE' as const)),
+    }),
     pnlNow: t.float({ description: 'P&L now at the current spot (live P&L of the position), rupees.', resolve: (r) => r.legs.reduce((sum, leg) => sum + leg.units * (legValueAt(leg, r.market, r.market.nowMs, r.market.spot) - leg.entryPrice), 0) }),
     spots: t.floatList({ description: 'The spot grid of the curves, index points, ascending.', resolve: (r) => Array.from(r.evaluation.spots) }),
     horizons: t.field({ type: [HorizonType], description: 'The payoff at the first expiry, then the P&L at each target instant.', resolve: (r) => r.evaluation.horizons }),

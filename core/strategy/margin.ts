@@ -66,7 +66,7 @@
  * arrays batch; per-leg and combined figures come from the same scenario
  * table, nothing is repriced.
  */
-import { CALL, PUT, allocateGreeks, priceBatch, type OptionBatch } from '../pricing/black.ts';
+import { CALL, PUT, allocateGreeks, priceBatch, type GreekColumns, type OptionBatch } from '../pricing/black.ts';
 import { SESSIONS_PER_YEAR } from '../time/expiry.ts';
 import { legSign, type StrategyLeg } from './legs.ts';
 
@@ -270,6 +270,49 @@ const BASE = 0;
 /** Slots per leg in the pricing batch: the base price, then the 16 scenarios. */
 const SLOTS = 1 + SPAN_SCENARIO_COUNT;
 
+interface Scratch {
+  legs: number;
+  batch: OptionBatch;
+  priced: GreekColumns;
+  /** Signed quantity per leg, units. */
+  quantity: Float64Array;
+  /** Price scan range per leg, %. */
+  scanPct: Float64Array;
+  /** Weighted loss per leg and scenario, rupees: [i·16 + s]. */
+  loss: Float64Array;
+}
+
+let scratch: Scratch | null = null;
+
+/**
+ * Column buffers for `legs` legs, kept between calls (estimates are
+ * synchronous, and every figure returned is copied out of them), grown to the
+ * next power of two when a position has more legs than any before it (the
+ * API bounds the legs of a position, so this stays small).
+ */
+function scratchFor(legs: number): Scratch {
+  if (scratch && scratch.legs >= legs) return scratch;
+  const capacity = 2 ** Math.ceil(Math.log2(Math.max(legs, 4)));
+  const size = capacity * SLOTS;
+  scratch = {
+    legs: capacity,
+    batch: {
+      model: 'black76',
+      underlying: new Float64Array(size),
+      strike: new Float64Array(size),
+      tYears: new Float64Array(size),
+      vol: new Float64Array(size),
+      rate: new Float64Array(size),
+      optionType: new Int8Array(size),
+    },
+    priced: allocateGreeks(size),
+    quantity: new Float64Array(capacity),
+    scanPct: new Float64Array(capacity),
+    loss: new Float64Array(capacity * SPAN_SCENARIO_COUNT),
+  };
+  return scratch;
+}
+
 /**
  * The margin estimate of `positions` (method and conventions in the module
  * doc). Throws MarginInputError naming the leg and field for bad input.
@@ -281,25 +324,18 @@ export function estimateMargin(positions: readonly MarginPosition[], market: Mar
   const volScan = volScanPoints(params, market.annualVol) / 100;
 
   // One batch: leg i's base price at slot i·17, its scenario s at i·17 + 1 + s.
-  const size = n * SLOTS;
-  const batch: OptionBatch = {
-    model: 'black76',
-    underlying: new Float64Array(size),
-    strike: new Float64Array(size),
-    tYears: new Float64Array(size),
-    vol: new Float64Array(size),
-    rate: new Float64Array(size),
-    optionType: new Int8Array(size),
-  };
-  const quantity = new Float64Array(n);
-  const scanPct = new Float64Array(n);
+  const { batch, priced, quantity, scanPct, loss } = scratchFor(n);
   for (let i = 0; i < n; i++) {
     const p = positions[i];
     const leg = p.leg;
     quantity[i] = legSign(leg) * leg.lots * p.lotSize;
     const isOption = leg.instrument === 'OPTION';
     scanPct[i] = priceScanPct(params, market.annualVol, p.tYears, isOption);
-    if (!isOption) continue;
+    if (!isOption) {
+      // A future is not priced: option type 0 makes priceBatch skip its slots (NaN, never read).
+      batch.optionType.fill(0, i * SLOTS, (i + 1) * SLOTS);
+      continue;
+    }
     const type = leg.right === 'CALL' ? CALL : PUT;
     for (let slot = 0; slot < SLOTS; slot++) {
       const j = i * SLOTS + slot;
@@ -312,11 +348,9 @@ export function estimateMargin(positions: readonly MarginPosition[], market: Mar
       batch.optionType[j] = type;
     }
   }
-  const priced = allocateGreeks(size);
-  priceBatch(batch, priced);
+  priceBatch(batch, priced, 0, n * SLOTS);
 
   // Weighted loss of each leg in each scenario, rupees: loss[i·16 + s].
-  const loss = new Float64Array(n * SPAN_SCENARIO_COUNT);
   const legs: LegMargin[] = [];
   const deltaByExpiry = new Map<string, { deltaUnits: number; forward: number; tYears: number }>();
   let shortOptionNotionalRupees = 0;
@@ -368,7 +402,8 @@ export function estimateMargin(positions: readonly MarginPosition[], market: Mar
     for (let s = 0; s < SPAN_SCENARIO_COUNT; s++) {
       let total = 0;
       for (let i = 0; i < n; i++) total += loss[i * SPAN_SCENARIO_COUNT + s];
-      const row = { ...scenarios[s], lossRupees: total };
+      const { number, priceMoveFraction, volMove, weight } = scenarios[s];
+      const row: ScenarioLoss = { number, priceMoveFraction, volMove, weight, lossRupees: total };
       scenarioLosses.push(row);
       if (worst === null || row.lossRupees > worst.lossRupees) worst = row;
     }

@@ -321,6 +321,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           now: Date.now,
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),
           playbacks: services.playbacks,
+          marginParameters: config.marginParameters,
         };
         yoga = installGraphQL(context, config, log, subscriptionLimits);
       }

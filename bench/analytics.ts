@@ -16,7 +16,8 @@ export interface AnalyticsBenchRow {
   microsecondsPerChain: number;
 }
 
-function time(run: () => void, minSeconds = 0.5, warmups = 20): number {
+/** Microseconds per call of `run`, over at least `minSeconds` after `warmups` calls. */
+export function time(run: () => void, minSeconds = 0.5, warmups = 20): number {
   for (let i = 0; i < warmups; i++) run();
   let iterations = 0;
   const start = performance.now();

@@ -23,12 +23,13 @@
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, pipeline, reads, retention, fanout, kafka, distributed,
+ *                 encoding, margin, pipeline, reads, retention, fanout, kafka, distributed,
  *                 strategy (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
 import { runAnalyticsBench } from './analytics.ts';
+import { runMarginBench } from './margin.ts';
 import { runStrategyBench } from './strategy.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
@@ -99,6 +100,13 @@ if (runs('analytics')) {
   printTable(
     'Chain analytics on one 201-strike NIFTY chain (402 options)',
     runAnalyticsBench().map((r) => ({ stage: r.stage, 'µs per chain': r.microsecondsPerChain })),
+  );
+}
+
+if (runs('margin')) {
+  printTable(
+    'Margin estimate (core/strategy/margin.ts: 16 SPAN scenarios, per-leg standalone figures, calendar charge): the strategy bench\'s goal is a whole 10-leg, 3-expiry evaluation under 2 ms',
+    runMarginBench().map((r) => ({ position: r.position, legs: r.legs, expiries: r.expiries, 'µs per estimate': r.microsecondsPerEstimate, 'total ₹': Math.round(r.totalRupees) })),
   );
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
+import { NSE_INDEX_MARGIN_PARAMETERS } from './strategy/margin.ts';
 
 describe('configuration', () => {
   it('starts on the embedded defaults with an empty environment', () => {
@@ -143,6 +144,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ TIMESCALE_AGGREGATE_COMPRESS_AFTER: '7 days' })).toThrow(/TIMESCALE_AGGREGATE_COMPRESS_AFTER="7 days" must be longer than the aggregates' refresh window/);
     expect(() => loadConfig({ TIMESCALE_AGGREGATE_RETENTION: '30 days' })).toThrow(/TIMESCALE_AGGREGATE_RETENTION="30 days" is shorter than TIMESCALE_RETENTION="90 days"/);
     expect(() => loadConfig({ TIMESCALE_AGGREGATE_RETENTION: 'forever' })).toThrow(/TIMESCALE_AGGREGATE_RETENTION="forever"/);
+  });
+
+  it("takes the margin estimate's parameters from MARGIN_* with NSE Clearing's index values by default, and names a bad one", () => {
+    const defaults = loadConfig({}).marginParameters;
+    expect(defaults.get('NIFTY')).toEqual(NSE_INDEX_MARGIN_PARAMETERS);
+    expect(defaults.get('SENSEX')).toMatchObject({ priceScanMinPct: 9.3, exposurePct: 2, calendarSpreadPct: 1.75 });
+    const config = loadConfig({ MARGIN_PRICE_SCAN_PCT: '10', MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: 'sensex:12', MARGIN_EXPOSURE_PCT: '3.5', MARGIN_SHORT_OPTION_MIN_PCT: '0' });
+    expect(config.marginParameters.get('NIFTY')).toMatchObject({ priceScanMinPct: 10, exposurePct: 3.5, shortOptionMinPct: 0 });
+    expect(config.marginParameters.get('SENSEX')).toMatchObject({ priceScanMinPct: 12, exposurePct: 3.5 });
+    expect(() => loadConfig({ MARGIN_PRICE_SCAN_PCT: 'wide' })).toThrow(/MARGIN_PRICE_SCAN_PCT="wide": must be a percentage, a number such as 9.3/);
+    expect(() => loadConfig({ MARGIN_EXPOSURE_PCT: '-1' })).toThrow(/MARGIN_EXPOSURE_PCT="-1": must be a percentage of at least 0/);
+    expect(() => loadConfig({ MARGIN_CALENDAR_SPREAD_PCT: '175' })).toThrow(/MARGIN_CALENDAR_SPREAD_PCT="175": must be a percentage of at most 100/);
+    expect(() => loadConfig({ MARGIN_VOL_SCAN_MIN_PCT: '200' })).toThrow(/MARGIN_VOL_SCAN_MIN_PCT="200": must be vol points of at most 100/);
+    expect(() => loadConfig({ MARGIN_EXTREME_MOVE_MULTIPLE: '0.5' })).toThrow(/MARGIN_EXTREME_MOVE_MULTIPLE="0.5": must be at least 1/);
+    expect(() => loadConfig({ MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: 'GOLD:9' })).toThrow(/MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: unknown symbol GOLD/);
+    expect(() => loadConfig({ MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: 'NIFTY:150' })).toThrow(/NIFTY:150 must be a percentage of at most 100/);
   });
 
   it('documents every variable it reads in .env.example, and only those', () => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { instrumentTable, type Instrument, type InstrumentOverrides } from './instruments.ts';
+import { NSE_INDEX_MARGIN_PARAMETERS, type MarginParameters } from './strategy/margin.ts';
 import { NAMED_SCENARIOS, namedScenario } from './scenario/named.ts';
 import { parseScenarioJson, ScenarioError, scenarioProblems, type Scenario } from './scenario/scenario.ts';
 import { INTERVAL_PATTERN, intervalMs } from './time/interval.ts';
@@ -63,6 +64,10 @@ const origins = listFrom.pipe(
     ),
   ),
 );
+
+/** A percentage between `min` and `max` (9.3 = 9.3 %), named in the message with its unit. */
+const percent = (min: number, max: number, unit = 'a percentage') =>
+  numberFrom(z.number({ message: `must be ${unit}, a number such as 9.3` }).min(min, `must be ${unit} of at least ${min}`).max(max, `must be ${unit} of at most ${max}`));
 
 const interval = z.string().regex(INTERVAL_PATTERN, 'an interval such as "1 day" or "7 days"');
 /** A retention window: an interval of at least a minute. */
@@ -205,6 +210,28 @@ const envSchema = z.object({
   LOT_SIZES: symbolNumbers.default({}),
   STRIKE_STEPS: symbolNumbers.default({}),
   GEX_CONVENTION: z.enum(GEX_CONVENTIONS).default('dealer-long-calls-short-puts'),
+  /** The margin estimate's parameters (core/strategy/margin.ts, NSE Clearing's index values): least price scan range, % of the underlying price. */
+  MARGIN_PRICE_SCAN_PCT: percent(0.1, 100).default(NSE_INDEX_MARGIN_PARAMETERS.priceScanMinPct),
+  /** Per-symbol least price scan range, SYMBOL:percent pairs, over MARGIN_PRICE_SCAN_PCT. */
+  MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: symbolNumbers.default({}),
+  /** Least price scan range of options more than 9 months from expiry, %. */
+  MARGIN_PRICE_SCAN_LONG_DATED_PCT: percent(0.1, 100).default(NSE_INDEX_MARGIN_PARAMETERS.priceScanLongDatedMinPct),
+  /** Daily standard deviations of the price scan range, before its √2 scaling. */
+  MARGIN_PRICE_SCAN_SIGMAS: numberFrom(z.number({ message: 'must be a number of standard deviations' }).min(0, 'must be at least 0').max(20, 'must be at most 20')).default(NSE_INDEX_MARGIN_PARAMETERS.priceScanSigmas),
+  /** Volatility scan range, % of the annualised volatility. */
+  MARGIN_VOL_SCAN_PCT: percent(0, 100).default(NSE_INDEX_MARGIN_PARAMETERS.volScanPct),
+  /** Least volatility scan range, vol points. */
+  MARGIN_VOL_SCAN_MIN_PCT: percent(0, 100, 'vol points').default(NSE_INDEX_MARGIN_PARAMETERS.volScanMinPct),
+  /** The two extreme scenarios' move, multiples of the price scan range. */
+  MARGIN_EXTREME_MOVE_MULTIPLE: numberFrom(z.number({ message: 'must be a multiple of the price scan range' }).min(1, 'must be at least 1').max(5, 'must be at most 5')).default(NSE_INDEX_MARGIN_PARAMETERS.extremeMoveMultiple),
+  /** Share of an extreme scenario's loss that counts, %. */
+  MARGIN_EXTREME_COVER_PCT: percent(0, 100).default(NSE_INDEX_MARGIN_PARAMETERS.extremeCoverPct),
+  /** Short option minimum charge, % of the short options' notional; 0: none. */
+  MARGIN_SHORT_OPTION_MIN_PCT: percent(0, 100).default(NSE_INDEX_MARGIN_PARAMETERS.shortOptionMinPct),
+  /** Exposure margin, % of the notional of short options and futures. */
+  MARGIN_EXPOSURE_PCT: percent(0, 100).default(NSE_INDEX_MARGIN_PARAMETERS.exposurePct),
+  /** Calendar spread charge, % of the far-month value of the delta offset across expiries. */
+  MARGIN_CALENDAR_SPREAD_PCT: percent(0, 100).default(NSE_INDEX_MARGIN_PARAMETERS.calendarSpreadPct),
   SIM_SEED: numberFrom(z.number().int()).default(42),
   SIM_TICK_MS: numberFrom(z.number().int().min(1)).default(1000),
   SIM_SPEED: numberFrom(z.number().positive()).default(1),
@@ -247,6 +274,8 @@ export interface Config extends Omit<Env, 'SPOOL_DIR' | 'IMPORT_DIR' | 'ANALYTIC
   holidaySet: Set<string>;
   /** The simulator's scenario from SIM_SCENARIO, validated; undefined when unset. */
   scenario: Scenario | undefined;
+  /** The margin estimate's parameters per known symbol, from the MARGIN_* variables. */
+  marginParameters: Map<string, MarginParameters>;
 }
 
 export class ConfigError extends Error {
@@ -307,6 +336,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   if (parsed.SOURCE === 'replay' && !parsed.REPLAY_FILE) problems.push('SOURCE=replay needs REPLAY_FILE');
+  const marginParameters = marginParameterTable(parsed, instruments, problems);
   const scenario = loadScenario(parsed.SIM_SCENARIO, problems);
   if (scenario !== undefined) {
     const limits = { knownSymbols: new Set(instruments.keys()), strikesEachSide: parsed.SIM_STRIKES_EACH_SIDE, expiriesPerSymbol: parsed.EXPIRIES_PER_SYMBOL };
@@ -323,7 +353,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     instruments,
     holidaySet: new Set(parsed.HOLIDAYS),
     scenario,
+    marginParameters,
   };
+}
+
+/** The MARGIN_* variables as the margin estimate's parameters per symbol; problems (an unknown symbol, a percentage over 100) go to `problems`. */
+function marginParameterTable(parsed: Env, instruments: Map<string, Instrument>, problems: string[]): Map<string, MarginParameters> {
+  const base: MarginParameters = {
+    ...NSE_INDEX_MARGIN_PARAMETERS,
+    priceScanSigmas: parsed.MARGIN_PRICE_SCAN_SIGMAS,
+    priceScanMinPct: parsed.MARGIN_PRICE_SCAN_PCT,
+    priceScanLongDatedMinPct: parsed.MARGIN_PRICE_SCAN_LONG_DATED_PCT,
+    volScanPct: parsed.MARGIN_VOL_SCAN_PCT,
+    volScanMinPct: parsed.MARGIN_VOL_SCAN_MIN_PCT,
+    extremeMoveMultiple: parsed.MARGIN_EXTREME_MOVE_MULTIPLE,
+    extremeCoverPct: parsed.MARGIN_EXTREME_COVER_PCT,
+    shortOptionMinPct: parsed.MARGIN_SHORT_OPTION_MIN_PCT,
+    exposurePct: parsed.MARGIN_EXPOSURE_PCT,
+    calendarSpreadPct: parsed.MARGIN_CALENDAR_SPREAD_PCT,
+  };
+  const bySymbol = parsed.MARGIN_PRICE_SCAN_PCT_BY_SYMBOL;
+  for (const [symbol, pct] of Object.entries(bySymbol)) {
+    if (!instruments.has(symbol)) problems.push(`MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: unknown symbol ${symbol}; known: ${[...instruments.keys()].join(', ')}`);
+    if (pct > 100) problems.push(`MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: ${symbol}:${pct} must be a percentage of at most 100`);
+  }
+  return new Map([...instruments.keys()].map((symbol) => [symbol, bySymbol[symbol] === undefined ? base : { ...base, priceScanMinPct: bySymbol[symbol] }]));
 }
 
 /**

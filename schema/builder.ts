@@ -14,6 +14,7 @@ import type { Database } from '../db/client.ts';
 import { LimitError, type ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
+import type { MarginParameters } from '../core/strategy/margin.ts';
 import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
@@ -73,6 +74,8 @@ export interface Context {
   playbacks?: PlaybackSlots;
   /** This request's batched reads (schema/loaders.ts), one set per request; absent: fields batch within their own resolver only. */
   loaders?: ReadLoaders;
+  /** The margin estimate's parameters per symbol (MARGIN_* configuration); absent: NSE Clearing's index values. */
+  marginParameters?: ReadonlyMap<string, MarginParameters>;
 }
 
 /**

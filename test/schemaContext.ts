@@ -4,6 +4,7 @@
  * tests of resolvers and subscriptions.
  */
 import { graphql, parse, subscribe, type ExecutionResult } from 'graphql';
+import { afterAll, beforeAll } from 'vitest';
 import { createPubSub } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
 import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
@@ -42,4 +43,21 @@ export async function openSchemaHarness(snapshots: readonly EnrichedSnapshot[]):
     subscribe: (contextValue, source, variableValues) => subscribe({ schema, document: parse(source), contextValue, variableValues }) as never,
     close: () => database.close(),
   };
+}
+
+/**
+ * A harness over `snapshots` for the enclosing suite: opened before its
+ * tests, closed after them; `context()` is its context at `now`.
+ */
+export function schemaHarnessForSuite(snapshots: readonly EnrichedSnapshot[], now: number): { harness: () => SchemaHarness; context: () => Context } {
+  let harness: SchemaHarness | undefined;
+  let context: Context | undefined;
+  beforeAll(async () => {
+    harness = await openSchemaHarness(snapshots);
+    context = harness.context(now);
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.close();
+  });
+  return { harness: () => harness!, context: () => context! };
 }

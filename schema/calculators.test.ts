@@ -100,10 +100,10 @@ describe('strategy', () => {
     expect((ok.data!.strategy as any).netPremiumKind).toBe('DEBIT');
     const refusal = async (input: Record<string, unknown>) => (await run(STRATEGY, { input: { symbol: 'NIFTY', ...input } })).errors?.[0].extensions;
     expect(await refusal({ legs: [] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'legs', leg: null });
-    expect(await refusal({ legs: [leg({}), leg({ strike: atm + 7 })] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'strike', leg: 1 });
+    expect(await refusal({ legs: [leg({}), leg({ strike: atm + 7 })] })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.legs[1].strike', field: 'strike', leg: 1 });
     expect(await refusal({ legs: [leg({ expiry: '2026-11-17' })] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiry', leg: 0 });
     expect(await refusal({ legs: [leg({ lots: 0 })] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'lots', leg: 0 });
-    expect(await refusal({ legs: [leg({})], targetDates: [new Date(NOW + 1000).toISOString(), '2027-06-01T00:00:00Z'] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'targetDates', item: 1 });
+    expect(await refusal({ legs: [leg({})], targetDates: [new Date(NOW + 1000).toISOString(), '2027-06-01T00:00:00Z'] })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.targetDates[1]', field: 'targetDates', item: 1 });
     expect(await refusal({ legs: [leg({ right: null })] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'right', leg: 0 });
   });
 });

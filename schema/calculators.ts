@@ -11,11 +11,13 @@
  * points (1 vol point = 0.01); theta per calendar day, vega per vol point,
  * rho per 1 % of rate (core/pricing/black.ts).
  *
- * Bad strategy input is a BAD_USER_INPUT error whose extensions name
- * `argument` ("input"), `field` (legs, lots, strike, expiry, entryPrice, iv,
- * ivShiftVolPoints, right, targetDates, spotPoints, spotFrom, whatIf…), `leg` (the leg's
- * index in `legs`, null for the strategy as a whole) and `item` (the
- * position in a list field such as targetDates, else null).
+ * Bad strategy input is a BAD_USER_INPUT error (NO_DATA for an expiry
+ * without a stored chain) whose extensions name, as marginEstimate's do,
+ * `argument` (input.legs[1].strike, input.targetDates[0], input.spotPoints),
+ * `field` (legs, lots, strike, expiry, entryPrice, iv, ivShiftVolPoints, right,
+ * targetDates, spotPoints, spotFrom, whatIf.days…), `leg` (the leg's index in
+ * `legs`, null for the strategy as a whole) and `item` (the position in a
+ * list field such as targetDates, else null).
  */
 import { GraphQLError } from 'graphql';
 import { builder, badArgument, dateArgument, dateTimeArgument, DATABASE_READ_COST, InvalidInput, type Context } from './builder.ts';
@@ -357,7 +359,13 @@ interface StrategyResult {
 
 /** A StrategyInputError as the API's typed error (see the module doc). */
 export function strategyInputError(error: StrategyInputError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument: 'input', field: error.field, leg: error.legIndex, item: error.item } });
+  return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument: inputPath(error.field, error.legIndex, error.item), field: error.field, leg: error.legIndex, item: error.item } });
+}
+
+/** The path of a field in the strategy input: input.legs[1].strike, input.targetDates[0], input.spotPoints. */
+function inputPath(field: string, leg: number | null, item: number | null): string {
+  if (leg !== null) return `input.legs[${leg}].${field}`;
+  return item !== null ? `input.${field}[${item}]` : `input.${field}`;
 }
 
 async function withStrategyErrors<T>(run: () => Promise<T>): Promise<T> {
@@ -376,6 +384,9 @@ function builderLegs(legs: StrategyArgs['legs']): BuilderLeg[] {
     if (leg.instrument === 'FUTURE') return { instrument: 'FUTURE', ...common };
     if (!leg.right) throw new StrategyInputError('right', i, `Leg ${i}: an option leg needs its right (CALL or PUT)`);
     if (leg.strike == null) throw new StrategyInputError('strike', i, `Leg ${i}: an option leg needs its strike`);
+    if (leg.ivShiftVolPoints != null && !(Math.abs(leg.ivShiftVolPoints) <= 500)) {
+      throw new StrategyInputError('ivShiftVolPoints', i, `Leg ${i}: ivShiftVolPoints must be within ±500 vol points, got ${leg.ivShiftVolPoints}`);
+    }
     const ivShift = leg.ivShiftVolPoints == null ? undefined : leg.ivShiftVolPoints / 100;
     return { instrument: 'OPTION', right: leg.right as OptionRight, strike: leg.strike, iv: leg.iv ?? undefined, ivShift, ...common };
   });
@@ -394,7 +405,7 @@ async function legMarkets(context: Context, symbol: string, legs: readonly Build
     const chain = chains[i];
     if (!chain) {
       const leg = legs.findIndex((l) => l.expiry === expiry);
-      throw new GraphQLError(`Leg ${leg}: no stored ${symbol} chain for expiry ${expiry}`, { extensions: { code: 'NO_DATA', argument: 'input', field: 'expiry', leg, item: null } });
+      throw new GraphQLError(`Leg ${leg}: no stored ${symbol} chain for expiry ${expiry}`, { extensions: { code: 'NO_DATA', argument: inputPath('expiry', leg, null), field: 'expiry', leg, item: null } });
     }
     markets.set(expiry, cachedExpiryMarket(chain));
   });

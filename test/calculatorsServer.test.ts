@@ -85,7 +85,7 @@ describe('calculators through the real server', () => {
     const leg = { instrument: 'OPTION', right: 'PUT', strike: 1, expiry: expiries[0], action: 'BUY', lots: 1 };
     const result = await graphql(STRATEGY, { input: { symbol: 'NIFTY', legs: [{ ...leg, instrument: 'FUTURE' }, leg] } });
     expect(result.data).toBeNull();
-    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input', field: 'strike', leg: 1 });
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.legs[1].strike', field: 'strike', leg: 1 });
   });
 
   it('re-prices a strategy live over graphql-ws, one shared execution for two identical subscribers', async () => {

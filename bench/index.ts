@@ -23,12 +23,14 @@
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, margin, pipeline, reads, retention, fanout, kafka, distributed (default: all)
+ *                 encoding, margin, pipeline, reads, retention, fanout, kafka, distributed,
+ *                 strategy (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runMarginBench } from './margin.ts';
+import { runStrategyBench } from './strategy.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 import { runRetentionBench } from './retention.ts';
@@ -105,6 +107,21 @@ if (runs('margin')) {
   printTable(
     'Margin estimate (core/strategy/margin.ts: 16 SPAN scenarios, per-leg standalone figures, calendar charge): the strategy bench\'s goal is a whole 10-leg, 3-expiry evaluation under 2 ms',
     runMarginBench().map((r) => ({ position: r.position, legs: r.legs, expiries: r.expiries, 'µs per estimate': r.microsecondsPerEstimate, 'total ₹': Math.round(r.totalRupees) })),
+  );
+}
+
+if (runs('strategy')) {
+  printTable(
+    'Strategy builder on one core: a 10-leg, 3-expiry NIFTY strategy, full evaluation (curves at the first expiry and each target, exact breakevens, max profit/loss, ' +
+      'probability of profit and expected P&L lognormal and smile-implied, touch probabilities, position Greeks); goals: under 2 ms for 500 spots × 10 targets, 1,000 live re-pricings/s',
+    runStrategyBench().map((r) => ({
+      shape: r.shape,
+      spots: r.spotPoints,
+      targets: r.targets,
+      'CPU ms / evaluation': r.msPerEvaluation,
+      'evaluations per CPU-second': Math.round(r.evaluationsPerSecond),
+      'CPU ms of it in the curves': r.msCurvesOnly,
+    })),
   );
 }
 

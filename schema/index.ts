@@ -13,6 +13,7 @@ import './overview.ts';
 import './optionCell.ts';
 import './opportunities.ts';
 import './margin.ts';
+import './calculators.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

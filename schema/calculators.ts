@@ -30,7 +30,8 @@ import { atmStrike } from '../core/analytics/atm.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import type { LegAction, OptionRight, StrategyLeg } from '../core/strategy/legs.ts';
 import { evaluateStrategy, type Horizon, type Probabilities, type StrategyEvaluation } from '../core/strategy/evaluate.ts';
-import { legValueAt, type PricedLeg, type StrategyMarket } from '../core/strategy/pnl.ts';
+import { legValueAt, yearsBetween, type PricedLeg, type StrategyMarket } from '../core/strategy/pnl.ts';
+import { MarginEstimateType, marginAnswer, type MarginAnswer } from './margin.ts';
 import {
   cachedExpiryMarket,
   expirySmile,
@@ -565,8 +566,24 @@ const StrategyResultType = builder.objectRef<StrategyResult>('StrategyResult').i
     greeks: t.field({ type: GreeksType, description: 'Position Greeks now.', resolve: (r) => r.evaluation.greeks }),
     smileAvailable: t.exposeBoolean('smileAvailable', { description: "Whether the nearest expiry's smile could be fitted for the smile-implied probabilities." }),
     whatIf: t.field({ type: WhatIfType, nullable: true, description: 'The what-if grid, when asked.', resolve: (r) => r.whatIf }),
+    margin: t.field({
+      type: MarginEstimateType,
+      description:
+        "The position's margin ESTIMATE (the same SPAN-like method and parameters as `marginEstimate`), from the legs as priced here: their lot sizes, IVs before any what-if shift, and each expiry's forward; the scan ranges from the nearest expiry's ATM IV (`atmIv`). Rupees.",
+      resolve: (r, _args, context) => strategyMargin(context, r),
+    }),
   }),
 });
+
+/** The margin estimate of a priced strategy: each leg's forward from the spot and its expiry's carry, F = S·e^{(r−q)τ}. */
+function strategyMargin(context: Context, r: StrategyResult): MarginAnswer {
+  const { spot, rate, nowMs } = r.market;
+  const positions = r.legs.map((leg) => {
+    const tYears = Math.max(yearsBetween(nowMs, leg.expiryMs), 0);
+    return { leg: r.input[leg.index], lotSize: leg.lotSize, tYears, forward: spot * Math.exp((rate - leg.divYield) * tYears), iv: leg.instrument === 'OPTION' ? leg.iv : 0 };
+  });
+  return marginAnswer(context, r.symbol, positions, { spot, rate, annualVol: r.atmIv }, nowMs);
+}
 
 builder.queryField('strategy', (t) =>
   t.field({

@@ -32,6 +32,7 @@ import {
   type LegMargin,
   type MarginEstimate,
   type MarginFigures,
+  type MarginMarket,
   type MarginParameters,
   type MarginPosition,
   type ScenarioLoss,
@@ -82,7 +83,7 @@ const MarginInput = builder.inputType('MarginInput', {
   }),
 });
 
-interface MarginAnswer extends MarginEstimate {
+export interface MarginAnswer extends MarginEstimate {
   symbol: string;
   /** Instant of the nearest leg expiry's stored chain: spot and the volatility are from it. */
   chainTimestamp: number;
@@ -161,7 +162,7 @@ const MarginLegEstimateType = builder.objectRef<LegAnswer>('MarginLegEstimate').
   }),
 });
 
-const MarginEstimateType = builder.objectRef<MarginAnswer>('MarginEstimate').implement({
+export const MarginEstimateType = builder.objectRef<MarginAnswer>('MarginEstimate').implement({
   description:
     'A margin ESTIMATE, SPAN-like, not the clearing corporation\'s figure: the worst of 16 price/volatility scenarios (NSE Clearing index parameters) plus a calendar spread charge, floored by the short option minimum, plus exposure margin and the premium of options bought; long options alone pay their premium only. Rupees throughout.',
   fields: (t) => ({
@@ -257,10 +258,18 @@ async function marginEstimate(context: Context, input: MarginArgs): Promise<Marg
   if (!(annualVol !== null && annualVol > 0)) {
     throw badArgument('input.annualVol', `input.annualVol: the stored ${nearest.symbol} ${nearest.expiry} chain has no ATM IV; give annualVol (decimal)`, { field: 'annualVol' });
   }
-  const parameters = context.marginParameters?.get(instrument.symbol) ?? NSE_INDEX_MARGIN_PARAMETERS;
+  return marginAnswer(context, instrument.symbol, positions, { spot: nearest.spot, rate: nearest.rate, annualVol }, nearest.timestamp);
+}
+
+/**
+ * The estimate of resolved positions with the symbol's configured
+ * parameters; a MarginInputError as the typed error naming the leg and field.
+ * Shared by `marginEstimate` and the strategy builder's `margin` field.
+ */
+export function marginAnswer(context: Context, symbol: string, positions: MarginPosition[], market: MarginMarket, chainTimestamp: number): MarginAnswer {
+  const parameters = context.marginParameters?.get(symbol) ?? NSE_INDEX_MARGIN_PARAMETERS;
   try {
-    const estimate = estimateMargin(positions, { spot: nearest.spot, rate: nearest.rate, annualVol }, parameters);
-    return { ...estimate, symbol: instrument.symbol, chainTimestamp: nearest.timestamp, positions };
+    return { ...estimateMargin(positions, market, parameters), symbol, chainTimestamp, positions };
   } catch (error) {
     if (!(error instanceof MarginInputError)) throw error;
     throw error.leg === null ? badArgument(`input.${error.field}`, error.message, { field: error.field }) : badLeg(error.leg, error.field, error.message);

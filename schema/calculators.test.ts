@@ -106,6 +106,24 @@ describe('strategy', () => {
     expect(await refusal({ legs: [leg({})], targetDates: [new Date(NOW + 1000).toISOString(), '2027-06-01T00:00:00Z'] })).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.targetDates[1]', field: 'targetDates', item: 1 });
     expect(await refusal({ legs: [leg({ right: null })] })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'right', leg: 0 });
   });
+
+  it("carries the margin estimate: marginEstimate's figure for the same legs, and a spread below its naked short leg", async () => {
+    const FIGURES = 'isEstimate totalRupees spanRupees exposureRupees hedgeBenefitRupees';
+    const spread = [leg({ strike: atm }), leg({ strike: atm + 2 * (near.rows[1].strike - near.rows[0].strike), action: 'SELL' })];
+    const margins = async (legs: Record<string, unknown>[]) => {
+      const strategy = await run(`query($input: StrategyInput!) { strategy(input: $input) { margin { ${FIGURES} } } }`, { input: { symbol: 'NIFTY', legs } });
+      const direct = await run(`query($input: MarginInput!) { marginEstimate(input: $input) { ${FIGURES} } }`, { input: { symbol: 'NIFTY', legs } });
+      expect(strategy.errors).toBeUndefined();
+      expect(direct.errors).toBeUndefined();
+      return [(strategy.data!.strategy as any).margin, direct.data!.marginEstimate as any];
+    };
+    const [fromStrategy, fromEstimate] = await margins(spread);
+    expect(fromStrategy.isEstimate).toBe(true);
+    for (const key of ['totalRupees', 'spanRupees', 'exposureRupees', 'hedgeBenefitRupees']) expect(fromStrategy[key]).toBeCloseTo(fromEstimate[key], 0);
+    const [naked] = await margins([spread[1]]);
+    expect(fromStrategy.totalRupees).toBeLessThan(naked.totalRupees);
+    expect(fromStrategy.hedgeBenefitRupees).toBeGreaterThan(0);
+  });
 });
 
 describe('strategyUpdated', () => {

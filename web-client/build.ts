@@ -76,7 +76,15 @@ export async function ensureWebClientBuilt({ force = false, log = console.log }:
   if (!force && previous?.sourcesHash === hash && existsSync(join(DIST_DIR, 'index.html'))) return { built: false, report: previous };
   const started = Date.now();
   const { build } = await import('vite');
-  await build({ configFile: join(WEB_CLIENT_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  // Vite picks React's and the chart libraries' production builds from NODE_ENV; vitest sets it to `test`.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB_CLIENT_DIR, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   const files = bundleFiles();
   const report: BuildReport = {
     sourcesHash: hash,

@@ -25,7 +25,8 @@ export function PlaybackPage() {
   const withData = expiries.data?.expiryList.filter((e) => e.hasData) ?? [];
   const chosen = withData.find((e) => e.date === expiry) ?? withData[0];
   const [from, setFrom] = useState(() => localInput(Date.now() - 15 * 60_000));
-  const [to, setTo] = useState(() => localInput(Date.now()));
+  // The input keeps minutes only: the next minute, so the range takes in the latest snapshots.
+  const [to, setTo] = useState(() => localInput(Date.now() + 60_000));
   const [speed, setSpeed] = useState(60);
   const { chain } = useChain();
   const submit = (event: FormEvent) => {

@@ -46,7 +46,7 @@ export function ChainPage({ params }: { params: URLSearchParams }) {
           <AnalyticsStrip chain={chain} />
           {chain.gaps > 0 && <p className="warn">{chain.gaps} update(s) missed; the chain is complete again at the next full message.</p>}
           <div className="chain-layout">
-            <ChainTable rows={rows} spot={chain.spot} atmStrike={chain.analytics.atmStrike} showGreeks={showGreeks} onPick={(strike, side) => setPicked({ strike, side })} />
+            <ChainTable rows={rows} spot={chain.spot} atmStrike={chain.analytics.atmStrike} showGreeks={showGreeks} centreKey={`${chain.symbol} ${chain.expiry} ${depth}`} onPick={(strike, side) => setPicked({ strike, side })} />
             {picked && <CellDetail symbol={chain.symbol} expiry={chain.expiry} strike={picked.strike} side={picked.side} onClose={() => setPicked(null)} />}
           </div>
         </>

@@ -22,8 +22,9 @@
  * BENCH_KAFKA_RAW, BENCH_KAFKA_ENRICHED raw and enriched snapshots through the
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
+ * BENCH_WEB_SECONDS seconds the web client's chain page is timed (default 30)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, pipeline, reads, retention, fanout, kafka, distributed (default: all)
+ *                 encoding, pipeline, reads, retention, fanout, kafka, distributed, web (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
@@ -35,6 +36,7 @@ import { runTimescaleBench } from './timescale.ts';
 import { runReadsBench, type ReadsBenchResult } from './reads.ts';
 import { runStorageEncodingBench } from './storageEncoding.ts';
 import { runKafkaBench } from './kafka.ts';
+import { runWebClientBench } from './webClient.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -347,4 +349,21 @@ if (!runs('distributed')) {
   } else {
     console.log('\nRedis cache and fan-out: skipped — set REDIS_URL');
   }
+}
+
+if (runs('web')) {
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const web = await runWebClientBench({ seconds: Number(process.env.BENCH_WEB_SECONDS ?? 30) });
+  printTable(
+    `Web client: the chain page in headless Chromium (software rendering) showing NIFTY's whole ${web.strikes}-strike chain with Greeks, one update a second from the real server, ` +
+      `${web.updates} updates in ${web.seconds} s, timed in the page with performance marks from a message's arrival; goal < 16 ms. Load average at the start: ${loadAtStart}`,
+    [
+      { 'update shown': 'into the DOM', 'p50 ms': web.toDom.medianMs, 'p95 ms': web.toDom.p95Ms, 'max ms': web.toDom.maxMs },
+      { 'update shown': 'to the next painted frame', 'p50 ms': web.toNextFrame.medianMs, 'p95 ms': web.toNextFrame.p95Ms, 'max ms': web.toNextFrame.maxMs },
+    ],
+  );
+  printTable(
+    `Web client bundle (npm start builds it; scripts and styles as sent, without and with gzip)`,
+    web.bundle.files.map((f) => ({ file: f.file, kB: f.bytes / 1024, 'gzip kB': f.gzipBytes / 1024 })),
+  );
 }

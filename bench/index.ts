@@ -15,6 +15,8 @@
  *                 and BRIN write cost
  * REDIS_URL       also measure the two-level cache's Redis level and the
  *                 subscription fan-out through Redis between two API replicas
+ * BENCH_WEB_SECONDS seconds the web client's chain page is timed in Chromium
+ *                 (its area for BENCH_ONLY: web; default 30)
  * BENCH_FAN_OUT   the embedded fan-out cases, selection:subscribers:p99 goal ms
  *                 (default summary:10000:100,full chain:1000:250)
  * PIPELINE_THREADS where the fan-out and pipeline benches' servers run the
@@ -22,9 +24,8 @@
  * BENCH_KAFKA_RAW, BENCH_KAFKA_ENRICHED raw and enriched snapshots through the
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
- * BENCH_WEB_SECONDS seconds the web client's chain page is timed (default 30)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, pipeline, reads, retention, fanout, kafka, distributed, web (default: all)
+ *                 encoding, pipeline, reads, retention, fanout, kafka, distributed (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';

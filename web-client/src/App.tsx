@@ -76,7 +76,7 @@ export function App() {
     [symbol, expiry, playbackRequest, playback, playbackError],
   );
 
-  const progress = playback ? (playback.position + 1) / Math.max(1, playback.total) : 0;
+  const progress = playback ? playback.position / Math.max(1, playback.total) : 0;
   return (
     <SelectionContext.Provider value={selection}>
       {playbackRequest && <PlaybackRunner key={JSON.stringify(playbackRequest)} request={playbackRequest} onFrame={setPlayback} onError={setPlaybackError} />}
@@ -121,7 +121,7 @@ export function App() {
         {playbackRequest && (
           <div className="playback-bar" role="status">
             <span>
-              Playback {playback ? `${playback.position + 1}/${playback.total}` : 'starting'} {playbackError ? `— ${playbackError}` : ''}
+              Playback {playback ? `${playback.position}/${playback.total}` : 'starting'} {playbackError ? `— ${playbackError}` : ''}
             </span>
             <progress aria-label="Playback progress" value={progress} max={1} />
             <button type="button" onClick={selection.stopPlayback}>

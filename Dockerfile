@@ -17,6 +17,8 @@ RUN npm ci --include=dev --no-audit --no-fund \
  && npm cache clean --force
 
 COPY . .
+# The web client, built here (the app user cannot write into the image): `npm start` then finds it up to date.
+RUN npm run web:build
 # The embedded database directory (used only when DATABASE_URL is unset)
 # must be writable by the unprivileged user.
 RUN mkdir -p /app/.data && chown node:node /app/.data

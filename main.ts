@@ -1,7 +1,8 @@
 /**
  * Entry point: `npm start` runs every role in one process on the embedded
  * defaults (PGlite under DATA_DIR, in-process bus, market simulator), GraphQL
- * with GraphiQL at http://localhost:4000/graphql.
+ * with GraphiQL at http://localhost:4000/graphql, the web client at
+ * http://localhost:4000/ (built first by the prestart script, web-client/build.ts).
  */
 import { ConfigError, loadConfig } from './core/config.ts';
 import { buildApp } from './api/app.ts';

@@ -1,5 +1,5 @@
 /**
- * GraphQL over HTTP (and SSE) with GraphiQL, at /graphql, with the concerns
+ * GraphQL over HTTP (and SSE) with GraphiQL, at /graphql, the web client at /, with the concerns
  * that guard it installed from one list, read top to bottom (api/install*.ts).
  */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -14,6 +14,7 @@ import { installRateLimits } from './installRateLimits.ts';
 import { installCors } from './installCors.ts';
 import { installCompression } from './installCompression.ts';
 import { installGraphiQL } from './installGraphiQL.ts';
+import { installWebClient } from './installWebClient.ts';
 import { installCompiledQueries } from './installCompiledQueries.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 
@@ -27,6 +28,7 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
     installCors(config), // cross-origin access from the allow-list only
     installCompression(config), // gzip or brotli responses
     installGraphiQL(), // a small page, cacheable assets
+    installWebClient(), // the web app at /, its bundles under /assets/
     installCompiledQueries(config), // queries run as code compiled per document
   ]);
   return createYoga<ServerContext, Context>({

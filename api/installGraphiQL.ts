@@ -13,14 +13,12 @@
  * is no initial query, so the configured defaultQuery never showed. The page
  * passes it as `query` unless the URL carries one.
  */
-import { createHash } from 'node:crypto';
 import { css, editorWorkerService, favicon, graphqlWorker, js, jsonWorker } from '@graphql-yoga/render-graphiql/graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { chooseEncoding, compress, type Encoding } from './installCompression.ts';
-import type { Installation, YogaPlugin } from './installation.ts';
+import type { Installation } from './installation.ts';
+import { asset, contentHash, serveAssets, type Asset } from './staticAssets.ts';
 
 export const ASSET_PREFIX = '/graphiql/';
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** What GraphiQL shows on a first visit (test/readme.test.ts runs it). */
 export const DEFAULT_QUERY = /* GraphQL */ `# Press ▶ and pick Symbols, then NearestChain.
@@ -39,16 +37,6 @@ query NearestChain {
 }
 `;
 
-export interface Asset {
-  /** Its URL path, with the hash of its content. */
-  path: string;
-  type: string;
-  etag: string;
-  identity: Buffer;
-  /** Compressed once, when first asked for (about a second of CPU for all of them, on the thread pool). */
-  encoded: () => Promise<Record<Encoding, Buffer>>;
-}
-
 /** The assets, shared by every app of the process (tests build many). */
 let sharedAssets: Assets | undefined;
 
@@ -57,7 +45,7 @@ export function installGraphiQL(): Installation {
   return {
     graphiql: { title: 'Options platform', subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
     renderGraphiQL: (options) => graphiqlPage(options, assets),
-    plugins: [serveAssets(assets)],
+    plugins: [serveGraphiQLAssets(assets)],
   };
 }
 
@@ -66,21 +54,18 @@ type Assets = ReturnType<typeof graphiqlAssets>;
 function graphiqlAssets() {
   const iconData = /^data:([^;,]+);base64,(.*)$/s.exec(favicon);
   return {
-    js: asset('graphiql', 'js', 'text/javascript; charset=utf-8', Buffer.from(js)),
-    css: asset('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(css)),
-    editorWorker: asset('editor.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(editorWorkerService)),
-    jsonWorker: asset('json.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(jsonWorker)),
-    graphqlWorker: asset('graphql.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(graphqlWorker)),
-    favicon: asset('favicon', 'ico', iconData?.[1] ?? 'image/x-icon', Buffer.from(iconData?.[2] ?? '', 'base64')),
+    js: graphiqlAsset('graphiql', 'js', 'text/javascript; charset=utf-8', Buffer.from(js)),
+    css: graphiqlAsset('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(css)),
+    editorWorker: graphiqlAsset('editor.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(editorWorkerService)),
+    jsonWorker: graphiqlAsset('json.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(jsonWorker)),
+    graphqlWorker: graphiqlAsset('graphql.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(graphqlWorker)),
+    favicon: graphiqlAsset('favicon', 'ico', iconData?.[1] ?? 'image/x-icon', Buffer.from(iconData?.[2] ?? '', 'base64')),
   };
 }
 
-function asset(name: string, extension: string, type: string, identity: Buffer): Asset {
-  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 16);
-  let encoding: Promise<Record<Encoding, Buffer>> | undefined;
-  const encoded = () =>
-    (encoding ??= Promise.all([compress(identity, 'br', 'static'), compress(identity, 'gzip', 'static')]).then(([br, gzip]) => ({ br, gzip })));
-  return { path: `${ASSET_PREFIX}${name}.${hash}.${extension}`, type, etag: `"${hash}"`, identity, encoded };
+/** A GraphiQL asset under ASSET_PREFIX, its name carrying the hash of its content. */
+function graphiqlAsset(name: string, extension: string, type: string, identity: Buffer): Asset {
+  return asset(`${ASSET_PREFIX}${name}.${contentHash(identity)}.${extension}`, type, identity);
 }
 
 /** The page: GraphiQL's options and links to the assets. */
@@ -112,29 +97,9 @@ export function graphiqlPage(options: GraphiQLOptions, assets: Assets): string {
 `;
 }
 
-function serveAssets(assets: Assets): YogaPlugin {
+function serveGraphiQLAssets(assets: Assets) {
   const byPath = new Map(Object.values(assets).map((a) => [a.path, a]));
-  return {
-    async onRequest({ request, url, fetchAPI, endResponse }) {
-      if (!url.pathname.startsWith(ASSET_PREFIX) || (request.method !== 'GET' && request.method !== 'HEAD')) return;
-      const found = byPath.get(url.pathname);
-      if (!found) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
-        return;
-      }
-      const headers: Record<string, string> = { 'cache-control': IMMUTABLE, etag: found.etag, vary: 'Accept-Encoding' };
-      if (request.headers.get('if-none-match')?.split(',').some((tag) => tag.trim() === found.etag)) {
-        endResponse(new fetchAPI.Response(null, { status: 304, headers }));
-        return;
-      }
-      const encoding = chooseEncoding(request.headers.get('accept-encoding'));
-      const body = (encoding ? (await found.encoded())[encoding] : found.identity) as Uint8Array<ArrayBuffer>;
-      if (encoding) headers['content-encoding'] = encoding;
-      headers['content-type'] = found.type;
-      headers['content-length'] = String(body.byteLength);
-      endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers }));
-    },
-  };
+  return serveAssets((pathname) => (pathname.startsWith(ASSET_PREFIX) ? (byPath.get(pathname) ?? null) : undefined));
 }
 
 /** JSON that is safe inside a <script> element. */

@@ -15,6 +15,8 @@
  *                 and BRIN write cost
  * REDIS_URL       also measure the two-level cache's Redis level and the
  *                 subscription fan-out through Redis between two API replicas
+ * BENCH_WEB_SECONDS seconds the web client's chain page is timed in Chromium
+ *                 (its area for BENCH_ONLY: web; default 30)
  * BENCH_FAN_OUT   the embedded fan-out cases, selection:subscribers:p99 goal ms
  *                 (default summary:10000:100,full chain:1000:250)
  * PIPELINE_THREADS where the fan-out and pipeline benches' servers run the
@@ -38,6 +40,7 @@ import { runTimescaleBench } from './timescale.ts';
 import { runReadsBench, type ReadsBenchResult } from './reads.ts';
 import { runStorageEncodingBench } from './storageEncoding.ts';
 import { runKafkaBench } from './kafka.ts';
+import { runWebClientBench } from './webClient.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -372,4 +375,21 @@ if (!runs('distributed')) {
   } else {
     console.log('\nRedis cache and fan-out: skipped — set REDIS_URL');
   }
+}
+
+if (runs('web')) {
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const web = await runWebClientBench({ seconds: Number(process.env.BENCH_WEB_SECONDS ?? 30) });
+  printTable(
+    `Web client: the chain page in headless Chromium (software rendering) showing NIFTY's whole ${web.strikes}-strike chain with Greeks, one update a second from the real server, ` +
+      `${web.updates} updates in ${web.seconds} s, timed in the page with performance marks from a message's arrival; goal < 16 ms. Load average at the start: ${loadAtStart}`,
+    [
+      { 'update shown': 'into the DOM', 'p50 ms': web.toDom.medianMs, 'p95 ms': web.toDom.p95Ms, 'max ms': web.toDom.maxMs },
+      { 'update shown': 'to the next painted frame', 'p50 ms': web.toNextFrame.medianMs, 'p95 ms': web.toNextFrame.p95Ms, 'max ms': web.toNextFrame.maxMs },
+    ],
+  );
+  printTable(
+    `Web client bundle (npm start builds it; scripts and styles as sent, without and with gzip)`,
+    web.bundle.files.map((f) => ({ file: f.file, kB: f.bytes / 1024, 'gzip kB': f.gzipBytes / 1024 })),
+  );
 }

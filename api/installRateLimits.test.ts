@@ -21,7 +21,7 @@ describe('installRateLimits', () => {
     expect(refused.json.errors).toEqual([
       {
         message: 'Rate limit exceeded: at most 3 calls of symbols per 30 s per client; try again later',
-        extensions: { code: 'RATE_LIMITED', limit: 3, windowSeconds: 30 },
+        extensions: { code: 'RATE_LIMITED', limit: 3, windowSeconds: 30, retryAfterSeconds: 30 },
       },
     ]);
     expect((await ask('192.0.2.2')).status).toBe(200);

@@ -12,6 +12,7 @@ import './playback.ts';
 import './overview.ts';
 import './optionCell.ts';
 import './opportunities.ts';
+import './users.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -16,6 +16,9 @@ export type Role = (typeof ROLES)[number];
 export const FEATURES = ['chain', 'analytics', 'mood', 'charts', 'events', 'participants', 'playback'] as const;
 export type Feature = (typeof FEATURES)[number];
 
+/** The deepest nesting any plan may allow (the API's own ceiling). */
+export const MAX_PLAN_DEPTH = 64;
+
 export const planSchema = z
   .object({
     /** Symbols this role may read, or ['*']. */
@@ -29,7 +32,7 @@ export const planSchema = z
     /** Calls of each query field per rate-limit window; 0: no limit. */
     requestsPerWindow: z.number().int().min(0),
     /** Deepest selection nesting. */
-    maxDepth: z.number().int().min(2).max(64),
+    maxDepth: z.number().int().min(2).max(MAX_PLAN_DEPTH),
     /** Subscriptions open at once per caller (user, key or address). */
     maxSubscriptions: z.number().int().min(0).max(10_000),
   })

@@ -72,8 +72,8 @@ export const OPEN_ROOT_FIELDS: ReadonlySet<string> = new Set([
   'setUserRole',
 ]);
 
-/** What a caller without credentials may still call when ALLOW_ANONYMOUS is off: signing in. */
-export const SIGN_IN_FIELDS: ReadonlySet<string> = new Set(['register', 'login', 'refreshSession', 'signInWithFirebase']);
+/** What a caller without credentials may still call when ALLOW_ANONYMOUS is off: signing in and out (logout needs only its refresh token). */
+export const SIGN_IN_FIELDS: ReadonlySet<string> = new Set(['register', 'login', 'refreshSession', 'logout', 'signInWithFirebase']);
 
 const HISTORY_ARGUMENTS = ['from', 'at', 'since'];
 const DAY_MS = 86_400_000;
@@ -149,7 +149,7 @@ export function accessRefusal(
       for (const argument of HISTORY_ARGUMENTS) {
         const value = args[argument];
         const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN;
-        if (ms < earliest) return forbidden(`${name}(${argument}) reaches further back than the ${plan.historyDays} days of the ${caller.role} plan`, `historyDays:${Math.ceil((options.now - ms) / DAY_MS)}`);
+        if (ms < earliest) return forbidden(`${name}(${argument}) reaches further back than the ${plan.historyDays} days of the ${caller.role} plan`, `historyDays:${Math.round((options.now - ms) / DAY_MS)}`);
       }
     }
   }

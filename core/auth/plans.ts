@@ -63,7 +63,7 @@ export function defaultPlans({ requestsPerWindow, maxDepth, maxSubscriptions }: 
 
 /** Defaults overridden per role by a JSON object of partial plans (AUTH_PLANS); throws naming the bad role and field. */
 export function plansWithOverrides(defaults: Plans, overrides: unknown): Plans {
-  const parsed = z.record(z.enum(ROLES), planSchema.partial()).safeParse(overrides);
+  const parsed = z.partialRecord(z.enum(ROLES), planSchema.partial()).safeParse(overrides);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const plans = { ...defaults };
   for (const [role, partial] of Object.entries(parsed.data) as [Role, Partial<Plan>][]) plans[role] = { ...defaults[role], ...partial };

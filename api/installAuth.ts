@@ -14,6 +14,9 @@
  * - subscriptions open at once per caller are capped by its plan
  *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS), per API process.
  *
+ * An access token once verified is remembered (by its exact text, at most
+ * 10,000, each until it expires), so a client's every request does not pay
+ * the signature check again.
  * API keys are found by their visible prefix and checked by their SHA-256;
  * a verified key is reused for AUTH_API_KEY_CACHE_SECONDS (revokeApiKey
  * forgets it at once on this process). Plans are the configured ones with
@@ -30,7 +33,7 @@ import type { AuthServices, Caller, FirebaseVerifier, PlanBook } from '../core/a
 import { MAX_PLAN_DEPTH, planSchema, ROLES, isRole, type Plan, type Plans, type Role } from '../core/auth/plans.ts';
 import { apiKeyPrefix, sha256, type ApiKeyScope } from '../core/auth/secrets.ts';
 import { LoginThrottle } from '../core/auth/throttle.ts';
-import { generateSigningJwk, TokenError, TokenKeys, type SigningJwk } from '../core/auth/tokens.ts';
+import { generateSigningJwk, TokenError, TokenKeys, type AccessClaims, type SigningJwk } from '../core/auth/tokens.ts';
 import { findApiKey, touchApiKey, type ApiKeyRow } from '../db/queries/apiKeys.ts';
 import { readStoredPlans, storePlan } from '../db/queries/plans.ts';
 import type { UserRow } from '../db/queries/users.ts';
@@ -59,6 +62,7 @@ export const WS_FORBIDDEN = 4403;
 const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['read', 'stream', 'admin']);
 const USER_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['read', 'stream']);
 const MAX_CACHED_KEYS = 10_000;
+const MAX_CACHED_TOKENS = 10_000;
 const MAX_TRACKED_CALLERS = 100_000;
 
 function unauthenticated(message: string, reason: string): GraphQLError {
@@ -184,6 +188,9 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
   const plans = new StoredPlanBook(db, config.plans, options.log);
   await plans.start(config.AUTH_PLAN_REFRESH_SECONDS);
   const apiKeyCache = new Map<string, { key: ApiKeyRow; user: UserRow; at: number }>();
+  // Tokens already verified, until they expire: a client sends the same one with every request.
+  const verifiedTokens = new Map<string, AccessClaims>();
+  const lastTouched = new Map<string, number>();
   const services: AuthServices = {
     keys,
     throttle: options.throttle ?? new LoginThrottle(),
@@ -223,7 +230,13 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
     if (credentials.kind === 'token') {
       if (!credentials.token) throw unauthenticated('The Authorization header must be "Bearer <access token>" or "ApiKey <key>"', 'malformed');
       try {
-        const claims = await keys.verify(credentials.token, now());
+        let claims = verifiedTokens.get(credentials.token);
+        if (!claims || claims.expiresAt * 1000 <= now()) {
+          verifiedTokens.delete(credentials.token);
+          claims = await keys.verify(credentials.token, now());
+          if (verifiedTokens.size >= MAX_CACHED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+          verifiedTokens.set(credentials.token, claims);
+        }
         const role: Role = isRole(claims.role) && claims.role !== 'anonymous' ? claims.role : 'free';
         return { kind: 'user', userId: claims.userId, role, plan: plans.plan(role), scopes: role === 'admin' ? ALL_SCOPES : USER_SCOPES, identity: `user:${claims.userId}`, address, expiresAtMs: claims.expiresAt * 1000 };
       } catch (error) {
@@ -237,7 +250,13 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
     const role: Role = isRole(found.user.role) && found.user.role !== 'anonymous' ? found.user.role : 'free';
     // A key's scopes are its own; the admin role's fields need its owner to be an admin too (builder.ts).
     const scopes = new Set(found.key.scopes as ApiKeyScope[]);
-    void touchApiKey(db, found.key.id, new Date(now())).catch(() => {});
+    // The last use, written at most once a minute per key from here (and so in the database).
+    const touched = lastTouched.get(found.key.id);
+    if (touched === undefined || now() - touched >= 60_000) {
+      if (lastTouched.size >= MAX_CACHED_KEYS) lastTouched.delete(lastTouched.keys().next().value!);
+      lastTouched.set(found.key.id, now());
+      void touchApiKey(db, found.key.id, new Date(now())).catch(() => {});
+    }
     return { kind: 'apiKey', userId: found.user.id, role, plan: plans.plan(role), scopes, apiKeyId: found.key.id, identity: `key:${found.key.id}`, address };
   }
 

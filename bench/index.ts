@@ -23,7 +23,7 @@
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, pipeline, reads, retention, fanout, kafka, distributed (default: all)
+ *                 encoding, pipeline, reads, retention, fanout, kafka, distributed, auth (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
@@ -35,6 +35,7 @@ import { runTimescaleBench } from './timescale.ts';
 import { runReadsBench, type ReadsBenchResult } from './reads.ts';
 import { runStorageEncodingBench } from './storageEncoding.ts';
 import { runKafkaBench } from './kafka.ts';
+import { runAuthBench } from './auth.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -97,6 +98,14 @@ if (runs('analytics')) {
   printTable(
     'Chain analytics on one 201-strike NIFTY chain (402 options)',
     runAnalyticsBench().map((r) => ({ stage: r.stage, 'µs per chain': r.microsecondsPerChain })),
+  );
+}
+
+if (runs('auth')) {
+  printTable(
+    'Authentication and authorization added to one request, in process: the caller resolved from its credentials (key set and verified API keys cached), ' +
+      'the plan check of an optionChain query, the rate limiter\'s admission; µs (goal: p50 under 200 µs)',
+    (await runAuthBench()).map((r) => ({ caller: r.caller, requests: r.requests, 'p50 µs': r.p50Us, 'p99 µs': r.p99Us })),
   );
 }
 

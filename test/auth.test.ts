@@ -330,6 +330,30 @@ describe('plans', () => {
     await graphql('mutation { updatePlan(role: FREE, plan: { symbols: ["NIFTY", "BANKNIFTY"], maxSubscriptions: 5 }) { role } }', {}, bearer(admin.accessToken));
   });
 
+  it('caps subscriptions open at once per user by its plan across connections: one more is TOO_MANY_SUBSCRIPTIONS, and a place frees when one completes', async () => {
+    const admin = await userWithRole('caps-admin@example.com', 'admin');
+    const pro = await userWithRole('caps-pro@example.com', 'pro');
+    await graphql('mutation { updatePlan(role: PRO, plan: { maxSubscriptions: 1 }) { role } }', {}, bearer(admin.accessToken));
+    const params = { authorization: `Bearer ${pro.accessToken}` };
+    const first = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: params });
+    const errors: unknown[] = [];
+    const stop = first.subscribe({ query: 'subscription { moodUpdated(symbol: "NIFTY") { symbol } }' }, { next: () => {}, error: (e) => errors.push(e), complete: () => {} });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = await subscribeOnce('subscription { moodUpdated(symbol: "BANKNIFTY") { symbol } }', params);
+      expect(second.errors?.[0].extensions).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', limit: 1 });
+      stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const third = await Promise.race([subscribeOnce('subscription { moodUpdated(symbol: "BANKNIFTY") { symbol } }', params), new Promise((resolve) => setTimeout(() => resolve('still open'), 1500))]);
+      // Admitted: an event, or nothing yet; not an error.
+      expect(third === 'still open' || (third as { data?: unknown }).data !== undefined).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await first.dispose();
+      await graphql('mutation { updatePlan(role: PRO, plan: { maxSubscriptions: 20 }) { role } }', {}, bearer(admin.accessToken));
+    }
+  });
+
   it('lets an admin nest deeper than MAX_DEPTH (its plan: twice it), and refuses a free user beyond it (MAX_DEPTH_EXCEEDED, limit 3)', async () => {
     const admin = await userWithRole('deep-admin@example.com', 'admin');
     const free = bearer((await register('deep-free@example.com')).accessToken);

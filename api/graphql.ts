@@ -15,6 +15,7 @@ import { installCors } from './installCors.ts';
 import { installCompression } from './installCompression.ts';
 import { installGraphiQL } from './installGraphiQL.ts';
 import { installCompiledQueries } from './installCompiledQueries.ts';
+import { installTrustedDocuments } from './installTrustedDocuments.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 import type { Auth } from './installAuth.ts';
 import type { RateLimitOptions } from './installRateLimits.ts';
@@ -30,6 +31,7 @@ export interface GraphQLOptions {
 
 export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits, options: GraphQLOptions = {}): Yoga {
   const concerns = combine([
+    installTrustedDocuments(config), // documentId → document; with TRUSTED_DOCUMENTS_ONLY no other document
     // With auth, the depth limit is each role's plan's (schema/access.ts), up to the plans' ceiling here.
     installLimits(options.auth ? { ...config, MAX_DEPTH: MAX_PLAN_DEPTH } : config), // request size, tokens, depth, aliases, directives, cost
     options.auth ?? {}, // the caller, its plan's access, its subscriptions at once

@@ -244,6 +244,10 @@ const envSchema = z.object({
   AUTH_API_KEY_CACHE_SECONDS: numberFrom(z.number().int().min(0).max(3600)).default(10),
   /** Firebase project whose ID tokens signInWithFirebase accepts; unset: Firebase sign-in is off. With FIREBASE_AUTH_EMULATOR_HOST set, tokens of the emulator are accepted instead. */
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, 'a Firebase project id such as my-project or demo-options').optional(),
+  /** Trusted documents (persisted operations): a JSON manifest { id: document } clients may name by documentId; unset: off. */
+  TRUSTED_DOCUMENTS_FILE: z.string().optional(),
+  /** Run only the manifest's documents (over HTTP and graphql-ws). */
+  TRUSTED_DOCUMENTS_ONLY: flag.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * Whether the analytics role folds in only snapshots inside 09:15–15:30 IST
@@ -347,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push('AUTH_JWT_KEYS: is not JSON');
     }
   }
+  if (parsed.TRUSTED_DOCUMENTS_ONLY && !parsed.TRUSTED_DOCUMENTS_FILE) problems.push('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...parsed,

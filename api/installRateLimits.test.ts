@@ -50,3 +50,14 @@ describe('installRateLimits', () => {
     expect(installRateLimits(loadConfig({ RATE_LIMIT_MAX: '0' }))).toEqual({});
   });
 });
+
+describe('installRateLimits on mutations', () => {
+  it('counts mutations per client as it counts queries', async () => {
+    const ask = limited({ RATE_LIMIT_MAX: '2' });
+    const mutation = 'mutation { logout(refreshToken: "x") }';
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await ask('192.0.2.9', mutation)).status);
+    expect(statuses.slice(0, 2)).not.toContain(429);
+    expect(statuses[2]).toBe(429);
+  });
+});

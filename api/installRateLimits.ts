@@ -1,8 +1,9 @@
 /**
  * Per-caller rate limits (@envelop/rate-limiter): each caller may call each
  * query field its plan's requestsPerWindow times per RATE_LIMIT_WINDOW_SECONDS
- * (core/auth/plans.ts; the anonymous plan's default is RATE_LIMIT_MAX); every
- * alias counts as a call. A caller is its API key, its user, or (anonymous)
+ * (core/auth/plans.ts; the anonymous plan's default is RATE_LIMIT_MAX), and
+ * each mutation alike (register and login included); every alias counts as a
+ * call. A caller is its API key, its user, or (anonymous)
  * its address (identifyClient). Over the limit the operation is refused
  * before it runs: HTTP 429 with Retry-After, `extensions.code` RATE_LIMITED.
  * Refused calls are not counted, so a client that keeps hammering is let in
@@ -41,7 +42,7 @@ export function installRateLimits(config: RateLimitsConfig, options: RateLimitOp
     },
     store: new AdmissionStore(admissions, seconds * 1000),
     // The store decides (it knows each caller's limit): it answers no calls for an admitted one, one for a refused one.
-    configByField: [{ type: 'Query', field: '*', max: 1, window: `${seconds}s` }],
+    configByField: [{ type: '{Query,Mutation}', field: '*', max: 1, window: `${seconds}s` }],
     formatError: ({ fieldName, contextIdentity }) => JSON.stringify({ fieldName, limit: limitOf(contextIdentity) }),
     transformError: (formatted) => {
       const { fieldName, limit } = JSON.parse(formatted) as { fieldName: string; limit: number };

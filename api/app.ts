@@ -48,6 +48,8 @@ import type { Source } from '../pipeline/source.ts';
 import type { ChainPubSub, Context } from '../schema/builder.ts';
 import { chainTopicKey, latestChainKey } from '../schema/chain.ts';
 import { installGraphQL } from './graphql.ts';
+import { installAuth, type Auth } from './installAuth.ts';
+import { createFirebaseVerifier, type FirebaseHandle } from './firebase.ts';
 import { installHealth } from './health.ts';
 import { installSubscriptions, type Subscriptions } from './subscriptions.ts';
 import type { SharedSubscriptionStats } from './sharedSubscriptions.ts';
@@ -299,6 +301,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   let server: Server | undefined;
+  let auth: Auth | undefined;
+  let firebase: FirebaseHandle | undefined;
   let ingest: IngestRole | undefined;
   let subscriptions: Subscriptions | undefined;
 
@@ -323,7 +327,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           playbacks: services.playbacks,
           marginParameters: config.marginParameters,
         };
-        yoga = installGraphQL(context, config, log, subscriptionLimits);
+        firebase = config.FIREBASE_PROJECT_ID ? createFirebaseVerifier(config.FIREBASE_PROJECT_ID) : undefined;
+        auth = await installAuth(config, database.db, { firebase, log: log.child({ component: 'auth' }) });
+        // With Redis every API replica counts each caller's calls in one place.
+        const rateLimitRedis = config.REDIS_URL ? createRedisClient(config.REDIS_URL, `options-${role}-ratelimit`, { failFast: true, onState: redis?.track('ratelimit') }) : undefined;
+        if (rateLimitRedis) closers.push(() => closeRedisClient(rateLimitRedis));
+        let warnedRedis = false;
+        yoga = installGraphQL(context, config, log, subscriptionLimits, {
+          auth,
+          rateLimits: {
+            redis: rateLimitRedis,
+            onRedisError: (error) => {
+              if (!warnedRedis) log.warn('rate limits not counted while Redis is away: calls are let in', { error: error instanceof Error ? error.message : String(error) });
+              warnedRedis = true;
+            },
+          },
+        });
       }
       server = createServer((request, response) => {
         if (health(request, response)) return;
@@ -332,7 +351,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz and /readyz are served here` }));
       });
       if (yoga) {
-        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket);
+        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, auth?.webSocket);
         services.sharedSubscriptions = () => subscriptions!.fanOut.stats();
       }
       await new Promise<void>((resolve, reject) => {
@@ -389,6 +408,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      auth?.close();
+      await firebase?.close();
       for (const close of closers) await close();
       if (!options.bus) await bus.close();
       if (database && !options.database) await database.close();

@@ -16,14 +16,27 @@ import { installCompression } from './installCompression.ts';
 import { installGraphiQL } from './installGraphiQL.ts';
 import { installWebClient } from './installWebClient.ts';
 import { installCompiledQueries } from './installCompiledQueries.ts';
+import { installTrustedDocuments } from './installTrustedDocuments.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
+import type { Auth } from './installAuth.ts';
+import type { RateLimitOptions } from './installRateLimits.ts';
+import { MAX_PLAN_DEPTH } from '../core/auth/plans.ts';
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
 
-export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits): Yoga {
+export interface GraphQLOptions {
+  /** Accounts and plans (api/installAuth.ts); absent: every caller is anonymous with every access. */
+  auth?: Auth;
+  rateLimits?: RateLimitOptions;
+}
+
+export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits, options: GraphQLOptions = {}): Yoga {
   const concerns = combine([
-    installLimits(config), // request size, tokens, depth, aliases, directives, cost
-    installRateLimits(config), // calls per client
+    installTrustedDocuments(config), // documentId → document; with TRUSTED_DOCUMENTS_ONLY no other document
+    // With auth, the depth limit is each role's plan's (schema/access.ts), up to the plans' ceiling here.
+    installLimits(options.auth ? { ...config, MAX_DEPTH: MAX_PLAN_DEPTH } : config), // request size, tokens, depth, aliases, directives, cost
+    options.auth ?? {}, // the caller, its plan's access, its subscriptions at once
+    installRateLimits(config, options.rateLimits), // calls per caller, by its plan
     subscriptionLimits, // SSE streams share the WebSocket connection budget
     installCors(config), // cross-origin access from the allow-list only
     installCompression(config), // gzip or brotli responses

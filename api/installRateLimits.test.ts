@@ -21,7 +21,7 @@ describe('installRateLimits', () => {
     expect(refused.json.errors).toEqual([
       {
         message: 'Rate limit exceeded: at most 3 calls of symbols per 30 s per client; try again later',
-        extensions: { code: 'RATE_LIMITED', limit: 3, windowSeconds: 30 },
+        extensions: { code: 'RATE_LIMITED', limit: 3, windowSeconds: 30, retryAfterSeconds: 30 },
       },
     ]);
     expect((await ask('192.0.2.2')).status).toBe(200);
@@ -48,5 +48,16 @@ describe('installRateLimits', () => {
 
   it('installs nothing with RATE_LIMIT_MAX=0', () => {
     expect(installRateLimits(loadConfig({ RATE_LIMIT_MAX: '0' }))).toEqual({});
+  });
+});
+
+describe('installRateLimits on mutations', () => {
+  it('counts mutations per client as it counts queries', async () => {
+    const ask = limited({ RATE_LIMIT_MAX: '2' });
+    const mutation = 'mutation { logout(refreshToken: "x") }';
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await ask('192.0.2.9', mutation)).status);
+    expect(statuses.slice(0, 2)).not.toContain(429);
+    expect(statuses[2]).toBe(429);
   });
 });

@@ -1,46 +1,53 @@
-import { describe, expect, it } from 'vitest';
-import { BoundedRateLimitStore } from './rateLimitStore.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { AdmissionStore, MemoryAdmissions, RedisAdmissions, rateLimitIdentity } from './rateLimitStore.ts';
 
-const identity = (client: string, field = 'optionChain') => ({ contextIdentity: client, fieldIdentity: field });
-
-describe('BoundedRateLimitStore', () => {
-  it('gives back the call times of a client and field', () => {
-    const store = new BoundedRateLimitStore(10, () => 1_000);
-    store.setForIdentity(identity('a'), [900, 950], 60_000);
-    expect(store.getForIdentity(identity('a'))).toEqual([900, 950]);
-    expect(store.getForIdentity(identity('a', 'expiries'))).toEqual([]);
-    expect(store.getForIdentity(identity('b'))).toEqual([]);
+describe('MemoryAdmissions', () => {
+  it('lets `limit` calls per window in, refuses the next without counting it, and lets one in again once the oldest leaves', () => {
+    let now = 0;
+    const admissions = new MemoryAdmissions(10, () => now);
+    expect([1, 2, 3, 4].map(() => admissions.admit('a', 3, 1000))).toEqual([true, true, true, false]);
+    now = 999;
+    expect(admissions.admit('a', 3, 1000)).toBe(false);
+    now = 1000;
+    expect(admissions.admit('a', 3, 1000)).toBe(true);
+    expect(admissions.admit('b', 3, 1000)).toBe(true);
   });
 
-  it('forgets the calls once the newest has left its window', () => {
-    let now = 1_000;
-    const store = new BoundedRateLimitStore(10, () => now);
-    store.setForIdentity(identity('a'), [1_000], 500);
-    now = 1_499;
-    expect(store.getForIdentity(identity('a'))).toEqual([1_000]);
-    now = 1_500;
-    expect(store.getForIdentity(identity('a'))).toEqual([]);
+  it('remembers at most maxClients keys, the least recently seen forgotten first', () => {
+    const admissions = new MemoryAdmissions(100);
+    for (let i = 0; i < 10_000; i++) admissions.admit(`client-${i}`, 5, 60_000);
+    expect(admissions.size).toBe(100);
+  });
+});
+
+describe('AdmissionStore', () => {
+  it('reads the caller’s own limit from its identity, and 0 as no limit', () => {
+    const store = new AdmissionStore(new MemoryAdmissions(10), 60_000);
+    const ask = (limit: number) => store.getForIdentity({ contextIdentity: rateLimitIdentity(limit, 'user:1'), fieldIdentity: 'optionChain' }) as number[];
+    expect([ask(2), ask(2), ask(2)].map((calls) => calls.length)).toEqual([0, 0, 1]);
+    expect(Array.from({ length: 50 }, () => ask(0).length).every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe.skipIf(!process.env.REDIS_URL)('RedisAdmissions', () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+  afterAll(() => redis.quit());
+
+  it('admits exactly `limit` of many concurrent calls from two clients of one Redis', async () => {
+    const other = new Redis(process.env.REDIS_URL!);
+    const key = `test-${Math.random()}`;
+    const [a, b] = [new RedisAdmissions(redis), new RedisAdmissions(other)];
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).admit(key, 30, 60_000)));
+    expect(results.filter(Boolean)).toHaveLength(30);
+    await other.quit();
   });
 
-  it('stays within maxClients under a flood of new identities, forgetting the least recently seen', () => {
-    const store = new BoundedRateLimitStore(100, () => 0);
-    store.setForIdentity(identity('regular'), [0], 60_000);
-    for (let i = 0; i < 10_000; i++) {
-      store.setForIdentity(identity(`spoofed-${i}`), [0], 60_000);
-      // The regular client keeps calling, so it stays among the most recent.
-      if (i % 50 === 0) store.setForIdentity(identity('regular'), [0], 60_000);
-    }
-    expect(store.size).toBe(100);
-    expect(store.getForIdentity(identity('regular'))).toEqual([0]);
-    expect(store.getForIdentity(identity('spoofed-0'))).toEqual([]);
-    expect(store.getForIdentity(identity('spoofed-9999'))).toEqual([0]);
-  });
-
-  it('keeps a copy, so the caller changing its array changes nothing stored', () => {
-    const store = new BoundedRateLimitStore(10, () => 0);
-    const times = [1, 2];
-    store.setForIdentity(identity('a'), times, 60_000);
-    times.push(3);
-    expect(store.getForIdentity(identity('a'))).toEqual([1, 2]);
+  it('lets calls in while Redis is away, and says so', async () => {
+    const away = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const errors: unknown[] = [];
+    expect(await new RedisAdmissions(away, (e) => errors.push(e)).admit('k', 1, 1000)).toBe(true);
+    expect(errors).toHaveLength(1);
+    away.disconnect();
   });
 });

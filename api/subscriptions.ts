@@ -23,6 +23,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Yoga } from './graphql.ts';
 import type { WebSocketLimits } from './installSubscriptionLimits.ts';
+import type { WebSocketAuth } from './installAuth.ts';
 import { SharedSubscriptions, type SharedSubscriber } from './sharedSubscriptions.ts';
 import { SUBSCRIBER_OWN_STREAM, SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
 
@@ -39,7 +40,8 @@ export interface Subscriptions {
   fanOut: SharedSubscriptions;
 }
 
-export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits): Subscriptions {
+/** `auth` checks connection_init's connectionParams: a refusal closes the socket with 4403 Forbidden (api/installAuth.ts). */
+export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits, auth?: WebSocketAuth): Subscriptions {
   const fanOut = new SharedSubscriptions({ maxExecutions: limits.maxSharedExecutions });
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -55,6 +57,7 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
   const disposable = useServer(
     {
       connectionInitWaitTimeout: limits.connectionInitWaitTimeout,
+      onConnect: auth ? (ctx) => auth.onConnect(ctx.connectionParams, ctx.extra.request, ctx.extra.socket) : undefined,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: async (args) => {
         const root = args.rootValue as EnvelopedRoot;

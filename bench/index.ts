@@ -26,7 +26,7 @@
  *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
  *                 encoding, margin, pipeline, reads, retention, fanout, kafka, distributed,
- *                 strategy (default: all)
+ *                 strategy, auth, web (default: all)
  */
 import os from 'node:os';
 import { runIvBench } from './iv.ts';
@@ -41,6 +41,7 @@ import { runReadsBench, type ReadsBenchResult } from './reads.ts';
 import { runStorageEncodingBench } from './storageEncoding.ts';
 import { runKafkaBench } from './kafka.ts';
 import { runWebClientBench } from './webClient.ts';
+import { runAuthBench } from './auth.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -125,6 +126,14 @@ if (runs('strategy')) {
       'evaluations per CPU-second': Math.round(r.evaluationsPerSecond),
       'CPU ms of it in the curves': r.msCurvesOnly,
     })),
+  );
+}
+
+if (runs('auth')) {
+  printTable(
+    'Authentication and authorization added to one request, in process: the caller resolved from its credentials (key set and verified API keys cached), ' +
+      'the plan check of an optionChain query, the rate limiter\'s admission; µs (goal: p50 under 200 µs)',
+    (await runAuthBench()).map((r) => ({ caller: r.caller, requests: r.requests, 'p50 µs': r.p50Us, 'p99 µs': r.p99Us })),
   );
 }
 

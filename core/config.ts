@@ -11,6 +11,7 @@ import { NSE_INDEX_MARGIN_PARAMETERS, type MarginParameters } from './strategy/m
 import { NAMED_SCENARIOS, namedScenario } from './scenario/named.ts';
 import { parseScenarioJson, ScenarioError, scenarioProblems, type Scenario } from './scenario/scenario.ts';
 import { INTERVAL_PATTERN, intervalMs } from './time/interval.ts';
+import { defaultPlans, plansWithOverrides, type Plans } from './auth/plans.ts';
 
 const GEX_CONVENTIONS = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
 
@@ -250,6 +251,30 @@ const envSchema = z.object({
   REPLAY_LOOP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Record every raw snapshot to this .ndjson.gz file (any source). */
   RECORD_FILE: z.string().optional(),
+  /** Whether callers without credentials are served (with the anonymous plan); the compose stack sets false. Sign-in fields stay open either way. */
+  ALLOW_ANONYMOUS: flag.default(true),
+  /** Access-token signing keys: a JSON array of Ed25519 private JWKs with a kid, the first signing, all verifying (rotation: put a new one first). Unset: read from, or generated once into, AUTH_JWT_KEYS_FILE. */
+  AUTH_JWT_KEYS: z.string().optional(),
+  /** Where the generated key set is kept when AUTH_JWT_KEYS is unset (default DATA_DIR/auth-jwt-keys.json). */
+  AUTH_JWT_KEYS_FILE: z.string().optional(),
+  /** Lifetime of an access token, s. */
+  AUTH_ACCESS_TOKEN_SECONDS: numberFrom(z.number().int().min(30).max(86_400)).default(900),
+  /** Lifetime of a refresh token, days. */
+  AUTH_REFRESH_TOKEN_DAYS: numberFrom(z.number().int().min(1).max(365)).default(30),
+  /** scrypt cost of password hashes, log2 N (memory 128·N·8 bytes: 15 is 32 MiB). */
+  AUTH_SCRYPT_LOG_N: numberFrom(z.number().int().min(10).max(20)).default(15),
+  /** Plans per role over the defaults (core/auth/plans.ts), as JSON: {"free":{"symbols":["NIFTY"],"historyDays":7}}. Plans stored by updatePlan take precedence. */
+  AUTH_PLANS: z.string().optional(),
+  /** Seconds between re-reads of the stored plans (an edit on another API process shows within this). */
+  AUTH_PLAN_REFRESH_SECONDS: numberFrom(z.number().int().min(1).max(3600)).default(10),
+  /** Seconds a verified API key is reused without a database read (a revocation on another API process shows within this). */
+  AUTH_API_KEY_CACHE_SECONDS: numberFrom(z.number().int().min(0).max(3600)).default(10),
+  /** Firebase project whose ID tokens signInWithFirebase accepts; unset: Firebase sign-in is off. With FIREBASE_AUTH_EMULATOR_HOST set, tokens of the emulator are accepted instead. */
+  FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, 'a Firebase project id such as my-project or demo-options').optional(),
+  /** Trusted documents (persisted operations): a JSON manifest { id: document } clients may name by documentId; unset: off. */
+  TRUSTED_DOCUMENTS_FILE: z.string().optional(),
+  /** Run only the manifest's documents (over HTTP and graphql-ws). */
+  TRUSTED_DOCUMENTS_ONLY: flag.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * Whether the analytics role folds in only snapshots inside 09:15–15:30 IST
@@ -265,7 +290,10 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<Env, 'SPOOL_DIR' | 'IMPORT_DIR' | 'ANALYTICS_SESSION_HOURS_ONLY'> {
+export interface Config extends Omit<Env, 'SPOOL_DIR' | 'IMPORT_DIR' | 'ANALYTICS_SESSION_HOURS_ONLY' | 'AUTH_JWT_KEYS_FILE' | 'AUTH_PLANS'> {
+  AUTH_JWT_KEYS_FILE: string;
+  /** AUTH_PLANS parsed: the configured plan of each role. */
+  plans: Plans;
   SPOOL_DIR: string;
   IMPORT_DIR: string;
   /** ANALYTICS_SESSION_HOURS_ONLY with `auto` resolved. */
@@ -342,9 +370,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const limits = { knownSymbols: new Set(instruments.keys()), strikesEachSide: parsed.SIM_STRIKES_EACH_SIDE, expiriesPerSymbol: parsed.EXPIRIES_PER_SYMBOL };
     for (const problem of scenarioProblems(scenario, limits)) problems.push(`SIM_SCENARIO=${JSON.stringify(parsed.SIM_SCENARIO)}: ${problem}`);
   }
+  const plans = loadPlans(parsed, problems);
+  if (parsed.AUTH_JWT_KEYS !== undefined) {
+    try {
+      const keys = JSON.parse(parsed.AUTH_JWT_KEYS);
+      if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k?.kid !== 'string' || k.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.d !== 'string')) {
+        problems.push('AUTH_JWT_KEYS: must be a JSON array of Ed25519 private JWKs ({"kty":"OKP","crv":"Ed25519","d":…,"x":…,"kid":…}), the signing key first');
+      }
+    } catch {
+      problems.push('AUTH_JWT_KEYS: is not JSON');
+    }
+  }
+  if (parsed.TRUSTED_DOCUMENTS_ONLY && !parsed.TRUSTED_DOCUMENTS_FILE) problems.push('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...parsed,
+    AUTH_JWT_KEYS_FILE: parsed.AUTH_JWT_KEYS_FILE ?? join(parsed.DATA_DIR, 'auth-jwt-keys.json'),
+    plans,
     SPOOL_DIR: parsed.SPOOL_DIR ?? join(parsed.DATA_DIR, 'spool'),
     IMPORT_DIR: parsed.IMPORT_DIR ?? join(parsed.DATA_DIR, 'import'),
     ANALYTICS_SESSION_HOURS_ONLY:
@@ -378,6 +420,18 @@ function marginParameterTable(parsed: Env, instruments: Map<string, Instrument>,
     if (pct > 100) problems.push(`MARGIN_PRICE_SCAN_PCT_BY_SYMBOL: ${symbol}:${pct} must be a percentage of at most 100`);
   }
   return new Map([...instruments.keys()].map((symbol) => [symbol, bySymbol[symbol] === undefined ? base : { ...base, priceScanMinPct: bySymbol[symbol] }]));
+}
+
+/** The configured plans: the defaults from the limits, with AUTH_PLANS over them. */
+function loadPlans(parsed: Env, problems: string[]): Plans {
+  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION });
+  if (parsed.AUTH_PLANS === undefined || parsed.AUTH_PLANS.trim() === '') return defaults;
+  try {
+    return plansWithOverrides(defaults, JSON.parse(parsed.AUTH_PLANS));
+  } catch (error) {
+    problems.push(`AUTH_PLANS: ${error instanceof SyntaxError ? 'is not JSON' : error instanceof Error ? error.message : String(error)}`);
+    return defaults;
+  }
 }
 
 /**

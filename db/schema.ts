@@ -357,3 +357,119 @@ export const cashFlows = pgTable(
   },
   (t) => [primaryKey({ columns: [t.date, t.category] })],
 );
+
+/*
+ * Users and what they own (core/auth/, db/queries/users.ts and its
+ * neighbours, schema/users.ts). Ids are random UUIDs made by the API; every
+ * secret (password, refresh token, API key) is stored only as a hash.
+ */
+
+/** One row per account; `role` names its plan (plans.role). */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  /** Lower-cased; null for a Firebase account without an e-mail. */
+  email: text('email').unique(),
+  displayName: text('display_name'),
+  /** anonymous is never stored: free, pro or admin. */
+  role: text('role').notNull().default('free'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** How an account signs in: `password` (subject: the e-mail, with its scrypt hash) or `firebase` (subject: the Firebase uid). */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    provider: text('provider').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** core/auth/password.ts' encoded scrypt hash (parameters, salt, hash); null for Firebase. */
+    passwordHash: text('password_hash'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.subject] }), index('user_identities_user_idx').on(t.userId)],
+);
+
+/** A sign-in's chain of refresh tokens: one family per login, revoked whole on logout or on the reuse of a rotated token. */
+export const refreshFamilies = pgTable(
+  'refresh_families',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    /** logout, logout-everywhere or reuse. */
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [index('refresh_families_user_idx').on(t.userId)],
+);
+
+/** One row per refresh token ever issued, by the SHA-256 of the token; `usedAt` set when it was rotated. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => refreshFamilies.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('refresh_tokens_family_idx').on(t.familyId)],
+);
+
+/** API keys: the visible prefix, the SHA-256 of the whole key, its scopes (read, stream, admin). */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The key's first characters (opk_ and 8 more), shown in listings and used to find the row. */
+    prefix: text('prefix').notNull().unique(),
+    keyHash: text('key_hash').notNull(),
+    scopes: jsonb('scopes').$type<string[]>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('api_keys_user_idx').on(t.userId)],
+);
+
+/** Each role's plan (core/auth/plans.ts): symbols, features, history depth, subscriptions, limits; absent rows fall back to the configured defaults. */
+export const plans = pgTable('plans', {
+  role: text('role').primaryKey(),
+  document: jsonb('document').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** A user's preferences document (core/auth/preferences.ts validates it). */
+export const userPreferences = pgTable('user_preferences', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  document: jsonb('document').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** A named list of symbols, expiries and strikes owned by one user. */
+export const watchlists = pgTable(
+  'watchlists',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** [{ symbol, expiry?, strike? }]: strike in index points, expiry YYYY-MM-DD. */
+    items: jsonb('items').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('watchlists_user_idx').on(t.userId)],
+);

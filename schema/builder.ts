@@ -7,6 +7,7 @@
  * it runs (api/installLimits.ts).
  */
 import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { createPubSub } from 'graphql-yoga';
@@ -20,6 +21,7 @@ import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 import type { PlaybackSlots } from '../core/playback.ts';
 import type { ReadLoaders } from './loaders.ts';
+import type { AuthServices, Caller } from '../core/auth/caller.ts';
 
 /**
  * Live topics: `chain:updated` by `symbol:expiry`; the analytics role's
@@ -76,6 +78,10 @@ export interface Context {
   loaders?: ReadLoaders;
   /** The margin estimate's parameters per symbol (MARGIN_* configuration); absent: NSE Clearing's index values. */
   marginParameters?: ReadonlyMap<string, MarginParameters>;
+  /** Who calls (api/installAuth.ts); absent where auth is not installed (schema-level tests): treated as anonymous with every access. */
+  caller?: Caller;
+  /** Accounts, tokens and plans (api/installAuth.ts); absent: the account fields answer UNAVAILABLE. */
+  auth?: AuthServices;
 }
 
 /**
@@ -98,13 +104,30 @@ export const SUBSCRIBER_OWN_STREAM = 'subscriberOwnStream';
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
+  AuthScopes: {
+    /** A signed-in user (by access token or API key). */
+    user: boolean;
+    /** A user of the admin role, by access token or by an API key with the admin scope. */
+    admin: boolean;
+  };
   Scalars: {
     DateTime: { Input: Date | InvalidInput; Output: Date | number | string };
     Date: { Input: string | InvalidInput; Output: string };
   };
 }>({
   defaultFieldNullability: false,
-  plugins: [ComplexityPlugin],
+  plugins: [ScopeAuthPlugin, ComplexityPlugin],
+  scopeAuth: {
+    authScopes: (context) => ({
+      user: context.caller?.userId != null,
+      admin: context.caller?.role === 'admin' && context.caller.scopes.has('admin'),
+    }),
+    // A refusal names what is missing: sign in (UNAUTHENTICATED) or the admin role (FORBIDDEN).
+    unauthorizedError: (_parent, context, info) =>
+      context.caller?.userId == null
+        ? new GraphQLError(`${info.parentType.name}.${info.fieldName} needs a signed-in user: send an access token or an API key`, { extensions: { code: 'UNAUTHENTICATED', missing: 'user', http: { status: 401 } } })
+        : new GraphQLError(`${info.parentType.name}.${info.fieldName} needs the admin role`, { extensions: { code: 'FORBIDDEN', missing: 'role:admin' } }),
+  },
   complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
 });
 
@@ -215,6 +238,7 @@ export function dateTimeArgument(value: Date | InvalidInput | null | undefined, 
 
 builder.queryType({ description: 'Read the option chains, their analytics and the instruments.' });
 builder.subscriptionType({ description: 'Live updates, delivered as soon as each snapshot is processed.' });
+builder.mutationType({ description: 'Change what belongs to the caller: the account, its sessions, keys, preferences and watchlists; and, for admins, the plans.' });
 
 /** A typed error for a bad argument: clients switch on `extensions.code` and read `extensions.argument`. */
 export function badArgument(argument: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

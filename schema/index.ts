@@ -14,6 +14,7 @@ import './optionCell.ts';
 import './opportunities.ts';
 import './margin.ts';
 import './calculators.ts';
+import './users.ts';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.ts';
-import { createLogger, type Logger } from '../core/log.ts';
+import { createLogger, secretsOf, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../db/client.ts';
 import { timescaleWindowsOf } from '../db/timescale.ts';
@@ -66,6 +66,9 @@ import { simulatedInstitutionalFiles, tradingDaysBack } from '../core/participan
 import { previousTradingDay } from '../core/calendar.ts';
 import { istDate } from '../core/time/expiry.ts';
 import type { SnapshotInputs } from '../core/intelligence/index.ts';
+import { createPrometheusMetrics, serveMetrics, type PrometheusMetrics } from './prometheus.ts';
+import { deliveryLatency, registerServiceMetrics } from './serviceMetrics.ts';
+import { inSpan, traceLogFields } from '../pipeline/traceContext.ts';
 
 export type Role = Config['ROLE'];
 
@@ -73,6 +76,8 @@ export interface AppServices {
   config: Config;
   role: Role;
   log: Logger;
+  /** This process's metrics, served at /metrics (api/prometheus.ts). */
+  metrics: PrometheusMetrics;
   bus: Bus;
   /** Present for the roles that use the database: store, api, all. */
   database?: DatabaseHandle;
@@ -104,6 +109,8 @@ export interface AppServices {
   queues(): QueueStats[];
   /** Live updates that could not be published (Redis away). */
   failedPublishes?: () => number;
+  /** WebSocket connections open (api and all, once started). */
+  webSocketConnections?: () => number;
   /** The WebSocket subscriptions' shared executions (api and all, once started). */
   sharedSubscriptions?: () => SharedSubscriptionStats;
   /** The historical playbacks running and what they read and sent (api and all, once started). */
@@ -146,6 +153,8 @@ export interface BuildOptions {
   /** Use this bus instead of the configured one (not closed by stop). */
   bus?: Bus;
   log?: Logger;
+  /** Record into these metrics instead of a registry of the app's own. */
+  metrics?: PrometheusMetrics;
   /** Run the analytics stage where the role includes it (default true; the bench compares with it off). */
   analytics?: boolean;
 }
@@ -154,7 +163,8 @@ const USES_DATABASE: readonly Role[] = ['all', 'analytics', 'store', 'api'];
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const role = config.ROLE;
-  const log = options.log ?? createLogger(config.LOG_LEVEL, { role });
+  const log = options.log ?? createLogger(config.LOG_LEVEL, { role }, undefined, { secrets: secretsOf({ ...process.env, ...config }), format: config.LOG_FORMAT, mixin: traceLogFields });
+  const metrics = options.metrics ?? createPrometheusMetrics({ role });
   if (role !== 'all' && !config.KAFKA_BROKERS && !options.bus) {
     throw new Error(`ROLE=${role} runs one role of a distributed deployment and needs KAFKA_BROKERS; use ROLE=all for a single process`);
   }
@@ -193,9 +203,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let sessionInputs: SessionInputs | undefined;
 
   const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus({ maxQueuedBytes: config.QUEUE_MAX_BYTES }));
-  bus.onDeadLetter((d) => log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason }));
+  const deadLetters = metrics.counter('bus_dead_letters_total', 'Messages a consumer group could not handle, set aside in the dead-letter topic, by topic and group', ['topic', 'group']);
+  bus.onDeadLetter((d) => {
+    deadLetters.inc({ topic: d.message.topic, group: d.group });
+    log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason });
+  });
 
-  const services: AppServices = { config, role, log, bus, database, importFolder, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
+  const services: AppServices = { config, role, log, metrics, bus, database, importFolder, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
   const consumers: Subscription[] = [];
   const closers: (() => Promise<void>)[] = [];
   const redis = config.REDIS_URL ? new RedisMonitor(config.REDIS_URL, log) : undefined;
@@ -222,17 +236,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.cache = cache;
     services.readCaches = createReadCaches(config, { timescale: timescaleActive });
     consumers.push(
-      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', async (message) => {
-        const snapshot = message.value;
-        pubsub.publish('chain:updated', chainTopicKey(snapshot.symbol, snapshot.expiry), snapshot);
-        services.published.count++;
-        services.published.lastAt = Date.now();
-        // The newest snapshot is the latest chain: store it rather than only
-        // invalidate, so a read right after never reloads the previous one.
-        const key = latestChainKey(snapshot.symbol, snapshot.expiry);
-        await cache.invalidate(key);
-        await cache.set(key, snapshot);
-      }),
+      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) =>
+        inSpan('subscription.publish', message, { 'snapshot.id': message.value.id, 'messaging.source': TOPICS.enriched }, async () => {
+          const snapshot = message.value;
+          pubsub.publish('chain:updated', chainTopicKey(snapshot.symbol, snapshot.expiry), snapshot);
+          services.published.count++;
+          services.published.lastAt = Date.now();
+          // The newest snapshot is the latest chain: store it rather than only
+          // invalidate, so a read right after never reloads the previous one.
+          const key = latestChainKey(snapshot.symbol, snapshot.expiry);
+          await cache.invalidate(key);
+          await cache.set(key, snapshot);
+        }),
+      ),
       await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => publishAnalytics(pubsub, message.value)),
     );
   }
@@ -245,6 +261,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // With PIPELINE_THREADS=on, one enrichment thread: IV, Greeks and chain analytics off the main loop.
       threads: config.PIPELINE_THREADS === 'on' ? 1 : 0,
       onThreadFailed: (reason) => log.error('enrichment thread failed; a new one takes over', { reason }),
+      metrics,
     });
   }
   const analyticsStage = options.analytics ?? true;
@@ -287,16 +304,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       spool,
       onStored: (snapshots) => deduper?.markStored(snapshots.map((s) => ({ stream: streamOf(s), id: s.id }))),
       onRetry: (error, attempt) => log.warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
-      onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { id: snapshot.id, reason }),
+      onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { snapshotId: snapshot.id, reason }),
+      metrics,
     });
   }
   if ((role === 'all' && analyticsStage) || role === 'store') {
-    services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers);
+    services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers, metrics);
   }
   if (role === 'all' || role === 'ingest') {
     // A source handed in (tests, benchmarks) is an object: it stays on the main thread.
     services.source = options.source ?? (config.PIPELINE_THREADS !== 'off' ? configuredWorkerSource(config, log) : await createSource(config, log));
   }
+
+  registerServiceMetrics(metrics, services);
 
   let server: Server | undefined;
   let ingest: IngestRole | undefined;
@@ -322,17 +342,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),
           playbacks: services.playbacks,
         };
-        yoga = installGraphQL(context, config, log, subscriptionLimits);
+        yoga = installGraphQL(context, config, log, subscriptionLimits, metrics);
       }
+      const metricsEndpoint = serveMetrics(metrics);
       server = createServer((request, response) => {
-        if (health(request, response)) return;
+        if (health(request, response) || metricsEndpoint(request, response)) return;
         if (yoga) return void yoga.handle(request, response);
         response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz and /readyz are served here` }));
+        response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz, /readyz and /metrics are served here` }));
       });
       if (yoga) {
-        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket);
+        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, { onEventSent: deliveryLatency(metrics) });
         services.sharedSubscriptions = () => subscriptions!.fanOut.stats();
+        services.webSocketConnections = () => subscriptions!.connections();
       }
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -470,7 +492,7 @@ export const ANALYTICS_FLOW_EVERY_MS = 15_000;
  * SPOOL_DIR/analytics on the in-process bus, retries without committing on
  * Kafka), so the analytics role itself needs no write path to the database.
  */
-async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[]): Promise<StorageRole> {
+async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[], metrics: PrometheusMetrics): Promise<StorageRole> {
   const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
   if (spool) closers.push(() => spool.close());
   const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
@@ -484,6 +506,7 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
     spool,
     onRetry: (error, attempt) => log.warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
     onRejected: (message, reason) => log.error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+    metrics,
   });
 }
 

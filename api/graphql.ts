@@ -16,11 +16,14 @@ import { installCompression } from './installCompression.ts';
 import { installGraphiQL } from './installGraphiQL.ts';
 import { installCompiledQueries } from './installCompiledQueries.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
+import { installMetrics } from './installMetrics.ts';
+import { NO_METRICS, type Metrics } from '../core/metrics.ts';
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
 
-export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits): Yoga {
+export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits, metrics: Metrics = NO_METRICS): Yoga {
   const concerns = combine([
+    installMetrics(metrics), // every operation's duration and span, refused ones included
     installLimits(config), // request size, tokens, depth, aliases, directives, cost
     installRateLimits(config), // calls per client
     subscriptionLimits, // SSE streams share the WebSocket connection budget

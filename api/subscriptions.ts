@@ -23,7 +23,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Yoga } from './graphql.ts';
 import type { WebSocketLimits } from './installSubscriptionLimits.ts';
-import { SharedSubscriptions, type SharedSubscriber } from './sharedSubscriptions.ts';
+import { SharedSubscriptions, type SharedSubscriber, type SharedSubscriptionsOptions } from './sharedSubscriptions.ts';
 import { SUBSCRIBER_OWN_STREAM, SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
 
 interface EnvelopedRoot {
@@ -37,10 +37,12 @@ export interface Subscriptions {
   /** Closes every socket and the WebSocket server. */
   close(): Promise<void>;
   fanOut: SharedSubscriptions;
+  /** WebSocket connections open now. */
+  connections(): number;
 }
 
-export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits): Subscriptions {
-  const fanOut = new SharedSubscriptions({ maxExecutions: limits.maxSharedExecutions });
+export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits, hooks: Pick<SharedSubscriptionsOptions, 'onEventSent'> = {}): Subscriptions {
+  const fanOut = new SharedSubscriptions({ maxExecutions: limits.maxSharedExecutions, ...hooks });
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) return refuse(socket, 404, '');
@@ -107,6 +109,7 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
   );
   return {
     fanOut,
+    connections: () => wsServer.clients.size,
     close: async () => {
       server.off('upgrade', onUpgrade);
       for (const client of wsServer.clients) client.terminate();

@@ -27,7 +27,8 @@ import {
 import { istDate } from '../core/time/expiry.ts';
 import { ANALYTICS_MESSAGE_VERSION, type AnalyticsMessage } from '../core/analyticsMessage.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
-import { TOPICS, type Bus } from './bus.ts';
+import { TOPICS, type Bus, type BusMessage } from './bus.ts';
+import { inSpan, traceHeaders } from './traceContext.ts';
 
 /** Where the role finds the snapshots to replay on start (db/queries/sessionSnapshots.ts behind it). */
 export interface SnapshotHistory {
@@ -122,7 +123,7 @@ export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): 
   const stats = emptyAnalyticsStats();
   if (options.rebuild) await rebuild(state, options.rebuild, stats, options.inputs);
 
-  const subscription = await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'analytics', async (message) => {
+  const handle = async (message: BusMessage<EnrichedSnapshot>) => {
     // An invalid envelope throws and is dead-lettered alone (see Bus).
     const snapshot = parseEnrichedSnapshot(message.value);
     let analysed: AnalyticsMessage | null;
@@ -140,8 +141,11 @@ export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): 
     stats.events += analysed.events.length;
     stats.lastAnalysedAt = Date.now();
     options.onMessage?.(analysed);
-    await bus.publish(TOPICS.analytics, analysed.symbol, analysed);
-  });
+    await bus.publish(TOPICS.analytics, analysed.symbol, analysed, traceHeaders());
+  };
+  const subscription = await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'analytics', (message) =>
+    inSpan('analytics.analyse', message, { 'messaging.source': TOPICS.enriched }, () => handle(message)),
+  );
   return { stats, state, stop: () => subscription.unsubscribe() };
 }
 

@@ -76,7 +76,7 @@ export function createPrometheusMetrics(defaultLabels: Record<string, string> = 
             ...common,
             collect() {
               this.reset();
-              for (const { labels, value } of readAll()) if (value > 0) this.inc(labels, value);
+              for (const { labels, value } of readAll()) if (value >= 0) this.inc(labels, value);
             },
           });
         }

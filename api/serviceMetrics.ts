@@ -18,7 +18,7 @@ export function registerServiceMetrics(metrics: Metrics, services: AppServices):
 
   metrics.collected('counter', 'source_requests_total', 'Requests the source sent to its upstream API (Dhan), by source', ['source'], () => {
     const status = source();
-    return status ? one(status.requests, { source: status.name }) : [];
+    return status ? one(status.requests ?? 0, { source: status.name }) : [];
   });
   metrics.collected('counter', 'source_errors_total', 'Failed source requests, by source and error kind (rate_limited, auth, server, network…)', ['source', 'kind'], () => {
     const status = source();

@@ -26,6 +26,8 @@
  *                 encoding, pipeline, reads, retention, fanout, kafka, distributed (default: all)
  */
 import os from 'node:os';
+import { createLogger } from '../core/log.ts';
+import { Progress, stderrProgressSink } from '../core/progress.ts';
 import { runIvBench } from './iv.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
@@ -38,7 +40,18 @@ import { runKafkaBench } from './kafka.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
-const runs = (area: string) => !only || only.has(area);
+/** The areas in the order they run; progress (core/progress.ts) counts the ones asked for, on stderr. */
+const AREAS = ['iv', 'analytics', 'encoding', 'pipeline', 'reads', 'retention', 'fanout', 'kafka', 'distributed'];
+const benchLog = createLogger('info', { role: 'bench' }, (line) => void process.stderr.write(`${line}\n`));
+const benchProgress = new Progress('bench', AREAS.filter((a) => !only || only.has(a)).length, stderrProgressSink(benchLog));
+let runningArea: string | null = null;
+/** Whether `area` is asked for; if so it starts now, and the one before it is done. */
+const runs = (area: string) => {
+  if (only && !only.has(area)) return false;
+  benchProgress.advance(runningArea === null ? 0 : 1, runningArea === null ? `${area} running` : `${runningArea} done, ${area} running`);
+  runningArea = area;
+  return true;
+};
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -348,3 +361,4 @@ if (!runs('distributed')) {
     console.log('\nRedis cache and fan-out: skipped — set REDIS_URL');
   }
 }
+if (runningArea !== null) benchProgress.advance(1, `${runningArea} done`);

@@ -29,6 +29,7 @@ import { ANALYTICS_MESSAGE_VERSION, type AnalyticsMessage } from '../core/analyt
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
 import { TOPICS, type Bus, type BusMessage } from './bus.ts';
 import { inSpan, traceHeaders } from './traceContext.ts';
+import { progressOf } from '../core/progress.ts';
 
 /** Where the role finds the snapshots to replay on start (db/queries/sessionSnapshots.ts behind it). */
 export interface SnapshotHistory {
@@ -43,6 +44,8 @@ export interface RebuildProgress {
   /** Snapshots of the session left out by the bound (the oldest ones). */
   leftOut: number;
   ms: number;
+  /** Seconds left at the pace so far (core/progress.ts), null before the first snapshot. */
+  etaSeconds: number | null;
 }
 
 export interface AnalyticsOptions {
@@ -149,6 +152,9 @@ export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): 
   return { stats, state, stop: () => subscription.unsubscribe() };
 }
 
+/** Whole seconds, or null. */
+const eta = (seconds: number | null) => (seconds === null ? null : Math.round(seconds));
+
 async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsOptions['rebuild']>, stats: AnalyticsStats, inputsOf?: AnalyticsOptions['inputs']): Promise<void> {
   const started = performance.now();
   const plan = await options.history.plan(options.maxSnapshots);
@@ -160,6 +166,7 @@ async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsO
     total: plan.replayed,
     leftOut: plan.stored - plan.replayed,
     ms: Math.round(performance.now() - started),
+    etaSeconds: eta(progressOf(stats.rebuilt, plan.replayed, performance.now() - started).etaSeconds),
   });
   let nextReport = every;
   // Outputs are dropped: they were published (and stored) when these snapshots first came through.

@@ -32,6 +32,13 @@ describe('createLogger', () => {
     expect(parsed()[0]).toMatchObject({ role: 'test', component: 'storage', message: 'batch written' });
   });
 
+  it('writes a field that repeats its logger’s binding once (regression: "role" appeared twice in a line)', () => {
+    const { log, lines } = captured();
+    log.info('stopped', { role: 'test', stored: 3 });
+    expect(lines[0]!.match(/"role"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ role: 'test', stored: 3 });
+  });
+
   it('adds what the mixin returns (the active trace id) to every line', () => {
     const { log, parsed } = captured('debug', { mixin: () => ({ traceId: 'abc123' }) });
     log.child({ component: 'x' }).info('traced');

@@ -124,10 +124,19 @@ export function createLogger(
 }
 
 function wrap(logger: pino.Logger): Logger {
+  const bound = logger.bindings();
+  // A field repeating a binding with the same value (`role`) is written once, not twice.
+  const own = (fields: Record<string, unknown>) => {
+    const repeated = Object.keys(fields).filter((key) => key in bound && bound[key] === fields[key]);
+    if (repeated.length === 0) return fields;
+    const out = { ...fields };
+    for (const key of repeated) delete out[key];
+    return out;
+  };
   const at =
     (method: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: Record<string, unknown>) => {
-      if (fields) logger[method](fields, message);
+      if (fields) logger[method](own(fields), message);
       else logger[method](message);
     };
   return {

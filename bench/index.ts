@@ -23,12 +23,14 @@
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, pipeline, reads, retention, fanout, kafka, distributed (default: all)
+ *                 encoding, pipeline, reads, retention, fanout, kafka, distributed,
+ *                 observability (default: all)
  */
 import os from 'node:os';
 import { createLogger } from '../core/log.ts';
 import { Progress, stderrProgressSink } from '../core/progress.ts';
 import { runIvBench } from './iv.ts';
+import { runObservabilityBench } from './observability.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
@@ -41,7 +43,7 @@ import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOu
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 /** The areas in the order they run; progress (core/progress.ts) counts the ones asked for, on stderr. */
-const AREAS = ['iv', 'analytics', 'encoding', 'pipeline', 'reads', 'retention', 'fanout', 'kafka', 'distributed'];
+const AREAS = ['iv', 'analytics', 'observability', 'encoding', 'pipeline', 'reads', 'retention', 'fanout', 'kafka', 'distributed'];
 const benchLog = createLogger('info', { role: 'bench' }, (line) => void process.stderr.write(`${line}\n`));
 const benchProgress = new Progress('bench', AREAS.filter((a) => !only || only.has(a)).length, stderrProgressSink(benchLog));
 let runningArea: string | null = null;
@@ -110,6 +112,13 @@ if (runs('analytics')) {
   printTable(
     'Chain analytics on one 201-strike NIFTY chain (402 options)',
     runAnalyticsBench().map((r) => ({ stage: r.stage, 'µs per chain': r.microsecondsPerChain })),
+  );
+}
+
+if (runs('observability')) {
+  printTable(
+    'Observability costs: per call on the hot path (per snapshot and stage), and per /metrics scrape',
+    (await runObservabilityBench()).map((r) => ({ what: r.what, calls: r.calls, 'µs per call': r.microsecondsPerCall })),
   );
 }
 

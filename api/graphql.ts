@@ -23,7 +23,6 @@ export type Yoga = YogaServerInstance<ServerContext, Context>;
 
 export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits, metrics: Metrics = NO_METRICS): Yoga {
   const concerns = combine([
-    installMetrics(metrics), // every operation's duration and span, refused ones included
     installLimits(config), // request size, tokens, depth, aliases, directives, cost
     installRateLimits(config), // calls per client
     subscriptionLimits, // SSE streams share the WebSocket connection budget
@@ -31,6 +30,7 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
     installCompression(config), // gzip or brotli responses
     installGraphiQL(), // a small page, cacheable assets
     installCompiledQueries(config), // queries run as code compiled per document
+    installMetrics(metrics), // each execution's duration and span, around whichever execute the concerns above chose (last, so it wraps it)
   ]);
   return createYoga<ServerContext, Context>({
     schema,

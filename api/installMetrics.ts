@@ -33,12 +33,23 @@ export function installMetrics(metrics: Metrics): Installation {
       const { operation, type } = describe(args);
       const began = performance.now();
       const span = tracer.startSpan(`graphql.${type}`, { attributes: { 'graphql.operation.name': operation, 'graphql.operation.type': type } });
-      setExecuteFn((executeArgs) => otelContext.with(trace.setSpan(otelContext.active(), span), () => executeFn(executeArgs)));
+      let ended = false;
       const done = (outcome: 'ok' | 'error') => {
+        if (ended) return;
+        ended = true;
         duration.observe({ operation: labelOf(operation), type, outcome }, (performance.now() - began) / 1000);
         if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       };
+      setExecuteFn(async (executeArgs) => {
+        try {
+          return await otelContext.with(trace.setSpan(otelContext.active(), span), () => executeFn(executeArgs));
+        } catch (error) {
+          // Thrown rather than answered with errors: timed and ended here, as onExecuteDone is not called.
+          done('error');
+          throw error;
+        }
+      });
       return {
         onExecuteDone(payload: { result: ExecutionResult | AsyncIterable<unknown> }) {
           // A stream (incremental delivery) is timed to its start.

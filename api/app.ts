@@ -68,6 +68,7 @@ import { istDate } from '../core/time/expiry.ts';
 import type { SnapshotInputs } from '../core/intelligence/index.ts';
 import { createPrometheusMetrics, serveMetrics, type PrometheusMetrics } from './prometheus.ts';
 import { deliveryLatency, registerServiceMetrics } from './serviceMetrics.ts';
+import { DeliveryTraces } from './deliveryTraces.ts';
 import { inSpan, traceLogFields } from '../pipeline/traceContext.ts';
 
 export type Role = Config['ROLE'];
@@ -209,6 +210,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason });
   });
 
+  // Subscription deliveries as spans in their snapshot's trace (api/deliveryTraces.ts).
+  const deliveries = new DeliveryTraces();
   const services: AppServices = { config, role, log, metrics, bus, database, importFolder, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
   const consumers: Subscription[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -239,6 +242,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) =>
         inSpan('subscription.publish', message, { 'snapshot.id': message.value.id, 'messaging.source': TOPICS.enriched }, async () => {
           const snapshot = message.value;
+          deliveries.notePublish(snapshot.processedAt);
           pubsub.publish('chain:updated', chainTopicKey(snapshot.symbol, snapshot.expiry), snapshot);
           services.published.count++;
           services.published.lastAt = Date.now();
@@ -352,7 +356,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz, /readyz and /metrics are served here` }));
       });
       if (yoga) {
-        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, { onEventSent: deliveryLatency(metrics) });
+        const latency = deliveryLatency(metrics);
+        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, {
+          onEventSent: (result) => {
+            latency(result);
+            deliveries.delivered(result);
+          },
+        });
         services.sharedSubscriptions = () => subscriptions!.fanOut.stats();
         services.webSocketConnections = () => subscriptions!.connections();
       }

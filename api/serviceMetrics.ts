@@ -9,6 +9,7 @@
 import type { ExecutionResult } from 'graphql';
 import { LATENCY_BUCKETS_SECONDS, type Metrics, type Reading } from '../core/metrics.ts';
 import type { AppServices } from './app.ts';
+import { processedAtOf } from './deliveryTraces.ts';
 
 const BREAKER_STATE: Record<string, number> = { closed: 0, 'half-open': 0.5, open: 1 };
 
@@ -80,10 +81,6 @@ export function registerServiceMetrics(metrics: Metrics, services: AppServices):
 export function deliveryLatency(metrics: Metrics, now: () => number = Date.now): (result: ExecutionResult) => void {
   const latency = metrics.histogram('api_delivery_latency_seconds', "Time from a snapshot's processedAt to its subscription event handed to the sockets, seconds", ['field'], LATENCY_BUCKETS_SECONDS);
   return (result) => {
-    for (const [field, value] of Object.entries(result.data ?? {})) {
-      const processedAt = (value as { processedAt?: unknown } | null)?.processedAt;
-      const at = typeof processedAt === 'string' ? Date.parse(processedAt) : typeof processedAt === 'number' ? processedAt : NaN;
-      if (Number.isFinite(at)) latency.observe({ field }, Math.max(0, now() - at) / 1000);
-    }
+    for (const [field, at] of processedAtOf(result)) latency.observe({ field }, Math.max(0, now() - at) / 1000);
   };
 }

@@ -3,10 +3,13 @@
  * registered on an in-memory exporter (api/tracing.ts), its spans followed
  * from the source through the bus (the trace context rides in the messages'
  * headers) to the storage writes, the analytics role and the API's publish
- * to subscribers; a GraphQL query gets a span of its own; log lines written
+ * to subscribers and its delivery to a graphql-ws subscriber; a GraphQL
+ * query gets a span of its own; log lines written
  * inside a span carry its trace and snapshot ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { buildApp, type App } from '../api/app.ts';
 import { startTracing, type Tracing } from '../api/tracing.ts';
@@ -29,14 +32,18 @@ beforeAll(async () => {
   const config = loadConfig({ SOURCE: 'simulator', SYMBOLS: 'NIFTY', SIM_TICK_MS: '50', SIM_SPEED: '60', SIM_CLOCK: 'always-open', SIM_STRIKES_EACH_SIDE: '5', HOST: '127.0.0.1', DATA_DIR: scratchDir('tracing'), PIPELINE_THREADS: 'off' });
   const log = createLogger('debug', { role: 'all' }, (line) => void lines.push(JSON.parse(line)), { mixin: traceLogFields });
   app = await buildApp(config, { database, log });
-  const { url } = await app.start(0);
+  const { url, port } = await app.start(0);
+  const ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  let events = 0;
+  ws.subscribe({ query: 'subscription { chainUpdated(symbol: "NIFTY") { processedAt } }' }, { next: () => void events++, error: () => {}, complete: () => {} });
   const deadline = Date.now() + 30_000;
-  while ((app.services.storage?.stats.snapshotsWritten ?? 0) < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1) {
+  while ((app.services.storage?.stats.snapshotsWritten ?? 0) < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1 || events < 2) {
     if (Date.now() > deadline) throw new Error('nothing stored within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Symbols { symbols { symbol } }' }) });
   expect(response.status).toBe(200);
+  await ws.dispose();
   await app.stop();
 }, 60_000);
 
@@ -69,6 +76,17 @@ describe('traces', () => {
     expect(parentOf(published!)).toBe(processed!.spanContext().spanId);
     const [analysed] = byName('analytics.analyse');
     expect(parentOf(analysed!)).toBe(processed!.spanContext().spanId);
+  });
+
+  it('puts a subscription delivery into its snapshot’s trace, the child of the API’s publish', () => {
+    const spans = exporter.getFinishedSpans();
+    const publishes = new Map(spans.filter((s) => s.name === 'subscription.publish').map((s) => [s.spanContext().spanId, s]));
+    const delivered = spans.filter((s) => s.name === 'subscription.deliver' && publishes.has(parentOf(s)!));
+    expect(delivered.length).toBeGreaterThan(0);
+    const [delivery] = delivered;
+    expect(delivery!.attributes['graphql.field']).toBe('chainUpdated');
+    const root = spans.find((s) => s.name === 'source.snapshot' && s.spanContext().traceId === delivery!.spanContext().traceId);
+    expect(root, 'the delivery is in a trace that starts at the source').toBeDefined();
   });
 
   it('gives the analytics message of a snapshot a storage write in the same trace', () => {

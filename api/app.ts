@@ -166,6 +166,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const role = config.ROLE;
   const log = options.log ?? createLogger(config.LOG_LEVEL, { role }, undefined, { secrets: secretsOf({ ...process.env, ...config }), format: config.LOG_FORMAT, mixin: traceLogFields });
   const metrics = options.metrics ?? createPrometheusMetrics({ role });
+  /** The logger of one component of this process (`component` on each line), made once. */
+  const componentLogs = new Map<string, Logger>();
+  const logOf = (component: string) => componentLogs.get(component) ?? componentLogs.set(component, log.child({ component })).get(component)!;
   if (role !== 'all' && !config.KAFKA_BROKERS && !options.bus) {
     throw new Error(`ROLE=${role} runs one role of a distributed deployment and needs KAFKA_BROKERS; use ROLE=all for a single process`);
   }
@@ -191,7 +194,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The mode and its reason, and what start-up did to each TimescaleDB job (db/prepare.ts, at open).
     const { timescale } = database;
     timescaleActive = timescale.timescale;
-    log.info('database ready', { kind: database.kind, location: database.location, timescale });
+    logOf('database').info('database ready', { kind: database.kind, location: database.location, timescale });
     // The roles that write run the retention job (db/retention.ts); the API only reads.
     if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);
   }
@@ -207,7 +210,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const deadLetters = metrics.counter('bus_dead_letters_total', 'Messages a consumer group could not handle, set aside in the dead-letter topic, by topic and group', ['topic', 'group']);
   bus.onDeadLetter((d) => {
     deadLetters.inc({ topic: d.message.topic, group: d.group });
-    log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason });
+    logOf('bus').error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason });
   });
 
   // Subscription deliveries as spans in their snapshot's trace (api/deliveryTraces.ts).
@@ -261,10 +264,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       instruments: config.instruments,
       rate: config.RISK_FREE_RATE,
       gexConvention: config.GEX_CONVENTION,
-      onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
+      onReject: (reason, message) => logOf('processor').warn('raw snapshot rejected', { reason, detail: message }),
       // With PIPELINE_THREADS=on, one enrichment thread: IV, Greeks and chain analytics off the main loop.
       threads: config.PIPELINE_THREADS === 'on' ? 1 : 0,
-      onThreadFailed: (reason) => log.error('enrichment thread failed; a new one takes over', { reason }),
+      onThreadFailed: (reason) => logOf('processor').error('enrichment thread failed; a new one takes over', { reason }),
       metrics,
     });
   }
@@ -277,9 +280,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rebuild: {
         history: storedSessionHistory(database!.db),
         maxSnapshots: config.ANALYTICS_REBUILD_MAX_SNAPSHOTS,
-        onProgress: (progress, done) => log.info(done ? 'analytics state rebuilt' : 'rebuilding analytics state', { ...progress }),
+        onProgress: (progress, done) => logOf('analytics').info(done ? 'analytics state rebuilt' : 'rebuilding analytics state', { ...progress }),
       },
-      onError: (snapshot, error) => log.warn('snapshot not analysed', { id: snapshot.id, reason: error instanceof Error ? error.message : String(error) }),
+      onError: (snapshot, error) => logOf('analytics').warn('snapshot not analysed', { snapshotId: snapshot.id, reason: error instanceof Error ? error.message : String(error) }),
     });
   }
   // Ingest asks whether a snapshot repeats the last stored one of its stream; storage tells it what was stored.
@@ -307,8 +310,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
       spool,
       onStored: (snapshots) => deduper?.markStored(snapshots.map((s) => ({ stream: streamOf(s), id: s.id }))),
-      onRetry: (error, attempt) => log.warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
-      onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { snapshotId: snapshot.id, reason }),
+      onRetry: (error, attempt) => logOf('storage').warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+      onRejected: (snapshot, reason) => logOf('storage').error('spooled snapshot rejected by the database', { snapshotId: snapshot.id, reason }),
       metrics,
     });
   }
@@ -382,12 +385,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       if (services.source) {
         ingest = await startIngest(services.source, bus, {
           deduper,
-          onDuplicate: (snapshot) => log.debug('repeated snapshot skipped', { id: snapshot.id }),
-          onHeld: () => log.warn('source held back: the pipeline behind it is full', { queues: services.queues() }),
-          onReleased: (heldMs) => log.info('source running at full pace again', { heldMs }),
+          onDuplicate: (snapshot) => logOf('ingest').debug('repeated snapshot skipped', { snapshotId: snapshot.id }),
+          onHeld: () => logOf('ingest').warn('source held back: the pipeline behind it is full', { queues: services.queues() }),
+          onReleased: (heldMs) => logOf('ingest').info('source running at full pace again', { heldMs }),
           onSourceChange: ({ name, state, message }) => {
             const level = state === 'failed' ? 'error' : state === 'degraded' ? 'warn' : 'info';
-            log[level](`source ${state}`, { source: name, ...(message ? { reason: message } : {}) });
+            logOf('source')[level](`source ${state}`, { source: name, ...(message ? { reason: message } : {}) });
           },
         });
         services.ingest = ingest;
@@ -514,8 +517,8 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
     maxBatch: config.STORAGE_MAX_BATCH,
     writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
     spool,
-    onRetry: (error, attempt) => log.warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
-    onRejected: (message, reason) => log.error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+    onRetry: (error, attempt) => log.child({ component: 'storage' }).warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+    onRejected: (message, reason) => log.child({ component: 'storage' }).error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
     metrics,
   });
 }

@@ -125,6 +125,7 @@ describe('logs', () => {
     expect(logs.length).toBeGreaterThan(0);
     for (const line of logs) expect(line).toMatchObject({ level: expect.any(String), time: expect.any(String), message: expect.any(String) });
     expect(logs.find((l) => l.message === 'started')).toMatchObject({ role: 'all' });
+    expect(logs.find((l) => l.message === 'database ready')).toMatchObject({ role: 'all', component: 'database' });
   });
 
   it('never contain a configured secret, though the configuration is logged (redacted) at debug', () => {

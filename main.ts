@@ -6,6 +6,8 @@
  */
 import { ConfigError, loadConfig } from './core/config.ts';
 import { buildApp } from './api/app.ts';
+import { startTracing } from './api/tracing.ts';
+import { createLogger, secretsOf } from './core/log.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -18,8 +20,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Before anything runs, so every span has a provider to go to (OTEL_EXPORTER_OTLP_ENDPOINT set), or none at all.
+  const tracing = startTracing({ serviceName: `options-${config.ROLE}`, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const app = await buildApp(config);
+  // Secrets among them are redacted like in every other line (core/log.ts).
+  app.services.log.debug('configuration', Object.fromEntries(Object.entries(config).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))));
   await app.start();
+  if (tracing) app.services.log.info('tracing', { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -32,6 +39,7 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     try {
       await app.stop();
+      await tracing?.shutdown().catch(() => {});
       process.exit(0);
     } catch (error) {
       app.services.log.error('shutdown failed', { error: error instanceof Error ? error.message : String(error) });
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(JSON.stringify({ level: 'error', message: 'failed to start', error: error instanceof Error ? error.message : String(error) }));
+  // Through a logger of its own, so a secret in the error (a URL with its password) is redacted too.
+  createLogger('error', {}, undefined, { secrets: secretsOf(process.env) }).error('failed to start', { error: error instanceof Error ? error.message : String(error) });
   process.exit(1);
 });

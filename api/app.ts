@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.ts';
-import { createLogger, type Logger } from '../core/log.ts';
+import { createLogger, secretsOf, type Logger } from '../core/log.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../db/client.ts';
 import { timescaleWindowsOf } from '../db/timescale.ts';
@@ -68,6 +68,10 @@ import { simulatedInstitutionalFiles, tradingDaysBack } from '../core/participan
 import { previousTradingDay } from '../core/calendar.ts';
 import { istDate } from '../core/time/expiry.ts';
 import type { SnapshotInputs } from '../core/intelligence/index.ts';
+import { createPrometheusMetrics, serveMetrics, type PrometheusMetrics } from './prometheus.ts';
+import { deliveryLatency, registerServiceMetrics } from './serviceMetrics.ts';
+import { DeliveryTraces } from './deliveryTraces.ts';
+import { inSpan, traceLogFields } from '../pipeline/traceContext.ts';
 
 export type Role = Config['ROLE'];
 
@@ -75,6 +79,8 @@ export interface AppServices {
   config: Config;
   role: Role;
   log: Logger;
+  /** This process's metrics, served at /metrics (api/prometheus.ts). */
+  metrics: PrometheusMetrics;
   bus: Bus;
   /** Present for the roles that use the database: store, api, all. */
   database?: DatabaseHandle;
@@ -106,6 +112,8 @@ export interface AppServices {
   queues(): QueueStats[];
   /** Live updates that could not be published (Redis away). */
   failedPublishes?: () => number;
+  /** WebSocket connections open (api and all, once started). */
+  webSocketConnections?: () => number;
   /** The WebSocket subscriptions' shared executions (api and all, once started). */
   sharedSubscriptions?: () => SharedSubscriptionStats;
   /** The historical playbacks running and what they read and sent (api and all, once started). */
@@ -148,6 +156,8 @@ export interface BuildOptions {
   /** Use this bus instead of the configured one (not closed by stop). */
   bus?: Bus;
   log?: Logger;
+  /** Record into these metrics instead of a registry of the app's own. */
+  metrics?: PrometheusMetrics;
   /** Run the analytics stage where the role includes it (default true; the bench compares with it off). */
   analytics?: boolean;
 }
@@ -156,7 +166,11 @@ const USES_DATABASE: readonly Role[] = ['all', 'analytics', 'store', 'api'];
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const role = config.ROLE;
-  const log = options.log ?? createLogger(config.LOG_LEVEL, { role });
+  const log = options.log ?? createLogger(config.LOG_LEVEL, { role }, undefined, { secrets: secretsOf({ ...process.env, ...config }), format: config.LOG_FORMAT, mixin: traceLogFields });
+  const metrics = options.metrics ?? createPrometheusMetrics({ role });
+  /** The logger of one component of this process (`component` on each line), made once. */
+  const componentLogs = new Map<string, Logger>();
+  const logOf = (component: string) => componentLogs.get(component) ?? componentLogs.set(component, log.child({ component })).get(component)!;
   if (role !== 'all' && !config.KAFKA_BROKERS && !options.bus) {
     throw new Error(`ROLE=${role} runs one role of a distributed deployment and needs KAFKA_BROKERS; use ROLE=all for a single process`);
   }
@@ -182,7 +196,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The mode and its reason, and what start-up did to each TimescaleDB job (db/prepare.ts, at open).
     const { timescale } = database;
     timescaleActive = timescale.timescale;
-    log.info('database ready', { kind: database.kind, location: database.location, timescale });
+    logOf('database').info('database ready', { kind: database.kind, location: database.location, timescale });
     // The roles that write run the retention job (db/retention.ts); the API only reads.
     if (role === 'all' || role === 'store') retention = createRetention(database, config, timescale, log);
   }
@@ -195,9 +209,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let sessionInputs: SessionInputs | undefined;
 
   const bus = options.bus ?? (config.KAFKA_BROKERS ? await connectKafka(config, log) : new InProcessBus({ maxQueuedBytes: config.QUEUE_MAX_BYTES }));
-  bus.onDeadLetter((d) => log.error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason }));
+  const deadLetters = metrics.counter('bus_dead_letters_total', 'Messages a consumer group could not handle, set aside in the dead-letter topic, by topic and group', ['topic', 'group']);
+  bus.onDeadLetter((d) => {
+    deadLetters.inc({ topic: d.message.topic, group: d.group });
+    logOf('bus').error('message dead-lettered', { topic: d.message.topic, key: d.message.key, group: d.group, reason: d.reason });
+  });
 
-  const services: AppServices = { config, role, log, bus, database, importFolder, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
+  // Subscription deliveries as spans in their snapshot's trace (api/deliveryTraces.ts).
+  const deliveries = new DeliveryTraces();
+  const services: AppServices = { config, role, log, metrics, bus, database, importFolder, queues: () => bus.queues?.() ?? [], published: { count: 0, lastAt: null } };
   const consumers: Subscription[] = [];
   const closers: (() => Promise<void>)[] = [];
   const redis = config.REDIS_URL ? new RedisMonitor(config.REDIS_URL, log) : undefined;
@@ -224,17 +244,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.cache = cache;
     services.readCaches = createReadCaches(config, { timescale: timescaleActive });
     consumers.push(
-      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', async (message) => {
-        const snapshot = message.value;
-        pubsub.publish('chain:updated', chainTopicKey(snapshot.symbol, snapshot.expiry), snapshot);
-        services.published.count++;
-        services.published.lastAt = Date.now();
-        // The newest snapshot is the latest chain: store it rather than only
-        // invalidate, so a read right after never reloads the previous one.
-        const key = latestChainKey(snapshot.symbol, snapshot.expiry);
-        await cache.invalidate(key);
-        await cache.set(key, snapshot);
-      }),
+      await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) =>
+        inSpan('subscription.publish', message, { 'snapshot.id': message.value.id, 'messaging.source': TOPICS.enriched }, async () => {
+          const snapshot = message.value;
+          deliveries.notePublish(snapshot.processedAt);
+          pubsub.publish('chain:updated', chainTopicKey(snapshot.symbol, snapshot.expiry), snapshot);
+          services.published.count++;
+          services.published.lastAt = Date.now();
+          // The newest snapshot is the latest chain: store it rather than only
+          // invalidate, so a read right after never reloads the previous one.
+          const key = latestChainKey(snapshot.symbol, snapshot.expiry);
+          await cache.invalidate(key);
+          await cache.set(key, snapshot);
+        }),
+      ),
       await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => publishAnalytics(pubsub, message.value)),
     );
   }
@@ -243,10 +266,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       instruments: config.instruments,
       rate: config.RISK_FREE_RATE,
       gexConvention: config.GEX_CONVENTION,
-      onReject: (reason, message) => log.warn('raw snapshot rejected', { reason, detail: message }),
+      onReject: (reason, message) => logOf('processor').warn('raw snapshot rejected', { reason, detail: message }),
       // With PIPELINE_THREADS=on, one enrichment thread: IV, Greeks and chain analytics off the main loop.
       threads: config.PIPELINE_THREADS === 'on' ? 1 : 0,
-      onThreadFailed: (reason) => log.error('enrichment thread failed; a new one takes over', { reason }),
+      onThreadFailed: (reason) => logOf('processor').error('enrichment thread failed; a new one takes over', { reason }),
+      metrics,
     });
   }
   const analyticsStage = options.analytics ?? true;
@@ -258,9 +282,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rebuild: {
         history: storedSessionHistory(database!.db),
         maxSnapshots: config.ANALYTICS_REBUILD_MAX_SNAPSHOTS,
-        onProgress: (progress, done) => log.info(done ? 'analytics state rebuilt' : 'rebuilding analytics state', { ...progress }),
+        onProgress: (progress, done) => logOf('analytics').info(done ? 'analytics state rebuilt' : 'rebuilding analytics state', { ...progress }),
       },
-      onError: (snapshot, error) => log.warn('snapshot not analysed', { id: snapshot.id, reason: error instanceof Error ? error.message : String(error) }),
+      onError: (snapshot, error) => logOf('analytics').warn('snapshot not analysed', { snapshotId: snapshot.id, reason: error instanceof Error ? error.message : String(error) }),
     });
   }
   // Ingest asks whether a snapshot repeats the last stored one of its stream; storage tells it what was stored.
@@ -288,17 +312,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
       spool,
       onStored: (snapshots) => deduper?.markStored(snapshots.map((s) => ({ stream: streamOf(s), id: s.id }))),
-      onRetry: (error, attempt) => log.warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
-      onRejected: (snapshot, reason) => log.error('spooled snapshot rejected by the database', { id: snapshot.id, reason }),
+      onRetry: (error, attempt) => logOf('storage').warn(spool ? 'database write failed, spooling to disk' : 'database write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+      onRejected: (snapshot, reason) => logOf('storage').error('spooled snapshot rejected by the database', { snapshotId: snapshot.id, reason }),
+      metrics,
     });
   }
   if ((role === 'all' && analyticsStage) || role === 'store') {
-    services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers);
+    services.analyticsStorage = await startAnalyticsStorage(bus, database!, config, log, closers, metrics);
   }
   if (role === 'all' || role === 'ingest') {
     // A source handed in (tests, benchmarks) is an object: it stays on the main thread.
     services.source = options.source ?? (config.PIPELINE_THREADS !== 'off' ? configuredWorkerSource(config, log) : await createSource(config, log));
   }
+
+  registerServiceMetrics(metrics, services);
 
   let server: Server | undefined;
   let auth: Auth | undefined;
@@ -342,17 +369,26 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
               warnedRedis = true;
             },
           },
+          metrics,
         });
       }
+      const metricsEndpoint = serveMetrics(metrics);
       server = createServer((request, response) => {
-        if (health(request, response)) return;
+        if (health(request, response) || metricsEndpoint(request, response)) return;
         if (yoga) return void yoga.handle(request, response);
         response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz and /readyz are served here` }));
+        response.end(JSON.stringify({ error: `this process runs the ${role} role: only /healthz, /readyz and /metrics are served here` }));
       });
       if (yoga) {
-        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, auth?.webSocket);
+        const latency = deliveryLatency(metrics);
+        subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, auth?.webSocket, {
+          onEventSent: (result) => {
+            latency(result);
+            deliveries.delivered(result);
+          },
+        });
         services.sharedSubscriptions = () => subscriptions!.fanOut.stats();
+        services.webSocketConnections = () => subscriptions!.connections();
       }
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -370,12 +406,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       if (services.source) {
         ingest = await startIngest(services.source, bus, {
           deduper,
-          onDuplicate: (snapshot) => log.debug('repeated snapshot skipped', { id: snapshot.id }),
-          onHeld: () => log.warn('source held back: the pipeline behind it is full', { queues: services.queues() }),
-          onReleased: (heldMs) => log.info('source running at full pace again', { heldMs }),
+          onDuplicate: (snapshot) => logOf('ingest').debug('repeated snapshot skipped', { snapshotId: snapshot.id }),
+          onHeld: () => logOf('ingest').warn('source held back: the pipeline behind it is full', { queues: services.queues() }),
+          onReleased: (heldMs) => logOf('ingest').info('source running at full pace again', { heldMs }),
           onSourceChange: ({ name, state, message }) => {
             const level = state === 'failed' ? 'error' : state === 'degraded' ? 'warn' : 'info';
-            log[level](`source ${state}`, { source: name, ...(message ? { reason: message } : {}) });
+            logOf('source')[level](`source ${state}`, { source: name, ...(message ? { reason: message } : {}) });
           },
         });
         services.ingest = ingest;
@@ -492,7 +528,7 @@ export const ANALYTICS_FLOW_EVERY_MS = 15_000;
  * SPOOL_DIR/analytics on the in-process bus, retries without committing on
  * Kafka), so the analytics role itself needs no write path to the database.
  */
-async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[]): Promise<StorageRole> {
+async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[], metrics: PrometheusMetrics): Promise<StorageRole> {
   const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
   if (spool) closers.push(() => spool.close());
   const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
@@ -504,8 +540,9 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
     maxBatch: config.STORAGE_MAX_BATCH,
     writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
     spool,
-    onRetry: (error, attempt) => log.warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
-    onRejected: (message, reason) => log.error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+    onRetry: (error, attempt) => log.child({ component: 'storage' }).warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+    onRejected: (message, reason) => log.child({ component: 'storage' }).error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+    metrics,
   });
 }
 

@@ -21,6 +21,8 @@ import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 import type { Auth } from './installAuth.ts';
 import type { RateLimitOptions } from './installRateLimits.ts';
 import { MAX_PLAN_DEPTH } from '../core/auth/plans.ts';
+import { installMetrics } from './installMetrics.ts';
+import { NO_METRICS, type Metrics } from '../core/metrics.ts';
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
 
@@ -28,6 +30,8 @@ export interface GraphQLOptions {
   /** Accounts and plans (api/installAuth.ts); absent: every caller is anonymous with every access. */
   auth?: Auth;
   rateLimits?: RateLimitOptions;
+  /** Where each execution's duration goes (api/installMetrics.ts); absent: nowhere. */
+  metrics?: Metrics;
 }
 
 export function installGraphQL(context: Context, config: Config, log: Logger, subscriptionLimits: SubscriptionLimits, options: GraphQLOptions = {}): Yoga {
@@ -43,6 +47,7 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
     installGraphiQL(), // a small page, cacheable assets
     installWebClient(), // the web app at /, its bundles under /assets/
     installCompiledQueries(config), // queries run as code compiled per document
+    installMetrics(options.metrics ?? NO_METRICS), // each execution's duration and span, around whichever execute the concerns above chose (last, so it wraps it)
   ]);
   return createYoga<ServerContext, Context>({
     schema,

@@ -58,6 +58,8 @@ export interface SharedSubscriptionsOptions {
   maxBufferedBytes?: number;
   /** Frames sent between two yields to the event loop, so ingestion and other requests run during a large fan-out (default 1,000). */
   framesPerTurn?: number;
+  /** Told after each shared event was handed to its subscribers' sockets (delivery latency, see api/serviceMetrics.ts). */
+  onEventSent?: (result: ExecutionResult) => void;
 }
 
 export interface SharedSubscriptionStats {
@@ -209,6 +211,7 @@ export class SharedSubscriptions {
           this.write(attached, payload);
           if (++sent % this.framesPerTurn === 0) await yieldToEventLoop();
         }
+        this.options.onEventSent?.(result.value);
         this.recentFanOutMs.push(performance.now() - began);
         if (this.recentFanOutMs.length > RECENT_FAN_OUTS) this.recentFanOutMs.shift();
       }

@@ -24,7 +24,7 @@ import { GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionA
 import type { Yoga } from './graphql.ts';
 import type { WebSocketLimits } from './installSubscriptionLimits.ts';
 import type { WebSocketAuth } from './installAuth.ts';
-import { SharedSubscriptions, type SharedSubscriber } from './sharedSubscriptions.ts';
+import { SharedSubscriptions, type SharedSubscriber, type SharedSubscriptionsOptions } from './sharedSubscriptions.ts';
 import { SUBSCRIBER_OWN_STREAM, SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
 
 interface EnvelopedRoot {
@@ -38,11 +38,13 @@ export interface Subscriptions {
   /** Closes every socket and the WebSocket server. */
   close(): Promise<void>;
   fanOut: SharedSubscriptions;
+  /** WebSocket connections open now. */
+  connections(): number;
 }
 
 /** `auth` checks connection_init's connectionParams: a refusal closes the socket with 4403 Forbidden (api/installAuth.ts). */
-export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits, auth?: WebSocketAuth): Subscriptions {
-  const fanOut = new SharedSubscriptions({ maxExecutions: limits.maxSharedExecutions });
+export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSocketLimits, auth?: WebSocketAuth, hooks: Pick<SharedSubscriptionsOptions, 'onEventSent'> = {}): Subscriptions {
+  const fanOut = new SharedSubscriptions({ maxExecutions: limits.maxSharedExecutions, ...hooks });
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) return refuse(socket, 404, '');
@@ -110,6 +112,7 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
   );
   return {
     fanOut,
+    connections: () => wsServer.clients.size,
     close: async () => {
       server.off('upgrade', onUpgrade);
       for (const client of wsServer.clients) client.terminate();

@@ -26,10 +26,13 @@
  *                 cluster, or on KAFKA_BROKERS when set
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
  *                 encoding, margin, pipeline, reads, retention, fanout, kafka, distributed,
- *                 strategy, auth, web (default: all)
+ *                 strategy, auth, web, observability (default: all)
  */
 import os from 'node:os';
+import { createLogger } from '../core/log.ts';
+import { Progress, stderrProgressSink } from '../core/progress.ts';
 import { runIvBench } from './iv.ts';
+import { runObservabilityBench } from './observability.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runMarginBench } from './margin.ts';
 import { runStrategyBench } from './strategy.ts';
@@ -45,7 +48,18 @@ import { runAuthBench } from './auth.ts';
 import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOutRow, type Selection } from './fanOut.ts';
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
-const runs = (area: string) => !only || only.has(area);
+/** The areas in the order they run; progress (core/progress.ts) counts the ones asked for, on stderr. */
+const AREAS = ['iv', 'analytics', 'margin', 'strategy', 'auth', 'observability', 'encoding', 'pipeline', 'reads', 'retention', 'fanout', 'kafka', 'distributed', 'web'];
+const benchLog = createLogger('info', { role: 'bench' }, (line) => void process.stderr.write(`${line}\n`));
+const benchProgress = new Progress('bench', AREAS.filter((a) => !only || only.has(a)).length, stderrProgressSink(benchLog));
+let runningArea: string | null = null;
+/** Whether `area` is asked for; if so it starts now, and the one before it is done. */
+const runs = (area: string) => {
+  if (only && !only.has(area)) return false;
+  benchProgress.advance(runningArea === null ? 0 : 1, runningArea === null ? `${area} running` : `${runningArea} done, ${area} running`);
+  runningArea = area;
+  return true;
+};
 
 function format(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);
@@ -134,6 +148,13 @@ if (runs('auth')) {
     'Authentication and authorization added to one request, in process: the caller resolved from its credentials (key set and verified API keys cached), ' +
       'the plan check of an optionChain query, the rate limiter\'s admission; µs (goal: p50 under 200 µs)',
     (await runAuthBench()).map((r) => ({ caller: r.caller, requests: r.requests, 'p50 µs': r.p50Us, 'p99 µs': r.p99Us })),
+  );
+}
+
+if (runs('observability')) {
+  printTable(
+    'Observability costs: per call on the hot path (per snapshot and stage), and per /metrics scrape',
+    (await runObservabilityBench()).map((r) => ({ what: r.what, calls: r.calls, 'µs per call': r.microsecondsPerCall })),
   );
 }
 
@@ -402,3 +423,4 @@ if (runs('web')) {
     web.bundle.files.map((f) => ({ file: f.file, kB: f.bytes / 1024, 'gzip kB': f.gzipBytes / 1024 })),
   );
 }
+if (runningArea !== null) benchProgress.advance(1, `${runningArea} done`);

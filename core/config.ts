@@ -276,6 +276,10 @@ const envSchema = z.object({
   /** Run only the manifest's documents (over HTTP and graphql-ws). */
   TRUSTED_DOCUMENTS_ONLY: flag.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** json: one JSON object per line; pretty: coloured lines for a human, only when stdout is a terminal (JSON otherwise). */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).default('json'),
+  /** OpenTelemetry traces go to this OTLP/HTTP collector (Jaeger: http://jaeger:4318); unset, no traces are recorded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: urlWithScheme(['http:', 'https:'], 'http://jaeger:4318').optional(),
   /**
    * Whether the analytics role folds in only snapshots inside 09:15–15:30 IST
    * (sources repeat the close after it). `auto`: yes, except for the

@@ -26,6 +26,7 @@
  */
 import type postgres from 'postgres';
 import type { Logger } from '../core/log.ts';
+import { progressOf } from '../core/progress.ts';
 import { addRange, type MsRange } from '../core/timeRanges.ts';
 import { CONTINUOUS_AGGREGATES } from './timescale.ts';
 
@@ -146,7 +147,9 @@ export class AggregateBackfill {
     const ranges = this.pending;
     this.pending = [];
     const failed: MsRange[] = [];
-    for (const refresh of backfillPlan(ranges, this.windows, this.now())) {
+    const plan = backfillPlan(ranges, this.windows, this.now());
+    const began = performance.now();
+    for (const [index, refresh] of plan.entries()) {
       const started = performance.now();
       try {
         // Names are our own constants and the bounds ISO strings from numbers: nothing here comes from input.
@@ -154,7 +157,16 @@ export class AggregateBackfill {
           `call refresh_continuous_aggregate('${refresh.aggregate}', '${new Date(refresh.fromMs).toISOString()}'::timestamptz, '${new Date(refresh.toMs).toISOString()}'::timestamptz)`,
         );
         this.done.push(refresh);
-        this.options.log?.info('aggregate backfilled', { ...refresh, from: new Date(refresh.fromMs).toISOString(), to: new Date(refresh.toMs).toISOString(), ms: Math.round(performance.now() - started) });
+        // With how far this round is and the time it still needs at its pace so far (core/progress.ts).
+        const { done, total, etaSeconds } = progressOf(index + 1, plan.length, performance.now() - began);
+        this.options.log?.info('aggregate backfilled', {
+          ...refresh,
+          from: new Date(refresh.fromMs).toISOString(),
+          to: new Date(refresh.toMs).toISOString(),
+          ms: Math.round(performance.now() - started),
+          progress: `${done}/${total}`,
+          etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds),
+        });
       } catch (error) {
         failed.push({ fromMs: refresh.fromMs, toMs: refresh.toMs });
         this.options.log?.warn('aggregate backfill failed; retried next round', { aggregate: refresh.aggregate, error: error instanceof Error ? error.message : String(error) });

@@ -27,7 +27,9 @@ import {
 import { istDate } from '../core/time/expiry.ts';
 import { ANALYTICS_MESSAGE_VERSION, type AnalyticsMessage } from '../core/analyticsMessage.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
-import { TOPICS, type Bus } from './bus.ts';
+import { TOPICS, type Bus, type BusMessage } from './bus.ts';
+import { inSpan, traceHeaders } from './traceContext.ts';
+import { progressOf } from '../core/progress.ts';
 
 /** Where the role finds the snapshots to replay on start (db/queries/sessionSnapshots.ts behind it). */
 export interface SnapshotHistory {
@@ -42,6 +44,8 @@ export interface RebuildProgress {
   /** Snapshots of the session left out by the bound (the oldest ones). */
   leftOut: number;
   ms: number;
+  /** Seconds left at the pace so far (core/progress.ts), null before the first snapshot. */
+  etaSeconds: number | null;
 }
 
 export interface AnalyticsOptions {
@@ -122,7 +126,7 @@ export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): 
   const stats = emptyAnalyticsStats();
   if (options.rebuild) await rebuild(state, options.rebuild, stats, options.inputs);
 
-  const subscription = await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'analytics', async (message) => {
+  const handle = async (message: BusMessage<EnrichedSnapshot>) => {
     // An invalid envelope throws and is dead-lettered alone (see Bus).
     const snapshot = parseEnrichedSnapshot(message.value);
     let analysed: AnalyticsMessage | null;
@@ -140,10 +144,16 @@ export async function startAnalytics(bus: Bus, options: AnalyticsOptions = {}): 
     stats.events += analysed.events.length;
     stats.lastAnalysedAt = Date.now();
     options.onMessage?.(analysed);
-    await bus.publish(TOPICS.analytics, analysed.symbol, analysed);
-  });
+    await bus.publish(TOPICS.analytics, analysed.symbol, analysed, traceHeaders());
+  };
+  const subscription = await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'analytics', (message) =>
+    inSpan('analytics.analyse', message, { 'messaging.source': TOPICS.enriched }, () => handle(message)),
+  );
   return { stats, state, stop: () => subscription.unsubscribe() };
 }
+
+/** Whole seconds, or null. */
+const eta = (seconds: number | null) => (seconds === null ? null : Math.round(seconds));
 
 async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsOptions['rebuild']>, stats: AnalyticsStats, inputsOf?: AnalyticsOptions['inputs']): Promise<void> {
   const started = performance.now();
@@ -156,6 +166,7 @@ async function rebuild(state: IntelligenceState, options: NonNullable<AnalyticsO
     total: plan.replayed,
     leftOut: plan.stored - plan.replayed,
     ms: Math.round(performance.now() - started),
+    etaSeconds: eta(progressOf(stats.rebuilt, plan.replayed, performance.now() - started).etaSeconds),
   });
   let nextReport = every;
   // Outputs are dropped: they were published (and stored) when these snapshots first came through.

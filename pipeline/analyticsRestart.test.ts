@@ -59,7 +59,7 @@ describe('analytics role restart', () => {
     expect(restarted).toEqual(tail);
     // Events too (the comparison above includes them); the tail has some, so the check is not vacuous.
     expect(tail.flatMap((m) => m.events).length).toBeGreaterThan(0);
-    expect(progress.at(-1)).toEqual({ progress: expect.objectContaining({ sessionDate: istDate(snapshots[0].timestamp), replayed: cut, total: cut, leftOut: 0 }), done: true });
+    expect(progress.at(-1)).toEqual({ progress: expect.objectContaining({ sessionDate: istDate(snapshots[0].timestamp), replayed: cut, total: cut, leftOut: 0, etaSeconds: 0 }), done: true });
     expect(progress.filter((p) => !p.done).map((p) => p.progress.replayed)).toEqual([50, 100]);
   });
 

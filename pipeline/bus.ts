@@ -35,6 +35,8 @@ export interface BusMessage<T = unknown> {
   topic: string;
   key: string;
   value: T;
+  /** The trace context the publisher was in (pipeline/traceContext.ts), as W3C trace headers; absent when not tracing. */
+  headers?: Record<string, string>;
 }
 
 export interface DeadLetter {
@@ -144,6 +146,13 @@ export interface QueueStats {
   maxQueuedBytes: number;
 }
 
+/** A consumer's lag: messages published to its topic and not yet handled by its group. */
+export interface ConsumerLag {
+  topic: string;
+  group: string;
+  messages: number;
+}
+
 export interface Bus {
   /**
    * Whether a published message outlives this process (Kafka) or lives only
@@ -151,7 +160,8 @@ export interface Bus {
    * disk only what would otherwise exist nowhere else.
    */
   readonly durable: boolean;
-  publish<T>(topic: string, key: string, value: T): Promise<void>;
+  /** `headers`: the trace context to carry (traceHeaders()), delivered with the message. */
+  publish<T>(topic: string, key: string, value: T, headers?: Record<string, string>): Promise<void>;
   subscribe<T>(topic: string, group: string, handler: (message: BusMessage<T>) => Promise<void> | void): Promise<Subscription>;
   subscribeBatch<T>(
     topic: string,
@@ -165,6 +175,8 @@ export interface Bus {
   drain(): Promise<void>;
   /** What waits in this process's queues, when the bus has any (in-process). */
   queues?(): QueueStats[];
+  /** How far each of this process's consumers is behind its topic, when the bus knows it (Kafka; in-process, see `queues`). */
+  lag?(): ConsumerLag[];
   close(): Promise<void>;
 }
 
@@ -233,9 +245,9 @@ export class InProcessBus implements Bus {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
 
-  async publish<T>(topic: string, key: string, value: T): Promise<void> {
+  async publish<T>(topic: string, key: string, value: T, headers?: Record<string, string>): Promise<void> {
     if (this.closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
-    const message: BusMessage = { topic, key, value };
+    const message: BusMessage = headers ? { topic, key, value, headers } : { topic, key, value };
     const bytes = this.sizeOf(value);
     for (const consumer of this.consumers.get(topic) ?? []) {
       while (!consumer.closed && isFull(consumer, bytes)) await consumer.space;

@@ -13,6 +13,7 @@ import { TOPICS, type Bus } from './bus.ts';
 import type { Source, SourceStatus } from './source.ts';
 import { streamOf, type Deduper } from './dedupe.ts';
 import type { RawSnapshot } from '../core/models.ts';
+import { inSpan, traceHeaders } from './traceContext.ts';
 
 export interface IngestStats {
   published: number;
@@ -60,7 +61,9 @@ export async function startIngest(source: Source, bus: Bus, options: IngestOptio
       options.onHeld?.();
     }, slowAfterMs);
     try {
-      await bus.publish(TOPICS.raw, snapshot.symbol, snapshot);
+      // The trace of this snapshot starts here (its fetch is the source's, maybe on its own thread).
+      const attributes = { 'snapshot.id': snapshot.id, 'snapshot.symbol': snapshot.symbol, 'snapshot.expiry': snapshot.expiry, 'source.name': source.name };
+      await inSpan('source.snapshot', null, attributes, () => bus.publish(TOPICS.raw, snapshot.symbol, snapshot, traceHeaders()));
     } finally {
       clearTimeout(slow);
       const waited = Date.now() - began;

@@ -67,7 +67,7 @@ import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import { MessageError } from '../core/models.ts';
 import type { Config } from '../core/config.ts';
 import { decodeMessage, encodeMessage, type MessageCodec } from './avroCodec.ts';
-import { deliver, isPoison, TOPICS, type Bus, type BusMessage, type DeadLetter, type RetryPolicy, type Subscription } from './bus.ts';
+import { deliver, isPoison, TOPICS, type Bus, type BusMessage, type ConsumerLag, type DeadLetter, type RetryPolicy, type Subscription } from './bus.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -201,6 +201,8 @@ interface ConsumerState {
   startAt: Map<number, string>;
   /** The start seeks of the latest join, which batches wait for (see `seekToStart`). */
   seeking: Promise<void> | null;
+  /** Partition → messages behind its high watermark as of the latest batch (see `lag`). */
+  lag: Map<number, number>;
 }
 
 interface Pending {
@@ -296,7 +298,7 @@ export class KafkaBus implements Bus {
     return this.connecting;
   }
 
-  async publish<T>(topic: string, key: string, value: T): Promise<void> {
+  async publish<T>(topic: string, key: string, value: T, headers?: Record<string, string>): Promise<void> {
     if (this.closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
     const bytes = (this.options.codec?.encode ?? encodeMessage)(topic, value);
     await this.connect();
@@ -304,11 +306,16 @@ export class KafkaBus implements Bus {
     // Counted before the send so a consumer starting meanwhile never waits (in drain) for a message it cannot see.
     this.published.set(topic, (this.published.get(topic) ?? 0) + 1);
     try {
-      await this.send(topic, { key, value: bytes });
+      await this.send(topic, headers ? { key, value: bytes, headers } : { key, value: bytes });
     } catch (error) {
       this.published.set(topic, (this.published.get(topic) ?? 1) - 1);
       throw error;
     }
+  }
+
+  /** Each of this process's consumers: messages between its position and the end of its partitions, as of their latest batches. */
+  lag(): ConsumerLag[] {
+    return this.consumers.map((c) => ({ topic: c.topic, group: c.group, messages: [...c.lag.values()].reduce((sum, n) => sum + n, 0) }));
   }
 
   async subscribe<T>(topic: string, group: string, handler: (message: BusMessage<T>) => Promise<void> | void): Promise<Subscription> {
@@ -516,7 +523,7 @@ export class KafkaBus implements Bus {
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
     });
-    const state: ConsumerState = { topic, group, groupId, consumer, handler, maxBatch, baseline, handled: 0, stopping: null, stop: new AbortController(), startAt, seeking: null };
+    const state: ConsumerState = { topic, group, groupId, consumer, handler, maxBatch, baseline, handled: 0, stopping: null, stop: new AbortController(), startAt, seeking: null, lag: new Map() };
     this.consumers.push(state);
     try {
       await consumer.connect();
@@ -601,6 +608,8 @@ export class KafkaBus implements Bus {
     // A batch fetched before this join's start seeks landed is stale once they have (checked by active()).
     if (state.seeking) await state.seeking;
     const run: BatchRun = { lost: false, givenBack: false };
+    // Behind by the whole batch while it is handled; by what came after it once it is.
+    state.lag.set(batch.partition, Math.max(0, Number(batch.offsetLagLow())));
     const active = () => isRunning() && !isStale() && !state.stopping && !run.lost && !run.givenBack;
     // Heartbeats while handlers run: kafkajs itself sends them only between batches.
     const heartbeats = setInterval(() => void this.heartbeat(state, payload, run), this.options.heartbeatIntervalMs ?? 3_000);
@@ -640,10 +649,12 @@ export class KafkaBus implements Bus {
           state.handled++;
           continue;
         }
-        pending.push({ message: { topic: batch.topic, key, value }, raw });
+        const headers = stringHeaders(raw.headers);
+        pending.push({ message: headers ? { topic: batch.topic, key, value, headers } : { topic: batch.topic, key, value }, raw });
         if (pending.length >= state.maxBatch) await flush();
       }
       if (active()) await flush();
+      if (active()) state.lag.set(batch.partition, Math.max(0, Number(batch.offsetLag())));
     } finally {
       clearInterval(heartbeats);
     }
@@ -748,4 +759,16 @@ export class KafkaBus implements Bus {
     }
     return true;
   }
+}
+
+/** A Kafka message's headers as strings (the trace context among them), or undefined when it has none. */
+function stringHeaders(headers: IHeaders | undefined): Record<string, string> | undefined {
+  if (!headers) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first === undefined) continue;
+    (out ??= {})[name] = first.toString();
+  }
+  return out;
 }

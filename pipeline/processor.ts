@@ -30,6 +30,8 @@ import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
 import { lotSizeOn, type Instrument } from '../core/instruments.ts';
 import { TOPICS, type Bus, type BusMessage, type Subscription } from './bus.ts';
 import { EnrichPool } from './enrichPool.ts';
+import { inSpan, traceHeaders } from './traceContext.ts';
+import { LATENCY_BUCKETS_SECONDS, NO_METRICS, type Metrics } from '../core/metrics.ts';
 import {
   ENRICHED_SNAPSHOT_VERSION,
   MessageError,
@@ -346,6 +348,14 @@ export interface ProcessorOptions extends ProcessOptions {
   threads?: number;
   /** Told when an enrichment thread failed (it is replaced; its messages are retried by the bus). */
   onThreadFailed?: (reason: string) => void;
+  /** Where processor_latency_seconds and processor_rejects_total are recorded (default: nowhere). */
+  metrics?: Metrics;
+}
+
+/** The id a raw message's value names, for its span and log lines ('' when it names none). */
+function snapshotIdOf(value: unknown): string {
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : '';
 }
 
 /** Raw messages handed to the enrichment threads at once (published in order as their results come back). */
@@ -360,22 +370,33 @@ const THREAD_BATCH = 16;
  */
 export async function startProcessor(bus: Bus, options: ProcessorOptions): Promise<ProcessorRole> {
   const stats: ProcessorStats = { processed: 0, rejectedSnapshots: {}, rejectedRows: {}, lastProcessedAt: null };
-  const handle = async (outcome: RawOutcome) => {
-    if (outcome.kind === 'rejected') {
-      stats.rejectedSnapshots[outcome.reason] = (stats.rejectedSnapshots[outcome.reason] ?? 0) + 1;
-      options.onReject?.(outcome.reason, outcome.message);
-      return;
-    }
-    const enriched = outcome.snapshot;
-    for (const [reason, n] of Object.entries(enriched.rejects)) stats.rejectedRows[reason] = (stats.rejectedRows[reason] ?? 0) + n;
-    stats.processed++;
-    stats.lastProcessedAt = enriched.processedAt;
-    await bus.publish(TOPICS.enriched, enriched.symbol, enriched);
-  };
+  const metrics = options.metrics ?? NO_METRICS;
+  const latency = metrics.histogram('processor_latency_seconds', 'Time from taking a raw snapshot off the bus to publishing it enriched, seconds', [], LATENCY_BUCKETS_SECONDS);
+  const rejects = metrics.counter('processor_rejects_total', 'Raw snapshots rejected whole, and rows rejected or flagged inside snapshots, by reason', ['scope', 'reason']);
+  /** The outcome of `message` (taken off the bus at `began`, performance.now()), made and published within its trace. */
+  const handle = (message: BusMessage, began: number, process: () => RawOutcome | Promise<RawOutcome>) =>
+    inSpan('processor.enrich', message, { 'snapshot.id': snapshotIdOf(message.value), 'messaging.source': TOPICS.raw }, async () => {
+      const outcome = await process();
+      if (outcome.kind === 'rejected') {
+        stats.rejectedSnapshots[outcome.reason] = (stats.rejectedSnapshots[outcome.reason] ?? 0) + 1;
+        rejects.inc({ scope: 'snapshot', reason: outcome.reason });
+        options.onReject?.(outcome.reason, outcome.message);
+        return;
+      }
+      const enriched = outcome.snapshot;
+      for (const [reason, n] of Object.entries(enriched.rejects)) {
+        stats.rejectedRows[reason] = (stats.rejectedRows[reason] ?? 0) + n;
+        if (n > 0) rejects.inc({ scope: 'row', reason }, n);
+      }
+      stats.processed++;
+      stats.lastProcessedAt = enriched.processedAt;
+      await bus.publish(TOPICS.enriched, enriched.symbol, enriched, traceHeaders());
+      latency.observe({}, (performance.now() - began) / 1000);
+    });
 
   const threads = options.threads ?? 0;
   if (threads <= 0) {
-    const subscription = await bus.subscribe(TOPICS.raw, 'processor', (message) => handle(processRaw(message.value, options)));
+    const subscription = await bus.subscribe(TOPICS.raw, 'processor', (message) => handle(message, performance.now(), () => processRaw(message.value, options)));
     return { stats, stop: () => subscription.unsubscribe() };
   }
 
@@ -385,11 +406,12 @@ export async function startProcessor(bus: Bus, options: ProcessorOptions): Promi
   const onBatch = async (messages: BusMessage[]) => {
     if (messages.length === 1 && handledOfFailedBatch.delete(messages[0])) return;
     if (messages.length > 1) handledOfFailedBatch.clear();
+    const began = performance.now();
     const outcomes = messages.map((message) => pool.process(message.value));
     for (const outcome of outcomes) outcome.catch(() => {});
     for (let i = 0; i < messages.length; i++) {
       try {
-        await handle(await outcomes[i]);
+        await handle(messages[i], began, () => outcomes[i]);
       } catch (error) {
         if (messages.length > 1) for (let j = 0; j < i; j++) handledOfFailedBatch.add(messages[j]);
         throw error;

@@ -31,8 +31,10 @@
  * spool; without a spool the batch in hand is abandoned uncommitted.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { HandlerAbandoned, PoisonMessage, TOPICS, type Bus } from './bus.ts';
+import { HandlerAbandoned, PoisonMessage, TOPICS, type Bus, type BusMessage } from './bus.ts';
 import { SpoolFullError, type Spool, type SpoolStats } from './spool.ts';
+import { batchSpans } from './traceContext.ts';
+import { LATENCY_BUCKETS_SECONDS, NO_METRICS, type Metrics } from '../core/metrics.ts';
 import type { WriteResult } from '../db/queries/writeSnapshots.ts';
 import { parseEnrichedSnapshot, type EnrichedSnapshot } from '../core/models.ts';
 
@@ -83,6 +85,8 @@ export interface StorageOptions<T = EnrichedSnapshot> {
   onRetry?: (error: unknown, attempt: number) => void;
   /** A spooled snapshot the database refused for its content. */
   onRejected?: (snapshot: T, reason: string) => void;
+  /** Where storage_rows_written_total, storage_batches_written_total and storage_write_latency_seconds go, labelled by topic (default: nowhere). */
+  metrics?: Metrics;
 }
 
 /**
@@ -168,8 +172,17 @@ export async function startStorage<T = EnrichedSnapshot>(
   const sleep = (ms: number) => delay(ms, undefined, { signal: shutdown.signal }).catch(() => {});
 
   /** One write, failing with a connection-class error when it takes too long, or GAVE_UP when shutdown gives up on it. */
+  const topic = options.topic ?? TOPICS.enriched;
+  const metrics = options.metrics ?? NO_METRICS;
+  const rowsWritten = metrics.counter('storage_rows_written_total', 'Rows written to the database (option quotes, analytics rows), by topic', ['topic']);
+  const batchesWritten = metrics.counter('storage_batches_written_total', 'Batches written to the database, by topic', ['topic']);
+  const writeLatency = metrics.histogram('storage_write_latency_seconds', 'Time of one successful batch write, seconds, by topic', ['topic'], LATENCY_BUCKETS_SECONDS);
   const writeOnce = (snapshots: T[]): Promise<WriteResult> => {
-    const writing = write(snapshots);
+    const began = performance.now();
+    const writing = write(snapshots).then((result) => {
+      writeLatency.observe({ topic }, (performance.now() - began) / 1000);
+      return result;
+    });
     // A write abandoned by the timeout may still finish or fail later; it is idempotent, and its outcome is not ours any more.
     writing.catch(() => {});
     return new Promise<WriteResult>((resolve, reject) => {
@@ -205,6 +218,8 @@ export async function startStorage<T = EnrichedSnapshot>(
     stats.quotesWritten += written.quotes;
     stats.batches++;
     stats.lastWriteAt = Date.now();
+    rowsWritten.inc({ topic }, written.quotes);
+    batchesWritten.inc({ topic });
     if (fromSpool) stats.replayed += snapshots.length;
     await options.onStored?.(snapshots);
   };
@@ -340,27 +355,40 @@ export async function startStorage<T = EnrichedSnapshot>(
     }
   };
 
+  /** One batch off the bus: written, or spooled while the database is away. */
+  const handleBatch = async (messages: BusMessage[]): Promise<void> => {
+    // An invalid message throws here and is dead-lettered alone (see Bus).
+    const snapshots = messages.map((m) => parse(m.value));
+    if (!spool) return writeUntilStored(snapshots);
+    // Behind a non-empty spool, in order: the database takes these after what waits there.
+    if (spoolOnly || !spool.isEmpty) return toSpool(snapshots);
+    try {
+      await stored(snapshots, await writeOnce(snapshots), false);
+      recovered();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== GAVE_UP && !isConnectionError(error)) throw forTheBus(error);
+      if (code !== GAVE_UP) noteOutage(error, 'spooling to disk until it returns');
+      await toSpool(snapshots);
+    }
+  };
+
   const subscription = await bus.subscribeBatch(
-    options.topic ?? TOPICS.enriched,
+    topic,
     options.group ?? 'storage',
     async (messages) => {
-      // An invalid message throws here and is dead-lettered alone (see Bus).
-      const snapshots = messages.map((m) => parse(m.value));
-      if (!spool) return writeUntilStored(snapshots);
-      // Behind a non-empty spool, in order: the database takes these after what waits there.
-      if (spoolOnly || !spool.isEmpty) return toSpool(snapshots);
+      const spans = batchSpans('storage.write', messages, { 'messaging.source': topic, 'db.operation': 'insert' });
       try {
-        await stored(snapshots, await writeOnce(snapshots), false);
-        recovered();
+        await handleBatch(messages);
+        spans.end();
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code !== GAVE_UP && !isConnectionError(error)) throw forTheBus(error);
-        if (code !== GAVE_UP) noteOutage(error, 'spooling to disk until it returns');
-        await toSpool(snapshots);
+        spans.end(error);
+        throw error;
       }
     },
     { maxBatch, maxQueuedBytes: options.maxQueuedBytes },
   );
+
   // What an earlier process left in the spool goes first.
   if (spool) ensureRecovery();
 

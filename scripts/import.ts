@@ -12,24 +12,22 @@
 import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadConfig, ConfigError } from '../core/config.ts';
+import { createLogger, type LogLevel } from '../core/log.ts';
+import { Progress, stderrProgressSink } from '../core/progress.ts';
 import { openDatabase } from '../db/client.ts';
 import { DataDirInUseError } from '../db/dataDirLock.ts';
 import { describeRejection, importableFiles, importFiles, type FileOutcome, type ImportSummary, type RejectedFile } from '../pipeline/participantImport.ts';
 
 const USAGE = 'usage: npm run import -- <file or folder>… (NSE fao_participant_oi_DDMMYYYY.csv files, FII/DII cash data as JSON or CSV)';
 
-/** A progress bar on a terminal, a line per file otherwise. */
-function progress(outcome: FileOutcome, done: number, total: number): void {
-  const status = outcome.ok ? `ok${outcome.dates.length ? ` (${outcome.dates.join(', ')})` : ''}` : `rejected: ${describeRejection(outcome)}`;
-  if (process.stderr.isTTY) {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${outcome.file}`);
-    if (!outcome.ok) process.stderr.write(`\n  ${status}\n`);
-    if (done === total) process.stderr.write('\n');
-  } else {
-    process.stderr.write(`${done}/${total} ${outcome.file}: ${status}\n`);
-  }
+/** Each file's outcome as progress (core/progress.ts): a bar with the ETA on a terminal, log lines on stderr otherwise; rejections said as they come. */
+function fileProgress(total: number, level: LogLevel): (outcome: FileOutcome) => void {
+  const log = createLogger(level, { role: 'import', component: 'import' }, (line) => void process.stderr.write(`${line}\n`));
+  const progress = new Progress('import', total, stderrProgressSink(log));
+  return (outcome) => {
+    if (!outcome.ok) progress.say(`rejected: ${describeRejection(outcome)}`);
+    progress.advance(1, outcome.file);
+  };
 }
 
 function report(summary: Pick<ImportSummary, 'files' | 'imported' | 'rejected'> & Partial<ImportSummary>): void {
@@ -42,7 +40,7 @@ function report(summary: Pick<ImportSummary, 'files' | 'imported' | 'rejected'> 
 }
 
 /** Hands the files to the running platform's import folder and waits for it to take each (imported/ or rejected/). */
-async function throughFolder(importDir: string, files: string[], waitMs: number): Promise<{ imported: number; rejected: RejectedFile[] }> {
+async function throughFolder(importDir: string, files: string[], waitMs: number, level: LogLevel): Promise<{ imported: number; rejected: RejectedFile[] }> {
   const stamp = `${Date.now()}-${process.pid}`;
   const handed = files.map((path) => {
     const name = `${stamp}-${basename(path)}`;
@@ -54,13 +52,13 @@ async function throughFolder(importDir: string, files: string[], waitMs: number)
   const outcome = { imported: 0, rejected: [] as RejectedFile[] };
   const deadline = Date.now() + waitMs;
   const pending = new Set(handed.map((h) => h.name));
-  let done = 0;
+  const progress = fileProgress(files.length, level);
   while (pending.size > 0) {
     for (const name of [...pending]) {
       const file = basename(handed.find((h) => h.name === name)!.path);
       if (existsSync(join(importDir, 'imported', name))) {
         outcome.imported++;
-        progress({ ok: true, file, dates: [], participantRows: { added: 0, changed: 0, unchanged: 0 }, cashRows: { added: 0, changed: 0, unchanged: 0 } }, ++done, files.length);
+        progress({ ok: true, file, dates: [], participantRows: { added: 0, changed: 0, unchanged: 0 }, cashRows: { added: 0, changed: 0, unchanged: 0 } });
         pending.delete(name);
       } else if (existsSync(join(importDir, 'rejected', `${name}.error.txt`))) {
         // The folder wrote describeRejection(): "<name>[, line N]: problem".
@@ -68,7 +66,7 @@ async function throughFolder(importDir: string, files: string[], waitMs: number)
         const parsed = /^(?:, line (\d+))?: ([\s\S]*)$/.exec(why);
         const rejected = { file, line: parsed?.[1] ? Number(parsed[1]) : null, problem: parsed?.[2] ?? why };
         outcome.rejected.push(rejected);
-        progress({ ok: false, ...rejected }, ++done, files.length);
+        progress({ ok: false, ...rejected });
         pending.delete(name);
       }
     }
@@ -102,12 +100,12 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof DataDirInUseError)) throw error;
     console.error(`The platform is running on ${config.DATA_DIR}: handing the files to its import folder ${config.IMPORT_DIR}.`);
-    const outcome = await throughFolder(config.IMPORT_DIR, files, Math.max(30, 3 * config.IMPORT_SCAN_SECONDS) * 1000);
+    const outcome = await throughFolder(config.IMPORT_DIR, files, Math.max(30, 3 * config.IMPORT_SCAN_SECONDS) * 1000, config.LOG_LEVEL);
     report({ files: files.length, ...outcome });
     return outcome.rejected.length > 0 ? 1 : 0;
   }
   try {
-    const summary = await importFiles(database.db, files, progress);
+    const summary = await importFiles(database.db, files, fileProgress(files.length, config.LOG_LEVEL));
     report(summary);
     return summary.rejected.length > 0 ? 1 : 0;
   } finally {

@@ -61,6 +61,9 @@ API_PORT="$(compose_var API_PORT 4000)"
 POSTGRES_HOST_PORT="$(compose_var POSTGRES_HOST_PORT 5432)"
 REDIS_HOST_PORT="$(compose_var REDIS_HOST_PORT 6379)"
 KAFKA_HOST_PORT="$(compose_var KAFKA_HOST_PORT 19092)"
+PROMETHEUS_PORT="$(compose_var PROMETHEUS_PORT 9090)"
+GRAFANA_PORT="$(compose_var GRAFANA_PORT 3000)"
+JAEGER_UI_PORT="$(compose_var JAEGER_UI_PORT 16686)"
 POSTGRES_USER="$(compose_var POSTGRES_USER options)"
 POSTGRES_DB="$(compose_var POSTGRES_DB options)"
 
@@ -178,7 +181,7 @@ if $COMPOSE_OK && $DOCKER_OK && [[ -n "$(docker compose ps -q 2>/dev/null)" ]]; 
 
 if ! $RUNNING; then
   section "Host ports"
-  for entry in "api:$API_PORT:API_PORT" "timescaledb:$POSTGRES_HOST_PORT:POSTGRES_HOST_PORT" "redis:$REDIS_HOST_PORT:REDIS_HOST_PORT" "redpanda (Kafka from the host):$KAFKA_HOST_PORT:KAFKA_HOST_PORT"; do
+  for entry in "api:$API_PORT:API_PORT" "timescaledb:$POSTGRES_HOST_PORT:POSTGRES_HOST_PORT" "redis:$REDIS_HOST_PORT:REDIS_HOST_PORT" "redpanda (Kafka from the host):$KAFKA_HOST_PORT:KAFKA_HOST_PORT" "prometheus:$PROMETHEUS_PORT:PROMETHEUS_PORT" "grafana:$GRAFANA_PORT:GRAFANA_PORT" "jaeger (UI):$JAEGER_UI_PORT:JAEGER_UI_PORT"; do
     IFS=: read -r service port variable <<<"$entry"
     if ! port_in_use "$port"; then
       ok "port $port ($service): free"
@@ -190,9 +193,9 @@ if ! $RUNNING; then
   done
 
   section "Resources"
-  # The limits in docker-compose.yml add up to about 4.4 GiB and 5 CPUs; the
-  # reservations to about 1.5 GiB.
-  need_mib=4480
+  # The limits in docker-compose.yml add up to 6.5 GiB and 8 CPUs (Prometheus,
+  # Grafana and Jaeger included); the reservations to about 2 GiB.
+  need_mib=6656
   mem_bytes=""
   if $DOCKER_OK; then mem_bytes="$(docker info --format '{{.MemTotal}}' 2>/dev/null || true)"; fi
   if [[ ! "$mem_bytes" =~ ^[0-9]+$ ]] && [[ -r /proc/meminfo ]]; then
@@ -249,7 +252,7 @@ if $RUNNING; then
     missing "services: cannot check them without a reachable docker engine and docker compose v2"
   else
     states="$(docker compose ps --all --format '{{.Service}} {{.State}} {{.Health}}' 2>/dev/null || true)"
-    for service in timescaledb redpanda redis ingest process store api; do
+    for service in timescaledb redpanda redis ingest process store api prometheus grafana jaeger; do
       line="$(grep -E "^$service " <<<"$states" | head -n 1 || true)"
       if [[ -z "$line" ]]; then
         missing "$service: no container; run docker compose up -d --build"

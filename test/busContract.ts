@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PoisonMessage, type Bus, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
 
 /** The topics the contract uses, before their prefix (a bus whose topics are made outside it needs them first). */
-export const CONTRACT_TOPICS = ['contract.fanout', 'contract.order', 'contract.poison', 'contract.batch', 'contract.transient', 'contract.unsubscribe'];
+export const CONTRACT_TOPICS = ['contract.fanout', 'contract.order', 'contract.poison', 'contract.batch', 'contract.transient', 'contract.unsubscribe', 'contract.headers'];
 
 export function describeBusContract(
   name: string,
@@ -46,6 +46,24 @@ export function describeBusContract(
       await bus.drain();
       expect(seenA.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
       expect(seenB.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    });
+
+    it('delivers the headers published with a message (the trace context) to single and batch consumers, and none with a message published without', async () => {
+      bus = await makeBus();
+      const t = topic('contract.headers');
+      const single: BusMessage<{ n: number }>[] = [];
+      const batched: BusMessage<{ n: number }>[] = [];
+      await bus.subscribe<{ n: number }>(t, 'headers-single', (m) => void single.push(m));
+      await bus.subscribeBatch<{ n: number }>(t, 'headers-batch', (ms) => void batched.push(...ms));
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await bus.publish(t, 'NIFTY', { n: 1 }, { traceparent, tracestate: 'vendor=1' });
+      await bus.publish(t, 'NIFTY', { n: 2 });
+      await until(() => single.length >= 2 && batched.length >= 2);
+      for (const seen of [single, batched]) {
+        expect(seen.map((m) => m.value.n)).toEqual([1, 2]);
+        expect(seen[0]!.headers).toEqual({ traceparent, tracestate: 'vendor=1' });
+        expect(seen[1]!.headers ?? {}).toEqual({});
+      }
     });
 
     it('keeps messages with the same key in publish order', async () => {

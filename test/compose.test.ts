@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../core/config.ts';
+import { createPrometheusMetrics } from '../api/prometheus.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const path = (relative: string) => `${root}${relative}`;
@@ -38,6 +39,7 @@ const compose = parse(readFileSync(path('docker-compose.yml'), 'utf8'), { merge:
 const services = compose.services;
 
 const INFRASTRUCTURE = ['timescaledb', 'redpanda', 'redis'] as const;
+const OBSERVABILITY = ['prometheus', 'grafana', 'jaeger'] as const;
 const ROLES = ['ingest', 'process', 'analytics', 'store', 'api'] as const;
 
 /** What each role must wait for (healthy) before it starts. */
@@ -108,14 +110,14 @@ describe('docker-compose.yml', () => {
     expect(environmentOf(services[role]).ROLE).toBe(role);
   });
 
-  it.each([...INFRASTRUCTURE, ...ROLES])('gives %s a healthcheck and a restart policy', (name) => {
+  it.each([...INFRASTRUCTURE, ...OBSERVABILITY, ...ROLES])('gives %s a healthcheck and a restart policy', (name) => {
     const service = services[name];
     expect(service.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
     expect(service.healthcheck?.disable).not.toBe(true);
     expect(service.restart).toBe('unless-stopped');
   });
 
-  it.each([...INFRASTRUCTURE, ...ROLES])('limits the CPU and memory of %s', (name) => {
+  it.each([...INFRASTRUCTURE, ...OBSERVABILITY, ...ROLES])('limits the CPU and memory of %s', (name) => {
     const resources = services[name].deploy?.resources;
     const cpus = Number(resources?.limits?.cpus);
     const memory = bytes(String(resources?.limits?.memory ?? ''));
@@ -194,6 +196,76 @@ describe('docker-compose.yml', () => {
   it('publishes the GraphQL API on port 4000', () => {
     const ports = (services.api.ports ?? []).map((port) => interpolateDefaults(String(port)));
     expect(ports.some((port) => /(^|:)4000:4000$/.test(port))).toBe(true);
+  });
+});
+
+describe('observability in docker-compose.yml', () => {
+  const prometheus = parse(readFileSync(path('observability/prometheus.yml'), 'utf8')) as {
+    scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+  };
+  const dashboard = JSON.parse(readFileSync(path('observability/grafana/dashboards/options-platform.json'), 'utf8')) as {
+    uid: string;
+    panels: { type: string; title: string; targets?: { expr: string; datasource?: { uid?: string } }[] }[];
+  };
+  const mounts = (name: string) => ((services[name] as { volumes?: string[] }).volumes ?? []).map((v) => v.split(':'));
+
+  it('runs Prometheus, Grafana and Jaeger from their official images, each with its configuration mounted read-only', () => {
+    expect(services.prometheus.image).toMatch(/^prom\/prometheus/);
+    expect(services.grafana.image).toMatch(/^grafana\/grafana/);
+    expect(services.jaeger.image).toMatch(/^jaegertracing\//);
+    for (const [name, files] of [
+      ['prometheus', ['./observability/prometheus.yml']],
+      ['grafana', ['./observability/grafana/provisioning', './observability/grafana/dashboards']],
+    ] as const) {
+      for (const file of files) {
+        const mount = mounts(name).find(([source]) => source === file);
+        expect(mount, `${name} mounts ${file}`).toBeDefined();
+        expect(mount![2], `${file} read-only`).toBe('ro');
+        expect(existsSync(path(file.slice(2))), file).toBe(true);
+      }
+    }
+  });
+
+  it('scrapes /metrics of every role on its container port', () => {
+    const job = prometheus.scrape_configs.find((c) => c.job_name === 'options-platform');
+    expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
+    const targets = job!.static_configs.flatMap((c) => c.targets);
+    for (const role of ROLES) expect(targets, role).toContain(`${role}:${environmentOf(services[role]).PORT}`);
+  });
+
+  it('sends every role’s traces to Jaeger over OTLP/HTTP', () => {
+    for (const role of ROLES) expect(environmentOf(services[role]).OTEL_EXPORTER_OTLP_ENDPOINT, role).toBe('http://jaeger:4318');
+    expect(environmentOf(services.jaeger).COLLECTOR_OTLP_ENABLED).toBe('true');
+  });
+
+  it('provisions Grafana with the Prometheus and Jaeger data sources and the dashboard folder', () => {
+    const datasources = parse(readFileSync(path('observability/grafana/provisioning/datasources/datasources.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+    expect(datasources.datasources.map((d) => [d.uid, d.url])).toEqual([
+      ['prometheus', 'http://prometheus:9090'],
+      ['jaeger', 'http://jaeger:16686'],
+    ]);
+    const providers = parse(readFileSync(path('observability/grafana/provisioning/dashboards/dashboards.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const dashboardsMount = mounts('grafana').find(([source]) => source === './observability/grafana/dashboards');
+    expect(providers.providers[0]!.options.path).toBe(dashboardsMount![1]);
+  });
+
+  it('has dashboard panels on pipeline rates and lags, API latency, subscriptions and errors, whose queries name only metrics the platform serves', () => {
+    const titles = dashboard.panels.map((p) => p.title).join(' | ');
+    for (const topic of [/ingested/i, /lag/i, /latency/i, /subscriptions/i, /errors/i, /dead letters/i]) expect(titles).toMatch(topic);
+    // What the code registers (the components' and api/serviceMetrics.ts' calls), and prom-client's process metrics.
+    const source = ['pipeline/processor.ts', 'pipeline/storage.ts', 'api/app.ts', 'api/installMetrics.ts', 'api/serviceMetrics.ts'].map((f) => readFileSync(path(f), 'utf8')).join('\n');
+    const registered = new Set([...source.matchAll(/(?:counter|gauge|histogram|collected\('(?:counter|gauge)',)\s*\(?'([a-z0-9_]+)'/g)].map((m) => m[1]));
+    for (const metric of createPrometheusMetrics().registry.getMetricsAsArray()) registered.add(metric.name);
+    expect(registered.size).toBeGreaterThan(30);
+    const FUNCTIONS = new Set(['histogram_quantile']);
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []);
+    expect(exprs.length).toBeGreaterThan(15);
+    for (const { expr, datasource } of exprs) {
+      expect(datasource?.uid).toBe('prometheus');
+      const names = [...expr.matchAll(/\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/g)].map((m) => m[1]).filter((n) => !FUNCTIONS.has(n));
+      expect(names.length, expr).toBeGreaterThan(0);
+      for (const name of names) expect(registered.has(name.replace(/_(bucket|count|sum)$/, '')), `${name} in ${expr}`).toBe(true);
+    }
   });
 });
 

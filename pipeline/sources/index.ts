@@ -57,6 +57,6 @@ function baseSource(config: Config, log: Logger): Source {
       });
     }
     case 'replay':
-      return new ReplaySource({ path: config.REPLAY_FILE!, speed: config.REPLAY_SPEED, loop: config.REPLAY_LOOP });
+      return new ReplaySource({ path: config.REPLAY_FILE!, speed: config.REPLAY_SPEED, loop: config.REPLAY_LOOP, progress: { log: log.child({ component: 'replay' }) } });
   }
 }

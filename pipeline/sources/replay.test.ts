@@ -74,6 +74,18 @@ describe('SnapshotRecorder + ReplaySource', () => {
     expect(source.status()).toMatchObject({ name: 'replay', state: 'stopped', snapshotsEmitted: 7, rejected: {}, passes: 1 });
   });
 
+  it('reports each pass through the file as progress by bytes read, the last line the whole file', async () => {
+    const path = join(dir, 'progress.ndjson.gz');
+    await record(path, Array.from({ length: 20 }, (_, i) => snapshot(i)));
+    const logged: { message: string; fields?: Record<string, unknown> }[] = [];
+    const log = { debug() {}, warn() {}, error() {}, info: (message: string, fields?: Record<string, unknown>) => void logged.push({ message, fields }), child: () => log };
+    source = new ReplaySource({ path, speed: Infinity, progress: { log } });
+    await source.start(() => {});
+    await source.finished();
+    const size = (await readFile(path)).length;
+    expect(logged.at(-1)).toEqual({ message: 'replay pass 1 finished', fields: expect.objectContaining({ done: size, total: size, percent: 100, etaSeconds: 0 }) });
+  });
+
   it('appends to an existing recording as a second gzip member that replays as one stream', async () => {
     const path = join(dir, 'appended.ndjson.gz');
     await record(path, [snapshot(0), snapshot(1)]);

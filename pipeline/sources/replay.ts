@@ -25,13 +25,14 @@
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { MessageError, parseRawSnapshot, type RawSnapshot } from '../../core/models.ts';
 import type { Source, SourceStatus } from '../source.ts';
 import { abortableSleep } from './sleep.ts';
+import { Progress, type ProgressSink } from '../../core/progress.ts';
 
 /** Writes raw snapshots to a gzip-compressed NDJSON file. */
 export class SnapshotRecorder {
@@ -83,6 +84,8 @@ export interface ReplaySourceOptions {
   now?: () => number;
   /** Resolves after `ms`, or early once `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Where each pass reports how far through the file it is, with the time left (core/progress.ts). */
+  progress?: ProgressSink;
 }
 
 export interface ReplaySourceStatus extends SourceStatus {
@@ -194,6 +197,9 @@ export class ReplaySource implements Source {
     const gaps: number[] = [];
     const startedAt = this.now();
     const prefix = pass === 0 ? 'replay:' : `replay:${pass}:`;
+    // Through the file by its (compressed) bytes read.
+    const progress = this.options.progress ? new Progress(`replay pass ${pass + 1}`, (await stat(this.options.path).catch(() => ({ size: 0 }))).size, this.options.progress, { now: this.now }) : null;
+    let bytesReported = 0;
     try {
       for await (const line of lines) {
         if (this.abort.signal.aborted) break;
@@ -215,6 +221,10 @@ export class ReplaySource implements Source {
         } catch {
           this.count('emit_failed');
         }
+        if (progress && file.bytesRead > bytesReported) {
+          progress.advance(file.bytesRead - bytesReported);
+          bytesReported = file.bytesRead;
+        }
       }
     } catch (error) {
       readError ??= error instanceof Error ? error : new Error(String(error));
@@ -222,6 +232,7 @@ export class ReplaySource implements Source {
       lines.close();
       file.destroy();
       gunzip.destroy();
+      progress?.finish();
     }
     if (readError && !this.abort.signal.aborted) {
       this.count('read_error');

@@ -1,0 +1,118 @@
+/**
+ * One snapshot is one trace: the embedded platform with the OpenTelemetry SDK
+ * registered on an in-memory exporter (api/tracing.ts), its spans followed
+ * from the source through the bus (the trace context rides in the messages'
+ * headers) to the storage writes, the analytics role and the API's publish
+ * to subscribers and its delivery to a graphql-ws subscriber; a GraphQL
+ * query gets a span of its own; log lines written
+ * inside a span carry its trace and snapshot ids.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { buildApp, type App } from '../api/app.ts';
+import { startTracing, type Tracing } from '../api/tracing.ts';
+import { loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/log.ts';
+import { inSpan, traceLogFields } from '../pipeline/traceContext.ts';
+import { openTestDatabase } from './database.ts';
+import { scratchDir } from './fixtures.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+
+const exporter = new InMemorySpanExporter();
+let tracing: Tracing | null;
+let database: DatabaseHandle;
+let app: App;
+const lines: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  tracing = startTracing({ serviceName: 'options-test', exporter });
+  database = await openTestDatabase();
+  const config = loadConfig({ SOURCE: 'simulator', SYMBOLS: 'NIFTY', SIM_TICK_MS: '50', SIM_SPEED: '60', SIM_CLOCK: 'always-open', SIM_STRIKES_EACH_SIDE: '5', HOST: '127.0.0.1', DATA_DIR: scratchDir('tracing'), PIPELINE_THREADS: 'off' });
+  const log = createLogger('debug', { role: 'all' }, (line) => void lines.push(JSON.parse(line)), { mixin: traceLogFields });
+  app = await buildApp(config, { database, log });
+  const { url, port } = await app.start(0);
+  const ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  let events = 0;
+  ws.subscribe({ query: 'subscription { chainUpdated(symbol: "NIFTY") { processedAt } }' }, { next: () => void events++, error: () => {}, complete: () => {} });
+  const deadline = Date.now() + 30_000;
+  while ((app.services.storage?.stats.snapshotsWritten ?? 0) < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1 || events < 2) {
+    if (Date.now() > deadline) throw new Error('nothing stored within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Symbols { symbols { symbol } }' }) });
+  expect(response.status).toBe(200);
+  await ws.dispose();
+  await app.stop();
+}, 60_000);
+
+afterAll(async () => {
+  await database?.close();
+  await tracing?.shutdown();
+});
+
+const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+describe('traces', () => {
+  it('follows one snapshot from the source through processing to the storage write, the analytics role and the API publish, in one trace', () => {
+    const spans = exporter.getFinishedSpans();
+    const stored = spans.find((s) => s.name === 'storage.write' && s.attributes['messaging.source'] === 'market.enriched');
+    expect(stored, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`).toBeDefined();
+    const trace = spans.filter((s) => s.spanContext().traceId === stored!.spanContext().traceId);
+    const byName = (name: string) => trace.filter((s) => s.name === name);
+
+    const [root] = byName('source.snapshot');
+    expect(root).toBeDefined();
+    expect(parentOf(root!)).toBeUndefined();
+    expect(root!.attributes['snapshot.id']).toMatch(/NIFTY/);
+
+    const [processed] = byName('processor.enrich');
+    expect(parentOf(processed!)).toBe(root!.spanContext().spanId);
+    expect(processed!.attributes['snapshot.id']).toBe(root!.attributes['snapshot.id']);
+
+    expect(parentOf(stored!)).toBe(processed!.spanContext().spanId);
+    const [published] = byName('subscription.publish');
+    expect(parentOf(published!)).toBe(processed!.spanContext().spanId);
+    const [analysed] = byName('analytics.analyse');
+    expect(parentOf(analysed!)).toBe(processed!.spanContext().spanId);
+  });
+
+  it('puts a subscription delivery into its snapshot’s trace, the child of the API’s publish', () => {
+    const spans = exporter.getFinishedSpans();
+    const publishes = new Map(spans.filter((s) => s.name === 'subscription.publish').map((s) => [s.spanContext().spanId, s]));
+    const delivered = spans.filter((s) => s.name === 'subscription.deliver' && publishes.has(parentOf(s)!));
+    expect(delivered.length).toBeGreaterThan(0);
+    const [delivery] = delivered;
+    expect(delivery!.attributes['graphql.field']).toBe('chainUpdated');
+    const root = spans.find((s) => s.name === 'source.snapshot' && s.spanContext().traceId === delivery!.spanContext().traceId);
+    expect(root, 'the delivery is in a trace that starts at the source').toBeDefined();
+  });
+
+  it('gives the analytics message of a snapshot a storage write in the same trace', () => {
+    const spans = exporter.getFinishedSpans();
+    const analyticsWrites = spans.filter((s) => s.name === 'storage.write' && s.attributes['messaging.source'] === 'market.analytics');
+    expect(analyticsWrites.length).toBeGreaterThan(0);
+    const analyses = new Map(spans.filter((s) => s.name === 'analytics.analyse').map((s) => [s.spanContext().spanId, s]));
+    const write = analyticsWrites.find((s) => analyses.has(parentOf(s)!));
+    expect(write).toBeDefined();
+    expect(write!.spanContext().traceId).toBe(analyses.get(parentOf(write!)!)!.spanContext().traceId);
+  });
+
+  it('traces a GraphQL operation with its name and type', () => {
+    const query = exporter.getFinishedSpans().find((s) => s.name === 'graphql.query');
+    expect(query?.attributes).toMatchObject({ 'graphql.operation.name': 'Symbols', 'graphql.operation.type': 'query' });
+  });
+
+  it('writes the trace id and the snapshot id into the log lines written inside a span, and neither outside', async () => {
+    const log = createLogger('debug', { role: 'all' }, (line) => void lines.push(JSON.parse(line)), { mixin: traceLogFields });
+    await inSpan('test.work', null, { 'snapshot.id': 'sim:NIFTY:test' }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      log.info('inside');
+    });
+    log.info('outside');
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'test.work')!;
+    expect(lines.find((l) => l.message === 'inside')).toMatchObject({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, snapshotId: 'sim:NIFTY:test' });
+    expect(lines.find((l) => l.message === 'outside')).not.toHaveProperty('traceId');
+  });
+});

@@ -143,7 +143,13 @@ export const chainRollup1m = pgTable(
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.bucket] }), index('chain_rollup_1m_bucket_idx').on(t.bucket)],
 );
 
-/** OI, IV and volume per strike and side in 5-minute buckets (the strike_stats_5m of TimescaleDB). */
+/**
+ * OI, IV and volume per strike and side in 5-minute buckets (the
+ * strike_stats_5m of TimescaleDB), and the option's price (LTP) OHLC and its
+ * latest Greeks (TimescaleDB's strike_prices_5m). The price and Greek
+ * columns and first_ts were added by 0011_strike_prices: rows folded before
+ * it have them null.
+ */
 export const strikeRollup5m = pgTable(
   'strike_rollup_5m',
   {
@@ -165,6 +171,18 @@ export const strikeRollup5m = pgTable(
     oiLast: doublePrecision('oi_last'),
     ivLast: doublePrecision('iv_last'),
     volumeLast: doublePrecision('volume_last'),
+    /** The earliest row folded in, whose value ltp_first is (null on rows folded before 0011). */
+    firstTs: timestamp('first_ts', { withTimezone: true, mode: 'date' }),
+    /** Option price (LTP), index points: the earliest row's, the highest and lowest (nulls ignored), the latest row's. */
+    ltpFirst: doublePrecision('ltp_first'),
+    ltpMax: doublePrecision('ltp_max'),
+    ltpMin: doublePrecision('ltp_min'),
+    ltpLast: doublePrecision('ltp_last'),
+    /** The latest row's Greeks: delta per index point, gamma per point², theta per calendar day, vega per vol point. */
+    deltaLast: doublePrecision('delta_last'),
+    gammaLast: doublePrecision('gamma_last'),
+    thetaLast: doublePrecision('theta_last'),
+    vegaLast: doublePrecision('vega_last'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.strike, t.optionType, t.bucket] }), index('strike_rollup_5m_bucket_idx').on(t.bucket)],
 );

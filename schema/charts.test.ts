@@ -6,6 +6,7 @@ import type { ChainPubSub, Context } from './builder.ts';
 import { openTestDatabase } from '../test/database.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { chainHistory } from '../db/queries/chainHistory.ts';
+import { strikeHistory } from '../db/queries/strikeHistory.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
@@ -155,6 +156,51 @@ describe('the chainHistory query', () => {
     for (const [name, value] of override.split(/, (?=\w+:)/).map((part) => part.split(/: (.*)/s))) args[name] = value;
     const source = `{ chainSeries(${Object.entries(args).map(([k, v]) => `${k}: ${v}`).join(', ')}) { buckets } }`;
     const result = await graphql({ schema, source, contextValue: context });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
+  });
+
+  const STRIKE_SERIES = /* GraphQL */ `
+    query($symbol: String!, $expiry: Date!, $strike: Float!, $side: OptionSide!, $from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
+      strikeSeries(symbol: $symbol, expiry: $expiry, strike: $strike, side: $side, from: $from, to: $to, interval: $interval) {
+        bucket priceOpen priceHigh priceLow priceClose ivLast ivAvg oiLast volumeLast delta gamma theta vega
+      }
+    }`;
+  const strikeSeries = (variables: Record<string, unknown>) =>
+    graphql({
+      schema,
+      source: STRIKE_SERIES,
+      contextValue: context,
+      variableValues: { symbol: 'NIFTY', expiry, strike, side: 'PUT', from: new Date(START).toISOString(), to: new Date(START + 3_600_000).toISOString(), interval: 'FIVE_MINUTES', ...variables },
+    });
+  let strike: number;
+
+  it('strikeSeries: the price OHLC, IV, OI, volume and Greeks of one strike and side per bucket, as the database query computes them', async () => {
+    const [snapshot] = enrichedSnapshots(1);
+    strike = snapshot.rows[Math.floor(snapshot.rows.length / 2)].strike;
+    const result = await strikeSeries({});
+    expect(result.errors).toBeUndefined();
+    const points = (result.data as { strikeSeries: Record<string, unknown>[] }).strikeSeries;
+    const direct = await strikeHistory(database.db, { symbol: 'NIFTY', expiry, strike, optionType: 'PE', from: new Date(START), to: new Date(START + 3_600_000), interval: '5m' });
+    expect(points.length).toBeGreaterThan(1);
+    expect(points).toEqual(
+      direct.map((p) => ({
+        bucket: p.bucket.toISOString(),
+        priceOpen: p.priceOpen, priceHigh: p.priceHigh, priceLow: p.priceLow, priceClose: p.priceClose,
+        ivLast: p.ivLast, ivAvg: p.ivAvg, oiLast: p.oiLast, volumeLast: p.volumeLast,
+        delta: p.deltaLast, gamma: p.gammaLast, theta: p.thetaLast, vega: p.vegaLast,
+      })),
+    );
+    for (const p of points) expect([p.priceOpen, p.priceHigh, p.priceLow, p.priceClose, p.delta, p.vega].every((v) => typeof v === 'number')).toBe(true);
+  });
+
+  it.each([
+    ['a 1-minute interval (the rollup is 5-minute)', { interval: 'ONE_MINUTE' }, 'interval'],
+    ['a negative strike', { strike: -100 }, 'strike'],
+    ['to before from', { to: new Date(START - 60_000).toISOString() }, 'to'],
+    ['an unknown symbol', { symbol: 'NOPE' }, 'symbol'],
+  ])('strikeSeries refuses %s with a BAD_USER_INPUT error naming the argument', async (_name, variables, argument) => {
+    const result = await strikeSeries(variables);
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
   });

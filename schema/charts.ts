@@ -1,7 +1,8 @@
 /**
  * Charts: chain analytics over time, one point per time bucket (chainHistory,
  * and the same buckets as chosen columns in chainSeries; see
- * db/queries/chainHistory.ts for how each bucket is computed); plot-ready
+ * db/queries/chainHistory.ts for how each bucket is computed); one strike
+ * and side over time (strikeSeries, db/queries/strikeHistory.ts); plot-ready
  * profiles of one expiry at one instant (oiProfile, ivSmile, gexProfile) or
  * of every expiry at it (termStructure, ivSurface), each computed from the
  * stored snapshot optionChain answers for the same expiry and `at`
@@ -23,6 +24,8 @@ import {
   type ChartInterval,
 } from '../db/queries/chainHistory.ts';
 import { rangeContents } from '../db/queries/rangeContents.ts';
+import { strikeHistory, type StrikeHistoryPoint, type StrikeInterval } from '../db/queries/strikeHistory.ts';
+import { OptionSideEnum } from './chainDelta.ts';
 import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES, type ArgumentBuilder } from './chain.ts';
 import { ZoneType } from './intelligence.ts';
 import { chainColumns, type ChainSnapshot } from '../core/chain.ts';
@@ -195,6 +198,58 @@ builder.queryField('chainSeries', (t) =>
         buckets: points.map((p) => p.bucket),
         columns: fields.map((field) => ({ field, values: points.map((p) => p[CHAIN_SERIES_FIELDS[field].key]) })),
       };
+    },
+  }),
+);
+
+// ---- strikeSeries ----
+
+const StrikeSeriesPointType = builder.objectRef<StrikeHistoryPoint>('StrikeSeriesPoint').implement({
+  description:
+    'One strike and side over one time bucket, from its stored option rows (or the 5-minute rollup / TimescaleDB continuous aggregates they were folded into; see strikeSeries). "Open" and "close" are the values of the bucket\'s earliest and latest row, null when that row had none; "high" and "low" skip missing values; averages skip nulls.',
+  fields: (t) => ({
+    bucket: t.field({ type: 'DateTime', description: 'Start of the bucket.', resolve: (p) => p.bucket }),
+    priceOpen: t.exposeFloat('priceOpen', { nullable: true, description: 'Option price (last traded price) at the earliest row of the bucket, index points.' }),
+    priceHigh: t.exposeFloat('priceHigh', { nullable: true, description: 'Highest last traded price in the bucket, index points.' }),
+    priceLow: t.exposeFloat('priceLow', { nullable: true, description: 'Lowest last traded price in the bucket, index points.' }),
+    priceClose: t.exposeFloat('priceClose', { nullable: true, description: 'Last traded price at the latest row of the bucket, index points.' }),
+    ivLast: t.exposeFloat('ivLast', { nullable: true, description: 'Implied volatility at the latest row of the bucket, decimal (0.15 = 15 %).' }),
+    ivAvg: t.exposeFloat('ivAvg', { nullable: true, description: 'Implied volatility averaged over the bucket\'s rows, decimal.' }),
+    oiLast: t.exposeFloat('oiLast', { nullable: true, description: 'Open interest at the latest row of the bucket, contracts.' }),
+    volumeLast: t.exposeFloat('volumeLast', { nullable: true, description: 'Volume traded in the session up to the latest row of the bucket, contracts, as the source reports it (cumulative, not per bucket).' }),
+    delta: t.float({ nullable: true, description: 'Delta at the latest row of the bucket, per index point of spot.', resolve: (p) => p.deltaLast }),
+    gamma: t.float({ nullable: true, description: 'Gamma at the latest row of the bucket, per index point squared.', resolve: (p) => p.gammaLast }),
+    theta: t.float({ nullable: true, description: 'Theta at the latest row of the bucket, index points per calendar day.', resolve: (p) => p.thetaLast }),
+    vega: t.float({ nullable: true, description: 'Vega at the latest row of the bucket, index points per vol point (0.01 of IV).', resolve: (p) => p.vegaLast }),
+  }),
+});
+
+builder.queryField('strikeSeries', (t) =>
+  t.field({
+    type: [StrikeSeriesPointType],
+    description:
+      `One strike and side over time, one point per bucket with stored rows, ascending: OHLC of the option price (last traded price), last and average IV, last OI and session volume, and the last Greeks. ` +
+      `Source: the stored option rows; on PGlite and plain PostgreSQL, before the retention job's raw horizon, the 5-minute rollup (whose price and Greeks are null for buckets folded before migration 0011); on TimescaleDB at 5m, 15m and 1h, the continuous aggregates strike_stats_* and strike_prices_*. Every path answers the same. ` +
+      `Intervals 5m, 15m, 1h and 1d (1m is refused: the rollup is 5-minute); at most ${MAX_BUCKETS} buckets. Typed errors name the argument (BAD_USER_INPUT). Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × what a point selects.`,
+    args: {
+      ...chainHistoryArguments(t.arg),
+      strike: t.arg.float({ required: true, description: 'Strike price, index points.' }),
+      side: t.arg({ type: OptionSideEnum, required: true, description: 'CALL (CE) or PUT (PE).' }),
+    },
+    complexity: chainHistoryCost,
+    resolve: async (_root, args, context) => {
+      const instrument = requireInstrument(context, args.symbol);
+      const expiry = dateArgument(args.expiry, 'expiry');
+      const from = dateTimeArgument(args.from, 'from')!;
+      const to = dateTimeArgument(args.to, 'to')!;
+      if (!Number.isFinite(args.strike) || args.strike <= 0) throw badArgument('strike', `Argument "strike" must be a positive number of index points, got ${args.strike}`);
+      const query = { symbol: instrument.symbol, expiry, strike: args.strike, optionType: args.side === 'call' ? 'CE' : 'PE', from, to, interval: args.interval as StrikeInterval } as const;
+      try {
+        return await readDatabase(context, (db) => strikeHistory(db, query));
+      } catch (error) {
+        if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
+        throw error;
+      }
     },
   }),
 );

@@ -139,6 +139,13 @@ export const chainRollup1m = pgTable(
     maxPainLast: doublePrecision('max_pain_last'),
     /** total_call_oi + total_put_oi, contracts. */
     totalOiLast: doublePrecision('total_oi_last'),
+    /**
+     * The latest snapshot's ATM straddle (call + put mark price, analytics
+     * straddlePrice) and ATM strike, index points; null on minutes folded
+     * before 0011_strike_prices.
+     */
+    straddleLast: doublePrecision('straddle_last'),
+    atmStrikeLast: doublePrecision('atm_strike_last'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.bucket] }), index('chain_rollup_1m_bucket_idx').on(t.bucket)],
 );

@@ -43,6 +43,8 @@ const QUERY = /* GraphQL */ `
       atmIv
       spot
       totalOi
+      straddle
+      atmStrike
     }
   }
 `;
@@ -128,7 +130,7 @@ describe('the chainHistory query', () => {
     const result = await graphql({
       schema,
       source: `query($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
-        chainSeries(symbol: $symbol, expiry: $expiry, from: $from, to: $to, interval: $interval, fields: [ATM_IV, SPOT, PCR_OI, MAX_PAIN, TOTAL_OI, SPOT]) {
+        chainSeries(symbol: $symbol, expiry: $expiry, from: $from, to: $to, interval: $interval, fields: [ATM_IV, SPOT, PCR_OI, MAX_PAIN, TOTAL_OI, SPOT, STRADDLE, ATM_STRIKE]) {
           buckets columns { field unit values } } }`,
       contextValue: context,
       variableValues: variables,
@@ -142,8 +144,12 @@ describe('the chainHistory query', () => {
       ['PCR_OI', 'ratio'],
       ['MAX_PAIN', 'index points'],
       ['TOTAL_OI', 'contracts'],
+      ['STRADDLE', 'index points'],
+      ['ATM_STRIKE', 'index points'],
     ]);
-    const keys = { ATM_IV: 'atmIv', SPOT: 'spot', PCR_OI: 'pcrOi', MAX_PAIN: 'maxPain', TOTAL_OI: 'totalOi' } as const;
+    const keys = { ATM_IV: 'atmIv', SPOT: 'spot', PCR_OI: 'pcrOi', MAX_PAIN: 'maxPain', TOTAL_OI: 'totalOi', STRADDLE: 'straddle', ATM_STRIKE: 'atmStrike' } as const;
+    const straddles = series.columns.find((c) => c.field === 'STRADDLE')!.values;
+    expect(straddles.every((v) => typeof v === 'number' && v > 0)).toBe(true);
     for (const column of series.columns) expect(column.values).toEqual(history.map((p) => p[keys[column.field as keyof typeof keys]]));
   });
 

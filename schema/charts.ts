@@ -64,6 +64,9 @@ export const ChartIntervalEnum = builder.enumType('ChartInterval', {
   } as const,
 });
 
+const STRADDLE_DESCRIPTION =
+  'ATM straddle at the latest snapshot in the bucket: ATM call + put mark price (the mid of a two-sided quote, else the last traded price), index points (× lot size for rupees per lot).';
+
 export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('ChainHistoryPoint').implement({
   description:
     'Chain analytics over one time bucket. Averages are over the snapshots of the bucket; "last" values are those of its latest snapshot.',
@@ -83,6 +86,11 @@ export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('Chain
       nullable: true,
       description: 'Total open interest, calls plus puts, contracts, at the latest snapshot in the bucket.',
     }),
+    straddle: t.exposeFloat('straddle', {
+      nullable: true,
+      description: `${STRADDLE_DESCRIPTION} Null when that snapshot had no priced ATM call and put, or (PGlite, plain PostgreSQL) for minutes the retention job folded before migration 0011.`,
+    }),
+    atmStrike: t.exposeFloat('atmStrike', { nullable: true, description: 'ATM strike (nearest the forward) at the latest snapshot in the bucket, index points.' }),
   }),
 });
 
@@ -142,12 +150,14 @@ const CHAIN_SERIES_FIELDS = {
   MAX_PAIN: { key: 'maxPain', unit: 'index points', description: 'Max-pain strike at the latest snapshot of the bucket, index points.' },
   ATM_IV: { key: 'atmIv', unit: 'decimal', description: 'At-the-money implied volatility, decimal (0.15 = 15 %, not vol points), averaged over the bucket\'s snapshots.' },
   TOTAL_OI: { key: 'totalOi', unit: 'contracts', description: 'Total open interest, calls plus puts, contracts, at the latest snapshot of the bucket.' },
+  STRADDLE: { key: 'straddle', unit: 'index points', description: STRADDLE_DESCRIPTION },
+  ATM_STRIKE: { key: 'atmStrike', unit: 'index points', description: 'ATM strike (nearest the forward) at the latest snapshot of the bucket, index points: the strike STRADDLE is priced at.' },
 } as const satisfies Record<string, { key: Exclude<keyof ChainHistoryPoint, 'bucket'>; unit: string; description: string }>;
 type ChainSeriesField = keyof typeof CHAIN_SERIES_FIELDS;
 
 export const ChainSeriesFieldEnum = builder.enumType('ChainSeriesField', {
   description:
-    'A figure of a chain over time. There is no straddle series: the ATM straddle price and expected move are kept only in each raw snapshot\'s analytics, not in the per-bucket summaries the history is read from once raw snapshots are folded (the 1-minute rollup, the TimescaleDB continuous aggregates), so a series of them would change with retention.',
+    'A figure of a chain over time, per bucket. STRADDLE and ATM_STRIKE are kept in the per-bucket summaries from migration 0011 on (the 1-minute rollup, TimescaleDB\'s chain_straddle_* aggregates), so minutes the retention job folded before it have them null.',
   values: Object.fromEntries(Object.entries(CHAIN_SERIES_FIELDS).map(([name, { description }]) => [name, { value: name, description }])) as Record<ChainSeriesField, { value: ChainSeriesField; description: string }>,
 });
 
@@ -181,7 +191,7 @@ const ChainSeriesType = builder.objectRef<{ buckets: Date[]; columns: ChainSerie
 builder.queryField('chainSeries', (t) =>
   t.field({
     type: ChainSeriesType,
-    description: `Spot, PCR, max pain, ATM IV and total OI of one expiry over time, the figures chosen by \`fields\`, as columns aligned with the buckets: the same buckets and values chainHistory answers for the same arguments (raw snapshots, the rollup, or TimescaleDB's continuous aggregates). No straddle series (see ChainSeriesField). At most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × the fields.`,
+    description: `Spot, PCR, max pain, ATM IV, total OI, the ATM straddle and the ATM strike of one expiry over time, the figures chosen by \`fields\`, as columns aligned with the buckets: the same buckets and values chainHistory answers for the same arguments (raw snapshots, the rollup, or TimescaleDB's continuous aggregates). At most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × the fields.`,
     args: {
       ...chainHistoryArguments(t.arg),
       fields: t.arg({ type: [ChainSeriesFieldEnum], required: true, description: 'The figures to answer, at least one; a repeated field is answered once.' }),

@@ -103,7 +103,8 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
         gone_snapshots as (
           delete from chain_snapshots s using victims v
           where s.symbol = v.symbol and s.expiry = v.expiry and s.ts = v.ts
-          returning s.ts, s.symbol, s.expiry, s.pcr_oi, s.atm_iv, s.spot, s.max_pain, s.total_call_oi + s.total_put_oi as total_oi
+          returning s.ts, s.symbol, s.expiry, s.pcr_oi, s.atm_iv, s.spot, s.max_pain, s.total_call_oi + s.total_put_oi as total_oi,
+            (s.analytics->>'straddlePrice')::float8 as straddle, s.atm_strike
         ),
         gone_quotes as (
           delete from option_quotes q using victims v
@@ -124,13 +125,13 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
         ),
         chains as (
           insert into chain_rollup_1m as r (bucket, symbol, expiry, snapshots, pcr_oi_sum, pcr_oi_count, atm_iv_sum, atm_iv_count,
-            last_ts, spot_last, max_pain_last, total_oi_last)
+            last_ts, spot_last, max_pain_last, total_oi_last, straddle_last, atm_strike_last)
           select ${chainBucket}, symbol, expiry, count(*), coalesce(sum(pcr_oi), 0), count(pcr_oi), coalesce(sum(atm_iv), 0), count(atm_iv),
-            max(ts), ${latest('spot')}, ${latest('max_pain')}, ${latest('total_oi')}
+            max(ts), ${latest('spot')}, ${latest('max_pain')}, ${latest('total_oi')}, ${latest('straddle')}, ${latest('atm_strike')}
           from gone_snapshots
           group by 1, symbol, expiry
           on conflict (symbol, expiry, bucket) do update set
-            ${merge(['snapshots', 'pcr_oi_sum', 'pcr_oi_count', 'atm_iv_sum', 'atm_iv_count'], ['spot_last', 'max_pain_last', 'total_oi_last'])}
+            ${merge(['snapshots', 'pcr_oi_sum', 'pcr_oi_count', 'atm_iv_sum', 'atm_iv_count'], ['spot_last', 'max_pain_last', 'total_oi_last', 'straddle_last', 'atm_strike_last'])}
           returning 1
         ),
         strikes as (

@@ -1,6 +1,8 @@
 /**
- * The one Pothos SchemaBuilder: the typed request context, the scalars and
- * the complexity plugin. Domain files (market.ts, chain.ts, …) add their types
+ * The one Pothos SchemaBuilder: the typed request context, the scalars, the
+ * complexity plugin and the Relay plugin (cursor connections for paged
+ * lists, schema/connections.ts; no Node interface or node/nodes queries, no
+ * clientMutationId). Domain files (market.ts, chain.ts, …) add their types
  * and fields to it, each field declaring its cost beside it (`complexity`):
  * by default 1 per field, and a list multiplies the cost of what is selected
  * in it by 10; the API refuses an operation costing more than MAX_COST before
@@ -8,6 +10,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
+import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { createPubSub } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
@@ -95,14 +98,31 @@ export const SUBSCRIBER_OWN_STREAM = 'subscriberOwnStream';
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
   Scalars: {
     DateTime: { Input: Date | InvalidInput; Output: Date | number | string };
     Date: { Input: string | InvalidInput; Output: string };
   };
 }>({
   defaultFieldNullability: false,
-  plugins: [ComplexityPlugin],
+  plugins: [ComplexityPlugin, RelayPlugin],
   complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    pageInfoFieldOptions: { description: 'Paging: whether more items follow, and the cursors to read them.' },
+    pageInfoTypeOptions: { description: 'Where a page of a cursor connection sits. Pages are read forward only: `first` and `after` (the previous page\'s endCursor).' },
+    hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether items come before this page: true on a page read with `after`.' },
+    startCursorFieldOptions: { description: 'Cursor of the first edge; null on an empty page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last edge: pass as `after` for the next page; null on an empty page.' },
+    cursorFieldOptions: { description: 'Opaque cursor of this edge (stable across requests): pass as `after` to read the items after it.' },
+  },
 });
 
 /** The cost of a field that reads the database, on top of what it selects. */

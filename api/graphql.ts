@@ -15,6 +15,7 @@ import { installCors } from './installCors.ts';
 import { installCompression } from './installCompression.ts';
 import { installGraphiQL } from './installGraphiQL.ts';
 import { installCompiledQueries } from './installCompiledQueries.ts';
+import { installCacheHeader } from './installCacheHeader.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
@@ -25,6 +26,7 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
     installRateLimits(config), // calls per client
     subscriptionLimits, // SSE streams share the WebSocket connection budget
     installCors(config), // cross-origin access from the allow-list only
+    installCacheHeader(), // x-cache: hit | miss | partial for history read through the cache (before compression copies the headers)
     installCompression(config), // gzip or brotli responses
     installGraphiQL(), // a small page, cacheable assets
     installCompiledQueries(config), // queries run as code compiled per document
@@ -32,8 +34,8 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    // The request's own batching loaders on top of the shared context.
-    context: () => ({ ...context, loaders: createReadLoaders(context) }),
+    // The request's own batching loaders and cache outcomes on top of the shared context.
+    context: () => ({ ...context, loaders: createReadLoaders(context), cacheOutcomes: { hits: 0, misses: 0 } }),
     ...concerns,
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),

@@ -51,6 +51,22 @@ export interface ImmutableCache<V> {
   getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null>;
 }
 
+/**
+ * What the schema needs of the two-level cache (api/cache.ts: memory, and
+ * Redis with REDIS_URL) for responses of historical queries
+ * (schema/historyCache.ts): plain JSON values by key.
+ */
+export interface HistoryCache {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+/** One request's historical reads answered from the history cache (hits) and loaded (misses); api/installCacheHeader.ts reports them. */
+export interface CacheOutcomes {
+  hits: number;
+  misses: number;
+}
+
 export interface Context {
   db: Database;
   instruments: ReadonlyMap<string, Instrument>;
@@ -61,6 +77,10 @@ export interface Context {
   pastChains?: ImmutableCache<EnrichedSnapshot>;
   /** Chart buckets by range and a summary of what is stored under it (api/readCaches.ts); absent: every chart read aggregates. */
   chartBuckets?: ImmutableCache<ChainHistoryPoint[]>;
+  /** Responses of historical queries by arguments and stored contents (schema/historyCache.ts); absent: every historical read loads. */
+  historyCache?: HistoryCache;
+  /** This request's history-cache hits and misses, one record per request (api/graphql.ts); absent: not counted. */
+  cacheOutcomes?: CacheOutcomes;
   holidays: ReadonlySet<string>;
   now: () => number;
   /** Bounds the resolvers' database reads (concurrency, queue, timeout); resolvers read through `readDatabase`. */

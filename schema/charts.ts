@@ -19,12 +19,14 @@ import {
   bucketCount,
   bucketStart,
   chainHistory,
+  checkHistoryRange,
   type ChainHistoryPoint,
   type ChainHistoryQuery,
   type ChartInterval,
 } from '../db/queries/chainHistory.ts';
 import { rangeContents } from '../db/queries/rangeContents.ts';
-import { strikeHistory, type StrikeHistoryPoint, type StrikeInterval } from '../db/queries/strikeHistory.ts';
+import { STRIKE_INTERVALS, strikeHistory, type StrikeHistoryPoint, type StrikeInterval } from '../db/queries/strikeHistory.ts';
+import { cachedHistory } from './historyCache.ts';
 import { OptionSideEnum } from './chainDelta.ts';
 import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES, type ArgumentBuilder } from './chain.ts';
 import { ZoneType } from './intelligence.ts';
@@ -130,8 +132,11 @@ async function chainHistoryOfArguments(context: Context, args: ChainHistoryArgum
   const expiry = dateArgument(args.expiry, 'expiry');
   const from = dateTimeArgument(args.from, 'from')!;
   const to = dateTimeArgument(args.to, 'to')!;
+  const query = { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval };
   try {
-    return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
+    // Refused before any read (an unknown interval, an empty or too long a range), so a bad request is never a cache key.
+    checkHistoryRange(from, to, query.interval);
+    return await cachedHistory(context, { field: 'chainHistory', symbol: query.symbol, expiry, from, to, rest: [query.interval] }, () => readChainHistory(context, query));
   } catch (error) {
     if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
     throw error;
@@ -255,7 +260,10 @@ builder.queryField('strikeSeries', (t) =>
       if (!Number.isFinite(args.strike) || args.strike <= 0) throw badArgument('strike', `Argument "strike" must be a positive number of index points, got ${args.strike}`);
       const query = { symbol: instrument.symbol, expiry, strike: args.strike, optionType: args.side === 'call' ? 'CE' : 'PE', from, to, interval: args.interval as StrikeInterval } as const;
       try {
-        return await readDatabase(context, (db) => strikeHistory(db, query));
+        checkHistoryRange(from, to, query.interval, STRIKE_INTERVALS);
+        return await cachedHistory(context, { field: 'strikeSeries', symbol: query.symbol, expiry, from, to, rest: [query.interval, query.strike, query.optionType] }, () =>
+          readDatabase(context, (db) => strikeHistory(db, query)),
+        );
       } catch (error) {
         if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
         throw error;

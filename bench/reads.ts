@@ -179,6 +179,16 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
   // `at` spreads over what is stored raw; chainHistory's session starts with the history, rolled up or not.
   const first = read === 'at' ? await atFloor(platform, expiries, seconds) : sessionStart;
   let sequence = 0;
+  return { read, ...(await measure(platform, connections, seconds, () => requestBody(read, expiries, first, sequence++))) };
+}
+
+/**
+ * One closed-loop run of `connections` autocannon clients for `seconds`,
+ * each request's body from `body()`: its rate, latency, errors (non-2xx,
+ * GraphQL errors, connection errors; the first error body kept) and the
+ * server's CPU per answered request.
+ */
+export async function measure(platform: PlatformProcess, connections: number, seconds: number, body: () => string): Promise<Omit<ReadsRow, 'read'>> {
   let firstError: string | undefined;
   const cpuBefore = processCpuMs(platform.pid);
   const result = await autocannon({
@@ -189,7 +199,7 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: requestBody(read, expiries, first, sequence++) }),
+        setupRequest: (request) => ({ ...request, body: body() }),
       },
     ],
     verifyBody: (body) => {
@@ -200,7 +210,6 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
     },
   });
   return {
-    read,
     connections,
     requests: result.requests.total,
     requestsPerSecond: result.requests.total / result.duration,

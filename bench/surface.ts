@@ -28,14 +28,12 @@
  */
 import { rmSync } from 'node:fs';
 import { instrumentTable } from '../core/instruments.ts';
-import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase } from '../db/client.ts';
-import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { createScratchDatabase } from '../test/database.ts';
 import { scratchDir } from '../test/fixtures.ts';
 import { startPlatform, type PlatformProcess } from '../test/support/platformProcess.ts';
-import { measure, type ReadsRow } from './reads.ts';
+import { measure, writeSimulated, type ReadsRow } from './reads.ts';
 
 export const SURFACE_READS = ['strikeSeries', 'chainSeries', 'oiProfile', 'marketOverview'] as const;
 export type SurfaceRead = (typeof SURFACE_READS)[number];
@@ -86,19 +84,10 @@ async function storeSessions(target: { url?: string; dataDir?: string }, session
       const ticks = Math.round(minutes * 60);
       const start = Date.now() - day * DAY_MS - ticks * 1000;
       const simulator = new MarketSimulator({ instruments, symbols: SYMBOLS, expiriesPerSymbol: 1, seed: 20 + day, tickIntervalMs: 1000, speed: 1, clock: 'always-open', startTime: start, strikesEachSide: 20 });
-      let batch: EnrichedSnapshot[] = [];
-      for (let tick = 0; tick < ticks; tick++) {
-        for (const raw of simulator.tick()) {
-          const enriched = enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065 });
-          strikes = enriched.rows.length;
-          if (tick === 0) stored.push({ symbol: enriched.symbol, expiry: enriched.expiry, from: start, to: start + ticks * 1000, strike: enriched.rows[Math.floor(enriched.rows.length / 2)].strike });
-          batch.push(enriched);
-        }
-        if (batch.length >= 500 || tick === ticks - 1) {
-          snapshots += (await database.write(batch)).snapshots;
-          batch = [];
-        }
-      }
+      snapshots += await writeSimulated(database, simulator, ticks, (enriched, tick) => {
+        strikes = enriched.rows.length;
+        if (tick === 0) stored.push({ symbol: enriched.symbol, expiry: enriched.expiry, from: start, to: start + ticks * 1000, strike: enriched.rows[Math.floor(enriched.rows.length / 2)].strike });
+      });
     }
   } finally {
     await database.close();

@@ -25,6 +25,7 @@
  * BENCH_SURFACE_SESSIONS, BENCH_SURFACE_SESSION_MINUTES sessions × minutes of 5-symbol history
  *                 (a snapshot per symbol a second) under the read-surface runs (default 5 × 375)
  * BENCH_SURFACE_SECONDS, BENCH_SURFACE_CONNECTIONS seconds per run and clients (default 20; 1,50)
+ * BENCH_SURFACE_SERVER_ENV extra server settings for those runs, K=V,… (e.g. DB_MAX_QUEUED_QUERIES=1000)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
  *                 encoding, pipeline, reads, surface, retention, fanout, kafka, distributed (default: all)
  */
@@ -198,6 +199,7 @@ if (runs('surface')) {
     sessionMinutes: Number(process.env.BENCH_SURFACE_SESSION_MINUTES ?? 375),
     seconds: Number(process.env.BENCH_SURFACE_SECONDS ?? 20),
     connections: (process.env.BENCH_SURFACE_CONNECTIONS ?? '1,50').split(',').map(Number),
+    serverEnv: Object.fromEntries((process.env.BENCH_SURFACE_SERVER_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])),
   };
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const surface: [string, SurfaceBenchResult][] = [['embedded (PGlite)', await runSurfaceBench({ backend: 'embedded', ...surfaceOptions })]];
@@ -209,7 +211,7 @@ if (runs('surface')) {
       `retention folded all but the last hour, the pipeline storing 5 snapshots/s throughout; autocannon closed loop, ${first.seconds} s per row, symbol and session at random per request. ` +
       'strikeSeries = one session of a strike, 5-minute buckets, every field; chainSeries = one session at 1 minute, SPOT, PCR_OI, STRADDLE; ' +
       'oiProfile = at an instant in the last 50 minutes; marketOverview = every symbol. Historical answers through the history cache (x-cache). Goal: p99 < 50 ms at 50 clients on PostgreSQL. ' +
-      'Load average at the start: ' + loadAtStart,
+      `Server settings beyond the defaults: ${JSON.stringify(surfaceOptions.serverEnv)}. Load average at the start: ` + loadAtStart,
     surface.flatMap(([name, r]) => r.rows.map((row) => httpReadColumns(name, row))),
   );
   printFirstErrors(surface);

@@ -18,8 +18,9 @@
  * - strikeSeries: one session of one strike near the money, 5-minute buckets
  *   (its finest: the rollup is 5-minute), every point field;
  * - chainSeries: one session at 1-minute buckets, SPOT, PCR_OI and STRADDLE;
- * - oiProfile: one expiry at an instant uniform over the last 50 minutes (the
- *   raw snapshots still stored: an older chain is folded), every strike;
+ * - oiProfile: one expiry at an instant uniform over the last 50 minutes, or
+ *   since the latest session began when shorter (the raw snapshots still
+ *   stored: an older chain is folded), every strike;
  * - marketOverview: every symbol, the whole row.
  * Historical answers go through the history cache (schema/historyCache.ts)
  * as the server runs by default: 5 symbols × 5 sessions make 25 distinct
@@ -44,6 +45,8 @@ export interface SurfaceBenchOptions {
   sessionMinutes?: number;
   seconds?: number;
   connections?: number[];
+  /** Extra environment of the server (e.g. DB_MAX_QUEUED_QUERIES). */
+  serverEnv?: Record<string, string>;
 }
 
 /** One stored session of one symbol: its expiry and range. */
@@ -113,7 +116,9 @@ export function surfaceRequestBody(read: SurfaceRead, sessions: readonly StoredS
   if (read === 'chainSeries') return JSON.stringify({ query: CHAIN_SERIES, variables: range });
   if (read === 'oiProfile') {
     const latest = sessions.filter((s) => s.symbol === session.symbol).reduce((a, b) => (b.to > a.to ? b : a));
-    return JSON.stringify({ query: OI_PROFILE, variables: { symbol: latest.symbol, expiry: latest.expiry, at: new Date(now - Math.random() * 50 * 60_000).toISOString() } });
+    // Within the raw snapshots still stored: the last 50 minutes, and not before the latest session began.
+    const floor = Math.max(now - 50 * 60_000, latest.from + 1_000);
+    return JSON.stringify({ query: OI_PROFILE, variables: { symbol: latest.symbol, expiry: latest.expiry, at: new Date(floor + Math.random() * (now - floor)).toISOString() } });
   }
   return JSON.stringify({ query: MARKET_OVERVIEW });
 }
@@ -122,15 +127,24 @@ async function load(platform: PlatformProcess, read: SurfaceRead, connections: n
   return { read, ...(await measure(platform, connections, seconds, () => surfaceRequestBody(read, sessions))) };
 }
 
-/** Waits until the retention job has folded the raw snapshots older than its window (its first run after start). */
-async function waitForRetention(platform: PlatformProcess, timeoutMs = 600_000): Promise<void> {
+/**
+ * Waits until the retention job has folded the raw snapshots older than its
+ * window (RETENTION_RAW, 1 hour, plus its 5-minute steps): every stored
+ * expiry's first raw snapshot (expiryList) is within the last 70 minutes.
+ * Gives up after `timeoutMs` and says so.
+ */
+async function waitForRetention(platform: PlatformProcess, timeoutMs = 600_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const query = `{ ${SYMBOLS.map((s) => `${s}: expiryList(symbol: "${s}") { firstSnapshotAt }`).join(' ')} }`;
   while (Date.now() < deadline) {
-    const response = await fetch(platform.url.replace(/\/graphql$/, '/readyz')).catch(() => null);
-    const ready = response ? ((await response.json().catch(() => null)) as { database?: { size?: { retention?: { lastRunAt?: string | null } } | null } } | null) : null;
-    if (ready?.database?.size?.retention?.lastRunAt) return;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const response = await fetch(platform.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).catch(() => null);
+    const body = response ? ((await response.json().catch(() => null)) as { data?: Record<string, { firstSnapshotAt: string | null }[]> } | null) : null;
+    const firsts = Object.values(body?.data ?? {}).flat().map((e) => e.firstSnapshotAt).filter((v): v is string => v !== null);
+    if (body?.data && firsts.every((at) => Date.parse(at) >= Date.now() - 70 * 60_000)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
+  console.warn(`bench surface: the retention job had not folded the older sessions after ${timeoutMs / 1000} s; measuring anyway`);
+  return false;
 }
 
 export async function runSurfaceBench(options: SurfaceBenchOptions): Promise<SurfaceBenchResult> {
@@ -148,6 +162,7 @@ export async function runSurfaceBench(options: SurfaceBenchOptions): Promise<Sur
       SIM_CLOCK: 'always-open',
       RATE_LIMIT_MAX: '0',
       LOG_LEVEL: 'warn',
+      ...options.serverEnv,
     });
     await waitForRetention(platform);
     const rows: SurfaceBenchResult['rows'] = [];

@@ -88,6 +88,8 @@ export interface AppServices {
   pubsub?: ChainPubSub;
   /** api and all: the latest chain of each expiry, in memory and (with REDIS_URL) in Redis. */
   cache?: TwoLevelCache<EnrichedSnapshot | null>;
+  /** Responses of historical queries (schema/historyCache.ts); absent on TimescaleDB. */
+  historyCache?: TwoLevelCache<unknown>;
   /** api and all: past chains and chart buckets, in memory (api/readCaches.ts). */
   readCaches?: ReadCaches;
   /** ingest and all. */
@@ -243,6 +245,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.pubsub = pubsub;
     services.cache = cache;
     services.readCaches = createReadCaches(config, { timescale: timescaleActive });
+    if (!timescaleActive) {
+      const historyCache = await TwoLevelCache.open<unknown>({
+        ttlSeconds: config.CACHE_TTL_SECONDS,
+        redisUrl: config.REDIS_URL,
+        namespace: 'history',
+        connectionName: `options-${role}-history`,
+        onState: redis?.track('history cache'),
+      });
+      closers.push(() => historyCache.close());
+      services.historyCache = historyCache;
+    }
     consumers.push(
       await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'api', (message) =>
         inSpan('subscription.publish', message, { 'snapshot.id': message.value.id, 'messaging.source': TOPICS.enriched }, async () => {
@@ -348,6 +361,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           cache: services.cache,
           pastChains: services.readCaches?.pastChains,
           chartBuckets: services.readCaches?.chartBuckets,
+          historyCache: services.historyCache,
           holidays: config.holidaySet,
           now: Date.now,
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),

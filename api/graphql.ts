@@ -17,6 +17,7 @@ import { installGraphiQL } from './installGraphiQL.ts';
 import { installWebClient } from './installWebClient.ts';
 import { installCompiledQueries } from './installCompiledQueries.ts';
 import { installTrustedDocuments } from './installTrustedDocuments.ts';
+import { installCacheHeader } from './installCacheHeader.ts';
 import type { SubscriptionLimits } from './installSubscriptionLimits.ts';
 import type { Auth } from './installAuth.ts';
 import type { RateLimitOptions } from './installRateLimits.ts';
@@ -43,6 +44,7 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
     installRateLimits(config, options.rateLimits), // calls per caller, by its plan
     subscriptionLimits, // SSE streams share the WebSocket connection budget
     installCors(config), // cross-origin access from the allow-list only
+    installCacheHeader(), // x-cache: hit | miss | partial for history read through the cache (before compression copies the headers)
     installCompression(config), // gzip or brotli responses
     installGraphiQL(), // a small page, cacheable assets
     installWebClient(), // the web app at /, its bundles under /assets/
@@ -52,8 +54,8 @@ export function installGraphQL(context: Context, config: Config, log: Logger, su
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    // The request's own batching loaders on top of the shared context.
-    context: () => ({ ...context, loaders: createReadLoaders(context) }),
+    // The request's own batching loaders and cache outcomes on top of the shared context.
+    context: () => ({ ...context, loaders: createReadLoaders(context), cacheOutcomes: { hits: 0, misses: 0 } }),
     ...concerns,
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),

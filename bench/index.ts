@@ -24,8 +24,12 @@
  * BENCH_KAFKA_RAW, BENCH_KAFKA_ENRICHED raw and enriched snapshots through the
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
+ * BENCH_SURFACE_SESSIONS, BENCH_SURFACE_SESSION_MINUTES sessions × minutes of 5-symbol history
+ *                 (a snapshot per symbol a second) under the read-surface runs (default 5 × 375)
+ * BENCH_SURFACE_SECONDS, BENCH_SURFACE_CONNECTIONS seconds per run and clients (default 20; 1,50)
+ * BENCH_SURFACE_SERVER_ENV extra server settings for those runs, K=V,… (e.g. DB_MAX_QUEUED_QUERIES=1000)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
- *                 encoding, margin, pipeline, reads, retention, fanout, kafka, distributed,
+ *                 encoding, margin, pipeline, reads, surface, retention, fanout, kafka, distributed,
  *                 strategy, auth, web, observability (default: all)
  */
 import os from 'node:os';
@@ -40,7 +44,8 @@ import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 import { runRetentionBench } from './retention.ts';
 import { runTimescaleBench } from './timescale.ts';
-import { runReadsBench, type ReadsBenchResult } from './reads.ts';
+import { runReadsBench, type ReadsBenchResult, type ReadsRow } from './reads.ts';
+import { runSurfaceBench, type SurfaceBenchResult } from './surface.ts';
 import { runStorageEncodingBench } from './storageEncoding.ts';
 import { runKafkaBench } from './kafka.ts';
 import { runWebClientBench } from './webClient.ts';
@@ -49,7 +54,7 @@ import { runEmbeddedFanOutBench, SELECTIONS, type EmbeddedFanOutCase, type FanOu
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 /** The areas in the order they run; progress (core/progress.ts) counts the ones asked for, on stderr. */
-const AREAS = ['iv', 'analytics', 'margin', 'strategy', 'auth', 'observability', 'encoding', 'pipeline', 'reads', 'retention', 'fanout', 'kafka', 'distributed', 'web'];
+const AREAS = ['iv', 'analytics', 'margin', 'strategy', 'auth', 'observability', 'encoding', 'pipeline', 'reads', 'surface', 'retention', 'fanout', 'kafka', 'distributed', 'web'];
 const benchLog = createLogger('info', { role: 'bench' }, (line) => void process.stderr.write(`${line}\n`));
 const benchProgress = new Progress('bench', AREAS.filter((a) => !only || only.has(a)).length, stderrProgressSink(benchLog));
 let runningArea: string | null = null;
@@ -76,6 +81,26 @@ function printTable(title: string, rows: Record<string, string | number>[]): voi
   console.log(line(columns));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of cells) console.log(line(r));
+}
+
+/** The columns of an HTTP read table (reads, surface): which read, how many clients, how fast, errors, server CPU. */
+function httpReadColumns(database: string, row: ReadsRow | SurfaceBenchResult['rows'][number]): Record<string, string | number> {
+  return {
+    database,
+    read: row.read,
+    clients: row.connections,
+    'req/s': Math.round(row.requestsPerSecond),
+    'p50 ms': row.p50Ms,
+    'p99 ms': row.p99Ms,
+    'max ms': row.maxMs,
+    errors: row.errors,
+    'server CPU ms/req': row.serverCpuMsPerRequest,
+  };
+}
+
+/** Why rows of HTTP read tables had errors: the first error body of each. */
+function printFirstErrors(runs: [string, { rows: { read: string; connections: number; firstError?: string }[] }][]): void {
+  for (const [name, r] of runs) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}: first error ${row.firstError}`);
 }
 
 /** The columns every fan-out table shows: how many subscribers, what reached them, how fast. */
@@ -221,22 +246,33 @@ if (runs('reads')) {
       'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
       'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts; server CPU = the server process\'s user + system time over the run (every thread, ' +
       'the pipeline\'s ~2 snapshots/s included) per request, steadier than latency on a shared machine. Load average at the start: ' + loadAtStart,
-    reads.flatMap(([name, r]) =>
-      r.rows.map((row) => ({
-        database: name,
-        read: row.read,
-        clients: row.connections,
-        'req/s': Math.round(row.requestsPerSecond),
-        'p50 ms': row.p50Ms,
-        'p99 ms': row.p99Ms,
-        'max ms': row.maxMs,
-        errors: row.errors,
-        'server CPU ms/req': row.serverCpuMsPerRequest,
-        'req per server CPU-s': Math.round(1000 / row.serverCpuMsPerRequest),
-      })),
-    ),
+    reads.flatMap(([name, r]) => r.rows.map((row) => ({ ...httpReadColumns(name, row), 'req per server CPU-s': Math.round(1000 / row.serverCpuMsPerRequest) }))),
   );
-  for (const [name, r] of reads) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}: first error ${row.firstError}`);
+  printFirstErrors(reads);
+}
+
+if (runs('surface')) {
+  const surfaceOptions = {
+    sessions: Number(process.env.BENCH_SURFACE_SESSIONS ?? 5),
+    sessionMinutes: Number(process.env.BENCH_SURFACE_SESSION_MINUTES ?? 375),
+    seconds: Number(process.env.BENCH_SURFACE_SECONDS ?? 20),
+    connections: (process.env.BENCH_SURFACE_CONNECTIONS ?? '1,50').split(',').map(Number),
+    serverEnv: Object.fromEntries((process.env.BENCH_SURFACE_SERVER_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])),
+  };
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const surface: [string, SurfaceBenchResult][] = [['embedded (PGlite)', await runSurfaceBench({ backend: 'embedded', ...surfaceOptions })]];
+  if (process.env.DATABASE_URL) surface.push(['PostgreSQL at DATABASE_URL', await runSurfaceBench({ backend: 'postgres', ...surfaceOptions })]);
+  const first = surface[0][1];
+  printTable(
+    `The read surface over HTTP (issue 12; bench/surface.ts): the real server over ${first.sessions} sessions × ${first.sessionMinutes} minutes × ${first.symbols.length} symbols, ` +
+      `a snapshot per symbol a second of the nearest expiry (${format(first.storedSnapshots)} snapshots of ${first.strikes} strikes, written in ${surface.map(([n, r]) => `${format(r.writeSeconds, 0)} s on ${n}`).join(', ')}), ` +
+      `retention folded all but the last hour, the pipeline storing 5 snapshots/s throughout; autocannon closed loop, ${first.seconds} s per row, symbol and session at random per request. ` +
+      'strikeSeries = one session of a strike, 5-minute buckets, every field; chainSeries = one session at 1 minute, SPOT, PCR_OI, STRADDLE; ' +
+      'oiProfile = at an instant in the last 50 minutes; marketOverview = every symbol. Historical answers through the history cache (x-cache). Goal: p99 < 50 ms at 50 clients on PostgreSQL. ' +
+      `Server settings beyond the defaults: ${JSON.stringify(surfaceOptions.serverEnv)}. Load average at the start: ` + loadAtStart,
+    surface.flatMap(([name, r]) => r.rows.map((row) => httpReadColumns(name, row))),
+  );
+  printFirstErrors(surface);
 }
 
 if (runs('retention')) {

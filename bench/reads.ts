@@ -97,29 +97,43 @@ async function storeHistory(target: { url?: string; dataDir?: string }, minutes:
   const ticks = Math.max(1, Math.round(minutes * 60));
   const start = Date.now() - ticks * 1000;
   const simulator = new MarketSimulator({ instruments, symbols: [SYMBOL], expiriesPerSymbol: EXPIRIES, seed: 11, tickIntervalMs: 1000, speed: 1, clock: 'always-open', startTime: start, strikesEachSide: 20 });
-  const instrument = instruments.get(SYMBOL)!;
   const database = await openDatabase(target);
   const expiries = new Set<string>();
   let snapshots = 0;
   let strikes = 0;
   try {
-    let batch: EnrichedSnapshot[] = [];
-    for (let tick = 0; tick < ticks; tick++) {
-      for (const raw of simulator.tick()) {
-        const enriched = enrichSnapshot(raw, { instrument, rate: 0.065 });
-        expiries.add(enriched.expiry);
-        strikes = enriched.rows.length;
-        batch.push(enriched);
-      }
-      if (batch.length >= 500 || tick === ticks - 1) {
-        snapshots += (await database.write(batch)).snapshots;
-        batch = [];
-      }
-    }
+    snapshots = await writeSimulated(database, simulator, ticks, (enriched) => {
+      expiries.add(enriched.expiry);
+      strikes = enriched.rows.length;
+    });
   } finally {
     await database.close();
   }
   return { first: start, snapshots, expiries: [...expiries].sort(), strikes };
+}
+
+/** Writes `ticks` ticks of `simulator`, enriched, in batches of 500, telling `seen` each snapshot and its tick; returns the snapshots written. */
+export async function writeSimulated(
+  database: { write(snapshots: readonly EnrichedSnapshot[]): Promise<{ snapshots: number }> },
+  simulator: MarketSimulator,
+  ticks: number,
+  seen: (enriched: EnrichedSnapshot, tick: number) => void,
+): Promise<number> {
+  const instruments = instrumentTable();
+  let snapshots = 0;
+  let batch: EnrichedSnapshot[] = [];
+  for (let tick = 0; tick < ticks; tick++) {
+    for (const raw of simulator.tick()) {
+      const enriched = enrichSnapshot(raw, { instrument: instruments.get(raw.symbol)!, rate: 0.065 });
+      seen(enriched, tick);
+      batch.push(enriched);
+    }
+    if (batch.length >= 500 || tick === ticks - 1) {
+      snapshots += (await database.write(batch)).snapshots;
+      batch = [];
+    }
+  }
+  return snapshots;
 }
 
 /** A GraphQL POST body for each read, fresh per request. */
@@ -179,6 +193,16 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
   // `at` spreads over what is stored raw; chainHistory's session starts with the history, rolled up or not.
   const first = read === 'at' ? await atFloor(platform, expiries, seconds) : sessionStart;
   let sequence = 0;
+  return { read, ...(await measure(platform, connections, seconds, () => requestBody(read, expiries, first, sequence++))) };
+}
+
+/**
+ * One closed-loop run of `connections` autocannon clients for `seconds`,
+ * each request's body from `body()`: its rate, latency, errors (non-2xx,
+ * GraphQL errors, connection errors; the first error body kept) and the
+ * server's CPU per answered request.
+ */
+export async function measure(platform: PlatformProcess, connections: number, seconds: number, body: () => string): Promise<Omit<ReadsRow, 'read'>> {
   let firstError: string | undefined;
   const cpuBefore = processCpuMs(platform.pid);
   const result = await autocannon({
@@ -189,7 +213,7 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: requestBody(read, expiries, first, sequence++) }),
+        setupRequest: (request) => ({ ...request, body: body() }),
       },
     ],
     verifyBody: (body) => {
@@ -200,7 +224,6 @@ async function load(platform: PlatformProcess, read: ReadName, connections: numb
     },
   });
   return {
-    read,
     connections,
     requests: result.requests.total,
     requestsPerSecond: result.requests.total / result.duration,

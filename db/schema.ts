@@ -139,11 +139,24 @@ export const chainRollup1m = pgTable(
     maxPainLast: doublePrecision('max_pain_last'),
     /** total_call_oi + total_put_oi, contracts. */
     totalOiLast: doublePrecision('total_oi_last'),
+    /**
+     * The latest snapshot's ATM straddle (call + put mark price, analytics
+     * straddlePrice) and ATM strike, index points; null on minutes folded
+     * before 0012_strike_prices.
+     */
+    straddleLast: doublePrecision('straddle_last'),
+    atmStrikeLast: doublePrecision('atm_strike_last'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.bucket] }), index('chain_rollup_1m_bucket_idx').on(t.bucket)],
 );
 
-/** OI, IV and volume per strike and side in 5-minute buckets (the strike_stats_5m of TimescaleDB). */
+/**
+ * OI, IV and volume per strike and side in 5-minute buckets (the
+ * strike_stats_5m of TimescaleDB), and the option's price (LTP) OHLC and its
+ * latest Greeks (TimescaleDB's strike_prices_5m). The price and Greek
+ * columns and first_ts were added by 0012_strike_prices: rows folded before
+ * it have them null.
+ */
 export const strikeRollup5m = pgTable(
   'strike_rollup_5m',
   {
@@ -165,6 +178,18 @@ export const strikeRollup5m = pgTable(
     oiLast: doublePrecision('oi_last'),
     ivLast: doublePrecision('iv_last'),
     volumeLast: doublePrecision('volume_last'),
+    /** The earliest row folded in, whose value ltp_first is (null on rows folded before 0012). */
+    firstTs: timestamp('first_ts', { withTimezone: true, mode: 'date' }),
+    /** Option price (LTP), index points: the earliest row's, the highest and lowest (nulls ignored), the latest row's. */
+    ltpFirst: doublePrecision('ltp_first'),
+    ltpMax: doublePrecision('ltp_max'),
+    ltpMin: doublePrecision('ltp_min'),
+    ltpLast: doublePrecision('ltp_last'),
+    /** The latest row's Greeks: delta per index point, gamma per point², theta per calendar day, vega per vol point. */
+    deltaLast: doublePrecision('delta_last'),
+    gammaLast: doublePrecision('gamma_last'),
+    thetaLast: doublePrecision('theta_last'),
+    vegaLast: doublePrecision('vega_last'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.expiry, t.strike, t.optionType, t.bucket] }), index('strike_rollup_5m_bucket_idx').on(t.bucket)],
 );

@@ -32,7 +32,7 @@ import { decideTimescaleMode, parsePreloadLibraries, type TimescaleFacts, type T
 /** The time-series tables, hypertables on `ts` under TimescaleDB. */
 export const TIME_SERIES_TABLES = ['option_quotes', 'chain_snapshots', 'analytics_chain', 'analytics_mood', 'analytics_flows', 'analytics_events'] as const;
 
-/** The continuous aggregates of db/migrations/0001_timescale.sql and 0007_mood_aggregates.sql, finest first. */
+/** The continuous aggregates of db/migrations/0001_timescale.sql, 0007_mood_aggregates.sql and 0012_strike_prices.sql, finest first. */
 export const CONTINUOUS_AGGREGATES = [
   'chain_summary_5m',
   'chain_summary_15m',
@@ -40,6 +40,12 @@ export const CONTINUOUS_AGGREGATES = [
   'strike_stats_5m',
   'strike_stats_15m',
   'strike_stats_1h',
+  'strike_prices_5m',
+  'strike_prices_15m',
+  'strike_prices_1h',
+  'chain_straddle_5m',
+  'chain_straddle_15m',
+  'chain_straddle_1h',
   'analytics_mood_5m',
   'analytics_mood_15m',
   'analytics_mood_1h',

@@ -26,6 +26,7 @@ export const ROOT_FIELD_FEATURES: Readonly<Record<string, Feature>> = {
   chainDelta: 'chain',
   chainHistory: 'charts',
   chainSeries: 'charts',
+  strikeSeries: 'charts',
   moodHistory: 'charts',
   gexProfile: 'analytics',
   ivSmile: 'analytics',

@@ -1,6 +1,8 @@
 /**
- * The one Pothos SchemaBuilder: the typed request context, the scalars and
- * the complexity plugin. Domain files (market.ts, chain.ts, …) add their types
+ * The one Pothos SchemaBuilder: the typed request context, the scalars, the
+ * complexity plugin and the Relay plugin (cursor connections for paged
+ * lists, schema/connections.ts; no Node interface or node/nodes queries, no
+ * clientMutationId). Domain files (market.ts, chain.ts, …) add their types
  * and fields to it, each field declaring its cost beside it (`complexity`):
  * by default 1 per field, and a list multiplies the cost of what is selected
  * in it by 10; the API refuses an operation costing more than MAX_COST before
@@ -9,6 +11,7 @@
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ComplexityPlugin from '@pothos/plugin-complexity';
+import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { createPubSub } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
@@ -51,6 +54,22 @@ export interface ImmutableCache<V> {
   getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null>;
 }
 
+/**
+ * What the schema needs of the two-level cache (api/cache.ts: memory, and
+ * Redis with REDIS_URL) for responses of historical queries
+ * (schema/historyCache.ts): plain JSON values by key.
+ */
+export interface HistoryCache {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+/** One request's historical reads answered from the history cache (hits) and loaded (misses); api/installCacheHeader.ts reports them. */
+export interface CacheOutcomes {
+  hits: number;
+  misses: number;
+}
+
 export interface Context {
   db: Database;
   instruments: ReadonlyMap<string, Instrument>;
@@ -61,6 +80,10 @@ export interface Context {
   pastChains?: ImmutableCache<EnrichedSnapshot>;
   /** Chart buckets by range and a summary of what is stored under it (api/readCaches.ts); absent: every chart read aggregates. */
   chartBuckets?: ImmutableCache<ChainHistoryPoint[]>;
+  /** Responses of historical queries by arguments and stored contents (schema/historyCache.ts); absent: every historical read loads. */
+  historyCache?: HistoryCache;
+  /** This request's history-cache hits and misses, one record per request (api/graphql.ts); absent: not counted. */
+  cacheOutcomes?: CacheOutcomes;
   holidays: ReadonlySet<string>;
   now: () => number;
   /** Bounds the resolvers' database reads (concurrency, queue, timeout); resolvers read through `readDatabase`. */
@@ -110,13 +133,15 @@ export const builder = new SchemaBuilder<{
     /** A user of the admin role, by access token or by an API key with the admin scope. */
     admin: boolean;
   };
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
   Scalars: {
     DateTime: { Input: Date | InvalidInput; Output: Date | number | string };
     Date: { Input: string | InvalidInput; Output: string };
   };
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ComplexityPlugin],
+  plugins: [ScopeAuthPlugin, ComplexityPlugin, RelayPlugin],
   scopeAuth: {
     authScopes: (context) => ({
       user: context.caller?.userId != null,
@@ -129,6 +154,21 @@ export const builder = new SchemaBuilder<{
         : new GraphQLError(`${info.parentType.name}.${info.fieldName} needs the admin role`, { extensions: { code: 'FORBIDDEN', missing: 'role:admin' } }),
   },
   complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    pageInfoFieldOptions: { description: 'Paging: whether more items follow, and the cursors to read them.' },
+    pageInfoTypeOptions: { description: 'Where a page of a cursor connection sits. Pages are read forward only: `first` and `after` (the previous page\'s endCursor).' },
+    hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether items come before this page: true on a page read with `after`.' },
+    startCursorFieldOptions: { description: 'Cursor of the first edge; null on an empty page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last edge: pass as `after` for the next page; null on an empty page.' },
+    cursorFieldOptions: { description: 'Opaque cursor of this edge (stable across requests): pass as `after` to read the items after it.' },
+  },
 });
 
 /** The cost of a field that reads the database, on top of what it selects. */

@@ -6,6 +6,7 @@ import type { ChainPubSub, Context } from './builder.ts';
 import { openTestDatabase } from '../test/database.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { chainHistory } from '../db/queries/chainHistory.ts';
+import { strikeHistory } from '../db/queries/strikeHistory.ts';
 import { enrichSnapshot } from '../pipeline/processor.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
@@ -42,6 +43,8 @@ const QUERY = /* GraphQL */ `
       atmIv
       spot
       totalOi
+      straddle
+      atmStrike
     }
   }
 `;
@@ -127,7 +130,7 @@ describe('the chainHistory query', () => {
     const result = await graphql({
       schema,
       source: `query($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
-        chainSeries(symbol: $symbol, expiry: $expiry, from: $from, to: $to, interval: $interval, fields: [ATM_IV, SPOT, PCR_OI, MAX_PAIN, TOTAL_OI, SPOT]) {
+        chainSeries(symbol: $symbol, expiry: $expiry, from: $from, to: $to, interval: $interval, fields: [ATM_IV, SPOT, PCR_OI, MAX_PAIN, TOTAL_OI, SPOT, STRADDLE, ATM_STRIKE]) {
           buckets columns { field unit values } } }`,
       contextValue: context,
       variableValues: variables,
@@ -141,8 +144,12 @@ describe('the chainHistory query', () => {
       ['PCR_OI', 'ratio'],
       ['MAX_PAIN', 'index points'],
       ['TOTAL_OI', 'contracts'],
+      ['STRADDLE', 'index points'],
+      ['ATM_STRIKE', 'index points'],
     ]);
-    const keys = { ATM_IV: 'atmIv', SPOT: 'spot', PCR_OI: 'pcrOi', MAX_PAIN: 'maxPain', TOTAL_OI: 'totalOi' } as const;
+    const keys = { ATM_IV: 'atmIv', SPOT: 'spot', PCR_OI: 'pcrOi', MAX_PAIN: 'maxPain', TOTAL_OI: 'totalOi', STRADDLE: 'straddle', ATM_STRIKE: 'atmStrike' } as const;
+    const straddles = series.columns.find((c) => c.field === 'STRADDLE')!.values;
+    expect(straddles.every((v) => typeof v === 'number' && v > 0)).toBe(true);
     for (const column of series.columns) expect(column.values).toEqual(history.map((p) => p[keys[column.field as keyof typeof keys]]));
   });
 
@@ -155,6 +162,51 @@ describe('the chainHistory query', () => {
     for (const [name, value] of override.split(/, (?=\w+:)/).map((part) => part.split(/: (.*)/s))) args[name] = value;
     const source = `{ chainSeries(${Object.entries(args).map(([k, v]) => `${k}: ${v}`).join(', ')}) { buckets } }`;
     const result = await graphql({ schema, source, contextValue: context });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
+  });
+
+  const STRIKE_SERIES = /* GraphQL */ `
+    query($symbol: String!, $expiry: Date!, $strike: Float!, $side: OptionSide!, $from: DateTime!, $to: DateTime!, $interval: ChartInterval!) {
+      strikeSeries(symbol: $symbol, expiry: $expiry, strike: $strike, side: $side, from: $from, to: $to, interval: $interval) {
+        bucket priceOpen priceHigh priceLow priceClose ivLast ivAvg oiLast volumeLast delta gamma theta vega
+      }
+    }`;
+  const strikeSeries = (variables: Record<string, unknown>) =>
+    graphql({
+      schema,
+      source: STRIKE_SERIES,
+      contextValue: context,
+      variableValues: { symbol: 'NIFTY', expiry, strike, side: 'PUT', from: new Date(START).toISOString(), to: new Date(START + 3_600_000).toISOString(), interval: 'FIVE_MINUTES', ...variables },
+    });
+  let strike: number;
+
+  it('strikeSeries: the price OHLC, IV, OI, volume and Greeks of one strike and side per bucket, as the database query computes them', async () => {
+    const [snapshot] = enrichedSnapshots(1);
+    strike = snapshot.rows[Math.floor(snapshot.rows.length / 2)].strike;
+    const result = await strikeSeries({});
+    expect(result.errors).toBeUndefined();
+    const points = (result.data as { strikeSeries: Record<string, unknown>[] }).strikeSeries;
+    const direct = await strikeHistory(database.db, { symbol: 'NIFTY', expiry, strike, optionType: 'PE', from: new Date(START), to: new Date(START + 3_600_000), interval: '5m' });
+    expect(points.length).toBeGreaterThan(1);
+    expect(points).toEqual(
+      direct.map((p) => ({
+        bucket: p.bucket.toISOString(),
+        priceOpen: p.priceOpen, priceHigh: p.priceHigh, priceLow: p.priceLow, priceClose: p.priceClose,
+        ivLast: p.ivLast, ivAvg: p.ivAvg, oiLast: p.oiLast, volumeLast: p.volumeLast,
+        delta: p.deltaLast, gamma: p.gammaLast, theta: p.thetaLast, vega: p.vegaLast,
+      })),
+    );
+    for (const p of points) expect([p.priceOpen, p.priceHigh, p.priceLow, p.priceClose, p.delta, p.vega].every((v) => typeof v === 'number')).toBe(true);
+  });
+
+  it.each([
+    ['a 1-minute interval (the rollup is 5-minute)', { interval: 'ONE_MINUTE' }, 'interval'],
+    ['a negative strike', { strike: -100 }, 'strike'],
+    ['to before from', { to: new Date(START - 60_000).toISOString() }, 'to'],
+    ['an unknown symbol', { symbol: 'NOPE' }, 'symbol'],
+  ])('strikeSeries refuses %s with a BAD_USER_INPUT error naming the argument', async (_name, variables, argument) => {
+    const result = await strikeSeries(variables);
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
   });

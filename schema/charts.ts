@@ -1,7 +1,8 @@
 /**
  * Charts: chain analytics over time, one point per time bucket (chainHistory,
  * and the same buckets as chosen columns in chainSeries; see
- * db/queries/chainHistory.ts for how each bucket is computed); plot-ready
+ * db/queries/chainHistory.ts for how each bucket is computed); one strike
+ * and side over time (strikeSeries, db/queries/strikeHistory.ts); plot-ready
  * profiles of one expiry at one instant (oiProfile, ivSmile, gexProfile) or
  * of every expiry at it (termStructure, ivSurface), each computed from the
  * stored snapshot optionChain answers for the same expiry and `at`
@@ -18,11 +19,15 @@ import {
   bucketCount,
   bucketStart,
   chainHistory,
+  checkHistoryRange,
   type ChainHistoryPoint,
   type ChainHistoryQuery,
   type ChartInterval,
 } from '../db/queries/chainHistory.ts';
 import { rangeContents } from '../db/queries/rangeContents.ts';
+import { STRIKE_INTERVALS, strikeHistory, type StrikeHistoryPoint, type StrikeInterval } from '../db/queries/strikeHistory.ts';
+import { cachedHistory } from './historyCache.ts';
+import { OptionSideEnum } from './chainDelta.ts';
 import { chainAt, chainAtArguments, pastInstantArgument, CHAIN_AT_ARGUMENT, COSTED_STRIKES, type ArgumentBuilder } from './chain.ts';
 import { ZoneType } from './intelligence.ts';
 import { chainColumns, type ChainSnapshot } from '../core/chain.ts';
@@ -61,6 +66,9 @@ export const ChartIntervalEnum = builder.enumType('ChartInterval', {
   } as const,
 });
 
+const STRADDLE_DESCRIPTION =
+  'ATM straddle at the latest snapshot in the bucket: ATM call + put mark price (the mid of a two-sided quote, else the last traded price), index points (× lot size for rupees per lot).';
+
 export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('ChainHistoryPoint').implement({
   description:
     'Chain analytics over one time bucket. Averages are over the snapshots of the bucket; "last" values are those of its latest snapshot.',
@@ -80,6 +88,11 @@ export const ChainHistoryPointType = builder.objectRef<ChainHistoryPoint>('Chain
       nullable: true,
       description: 'Total open interest, calls plus puts, contracts, at the latest snapshot in the bucket.',
     }),
+    straddle: t.exposeFloat('straddle', {
+      nullable: true,
+      description: `${STRADDLE_DESCRIPTION} Null when that snapshot had no priced ATM call and put, or (PGlite, plain PostgreSQL) for minutes the retention job folded before migration 0012.`,
+    }),
+    atmStrike: t.exposeFloat('atmStrike', { nullable: true, description: 'ATM strike (nearest the forward) at the latest snapshot in the bucket, index points.' }),
   }),
 });
 
@@ -119,8 +132,11 @@ async function chainHistoryOfArguments(context: Context, args: ChainHistoryArgum
   const expiry = dateArgument(args.expiry, 'expiry');
   const from = dateTimeArgument(args.from, 'from')!;
   const to = dateTimeArgument(args.to, 'to')!;
+  const query = { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval };
   try {
-    return await readChainHistory(context, { symbol: instrument.symbol, expiry, from, to, interval: args.interval as ChartInterval });
+    // Refused before any read (an unknown interval, an empty or too long a range), so a bad request is never a cache key.
+    checkHistoryRange(from, to, query.interval);
+    return await cachedHistory(context, { field: 'chainHistory', symbol: query.symbol, expiry, from, to, rest: [query.interval] }, () => readChainHistory(context, query));
   } catch (error) {
     if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
     throw error;
@@ -139,12 +155,14 @@ const CHAIN_SERIES_FIELDS = {
   MAX_PAIN: { key: 'maxPain', unit: 'index points', description: 'Max-pain strike at the latest snapshot of the bucket, index points.' },
   ATM_IV: { key: 'atmIv', unit: 'decimal', description: 'At-the-money implied volatility, decimal (0.15 = 15 %, not vol points), averaged over the bucket\'s snapshots.' },
   TOTAL_OI: { key: 'totalOi', unit: 'contracts', description: 'Total open interest, calls plus puts, contracts, at the latest snapshot of the bucket.' },
+  STRADDLE: { key: 'straddle', unit: 'index points', description: STRADDLE_DESCRIPTION },
+  ATM_STRIKE: { key: 'atmStrike', unit: 'index points', description: 'ATM strike (nearest the forward) at the latest snapshot of the bucket, index points: the strike STRADDLE is priced at.' },
 } as const satisfies Record<string, { key: Exclude<keyof ChainHistoryPoint, 'bucket'>; unit: string; description: string }>;
 type ChainSeriesField = keyof typeof CHAIN_SERIES_FIELDS;
 
 export const ChainSeriesFieldEnum = builder.enumType('ChainSeriesField', {
   description:
-    'A figure of a chain over time. There is no straddle series: the ATM straddle price and expected move are kept only in each raw snapshot\'s analytics, not in the per-bucket summaries the history is read from once raw snapshots are folded (the 1-minute rollup, the TimescaleDB continuous aggregates), so a series of them would change with retention.',
+    'A figure of a chain over time, per bucket. STRADDLE and ATM_STRIKE are kept in the per-bucket summaries from migration 0012 on (the 1-minute rollup, TimescaleDB\'s chain_straddle_* aggregates), so minutes the retention job folded before it have them null.',
   values: Object.fromEntries(Object.entries(CHAIN_SERIES_FIELDS).map(([name, { description }]) => [name, { value: name, description }])) as Record<ChainSeriesField, { value: ChainSeriesField; description: string }>,
 });
 
@@ -178,7 +196,7 @@ const ChainSeriesType = builder.objectRef<{ buckets: Date[]; columns: ChainSerie
 builder.queryField('chainSeries', (t) =>
   t.field({
     type: ChainSeriesType,
-    description: `Spot, PCR, max pain, ATM IV and total OI of one expiry over time, the figures chosen by \`fields\`, as columns aligned with the buckets: the same buckets and values chainHistory answers for the same arguments (raw snapshots, the rollup, or TimescaleDB's continuous aggregates). No straddle series (see ChainSeriesField). At most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × the fields.`,
+    description: `Spot, PCR, max pain, ATM IV, total OI, the ATM straddle and the ATM strike of one expiry over time, the figures chosen by \`fields\`, as columns aligned with the buckets: the same buckets and values chainHistory answers for the same arguments (raw snapshots, the rollup, or TimescaleDB's continuous aggregates). At most ${MAX_BUCKETS} buckets per request. Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × the fields.`,
     args: {
       ...chainHistoryArguments(t.arg),
       fields: t.arg({ type: [ChainSeriesFieldEnum], required: true, description: 'The figures to answer, at least one; a repeated field is answered once.' }),
@@ -195,6 +213,61 @@ builder.queryField('chainSeries', (t) =>
         buckets: points.map((p) => p.bucket),
         columns: fields.map((field) => ({ field, values: points.map((p) => p[CHAIN_SERIES_FIELDS[field].key]) })),
       };
+    },
+  }),
+);
+
+// ---- strikeSeries ----
+
+const StrikeSeriesPointType = builder.objectRef<StrikeHistoryPoint>('StrikeSeriesPoint').implement({
+  description:
+    'One strike and side over one time bucket, from its stored option rows (or the 5-minute rollup / TimescaleDB continuous aggregates they were folded into; see strikeSeries). "Open" and "close" are the values of the bucket\'s earliest and latest row, null when that row had none; "high" and "low" skip missing values; averages skip nulls.',
+  fields: (t) => ({
+    bucket: t.field({ type: 'DateTime', description: 'Start of the bucket.', resolve: (p) => p.bucket }),
+    priceOpen: t.exposeFloat('priceOpen', { nullable: true, description: 'Option price (last traded price) at the earliest row of the bucket, index points.' }),
+    priceHigh: t.exposeFloat('priceHigh', { nullable: true, description: 'Highest last traded price in the bucket, index points.' }),
+    priceLow: t.exposeFloat('priceLow', { nullable: true, description: 'Lowest last traded price in the bucket, index points.' }),
+    priceClose: t.exposeFloat('priceClose', { nullable: true, description: 'Last traded price at the latest row of the bucket, index points.' }),
+    ivLast: t.exposeFloat('ivLast', { nullable: true, description: 'Implied volatility at the latest row of the bucket, decimal (0.15 = 15 %).' }),
+    ivAvg: t.exposeFloat('ivAvg', { nullable: true, description: 'Implied volatility averaged over the bucket\'s rows, decimal.' }),
+    oiLast: t.exposeFloat('oiLast', { nullable: true, description: 'Open interest at the latest row of the bucket, contracts.' }),
+    volumeLast: t.exposeFloat('volumeLast', { nullable: true, description: 'Volume traded in the session up to the latest row of the bucket, contracts, as the source reports it (cumulative, not per bucket).' }),
+    delta: t.float({ nullable: true, description: 'Delta at the latest row of the bucket, per index point of spot.', resolve: (p) => p.deltaLast }),
+    gamma: t.float({ nullable: true, description: 'Gamma at the latest row of the bucket, per index point squared.', resolve: (p) => p.gammaLast }),
+    theta: t.float({ nullable: true, description: 'Theta at the latest row of the bucket, index points per calendar day.', resolve: (p) => p.thetaLast }),
+    vega: t.float({ nullable: true, description: 'Vega at the latest row of the bucket, index points per vol point (0.01 of IV).', resolve: (p) => p.vegaLast }),
+  }),
+});
+
+builder.queryField('strikeSeries', (t) =>
+  t.field({
+    type: [StrikeSeriesPointType],
+    description:
+      `One strike and side over time, one point per bucket with stored rows, ascending: OHLC of the option price (last traded price), last and average IV, last OI and session volume, and the last Greeks. ` +
+      `Source: the stored option rows; on PGlite and plain PostgreSQL, before the retention job's raw horizon, the 5-minute rollup (whose price and Greeks are null for buckets folded before migration 0012); on TimescaleDB at 5m, 15m and 1h, the continuous aggregates strike_stats_* and strike_prices_*. Every path answers the same. ` +
+      `Intervals 5m, 15m, 1h and 1d (1m is refused: the rollup is 5-minute); at most ${MAX_BUCKETS} buckets. Typed errors name the argument (BAD_USER_INPUT). Cost ${DATABASE_READ_COST} (a database read) + 1 per hour of range + the buckets × what a point selects.`,
+    args: {
+      ...chainHistoryArguments(t.arg),
+      strike: t.arg.float({ required: true, description: 'Strike price, index points.' }),
+      side: t.arg({ type: OptionSideEnum, required: true, description: 'CALL (CE) or PUT (PE).' }),
+    },
+    complexity: chainHistoryCost,
+    resolve: async (_root, args, context) => {
+      const instrument = requireInstrument(context, args.symbol);
+      const expiry = dateArgument(args.expiry, 'expiry');
+      const from = dateTimeArgument(args.from, 'from')!;
+      const to = dateTimeArgument(args.to, 'to')!;
+      if (!Number.isFinite(args.strike) || args.strike <= 0) throw badArgument('strike', `Argument "strike" must be a positive number of index points, got ${args.strike}`);
+      const query = { symbol: instrument.symbol, expiry, strike: args.strike, optionType: args.side === 'call' ? 'CE' : 'PE', from, to, interval: args.interval as StrikeInterval } as const;
+      try {
+        checkHistoryRange(from, to, query.interval, STRIKE_INTERVALS);
+        return await cachedHistory(context, { field: 'strikeSeries', symbol: query.symbol, expiry, from, to, rest: [query.interval, query.strike, query.optionType] }, () =>
+          readDatabase(context, (db) => strikeHistory(db, query)),
+        );
+      } catch (error) {
+        if (error instanceof ChainHistoryRangeError) throw badArgument(error.argument, `Argument "${error.argument}": ${error.message}`);
+        throw error;
+      }
     },
   }),
 );

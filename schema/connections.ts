@@ -1,10 +1,12 @@
 /**
  * Cursor connections, one convention for every paged list (analyticsEvents,
- * opportunities): `{ edges { cursor node } pageInfo { hasNextPage endCursor } }`,
- * a page read with `first` and `after` (the previous page's endCursor). A
- * cursor is the JSON tuple of the item's sort key, base64url-encoded:
- * opaque to clients, checked on the way back so a foreign string is a typed
- * error naming `after`.
+ * opportunities): Relay connections built by @pothos/plugin-relay
+ * (`{ edges { cursor node } pageInfo { hasNextPage endCursor … } }`, one
+ * shared PageInfo type), a page read with `first` and `after` (the previous
+ * page's endCursor). The paging itself is each list's own keyset read: a
+ * cursor is the JSON tuple of the item's sort key, base64url-encoded, opaque
+ * to clients and stable across requests (it names the item, not an offset),
+ * checked on the way back so a foreign string is a typed error naming `after`.
  */
 import type { ObjectRef, SchemaTypes } from '@pothos/core';
 import { builder } from './builder.ts';
@@ -14,9 +16,10 @@ export interface Edge<T> {
   node: T;
 }
 
+/** A page as a connection type resolves it. */
 export interface Connection<T> {
   edges: Edge<T>[];
-  hasNextPage: boolean;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
 /** A sort key as a cursor. */
@@ -35,57 +38,39 @@ export function decodeCursor(text: string, types: readonly ('string' | 'number')
   return null;
 }
 
+/** One page: its edges, whether more follow, and whether it was read after a cursor. */
+export function connectionOf<T>(edges: Edge<T>[], hasNextPage: boolean, afterCursor: boolean): Connection<T> {
+  return { edges, pageInfo: { hasNextPage, hasPreviousPage: afterCursor, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
 export interface ConnectionTexts {
   /** What one edge is, e.g. 'One event and where it sits in the list.' */
   edge: string;
-  /** The cursor's description. */
-  cursor: string;
   /** The node's description. */
   node: string;
-  /** The page info's description. */
-  pageInfo: string;
-  /** hasNextPage's description. */
-  hasNextPage: string;
   /** The connection's description. */
   connection: string;
   /** The edges' description. */
   edges: string;
 }
 
-/**
- * The `<name>Connection`, `<name>Edge` and `<name>PageInfo` types of a list
- * of `node`. `edgesMultiplier`: the cost multiplier of `edges` (the default
- * list multiplier, 10, unless the field serving the connection already
- * multiplies by its page size).
- */
 /** The builder's schema types, for refs passed between domain files. */
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer S extends SchemaTypes> ? S : never;
 
-export function connectionType<T>(name: string, node: ObjectRef<Types, T>, texts: ConnectionTexts, edgesMultiplier?: number): ObjectRef<Types, Connection<T>> {
-  const EdgeType = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
-    description: texts.edge,
-    fields: (t) => ({
-      cursor: t.exposeString('cursor', { description: texts.cursor }),
-      node: t.field({ type: node, description: texts.node, resolve: (e) => e.node as never }),
-    }),
-  });
-  const PageInfoType = builder.objectRef<Connection<T>>(`${name}PageInfo`).implement({
-    description: texts.pageInfo,
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage', { description: texts.hasNextPage }),
-      endCursor: t.string({ nullable: true, description: 'Cursor of the last edge: pass as `after` for the next page; null on an empty page.', resolve: (c) => c.edges.at(-1)?.cursor ?? null }),
-    }),
-  });
-  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
-    description: texts.connection,
-    fields: (t) => ({
-      edges: t.field({
-        type: [EdgeType],
-        description: texts.edges,
-        ...(edgesMultiplier === undefined ? {} : { complexity: { field: 1, multiplier: edgesMultiplier } }),
-        resolve: (c) => c.edges,
-      }),
-      pageInfo: t.field({ type: PageInfoType, description: 'Paging.', resolve: (c) => c }),
-    }),
-  });
+/**
+ * The `<name>Connection` and `<name>Edge` types of a list of `node` (Relay,
+ * through the plugin). `edgesMultiplier`: the cost multiplier of `edges`
+ * (the default list multiplier, 10, unless the field serving the connection
+ * already multiplies by its page size).
+ */
+export function connectionType<T>(name: string, node: ObjectRef<Types, T>, texts: ConnectionTexts, edgesMultiplier?: number) {
+  return builder.connectionObject(
+    {
+      type: node,
+      name: `${name}Connection`,
+      description: texts.connection,
+      edgesField: { description: texts.edges, ...(edgesMultiplier === undefined ? {} : { complexity: { field: 1, multiplier: edgesMultiplier } }) },
+    },
+    { name: `${name}Edge`, description: texts.edge, nodeField: { description: texts.node } },
+  );
 }

@@ -101,7 +101,7 @@ describe('analyticsEvents', () => {
   const QUERY = `query($first: Int, $after: String, $kinds: [AnalyticsEventKind!]) {
     analyticsEvents(symbols: ["NIFTY"], kinds: $kinds, since: "2026-01-05T00:00:00Z", first: $first, after: $after) {
       edges { cursor node { kind timestamp strike side score values { name value } } }
-      pageInfo { hasNextPage endCursor }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     } }`;
 
   it('pages through every stored event newest first without gaps or repeats', async () => {
@@ -113,6 +113,8 @@ describe('analyticsEvents', () => {
     let after: string | null = null;
     for (;;) {
       const page = (await run(QUERY, { first: 7, after })).data as any;
+      const edges = page.analyticsEvents.edges;
+      expect(page.analyticsEvents.pageInfo).toMatchObject({ hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null });
       paged.push(...page.analyticsEvents.edges.map((e: { cursor: string }) => e.cursor));
       if (!page.analyticsEvents.pageInfo.hasNextPage) break;
       after = page.analyticsEvents.pageInfo.endCursor;

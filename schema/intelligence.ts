@@ -8,7 +8,7 @@
 import { filter, pipe } from 'graphql-yoga';
 import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
-import { connectionType, decodeCursor, encodeCursor } from './connections.ts';
+import { connectionOf, connectionType, decodeCursor, encodeCursor } from './connections.ts';
 import { istMidnight } from '../core/time/expiry.ts';
 import { chainTopicKey } from './chain.ts';
 import { LiquidityStressType, ChainVolatilityType } from './mood.ts';
@@ -341,10 +341,7 @@ function decodeEventCursor(text: string): EventCursor | null {
 
 const EventConnectionType = connectionType('AnalyticsEvent', AnalyticsEventType, {
   edge: 'One event and where it sits in the list.',
-  cursor: 'Pass as `after` to read the events after this one.',
   node: 'The event.',
-  pageInfo: 'Whether more events follow.',
-  hasNextPage: 'Whether more (older) events follow this page.',
   connection: 'A page of analytics events, newest first.',
   edges: 'The events of this page.',
 });
@@ -371,7 +368,7 @@ builder.queryField('analyticsEvents', (t) =>
       if (after === null) throw badArgument('after', 'Argument "after": not a cursor of analyticsEvents (pass a pageInfo.endCursor as it came)');
       const since = dateTimeArgument(args.since, 'since') ?? new Date(context.now() - DAY_MS);
       const page = await readDatabase(context, (db) => eventsPage(db, { symbols, kinds: (args.kinds ?? []) as IntelligenceEventKind[], since, after, first }));
-      return { hasNextPage: page.hasNextPage, edges: page.events.map(({ cursor, ...node }) => ({ cursor: encodeEventCursor(cursor), node })) };
+      return connectionOf(page.events.map(({ cursor, ...node }) => ({ cursor: encodeEventCursor(cursor), node })), page.hasNextPage, after !== undefined);
     },
   }),
 );

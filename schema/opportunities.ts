@@ -18,7 +18,7 @@ import { storedChain } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
 import { EventValueType } from './intelligence.ts';
 import { loadersOf } from './loaders.ts';
-import { connectionType, decodeCursor, encodeCursor } from './connections.ts';
+import { connectionOf, connectionType, decodeCursor, encodeCursor } from './connections.ts';
 import { addDays } from '../core/calendar.ts';
 import { BoundedCache } from '../core/boundedCache.ts';
 import { chainColumns } from '../core/chain.ts';
@@ -131,10 +131,7 @@ const OpportunityConnectionType = connectionType(
   OpportunityType,
   {
     edge: 'One opportunity and where it sits in the ranking.',
-    cursor: 'Pass as `after` to read the opportunities ranked after this one.',
     node: 'The opportunity.',
-    pageInfo: 'Whether more opportunities follow.',
-    hasNextPage: 'Whether lower-ranked opportunities follow this page.',
     connection: 'A page of opportunities, highest score first.',
     edges: 'The opportunities of this page.',
   },
@@ -245,7 +242,7 @@ builder.queryField('opportunities', (t) =>
       ]);
       const ranked = rankOpportunities(inputs.flatMap((input) => scanSymbol(input, events)).filter((o) => kinds.size === 0 || kinds.has(o.kind)));
       const rest = after ? ranked.filter((o) => compareRankKeys(rankKey(o), after) > 0) : ranked;
-      return { hasNextPage: rest.length > first, edges: rest.slice(0, first).map((node) => ({ cursor: encodeCursor(rankKey(node)), node })) };
+      return connectionOf(rest.slice(0, first).map((node) => ({ cursor: encodeCursor(rankKey(node)), node })), rest.length > first, after !== undefined);
     },
   }),
 );

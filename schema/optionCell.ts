@@ -3,7 +3,9 @@
  * IV and Greeks in the latest chain (as optionChain answers it), its stored
  * OI flow (velocity and buildup class per window, as optionFlow answers it)
  * and that flow over the day (its buildup history), and its session so far in 5-minute buckets from the stored option rows
- * (db/queries/strikeHistory.ts), with where its IV now sits in that session.
+ * (db/queries/strikeHistory.ts), with where its IV now sits in that session
+ * and its market price against the model at the session's ATM IV
+ * (chainHistory's buckets of the same session).
  *
  * Units: prices in index points, IV as a decimal (0.15 = 15 %), vol points
  * as percentage points of IV (1 vol point = 0.01), OI and volume in contracts.
@@ -14,6 +16,8 @@ import { OptionSideEnum } from './chainDelta.ts';
 import { StrikeBuildupType, StrikeSideFlowType } from './intelligence.ts';
 import { latestFlows, strikeFlowHistory, type StrikeFlowPoint } from '../db/queries/readAnalytics.ts';
 import { strikeHistory, type StrikeHistoryPoint } from '../db/queries/strikeHistory.ts';
+import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
+import { readChainHistory } from './charts.ts';
 import { istDate, istMidnight } from '../core/time/expiry.ts';
 import type { EnrichedQuote, EnrichedSnapshot } from '../core/models.ts';
 import type { StrikeSideView } from '../core/intelligence/index.ts';
@@ -29,6 +33,8 @@ interface OptionCell {
   previousClose: { timestamp: number; quote: EnrichedQuote } | null;
   flow: { timestamp: number; view: StrikeSideView } | null;
   session: StrikeHistoryPoint[];
+  /** The expiry's chain over the same session and buckets (ATM IV per bucket). */
+  chainSession: ChainHistoryPoint[];
   buildupHistory: StrikeFlowPoint[];
 }
 
@@ -62,6 +68,42 @@ export function sessionIvPercentile(iv: number | null, session: readonly StrikeH
   return (100 * ivs.filter((v) => v < iv).length) / ivs.length;
 }
 
+export interface ModelPoint {
+  bucket: Date;
+  /** The side's last traded price at the bucket's latest row, index points. */
+  marketPrice: number | null;
+  /** The side's IV at the bucket's latest row, decimal. */
+  marketIv: number;
+  /** The expiry's ATM IV averaged over the bucket, decimal: the model volatility. */
+  modelIv: number;
+  /** (marketIv − modelIv) × 100. */
+  volPoints: number;
+  /** volPoints × vega (index points per vol point): market minus model price, index points, first order. */
+  pricePoints: number | null;
+  /** pricePoints × lot size: rupees per lot. */
+  rupeesPerLot: number | null;
+}
+
+/**
+ * The side's market price against the model price at the session's ATM IV,
+ * per bucket present in both series with an IV in each: the IV difference in
+ * vol points, and in price through the bucket's last vega (first order: the
+ * price the option would have at the ATM IV is its price less
+ * vega × the vol difference), in index points and rupees per lot.
+ */
+export function sessionVersusModel(session: readonly StrikeHistoryPoint[], chainSession: readonly ChainHistoryPoint[], lotSize: number): ModelPoint[] {
+  const atmIvs = new Map(chainSession.map((p) => [p.bucket.getTime(), p.atmIv]));
+  const out: ModelPoint[] = [];
+  for (const p of session) {
+    const modelIv = atmIvs.get(p.bucket.getTime());
+    if (p.ivLast === null || modelIv === null || modelIv === undefined) continue;
+    const volPoints = (p.ivLast - modelIv) * 100;
+    const pricePoints = p.vegaLast === null ? null : volPoints * p.vegaLast;
+    out.push({ bucket: p.bucket, marketPrice: p.priceClose, marketIv: p.ivLast, modelIv, volPoints, pricePoints, rupeesPerLot: pricePoints === null ? null : pricePoints * lotSize });
+  }
+  return out;
+}
+
 /** Now minus the previous close of one figure of a quote, null when either is unknown. */
 function change(now: number | null, before: number | null, scale = 1): number | null {
   return now === null || before === null ? null : (now - before) * scale;
@@ -88,6 +130,21 @@ const SessionPointType = builder.objectRef<StrikeHistoryPoint>('OptionCellSessio
     ivAvg: t.exposeFloat('ivAvg', { nullable: true, description: 'IV averaged over the bucket, decimal.' }),
     oiLast: t.exposeFloat('oiLast', { nullable: true, description: 'Open interest at the latest row of the bucket, contracts.' }),
     volumeLast: t.exposeFloat('volumeLast', { nullable: true, description: 'Session volume at the latest row of the bucket, contracts.' }),
+    priceClose: t.exposeFloat('priceClose', { nullable: true, description: 'Last traded price at the latest row of the bucket, index points (strikeSeries has the whole OHLC and the Greeks).' }),
+  }),
+});
+
+const ModelPointType = builder.objectRef<ModelPoint>('OptionCellModelPoint').implement({
+  description:
+    "The cell against the model over one 5-minute bucket of the session: its market IV and price at the bucket's latest row against the model at the expiry's ATM IV averaged over the bucket (chainHistory's atmIv), first order through the bucket's last vega.",
+  fields: (t) => ({
+    bucket: t.field({ type: 'DateTime', description: 'Start of the bucket.', resolve: (p) => p.bucket }),
+    marketPrice: t.exposeFloat('marketPrice', { nullable: true, description: 'Last traded price at the latest row of the bucket, index points.' }),
+    marketIv: t.exposeFloat('marketIv', { description: 'IV at the latest row of the bucket, decimal (0.15 = 15 %).' }),
+    modelIv: t.exposeFloat('modelIv', { description: "The expiry's ATM IV averaged over the bucket, decimal: the volatility the model prices at." }),
+    volPoints: t.exposeFloat('volPoints', { description: 'Market minus model, vol points (1 = 0.01 of IV); above 0: rich against the ATM IV.' }),
+    pricePoints: t.exposeFloat('pricePoints', { nullable: true, description: 'Market minus model price, index points: volPoints × the bucket\'s last vega (per vol point), first order. Null without a stored vega.' }),
+    rupeesPerLot: t.exposeFloat('rupeesPerLot', { nullable: true, description: 'pricePoints × the lot size: market minus model, rupees per lot.' }),
   }),
 });
 
@@ -103,7 +160,7 @@ const BuildupPointType = builder.objectRef<StrikeFlowPoint>('OptionCellBuildupPo
 
 const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
   description:
-    'One side of one strike of the latest chain with its day change, its flow and its session. Not offered, because nothing stored carries it: market against theoretical over the session (the stored rows keep IV, OI and volume per bucket, not the theoretical price).',
+    'One side of one strike of the latest chain with its day change, its flow, its session and its market price against the model over the session.',
   fields: (t) => ({
     symbol: t.string({ description: 'Underlying symbol.', resolve: (c) => c.chain.symbol }),
     expiry: t.field({ type: 'Date', description: 'Expiry date.', resolve: (c) => c.chain.expiry }),
@@ -152,6 +209,12 @@ const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
     }),
     sessionIvLow: t.float({ nullable: true, description: "Lowest bucket IV of the session, decimal.", resolve: (c) => extreme(c.session, Math.min) }),
     sessionIvHigh: t.float({ nullable: true, description: "Highest bucket IV of the session, decimal.", resolve: (c) => extreme(c.session, Math.max) }),
+    sessionVersusModel: t.field({
+      type: [ModelPointType],
+      description: `The side's market price against the model price at the expiry's ATM IV over this IST day so far, one point per 5-minute bucket with an IV in both (vol points, index points and rupees per lot). Costs ${SESSION_BUCKETS} × what a point selects.`,
+      complexity: { field: 1, multiplier: SESSION_BUCKETS },
+      resolve: (c) => sessionVersusModel(c.session, c.chainSession, c.chain.lotSize),
+    }),
     session: t.field({
       type: [SessionPointType],
       description: `The side over this IST day so far, one point per 5-minute bucket with stored rows, ascending (IV, OI, volume). Costs ${SESSION_BUCKETS} × what a point selects.`,
@@ -198,15 +261,16 @@ async function optionCell(context: Context, args: { symbol: string; expiry: stri
   const to = new Date(chain.timestamp + 1);
   const optionType = args.side === 'call' ? 'CE' : 'PE';
   const series = { symbol: chain.symbol, expiry: chain.expiry, strike: row.strike, optionType, from, to } as const;
-  const [previousClose, flows, session, buildupHistory] = await Promise.all([
+  const [previousClose, flows, session, buildupHistory, chainSession] = await Promise.all([
     previousCell(context, chain, row.strike, args.side),
     readDatabase(context, (db) => latestFlows(db, chain.symbol, chain.expiry)),
     readDatabase(context, (db) => strikeHistory(db, { ...series, interval: SESSION_INTERVAL })),
     readDatabase(context, (db) => strikeFlowHistory(db, series)),
+    readChainHistory(context, { symbol: chain.symbol, expiry: chain.expiry, from, to, interval: SESSION_INTERVAL }),
   ]);
   const flowRow = flows?.rows.find((r) => r.strike === row.strike);
   const flow = flows && flowRow ? { timestamp: flows.timestamp, view: flowRow[args.side] } : null;
-  return { chain, strike: row.strike, side: args.side, quote, previousClose, flow, session, buildupHistory };
+  return { chain, strike: row.strike, side: args.side, quote, previousClose, flow, session, chainSession, buildupHistory };
 }
 
 builder.queryField('optionCell', (t) =>
@@ -214,7 +278,7 @@ builder.queryField('optionCell', (t) =>
     type: OptionCellType,
     description:
       `One cell of the latest chain (one side of one strike): its quote, IV and Greeks now and their day change, market against theoretical in vol points, its stored OI flow (velocity, buildups per window) and buildup history, and its session so far with the IV percentile in it. ` +
-      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${5 * DATABASE_READ_COST} (five database reads) plus what is selected.`,
+      `Typed errors name the argument: an unknown symbol or a strike not in the chain BAD_USER_INPUT (\`extensions.strikes\` lists the chain's strikes), an expiry without a stored chain NO_DATA (\`extensions.expiriesWithData\`), a side the feed did not send NO_DATA naming \`side\`. Cost ${6 * DATABASE_READ_COST} (six database reads) plus what is selected.`,
     nullable: true,
     args: {
       symbol: t.arg.string({ required: true, description: 'Underlying symbol, e.g. NIFTY.' }),
@@ -222,7 +286,7 @@ builder.queryField('optionCell', (t) =>
       strike: t.arg.float({ required: true, description: 'Strike price, index points: one of the chain\'s strikes.' }),
       side: t.arg({ type: OptionSideEnum, required: true, description: 'CALL (CE) or PUT (PE).' }),
     },
-    complexity: 5 * DATABASE_READ_COST,
+    complexity: 6 * DATABASE_READ_COST,
     resolve: (_root, args, context) => optionCell(context, { ...args, side: args.side as Side }),
   }),
 );

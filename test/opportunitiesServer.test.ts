@@ -108,7 +108,7 @@ afterAll(async () => {
 const OPPORTUNITIES = `query($symbols: [String!], $kinds: [OpportunityKind!], $first: Int, $after: String) {
   opportunities(symbols: $symbols, kinds: $kinds, first: $first, after: $after) {
     edges { cursor node { kind symbol expiry timestamp score reason values { name value } legs { kind side strike expiry action lots } } }
-    pageInfo { hasNextPage endCursor }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
 
@@ -171,6 +171,14 @@ describe('opportunities on the real server', () => {
     expect(pages.flatMap((p) => p.edges.map((e: any) => e.cursor))).toEqual(all);
     expect(pages.slice(0, -1).every((p) => p.edges.length === 2 && p.pageInfo.hasNextPage)).toBe(true);
     expect(pages.at(-1).pageInfo.hasNextPage).toBe(false);
+    // Relay's PageInfo (the plugin's): the page's first and last cursors, a previous page on every page read after a cursor.
+    for (const [i, page] of pages.entries()) {
+      expect(page.pageInfo).toMatchObject({ hasPreviousPage: i > 0, startCursor: page.edges[0].cursor, endCursor: page.edges.at(-1).cursor });
+    }
+    // Cursors are opaque (base64url, no JSON or names in clear) and stable: the same item has the same cursor in a later request.
+    for (const cursor of all) expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    const again = await graphql(OPPORTUNITIES, { symbols: SYMBOLS, first: 100 });
+    expect(again.data.opportunities.edges.map((e: any) => e.cursor)).toEqual(all);
   });
 
   it('keeps only the kinds asked for', async () => {

@@ -162,7 +162,8 @@ const CELL = `query($symbol: String!, $expiry: Date!, $strike: Float!, $side: Op
     flow { oi changeSincePreviousClose windows { windowMinutes velocity } buildups { windowMinutes kind oiChangeContracts } }
     buildupHistory { timestamp oiContracts buildups { windowMinutes kind oiChangeContracts } }
     flowAt sessionIvPercentile sessionIvLow sessionIvHigh
-    session { bucket ivLast ivAvg oiLast volumeLast }
+    session { bucket ivLast ivAvg oiLast volumeLast priceClose }
+    sessionVersusModel { bucket marketPrice marketIv modelIv volPoints pricePoints rupeesPerLot }
   }
 }`;
 
@@ -198,6 +199,24 @@ describe('optionCell on the real server', () => {
     const ivs = cell.session.map((p: any) => p.ivLast).filter((v: any) => v !== null);
     expect(cell.sessionIvPercentile).toBeCloseTo((100 * ivs.filter((v: number) => v < quote.iv).length) / ivs.length, 9);
     expect([cell.sessionIvLow, cell.sessionIvHigh]).toEqual([Math.min(...ivs), Math.max(...ivs)]);
+    expect(cell.session.at(-1).priceClose).toBe(quote.ltp);
+
+    // Market against the model at the session's ATM IV: the chain's 5-minute buckets of the same session.
+    const from = new Date(buckets[0]).toISOString();
+    const atm = await graphql('query($expiry: Date!, $from: DateTime!, $to: DateTime!) { chainHistory(symbol: "NIFTY", expiry: $expiry, from: $from, to: $to, interval: FIVE_MINUTES) { bucket atmIv } }', {
+      expiry: chain.expiry, from, to: new Date(Date.parse(cell.timestamp) + 1).toISOString(),
+    });
+    const atmIvs = new Map(atm.data.chainHistory.map((p: any) => [p.bucket, p.atmIv]));
+    expect(cell.sessionVersusModel.length).toBeGreaterThan(0);
+    for (const point of cell.sessionVersusModel) {
+      const own = cell.session.find((p: any) => p.bucket === point.bucket);
+      expect(point.marketIv).toBe(own.ivLast);
+      expect(point.marketPrice).toBe(own.priceClose);
+      expect(point.modelIv).toBe(atmIvs.get(point.bucket));
+      expect(point.volPoints).toBeCloseTo((point.marketIv - point.modelIv) * 100, 9);
+    }
+    const last = cell.sessionVersusModel.at(-1);
+    expect(last.pricePoints).toBeCloseTo(last.volPoints * quote.vega, 9);
     console.log(`optionCell NIFTY ${chain.expiry} ${strike} CE: iv ${quote.iv}, ${cell.session.length} session buckets, ${cell.buildupHistory.length} buildup points, IV percentile ${cell.sessionIvPercentile}, market − theoretical ${cell.marketVersusTheoreticalVolPoints?.toFixed(3)} vol points`);
   });
 

@@ -32,6 +32,8 @@ function expected(snapshots: EnrichedSnapshot[], symbol: string, expiry: string,
         atmIv: mean(group.map((s) => s.analytics.atmIv)),
         spot: last.spot,
         totalOi: totalCallOi === null || totalPutOi === null ? null : totalCallOi + totalPutOi,
+        straddle: last.analytics.straddlePrice,
+        atmStrike: last.analytics.atmStrike,
         count: group.length,
       };
     });
@@ -44,6 +46,8 @@ function expectPoints(actual: ChainHistoryPoint[], wanted: ReturnType<typeof exp
     expect(point.spot).toBe(want.spot);
     expect(point.maxPain).toBe(want.maxPain);
     expect(point.totalOi).toBe(want.totalOi);
+    expect(point.straddle).toBe(want.straddle);
+    expect(point.atmStrike).toBe(want.atmStrike);
     for (const key of ['pcrOi', 'atmIv'] as const) {
       if (want[key] === null) expect(point[key]).toBeNull();
       else expect(point[key]).toBeCloseTo(want[key], 10);

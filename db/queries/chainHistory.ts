@@ -35,9 +35,13 @@
  *   snapshots are absent, not zero.
  * - `pcrOi`, `atmIv`: averages over the bucket's snapshots (nulls ignored;
  *   null when all are null).
- * - `spot`, `maxPain`, `totalOi`: values of the bucket's latest snapshot
- *   (null when that snapshot has none), `totalOi` being its
- *   total_call_oi + total_put_oi.
+ * - `spot`, `maxPain`, `totalOi`, `straddle`, `atmStrike`: values of the
+ *   bucket's latest snapshot (null when that snapshot has none), `totalOi`
+ *   being its total_call_oi + total_put_oi, `straddle` its analytics'
+ *   straddlePrice (ATM call + put mark price: the mid of a two-sided quote,
+ *   else the LTP). The rollup has `straddle` and `atmStrike` from migration
+ *   0012 on (null for minutes folded before); on TimescaleDB they come from
+ *   chain_straddle_<w>, joined to chain_summary_<w> on the bucket.
  */
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
@@ -81,6 +85,10 @@ export interface ChainHistoryPoint {
   atmIv: number | null;
   spot: number;
   totalOi: number | null;
+  /** ATM call + put mark price at the latest snapshot, index points. */
+  straddle: number | null;
+  /** ATM strike at the latest snapshot, index points. */
+  atmStrike: number | null;
 }
 
 /** A request the query refuses, naming the offending argument. */
@@ -204,6 +212,13 @@ export function dateBin(width: string, ts: SQL | AnyColumn): SQL {
   return sql`date_bin(interval '${sql.raw(width)}', ${ts}, timestamptz '2000-01-03 00:00:00+00')`;
 }
 
+/**
+ * A chain_snapshots row's ATM straddle, index points: its analytics'
+ * straddlePrice (jsonb keeps the number's shortest decimal, which float8
+ * reads back as the very double), null when the analytics had none.
+ */
+export const STRADDLE_OF_SNAPSHOT = sql`(analytics->>'straddlePrice')::float8`;
+
 /** A bucket's start as epoch ms (float8), read back exactly by every driver. */
 export const epochMs = (bucket: SQL) => sql`(extract(epoch from ${bucket}) * 1000)::float8`;
 
@@ -212,13 +227,23 @@ export const numberOrNull = (value: unknown): number | null => (value === null |
 
 /** Whole buckets from TimescaleDB's chain_summary_<suffix> (from and to on bucket boundaries). */
 async function fromAggregate(db: Database, { symbol, expiry, from, to }: ChainHistoryQuery, suffix: AggregateSuffix): Promise<BucketRow[]> {
-  const view = sql.identifier(`chain_summary_${suffix}`);
-  const rows = rowsOf<{ bucket_ms: string | number; pcr_oi: number | null; max_pain: number | null; atm_iv: number | null; spot: number | null; total_oi: number | null }>(
+  const inRange = sql`symbol = ${symbol} and expiry = ${expiry}::date and bucket >= ${from.toISOString()}::timestamptz and bucket < ${to.toISOString()}::timestamptz`;
+  const rows = rowsOf<{
+    bucket_ms: string | number;
+    pcr_oi: number | null;
+    max_pain: number | null;
+    atm_iv: number | null;
+    spot: number | null;
+    total_oi: number | null;
+    straddle: number | null;
+    atm_strike: number | null;
+  }>(
     await db.execute(sql`
-      select ${epochMs(sql`bucket`)} as bucket_ms, pcr_oi_avg as pcr_oi, max_pain_last as max_pain, atm_iv_avg as atm_iv, spot_last as spot, total_oi_last as total_oi
-      from ${view}
-      where symbol = ${symbol} and expiry = ${expiry}::date and bucket >= ${from.toISOString()}::timestamptz and bucket < ${to.toISOString()}::timestamptz
-      order by bucket`),
+      select ${epochMs(sql`s.bucket`)} as bucket_ms, s.pcr_oi_avg as pcr_oi, s.max_pain_last as max_pain, s.atm_iv_avg as atm_iv, s.spot_last as spot,
+        s.total_oi_last as total_oi, t.straddle_last as straddle, t.atm_strike_last as atm_strike
+      from (select * from ${sql.identifier(`chain_summary_${suffix}`)} where ${inRange}) as s
+      left join (select * from ${sql.identifier(`chain_straddle_${suffix}`)} where ${inRange}) as t using (bucket)
+      order by s.bucket`),
   );
   return rows.map((row) => ({
     bucket: new Date(Number(row.bucket_ms)),
@@ -227,6 +252,8 @@ async function fromAggregate(db: Database, { symbol, expiry, from, to }: ChainHi
     atmIv: numberOrNull(row.atm_iv),
     spot: numberOrNull(row.spot),
     totalOi: numberOrNull(row.total_oi),
+    straddle: numberOrNull(row.straddle),
+    atmStrike: numberOrNull(row.atm_strike),
   }));
 }
 
@@ -249,6 +276,8 @@ const rawStatements = preparedPerDatabase((db) => {
         atmIv: sql<number | null>`avg(${chainSnapshots.atmIv})`.mapWith(Number),
         spot: latest(sql`${chainSnapshots.spot}`).mapWith(Number),
         totalOi: latest(sql`${chainSnapshots.totalCallOi} + ${chainSnapshots.totalPutOi}`).mapWith(Number),
+        straddle: latest(STRADDLE_OF_SNAPSHOT).mapWith(Number),
+        atmStrike: latest(sql`${chainSnapshots.atmStrike}`).mapWith(Number),
       })
       .from(chainSnapshots)
       .where(streamRangePlaceholders(chainSnapshots))
@@ -275,12 +304,12 @@ async function fromRollupAndRaw(db: Database, { symbol, expiry, from, to, interv
   const [start, end] = [from.toISOString(), to.toISOString()];
   const parts = sql`(
     select bucket as at, pcr_oi_sum, pcr_oi_count, atm_iv_sum, atm_iv_count, last_ts, spot_last as spot, max_pain_last as max_pain,
-      total_oi_last as total_oi
+      total_oi_last as total_oi, straddle_last as straddle, atm_strike_last as atm_strike
     from chain_rollup_1m
     where symbol = ${symbol} and expiry = ${expiry}::date and bucket >= ${start}::timestamptz and bucket < ${end}::timestamptz
     union all
     select ts, coalesce(pcr_oi, 0), (pcr_oi is not null)::int, coalesce(atm_iv, 0), (atm_iv is not null)::int, ts, spot, max_pain,
-      total_call_oi + total_put_oi
+      total_call_oi + total_put_oi, ${STRADDLE_OF_SNAPSHOT}, atm_strike
     from chain_snapshots
     where symbol = ${symbol} and expiry = ${expiry}::date and ts >= ${start}::timestamptz and ts < ${end}::timestamptz
   ) as parts`;
@@ -294,6 +323,8 @@ async function fromRollupAndRaw(db: Database, { symbol, expiry, from, to, interv
       atmIv: sql<number | null>`sum(atm_iv_sum) / nullif(sum(atm_iv_count), 0)`.mapWith(Number),
       spot: latest('spot').mapWith(Number),
       totalOi: latest('total_oi').mapWith(Number),
+      straddle: latest('straddle').mapWith(Number),
+      atmStrike: latest('atm_strike').mapWith(Number),
     })
     .from(parts)
     .groupBy(bucket)

@@ -1,7 +1,8 @@
 /**
  * Whether a database has TimescaleDB's continuous aggregates
  * (chain_summary_*, strike_stats_*; db/migrations/0001_timescale.sql;
- * analytics_mood_*; 0007_mood_aggregates.sql), asked once per database and
+ * analytics_mood_*; 0007_mood_aggregates.sql; strike_prices_*,
+ * chain_straddle_*; 0012_strike_prices.sql), asked once per database and
  * remembered: the history queries read them where they exist and the raw
  * tables and rollups elsewhere. The migrations create all of them or none
  * (TimescaleDB with the Timescale License), so one answer serves every query.
@@ -22,7 +23,8 @@ export function hasContinuousAggregates(db: Database): Promise<boolean> {
   if (!answer) {
     answer = db
       .execute(sql`select to_regclass('chain_summary_5m') is not null and to_regclass('strike_stats_5m') is not null
-        and to_regclass('analytics_mood_5m') is not null as present`)
+        and to_regclass('analytics_mood_5m') is not null and to_regclass('strike_prices_5m') is not null
+        and to_regclass('chain_straddle_5m') is not null as present`)
       .then((result) => rowsOf<{ present: boolean }>(result)[0]?.present === true);
     // A failed look-up is asked again next time, not remembered.
     answer.catch(() => known.delete(db));

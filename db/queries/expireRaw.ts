@@ -71,7 +71,7 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
         for update`),
     );
     if (victims.length === 0) return { snapshots: 0, quotes: 0 };
-    const packed = { symbol: [] as string[], expiry: [] as string[], ts: [] as string[], strike: [] as number[], type: [] as string[], oi: [] as (number | null)[], iv: [] as (number | null)[], volume: [] as (number | null)[] };
+    const packed = { symbol: [] as string[], expiry: [] as string[], ts: [] as string[], strike: [] as number[], type: [] as string[], oi: [] as (number | null)[], iv: [] as (number | null)[], volume: [] as (number | null)[], ...emptyPriceColumns() };
     for (const v of victims) {
       if (v.packed === null) continue;
       for (const row of unpackQuotes(v, bytesOf(v.packed))) {
@@ -85,12 +85,14 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
           packed.oi.push(quote.oi);
           packed.iv.push(quote.iv);
           packed.volume.push(quote.volume);
+          for (const column of PRICE_COLUMNS) packed[column].push(quote[column]);
         }
       }
     }
     const chainBucket = dateBin('1 minute', sql`ts`);
     const strikeBucket = dateBin('5 minutes', sql`ts`);
     const latest = (value: string) => sql.raw(`(array_agg(${value} order by ts desc))[1]`);
+    const earliest = (value: string) => sql.raw(`(array_agg(${value} order by ts))[1]`);
     const [row] = rowsOf<ExpiredRaw>(
       await tx.execute(sql`
         with victims as (
@@ -101,18 +103,21 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
         gone_snapshots as (
           delete from chain_snapshots s using victims v
           where s.symbol = v.symbol and s.expiry = v.expiry and s.ts = v.ts
-          returning s.ts, s.symbol, s.expiry, s.pcr_oi, s.atm_iv, s.spot, s.max_pain, s.total_call_oi + s.total_put_oi as total_oi
+          returning s.ts, s.symbol, s.expiry, s.pcr_oi, s.atm_iv, s.spot, s.max_pain, s.total_call_oi + s.total_put_oi as total_oi,
+            (s.analytics->>'straddlePrice')::float8 as straddle, s.atm_strike
         ),
         gone_quotes as (
           delete from option_quotes q using victims v
           where q.symbol = v.symbol and q.expiry = v.expiry and q.ts = v.ts
-          returning q.ts, q.symbol, q.expiry, q.strike, q.option_type, q.oi, q.iv, q.volume
+          returning q.ts, q.symbol, q.expiry, q.strike, q.option_type, q.oi, q.iv, q.volume, q.ltp, q.delta, q.gamma, q.theta, q.vega
         ),
         packed_quotes as (
-          select g.ts, g.symbol, g.expiry, p.strike, p.option_type, p.oi, p.iv, p.volume
+          select g.ts, g.symbol, g.expiry, p.strike, p.option_type, p.oi, p.iv, p.volume, p.ltp, p.delta, p.gamma, p.theta, p.vega
           from unnest(${texts(packed.symbol)}::text[], ${texts(packed.expiry)}::text[], ${texts(packed.ts)}::text[], ${floats(packed.strike)}::float8[],
-            ${texts(packed.type)}::text[], ${floats(packed.oi)}::float8[], ${floats(packed.iv)}::float8[], ${floats(packed.volume)}::float8[])
-            as p(symbol, expiry, ts, strike, option_type, oi, iv, volume)
+            ${texts(packed.type)}::text[], ${floats(packed.oi)}::float8[], ${floats(packed.iv)}::float8[], ${floats(packed.volume)}::float8[],
+            ${floats(packed.ltp)}::float8[], ${floats(packed.delta)}::float8[], ${floats(packed.gamma)}::float8[], ${floats(packed.theta)}::float8[],
+            ${floats(packed.vega)}::float8[])
+            as p(symbol, expiry, ts, strike, option_type, oi, iv, volume, ltp, delta, gamma, theta, vega)
           join gone_snapshots g on g.symbol = p.symbol and g.expiry = p.expiry::date and g.ts = p.ts::timestamptz
         ),
         all_quotes as (
@@ -120,24 +125,27 @@ export async function expireRaw(db: Database, before: Date, limit: number): Prom
         ),
         chains as (
           insert into chain_rollup_1m as r (bucket, symbol, expiry, snapshots, pcr_oi_sum, pcr_oi_count, atm_iv_sum, atm_iv_count,
-            last_ts, spot_last, max_pain_last, total_oi_last)
+            last_ts, spot_last, max_pain_last, total_oi_last, straddle_last, atm_strike_last)
           select ${chainBucket}, symbol, expiry, count(*), coalesce(sum(pcr_oi), 0), count(pcr_oi), coalesce(sum(atm_iv), 0), count(atm_iv),
-            max(ts), ${latest('spot')}, ${latest('max_pain')}, ${latest('total_oi')}
+            max(ts), ${latest('spot')}, ${latest('max_pain')}, ${latest('total_oi')}, ${latest('straddle')}, ${latest('atm_strike')}
           from gone_snapshots
           group by 1, symbol, expiry
           on conflict (symbol, expiry, bucket) do update set
-            ${merge(['snapshots', 'pcr_oi_sum', 'pcr_oi_count', 'atm_iv_sum', 'atm_iv_count'], ['spot_last', 'max_pain_last', 'total_oi_last'])}
+            ${merge(['snapshots', 'pcr_oi_sum', 'pcr_oi_count', 'atm_iv_sum', 'atm_iv_count'], ['spot_last', 'max_pain_last', 'total_oi_last', 'straddle_last', 'atm_strike_last'])}
           returning 1
         ),
         strikes as (
           insert into strike_rollup_5m as r (bucket, symbol, expiry, strike, option_type, samples, oi_sum, oi_count, iv_sum, iv_count,
-            volume_sum, volume_count, last_ts, oi_last, iv_last, volume_last)
+            volume_sum, volume_count, last_ts, oi_last, iv_last, volume_last,
+            first_ts, ltp_first, ltp_max, ltp_min, ltp_last, delta_last, gamma_last, theta_last, vega_last)
           select ${strikeBucket}, symbol, expiry, strike, option_type, count(*), coalesce(sum(oi), 0), count(oi), coalesce(sum(iv), 0), count(iv),
-            coalesce(sum(volume), 0), count(volume), max(ts), ${latest('oi')}, ${latest('iv')}, ${latest('volume')}
+            coalesce(sum(volume), 0), count(volume), max(ts), ${latest('oi')}, ${latest('iv')}, ${latest('volume')},
+            min(ts), ${earliest('ltp')}, max(ltp), min(ltp), ${latest('ltp')}, ${latest('delta')}, ${latest('gamma')}, ${latest('theta')}, ${latest('vega')}
           from all_quotes
           group by 1, symbol, expiry, strike, option_type
           on conflict (symbol, expiry, strike, option_type, bucket) do update set
-            ${merge(['samples', 'oi_sum', 'oi_count', 'iv_sum', 'iv_count', 'volume_sum', 'volume_count'], ['oi_last', 'iv_last', 'volume_last'])}
+            ${merge(['samples', 'oi_sum', 'oi_count', 'iv_sum', 'iv_count', 'volume_sum', 'volume_count'], ['oi_last', 'iv_last', 'volume_last', 'ltp_last', 'delta_last', 'gamma_last', 'theta_last', 'vega_last'])},
+            ${mergePriceRange()}
           returning 1
         )
         select (select count(*) from gone_snapshots)::int as snapshots, (select count(*) from all_quotes)::int as quotes,
@@ -165,6 +173,30 @@ function merge(added: readonly string[], lasts: readonly string[]) {
       'last_ts = greatest(r.last_ts, excluded.last_ts)',
       ...lasts.map((c) => `${c} = case when excluded.last_ts > r.last_ts then excluded.${c} else r.${c} end`),
     ].join(',\n          '),
+  );
+}
+
+/** The option figures folded per strike besides OI, IV and volume: price (LTP) OHLC and the latest Greeks. */
+const PRICE_COLUMNS = ['ltp', 'delta', 'gamma', 'theta', 'vega'] as const;
+
+function emptyPriceColumns(): Record<(typeof PRICE_COLUMNS)[number], (number | null)[]> {
+  return { ltp: [], delta: [], gamma: [], theta: [], vega: [] };
+}
+
+/**
+ * The SET list merging a folded bucket's first price and price range into
+ * the stored row `r`: first_ts the earlier one (a row folded before 0012 has
+ * none, and the fold's own is taken), ltp_first from its side, the higher
+ * high and the lower low (nulls ignored, as greatest and least do).
+ */
+function mergePriceRange() {
+  return sql.raw(
+    [
+      'first_ts = least(r.first_ts, excluded.first_ts)',
+      'ltp_first = case when r.first_ts is null or excluded.first_ts < r.first_ts then excluded.ltp_first else r.ltp_first end',
+      'ltp_max = greatest(r.ltp_max, excluded.ltp_max)',
+      'ltp_min = least(r.ltp_min, excluded.ltp_min)',
+    ].join(',\n            '),
   );
 }
 

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
 import { HISTORY_START as START, historySnapshots } from '../../test/historySnapshots.ts';
 import type { DatabaseHandle } from '../client.ts';
-import type { EnrichedSnapshot } from '../../core/models.ts';
+import type { EnrichedQuote, EnrichedSnapshot } from '../../core/models.ts';
 import { CHART_INTERVALS } from './chainHistory.ts';
 import { advanceHorizons } from './retentionState.ts';
 import { STRIKE_INTERVALS, strikeHistory, type StrikeHistoryPoint, type StrikeInterval } from './strikeHistory.ts';
@@ -18,14 +18,14 @@ interface Series {
 /** The same buckets computed in JavaScript from the snapshots (epoch-aligned buckets, as the origin 2000-01-03 is a UTC midnight). */
 function expected(snapshots: EnrichedSnapshot[], series: Series, from: number, to: number, interval: StrikeInterval) {
   const ms = CHART_INTERVALS[interval].ms;
-  const groups = new Map<number, { ts: number; oi: number | null; iv: number | null; volume: number | null }[]>();
+  const groups = new Map<number, (Pick<EnrichedQuote, 'oi' | 'iv' | 'volume' | 'ltp' | 'delta' | 'gamma' | 'theta' | 'vega'> & { ts: number })[]>();
   for (const s of snapshots) {
     if (s.symbol !== series.symbol || s.expiry !== series.expiry || s.timestamp < from || s.timestamp >= to) continue;
     const row = s.rows.find((r) => r.strike === series.strike);
     const quote = series.optionType === 'CE' ? row?.call : row?.put;
     if (!quote) continue;
     const bucket = Math.floor(s.timestamp / ms) * ms;
-    groups.set(bucket, [...(groups.get(bucket) ?? []), { ts: s.timestamp, oi: quote.oi, iv: quote.iv, volume: quote.volume }]);
+    groups.set(bucket, [...(groups.get(bucket) ?? []), { ...quote, ts: s.timestamp }]);
   }
   const mean = (values: (number | null)[]) => {
     const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
@@ -35,6 +35,8 @@ function expected(snapshots: EnrichedSnapshot[], series: Series, from: number, t
     .sort(([a], [b]) => a - b)
     .map(([bucket, group]) => {
       const last = group.reduce((a, b) => (b.ts > a.ts ? b : a));
+      const first = group.reduce((a, b) => (b.ts < a.ts ? b : a));
+      const prices = group.map((q) => q.ltp).filter((v): v is number => v !== null);
       return {
         bucket: new Date(bucket),
         oiLast: last.oi,
@@ -43,6 +45,14 @@ function expected(snapshots: EnrichedSnapshot[], series: Series, from: number, t
         ivAvg: mean(group.map((q) => q.iv)),
         volumeLast: last.volume,
         volumeAvg: mean(group.map((q) => q.volume)),
+        priceOpen: first.ltp,
+        priceHigh: prices.length === 0 ? null : Math.max(...prices),
+        priceLow: prices.length === 0 ? null : Math.min(...prices),
+        priceClose: last.ltp,
+        deltaLast: last.delta,
+        gammaLast: last.gamma,
+        thetaLast: last.theta,
+        vegaLast: last.vega,
       };
     });
 }
@@ -52,12 +62,25 @@ function expectPoints(actual: StrikeHistoryPoint[], wanted: ReturnType<typeof ex
   expect(actual.map((p) => p.bucket.toISOString())).toEqual(wanted.map((p) => p.bucket.toISOString()));
   actual.forEach((point, i) => {
     const want = wanted[i];
-    for (const key of ['oiLast', 'ivLast', 'volumeLast'] as const) expect(point[key], key).toBe(want[key]);
+    for (const key of ['oiLast', 'ivLast', 'volumeLast', 'priceOpen', 'priceHigh', 'priceLow', 'priceClose', 'deltaLast', 'gammaLast', 'thetaLast', 'vegaLast'] as const) {
+      expect(point[key], key).toBe(want[key]);
+    }
     for (const key of ['oiAvg', 'ivAvg', 'volumeAvg'] as const) {
       if (want[key] === null) expect(point[key], key).toBeNull();
       else expect(point[key], key).toBeCloseTo(want[key], 6);
     }
   });
+}
+
+/**
+ * historySnapshots with the puts' LTP blanked every 7th tick (20 s apart, so
+ * the last of some 5-minute buckets, inside others): a bucket's first or last
+ * price is sometimes null, and its high and low skip it.
+ */
+function strikeSnapshots(): EnrichedSnapshot[] {
+  return historySnapshots().map((s) =>
+    Math.round((s.timestamp - START) / 20_000) % 7 === 0 ? { ...s, rows: s.rows.map((row) => (row.put ? { ...row, put: { ...row.put, ltp: null } } : row)) } : s,
+  );
 }
 
 /** A NIFTY strike present in every snapshot, with some blanked call IVs. */
@@ -80,7 +103,7 @@ describe('one strike and side over time', () => {
   let call: Series;
   beforeAll(async () => {
     database = await openTestDatabase();
-    snapshots = historySnapshots();
+    snapshots = strikeSnapshots();
     call = seriesOf(snapshots, 'CE');
     await database.write(snapshots);
   });
@@ -103,6 +126,16 @@ describe('one strike and side over time', () => {
     expect(points.every((p) => p.ivAvg !== null)).toBe(true);
   });
 
+  it('gives each bucket the price OHLC, high ≥ open, close ≥ low, and the latest Greeks, skipping a missing price in the high and low', async () => {
+    const points = await strikeHistory(database.db, { ...call, optionType: 'PE', from: new Date(START), to: new Date(START + 40 * 60_000), interval: '5m' });
+    expect(points.some((p) => p.priceOpen === null || p.priceClose === null)).toBe(true);
+    for (const p of points) {
+      expect(p.priceHigh).not.toBeNull();
+      for (const price of [p.priceOpen, p.priceClose]) if (price !== null) expect(p.priceLow! <= price && price <= p.priceHigh!).toBe(true);
+      expect(p.deltaLast! < 0 && p.gammaLast! > 0 && p.vegaLast! > 0).toBe(true);
+    }
+  });
+
   it('answers an empty list for a strike that is not stored, and refuses a bad request', async () => {
     const range = { from: new Date(START), to: new Date(START + 3_600_000) };
     expect(await strikeHistory(database.db, { ...call, strike: call.strike + 0.5, ...range, interval: '15m' })).toEqual([]);
@@ -123,7 +156,7 @@ describe.skipIf(timescale)('one strike over time once retention folded the older
   const HORIZON = START + 20 * 60_000;
   beforeAll(async () => {
     database = await openTestDatabase();
-    snapshots = historySnapshots();
+    snapshots = strikeSnapshots();
     call = seriesOf(snapshots, 'CE');
     await database.write(snapshots);
     await advanceHorizons(database.db, { rawHorizon: new Date(HORIZON), historyHorizon: new Date(START - 86_400_000) });
@@ -147,7 +180,7 @@ describe.skipIf(!timescale)('one strike over time from strike_stats, where Times
   let call: Series;
   beforeAll(async () => {
     database = await openTestDatabase();
-    snapshots = historySnapshots();
+    snapshots = strikeSnapshots();
     call = seriesOf(snapshots, 'CE');
     await database.write(snapshots);
   });
@@ -156,8 +189,8 @@ describe.skipIf(!timescale)('one strike over time from strike_stats, where Times
   });
 
   it('answers from the materialized buckets as from the raw rows, and still does once the raw rows are gone', async () => {
-    for (const suffix of ['5m', '15m', '1h']) {
-      await database.db.execute(sql.raw(`call refresh_continuous_aggregate('strike_stats_${suffix}', '${new Date(START - 3_600_000).toISOString()}', '${new Date(START + 7_200_000).toISOString()}')`));
+    for (const suffix of ['stats_5m', 'stats_15m', 'stats_1h', 'prices_5m', 'prices_15m', 'prices_1h']) {
+      await database.db.execute(sql.raw(`call refresh_continuous_aggregate('strike_${suffix}', '${new Date(START - 3_600_000).toISOString()}', '${new Date(START + 7_200_000).toISOString()}')`));
     }
     const range = RANGES[1];
     for (const interval of ['5m', '15m', '1h'] as const) {

@@ -5,6 +5,7 @@
  * CI must never silently fall back to the embedded engine.
  */
 import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../db/client.ts';
 
 /** A new, empty database on the DATABASE_URL server: its URL, and how to drop it. */
@@ -59,5 +60,24 @@ export async function serverHasTimescale(serverUrl = process.env.DATABASE_URL): 
     return row.shipped && row.preload.split(',').some((library) => library.trim() === 'timescaledb');
   } finally {
     await admin.end({ timeout: 1 });
+  }
+}
+
+/**
+ * Refreshes a continuous aggregate over [fromMs, toMs) as its policy would
+ * (TimescaleDB), retrying while a policy's own refresh of an overlapping
+ * window holds it (55P03, "due to a concurrent refresh"): the policies run in
+ * background workers whenever they are due, so a test's refresh may meet one.
+ */
+export async function refreshAggregate(database: DatabaseHandle, aggregate: string, fromMs: number, toMs: number, retryForMs = 30_000): Promise<void> {
+  for (const started = Date.now(); ; ) {
+    try {
+      await database.db.execute(sql.raw(`call refresh_continuous_aggregate('${aggregate}', '${new Date(fromMs).toISOString()}', '${new Date(toMs).toISOString()}')`));
+      return;
+    } catch (error) {
+      const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+      if (code !== '55P03' || Date.now() - started > retryForMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }

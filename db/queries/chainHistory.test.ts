@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
+import { openTestDatabase, refreshAggregate, serverHasTimescale } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { CHART_INTERVALS, ChainHistoryRangeError, MAX_BUCKETS, chainHistory, splitAtBuckets, type ChainHistoryPoint, type ChartInterval } from './chainHistory.ts';
 import { advanceHorizons } from './retentionState.ts';
@@ -229,8 +229,11 @@ describe.skipIf(!timescale)('chain history from the continuous aggregates, where
     const ask = (interval: ChartInterval, from = range.from, to = range.to) =>
       chainHistory(database.db, { symbol: 'NIFTY', expiry, from: new Date(from), to: new Date(to), interval });
     const aggregated = ['5m', '15m', '1h'] as const;
+    // As their policies do: chain_straddle_* (the ATM straddle and strike) beside chain_summary_*.
     for (const suffix of aggregated) {
-      await database.db.execute(sql.raw(`call refresh_continuous_aggregate('chain_summary_${suffix}', '${new Date(START - 3_600_000).toISOString()}', '${new Date(START + 7_200_000).toISOString()}')`));
+      for (const aggregate of ['chain_summary', 'chain_straddle']) {
+        await refreshAggregate(database, `${aggregate}_${suffix}`, START - 3_600_000, START + 7_200_000);
+      }
     }
     for (const interval of aggregated) expectPoints(await ask(interval), expected(snapshots, 'NIFTY', expiry, range.from, range.to, interval));
     // Delete the raw snapshots of the whole 5-minute buckets 5 to 30 minutes in: the materialized buckets still answer,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
+import { openTestDatabase, refreshAggregate, serverHasTimescale } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
 import { analyticsMood } from '../schema.ts';
 import { CHART_INTERVALS, type ChartInterval } from './chainHistory.ts';
@@ -87,7 +87,7 @@ async function store(database: DatabaseHandle, rows: MoodRow[]) {
 /** Refreshes the mood aggregates over every stored row (TimescaleDB). */
 async function refreshMoodAggregates(database: DatabaseHandle) {
   for (const suffix of ['5m', '15m', '1h']) {
-    await database.db.execute(sql.raw(`call refresh_continuous_aggregate('analytics_mood_${suffix}', '${new Date(START - HOUR).toISOString()}', '${new Date(START + 4 * HOUR).toISOString()}')`));
+    await refreshAggregate(database, `analytics_mood_${suffix}`, START - HOUR, START + 4 * HOUR);
   }
 }
 

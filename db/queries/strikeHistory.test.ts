@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase, serverHasTimescale } from '../../test/database.ts';
+import { openTestDatabase, refreshAggregate, serverHasTimescale } from '../../test/database.ts';
 import { HISTORY_START as START, historySnapshots } from '../../test/historySnapshots.ts';
 import type { DatabaseHandle } from '../client.ts';
 import type { EnrichedQuote, EnrichedSnapshot } from '../../core/models.ts';
@@ -190,7 +190,7 @@ describe.skipIf(!timescale)('one strike over time from strike_stats, where Times
 
   it('answers from the materialized buckets as from the raw rows, and still does once the raw rows are gone', async () => {
     for (const suffix of ['stats_5m', 'stats_15m', 'stats_1h', 'prices_5m', 'prices_15m', 'prices_1h']) {
-      await database.db.execute(sql.raw(`call refresh_continuous_aggregate('strike_${suffix}', '${new Date(START - 3_600_000).toISOString()}', '${new Date(START + 7_200_000).toISOString()}')`));
+      await refreshAggregate(database, `strike_${suffix}`, START - 3_600_000, START + 7_200_000);
     }
     const range = RANGES[1];
     for (const interval of ['5m', '15m', '1h'] as const) {

@@ -6,7 +6,9 @@
  * it within seconds; the whole chain scrolls with only the rows in view
  * drawn; a cell opens its detail; each chart draws on its canvas;
  * the mood page shows its gauge and components; a playback replays with its
- * progress bar; phone width and both themes; no console errors. The Node SDK
+ * progress bar; the strategy builder computes a payoff from a template (chart,
+ * breakevens, max profit/loss, margin, live P&L) and takes a leg from a chain
+ * cell; phone width and both themes; no console errors. The Node SDK
  * (web-client/sdk) reads the same server.
  *
  * Screenshots of each page go to SCREENSHOT_DIR (default
@@ -197,6 +199,56 @@ describe('the web client in Chromium', () => {
     await lastRow.waitFor({ timeout: 5_000 });
     expect(await lastRow.locator('td.ltp').first().innerText()).toMatch(/^\d+\.\d\d$/);
   }, 90_000);
+
+  it('the strategy builder computes a payoff from a template: chart, breakevens, max profit/loss, margin, and a live P&L', async () => {
+    await open('#/strategy');
+    await page.evaluate(() => sessionStorage.removeItem('strategy-legs'));
+    await open('#/strategy');
+    const template = page.getByRole('combobox', { name: 'Template' });
+    await expect.poll(() => template.locator('option').count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    await template.selectOption('IRON_CONDOR');
+    await page.getByRole('button', { name: 'Use template' }).click();
+    await expect.poll(() => page.locator('table[aria-label="Strategy legs"] tbody tr').count(), { timeout: 20_000 }).toBe(4);
+    const breakevens = page.locator('ul[aria-label="Breakevens"] li');
+    await expect.poll(() => breakevens.count(), { timeout: 30_000 }).toBe(2);
+    expect(await breakevens.first().innerText()).toMatch(/^\d[\d,]*\.\d\d/);
+    await expect.poll(() => canvasDrawn('[data-chart="payoff"]'), { timeout: 20_000, message: 'the payoff chart drew nothing' }).toBe(true);
+    // An iron condor's risk is capped both ways; the short strangle inside needs margin.
+    expect(await page.getByTestId('max-profit').innerText()).toMatch(/^₹[\d,]+$/);
+    expect(await page.getByTestId('max-loss').innerText()).toMatch(/^₹-?[\d,]+$/);
+    expect(await page.getByTestId('margin-total').innerText()).toMatch(/^₹[\d,]+$/);
+    await page.getByText('Live: re-priced on every chain snapshot.').waitFor({ timeout: 30_000 });
+    await shot('strategy');
+    // Removing a leg re-prices: a naked short call makes the loss unlimited.
+    await page.getByRole('button', { name: 'Remove leg 4' }).click();
+    await page.getByRole('button', { name: 'Remove leg 1' }).click();
+    await page.getByRole('button', { name: 'Remove leg 1' }).click();
+    await expect.poll(() => page.getByTestId('max-loss').innerText(), { timeout: 20_000 }).toBe('unlimited');
+  }, 120_000);
+
+  it('adds a leg to the strategy from a chain cell’s detail', async () => {
+    await open('#/chain?depth=5');
+    await page.locator('table.chain tbody tr.atm td.ltp').first().click({ timeout: 20_000 });
+    const before = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('strategy-legs') ?? '[]') as unknown[]).length);
+    await page.getByRole('button', { name: 'Add a buy of this option to the strategy' }).click();
+    await page.getByRole('link', { name: 'Added (buy): open the builder' }).click();
+    await expect.poll(() => page.locator('table[aria-label="Strategy legs"] tbody tr').count(), { timeout: 10_000 }).toBe(before + 1);
+    expect(await page.getByRole('combobox', { name: `Leg ${before + 1} action` }).inputValue()).toBe('BUY');
+  }, 60_000);
+
+  it('fits the strategy builder on a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, ready] of [
+      ['#/strategy', '[data-chart="payoff"] canvas'],
+    ]) {
+      await open(hash);
+      await page.waitForSelector(ready, { timeout: 20_000 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${hash} wider than the phone`).toBeLessThanOrEqual(0);
+      await shot(`${hash.slice(2)}-phone`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 60_000);
 
   it('logged no console errors on any page', () => {
     expect(consoleErrors).toEqual([]);

@@ -11,6 +11,8 @@ import { ChainPage } from './pages/ChainPage.tsx';
 import { ChartsPage } from './pages/ChartsPage.tsx';
 import { MoodPage } from './pages/MoodPage.tsx';
 import { PlaybackPage } from './pages/PlaybackPage.tsx';
+import { StrategyPage } from './pages/StrategyPage.tsx';
+
 
 type Theme = 'dark' | 'light';
 
@@ -135,6 +137,7 @@ export function App() {
         {page === 'charts' && <ChartsPage />}
         {page === 'mood' && <MoodPage />}
         {page === 'playback' && <PlaybackPage />}
+        {page === 'strategy' && <StrategyPage />}
       </main>
     </SelectionContext.Provider>
   );

@@ -334,3 +334,103 @@ export const PlaybackSubscription = graphql(`
     }
   }
 `);
+
+export const StrategyTemplatesQuery = graphql(`
+  query StrategyTemplates {
+    strategyTemplates {
+      name
+      label
+      description
+      needsFarExpiry
+    }
+  }
+`);
+
+export const StrategyTemplateQuery = graphql(`
+  query StrategyTemplateLegs($symbol: String!, $name: String!, $expiry: Date!, $farExpiry: Date, $widthStrikes: Int, $lots: Int) {
+    strategyTemplate(symbol: $symbol, name: $name, expiry: $expiry, farExpiry: $farExpiry, widthStrikes: $widthStrikes, lots: $lots) {
+      instrument
+      action
+      right
+      strike
+      expiry
+      lots
+    }
+  }
+`);
+
+export const StrategyResultFieldsFragment = graphql(`
+  fragment StrategyResultFields on StrategyResult {
+    symbol
+    spot
+    valuedAt
+    atmIv
+    netPremium
+    netPremiumKind
+    pnlNow
+    smileAvailable
+    spots
+    horizons {
+      kind
+      at
+      pnl
+      maxProfit
+      maxProfitUnlimited
+      maxLoss
+      maxLossUnlimited
+      breakevens {
+        spot
+        touchProbability
+      }
+      lognormal {
+        probabilityOfProfit
+        expectedPnl
+      }
+      smileImplied {
+        probabilityOfProfit
+        expectedPnl
+      }
+    }
+    legs {
+      index
+      entryPrice
+      iv
+      lotSize
+      units
+      valueNow
+      pnlNow
+    }
+    greeks {
+      value
+      delta
+      gamma
+      theta
+      vega
+      rho
+    }
+    margin {
+      totalRupees
+      spanRupees
+      exposureRupees
+      premiumRupees
+      hedgeBenefitRupees
+    }
+  }
+`);
+
+export const StrategyQuery = graphql(`
+  query Strategy($input: StrategyInput!) {
+    strategy(input: $input) {
+      ...StrategyResultFields
+    }
+  }
+`);
+
+export const StrategySubscription = graphql(`
+  subscription StrategyLive($input: StrategyInput!) {
+    strategyUpdated(input: $input) {
+      ...StrategyResultFields
+    }
+  }
+`);
+

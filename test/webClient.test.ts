@@ -8,7 +8,8 @@
  * the mood page shows its gauge and components; a playback replays with its
  * progress bar; the strategy builder computes a payoff from a template (chart,
  * breakevens, max profit/loss, margin, live P&L) and takes a leg from a chain
- * cell; phone width and both themes; no console errors. The Node SDK
+ * cell; sign-in registers a user, creates an API key that works and revokes
+ * it; phone width and both themes; no console errors. The Node SDK
  * (web-client/sdk) reads the same server.
  *
  * Screenshots of each page go to SCREENSHOT_DIR (default
@@ -236,10 +237,52 @@ describe('the web client in Chromium', () => {
     expect(await page.getByRole('combobox', { name: `Leg ${before + 1} action` }).inputValue()).toBe('BUY');
   }, 60_000);
 
-  it('fits the strategy builder on a phone', async () => {
+  it('registers a user, shows who is signed in, creates an API key that works and revokes it, and signs out', async () => {
+    await open('#/account');
+    const email = `web-${Date.now()}@example.com`;
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password (10–256 characters)').fill('a long enough password');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await expect.poll(() => page.getByTestId('me-email').innerText(), { timeout: 30_000 }).toBe(email);
+    await page.getByRole('textbox', { name: 'Name' }).fill('browser test');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByRole('status').filter({ hasText: 'shown only this once' }).locator('output').innerText({ timeout: 10_000 });
+    expect(secret).toMatch(/^opk_/);
+    await expect.poll(() => page.locator('table[aria-label="API keys"] tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    // The key works for a real client…
+    const keyed = createPlatformClient({ url: `${server.origin}/graphql`, headers: { 'x-api-key': secret } });
+    try {
+      expect((await keyed.query(SymbolsDocument)).symbols.length).toBeGreaterThan(0);
+    } finally {
+      await keyed.close();
+    }
+    await shot('account');
+    // Signed in, live views still stream (graphql-ws with the token in connectionParams).
+    await page.getByRole('link', { name: 'Strategy builder' }).click();
+    await page.getByText('Live: re-priced on every chain snapshot.').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Account' }).click();
+    // …until it is revoked.
+    await page.getByRole('button', { name: 'Revoke key browser test' }).click();
+    await expect.poll(() => page.locator('table[aria-label="API keys"] tbody tr').first().innerText(), { timeout: 10_000 }).toMatch(/revoked/);
+    const revoked = createPlatformClient({ url: `${server.origin}/graphql`, headers: { 'x-api-key': secret } });
+    try {
+      expect(await revoked.query(SymbolsDocument).catch((error: unknown) => error)).toBeInstanceOf(GraphQLRequestError);
+    } finally {
+      await revoked.close();
+    }
+    // The session survives a reload of the tab (sessionStorage), then signs out to anonymous.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('me-email').innerText(), { timeout: 20_000 }).toBe(email);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Register' }).waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => sessionStorage.getItem('auth-session'))).toBeNull();
+  }, 90_000);
+
+  it('fits the strategy builder and sign-in on a phone', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [hash, ready] of [
       ['#/strategy', '[data-chart="payoff"] canvas'],
+      ['#/account', 'form[aria-label="Sign in"]'],
     ]) {
       await open(hash);
       await page.waitForSelector(ready, { timeout: 20_000 });

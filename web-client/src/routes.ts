@@ -1,9 +1,8 @@
 /**
  * The app's pages, by hash (#/chain, #/charts…), so the server serves one
- * index.html at / and any page can be bookmarked. Sign-in gets its entry
- * here with its page.
+ * index.html at / and any page can be bookmarked.
  */
-export type PageId = 'chain' | 'charts' | 'mood' | 'playback' | 'strategy';
+export type PageId = 'chain' | 'charts' | 'mood' | 'playback' | 'strategy' | 'account';
 
 export interface Route {
   id: PageId;
@@ -16,6 +15,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'mood', label: 'Market mood' },
   { id: 'playback', label: 'Playback' },
   { id: 'strategy', label: 'Strategy builder' },
+  { id: 'account', label: 'Sign in' },
 ];
 
 /** The page and its query parameters from a location hash such as #/chain?depth=all. */

@@ -37,8 +37,8 @@ let page: Page;
 let sdk: PlatformClient;
 const consoleErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+async function shot(name: string, fullPage = false): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
 
 /** A fresh load of the app at `hash` (a hash change alone would keep the page's state). */
@@ -219,7 +219,8 @@ describe('the web client in Chromium', () => {
     expect(await page.getByTestId('max-loss').innerText()).toMatch(/^₹-?[\d,]+$/);
     expect(await page.getByTestId('margin-total').innerText()).toMatch(/^₹[\d,]+$/);
     await page.getByText('Live: re-priced on every chain snapshot.').waitFor({ timeout: 30_000 });
-    await shot('strategy');
+    expect(await page.locator('[data-chart="payoff"] figcaption').innerText()).toMatch(/P&L now \(T\+0\)/);
+    await shot('strategy', true);
     // Removing a leg re-prices: a naked short call makes the loss unlimited.
     await page.getByRole('button', { name: 'Remove leg 4' }).click();
     await page.getByRole('button', { name: 'Remove leg 1' }).click();
@@ -291,6 +292,11 @@ describe('the web client in Chromium', () => {
       await shot(`${hash.slice(2)}-phone`);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    await open('#/strategy');
+    await expect.poll(() => canvasDrawn('[data-chart="payoff"]'), { timeout: 20_000 }).toBe(true);
+    await shot('strategy-light', true);
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
   }, 60_000);
 
   it('logged no console errors on any page', () => {

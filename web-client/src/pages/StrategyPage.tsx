@@ -12,7 +12,7 @@ import { ExpiriesQuery, StrategyQuery, StrategySubscription, StrategyTemplateQue
 import { useSelection } from '../selection.tsx';
 import { istTime, num, pct, signed } from '../format.ts';
 import { MAX_LEGS, addLeg, newLeg, removeLeg, replaceLegs, toLegInputs, updateLeg, useLegs, type DraftLeg } from '../strategy/legs.ts';
-import { PayoffChart } from '../strategy/PayoffChart.tsx';
+import { PayoffChart, targetLabel } from '../strategy/PayoffChart.tsx';
 import type { StrategyInput, StrategyResultFieldsFragment } from '../gql/graphql.ts';
 
 /** Rupees, whole. */
@@ -196,7 +196,7 @@ function LegsTable({ legs, expiries, priced }: { legs: readonly DraftLeg[]; expi
                     style={{ width: '5em' }}
                   />
                 </td>
-                <td className={pricedLeg && pricedLeg.pnlNow < 0 ? 'down' : 'up'}>{pricedLeg ? signedRupees(pricedLeg.pnlNow) : '–'}</td>
+                <td className={pricedLeg && Math.round(pricedLeg.pnlNow) < 0 ? 'down' : 'up'}>{pricedLeg ? signedRupees(pricedLeg.pnlNow) : '–'}</td>
                 <td>
                   <button type="button" aria-label={`Remove ${name.toLowerCase()}`} onClick={() => removeLeg(leg.id)}>
                     ✕
@@ -236,7 +236,7 @@ function Results({ result, live }: { result: StrategyResultFieldsFragment; live:
     <div className="grid">
       <figure className="card wide" data-chart="payoff">
         <figcaption>
-          Payoff at expiry and P&L at {target ? target.at.slice(0, 10) : 'the target'} <small>₹ against spot (index points); spot now {num(result.spot)}</small>
+          Payoff at expiry and P&L {targetLabel(result)} <small>₹ against spot (index points); spot now {num(result.spot)}</small>
         </figcaption>
         <PayoffChart result={result} />
       </figure>
@@ -244,7 +244,7 @@ function Results({ result, live }: { result: StrategyResultFieldsFragment; live:
         <dl className="strip">
           <div>
             <dt>{live ? 'Live P&L (₹)' : 'P&L now (₹)'}</dt>
-            <dd className={result.pnlNow < 0 ? 'down' : 'up'} data-testid="pnl-now">
+            <dd className={Math.round(result.pnlNow) < 0 ? 'down' : 'up'} data-testid="pnl-now">
               {signedRupees(result.pnlNow)} <small>at {istTime(result.valuedAt)} IST</small>
             </dd>
           </div>

@@ -221,6 +221,12 @@ describe('the web client in Chromium', () => {
     await page.getByText('Live: re-priced on every chain snapshot.').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-chart="payoff"] figcaption').innerText()).toMatch(/P&L now \(T\+0\)/);
     await shot('strategy', true);
+    // A target date moves the second curve there (15:15 IST that day, or a minute from now when later; the legs' expiry is the latest it may be).
+    const legExpiry = await page.getByRole('combobox', { name: 'Leg 1 expiry' }).inputValue();
+    await page.getByLabel('Target date for the P&L curve (empty: now, T+0)').fill(legExpiry);
+    await expect.poll(() => page.locator('[data-chart="payoff"] figcaption').innerText(), { timeout: 20_000 }).toMatch(new RegExp(`P&L on ${legExpiry} \\d\\d:\\d\\d:\\d\\d IST`));
+    await expect.poll(() => canvasDrawn('[data-chart="payoff"]'), { timeout: 20_000 }).toBe(true);
+    await page.getByLabel('Target date for the P&L curve (empty: now, T+0)').fill('');
     // Removing a leg re-prices: a naked short call makes the loss unlimited.
     await page.getByRole('button', { name: 'Remove leg 4' }).click();
     await page.getByRole('button', { name: 'Remove leg 1' }).click();

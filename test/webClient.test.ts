@@ -30,6 +30,8 @@ import { launchChromium, timeChainUpdates, type Spread } from './support/browser
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? fileURLToPath(new URL('../web-client/screenshots/latest/', import.meta.url));
 const STRIKES_EACH_SIDE = 100;
+/** The shortest access token the server allows, so the sign-in test sees the app refresh it (at 80 % of its life). */
+const ACCESS_TOKEN_SECONDS = 30;
 
 let server: RealServer;
 let browser: Browser;
@@ -66,7 +68,7 @@ describe('the web client in Chromium', () => {
     // What `npm start` runs first (the prestart script).
     const { report } = await ensureWebClientBuilt({ log: () => {} });
     console.log(`web client ${formatReport(report)}`);
-    server = await startRealServer({ SYMBOLS: 'NIFTY', SIM_STRIKES_EACH_SIDE: String(STRIKES_EACH_SIDE), SIM_TICK_MS: '1000', PLAYBACK_MAX_CONCURRENT: '2' }, { readyTimeoutMs: 90_000 });
+    server = await startRealServer({ SYMBOLS: 'NIFTY', SIM_STRIKES_EACH_SIDE: String(STRIKES_EACH_SIDE), SIM_TICK_MS: '1000', PLAYBACK_MAX_CONCURRENT: '2', AUTH_ACCESS_TOKEN_SECONDS: String(ACCESS_TOKEN_SECONDS) }, { readyTimeoutMs: 90_000 });
     sdk = createPlatformClient({ url: `${server.origin}/graphql` });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
@@ -244,7 +246,7 @@ describe('the web client in Chromium', () => {
     expect(await page.getByRole('combobox', { name: `Leg ${before + 1} action` }).inputValue()).toBe('BUY');
   }, 60_000);
 
-  it('registers a user, shows who is signed in, creates an API key that works and revokes it, and signs out', async () => {
+  it('registers a user, shows who is signed in, creates an API key that works and revokes it, refreshes the session, and signs out', async () => {
     await open('#/account');
     const email = `web-${Date.now()}@example.com`;
     await page.getByLabel('E-mail').fill(email);
@@ -277,13 +279,18 @@ describe('the web client in Chromium', () => {
     } finally {
       await revoked.close();
     }
+    // The app trades its refresh token for a new session before the access token expires, and stays signed in.
+    const tokenNow = () => page.evaluate(() => (JSON.parse(sessionStorage.getItem('auth-session') ?? 'null') as { accessToken: string } | null)?.accessToken);
+    const firstToken = await tokenNow();
+    await expect.poll(tokenNow, { timeout: ACCESS_TOKEN_SECONDS * 1000, interval: 1000 }).not.toBe(firstToken);
+    expect(await tokenNow()).toBeTruthy();
     // The session survives a reload of the tab (sessionStorage), then signs out to anonymous.
     await page.reload();
     await expect.poll(() => page.getByTestId('me-email').innerText(), { timeout: 20_000 }).toBe(email);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Register' }).waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => sessionStorage.getItem('auth-session'))).toBeNull();
-  }, 90_000);
+  }, 120_000);
 
   it('fits the strategy builder and sign-in on a phone', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

@@ -6,7 +6,10 @@
  * it within seconds; the whole chain scrolls with only the rows in view
  * drawn; a cell opens its detail; each chart draws on its canvas;
  * the mood page shows its gauge and components; a playback replays with its
- * progress bar; phone width and both themes; no console errors. The Node SDK
+ * progress bar; the strategy builder computes a payoff from a template (chart,
+ * breakevens, max profit/loss, margin, live P&L) and takes a leg from a chain
+ * cell; sign-in registers a user, creates an API key that works and revokes
+ * it; phone width and both themes; no console errors. The Node SDK
  * (web-client/sdk) reads the same server.
  *
  * Screenshots of each page go to SCREENSHOT_DIR (default
@@ -27,6 +30,8 @@ import { launchChromium, timeChainUpdates, type Spread } from './support/browser
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? fileURLToPath(new URL('../web-client/screenshots/latest/', import.meta.url));
 const STRIKES_EACH_SIDE = 100;
+/** The shortest access token the server allows, so the sign-in test sees the app refresh it (at 80 % of its life). */
+const ACCESS_TOKEN_SECONDS = 30;
 
 let server: RealServer;
 let browser: Browser;
@@ -34,8 +39,8 @@ let page: Page;
 let sdk: PlatformClient;
 const consoleErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+async function shot(name: string, fullPage = false): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
 
 /** A fresh load of the app at `hash` (a hash change alone would keep the page's state). */
@@ -63,7 +68,7 @@ describe('the web client in Chromium', () => {
     // What `npm start` runs first (the prestart script).
     const { report } = await ensureWebClientBuilt({ log: () => {} });
     console.log(`web client ${formatReport(report)}`);
-    server = await startRealServer({ SYMBOLS: 'NIFTY', SIM_STRIKES_EACH_SIDE: String(STRIKES_EACH_SIDE), SIM_TICK_MS: '1000', PLAYBACK_MAX_CONCURRENT: '2' }, { readyTimeoutMs: 90_000 });
+    server = await startRealServer({ SYMBOLS: 'NIFTY', SIM_STRIKES_EACH_SIDE: String(STRIKES_EACH_SIDE), SIM_TICK_MS: '1000', PLAYBACK_MAX_CONCURRENT: '2', AUTH_ACCESS_TOKEN_SECONDS: String(ACCESS_TOKEN_SECONDS) }, { readyTimeoutMs: 90_000 });
     sdk = createPlatformClient({ url: `${server.origin}/graphql` });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
@@ -197,6 +202,115 @@ describe('the web client in Chromium', () => {
     await lastRow.waitFor({ timeout: 5_000 });
     expect(await lastRow.locator('td.ltp').first().innerText()).toMatch(/^\d+\.\d\d$/);
   }, 90_000);
+
+  it('the strategy builder computes a payoff from a template: chart, breakevens, max profit/loss, margin, and a live P&L', async () => {
+    await open('#/strategy');
+    await page.evaluate(() => sessionStorage.removeItem('strategy-legs'));
+    await open('#/strategy');
+    const template = page.getByRole('combobox', { name: 'Template' });
+    await expect.poll(() => template.locator('option').count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    await template.selectOption('IRON_CONDOR');
+    await page.getByRole('button', { name: 'Use template' }).click();
+    await expect.poll(() => page.locator('table[aria-label="Strategy legs"] tbody tr').count(), { timeout: 20_000 }).toBe(4);
+    const breakevens = page.locator('ul[aria-label="Breakevens"] li');
+    await expect.poll(() => breakevens.count(), { timeout: 30_000 }).toBe(2);
+    expect(await breakevens.first().innerText()).toMatch(/^\d[\d,]*\.\d\d/);
+    await expect.poll(() => canvasDrawn('[data-chart="payoff"]'), { timeout: 20_000, message: 'the payoff chart drew nothing' }).toBe(true);
+    // An iron condor's risk is capped both ways; the short strangle inside needs margin.
+    expect(await page.getByTestId('max-profit').innerText()).toMatch(/^₹[\d,]+$/);
+    expect(await page.getByTestId('max-loss').innerText()).toMatch(/^₹-?[\d,]+$/);
+    expect(await page.getByTestId('margin-total').innerText()).toMatch(/^₹[\d,]+$/);
+    await page.getByText('Live: re-priced on every chain snapshot.').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-chart="payoff"] figcaption').innerText()).toMatch(/P&L now \(T\+0\)/);
+    await shot('strategy', true);
+    // A target date moves the second curve there (15:15 IST that day, or a minute from now when later; the legs' expiry is the latest it may be).
+    const legExpiry = await page.getByRole('combobox', { name: 'Leg 1 expiry' }).inputValue();
+    await page.getByLabel('Target date for the P&L curve (empty: now, T+0)').fill(legExpiry);
+    await expect.poll(() => page.locator('[data-chart="payoff"] figcaption').innerText(), { timeout: 20_000 }).toMatch(new RegExp(`P&L on ${legExpiry} \\d\\d:\\d\\d:\\d\\d IST`));
+    await expect.poll(() => canvasDrawn('[data-chart="payoff"]'), { timeout: 20_000 }).toBe(true);
+    await page.getByLabel('Target date for the P&L curve (empty: now, T+0)').fill('');
+    // Removing a leg re-prices: a naked short call makes the loss unlimited.
+    await page.getByRole('button', { name: 'Remove leg 4' }).click();
+    await page.getByRole('button', { name: 'Remove leg 1' }).click();
+    await page.getByRole('button', { name: 'Remove leg 1' }).click();
+    await expect.poll(() => page.getByTestId('max-loss').innerText(), { timeout: 20_000 }).toBe('unlimited');
+  }, 120_000);
+
+  it('adds a leg to the strategy from a chain cell’s detail', async () => {
+    await open('#/chain?depth=5');
+    await page.locator('table.chain tbody tr.atm td.ltp').first().click({ timeout: 20_000 });
+    const before = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('strategy-legs') ?? '[]') as unknown[]).length);
+    await page.getByRole('button', { name: 'Add a buy of this option to the strategy' }).click();
+    await page.getByRole('link', { name: 'Added (buy): open the builder' }).click();
+    await expect.poll(() => page.locator('table[aria-label="Strategy legs"] tbody tr').count(), { timeout: 10_000 }).toBe(before + 1);
+    expect(await page.getByRole('combobox', { name: `Leg ${before + 1} action` }).inputValue()).toBe('BUY');
+  }, 60_000);
+
+  it('registers a user, shows who is signed in, creates an API key that works and revokes it, refreshes the session, and signs out', async () => {
+    await open('#/account');
+    const email = `web-${Date.now()}@example.com`;
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password (10–256 characters)').fill('a long enough password');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await expect.poll(() => page.getByTestId('me-email').innerText(), { timeout: 30_000 }).toBe(email);
+    await page.getByRole('textbox', { name: 'Name' }).fill('browser test');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByRole('status').filter({ hasText: 'shown only this once' }).locator('output').innerText({ timeout: 10_000 });
+    expect(secret).toMatch(/^opk_/);
+    await expect.poll(() => page.locator('table[aria-label="API keys"] tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    // The key works for a real client…
+    const keyed = createPlatformClient({ url: `${server.origin}/graphql`, headers: { 'x-api-key': secret } });
+    try {
+      expect((await keyed.query(SymbolsDocument)).symbols.length).toBeGreaterThan(0);
+    } finally {
+      await keyed.close();
+    }
+    await shot('account');
+    // Signed in, live views still stream (graphql-ws with the token in connectionParams).
+    await page.getByRole('link', { name: 'Strategy builder' }).click();
+    await page.getByText('Live: re-priced on every chain snapshot.').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Account' }).click();
+    // …until it is revoked.
+    await page.getByRole('button', { name: 'Revoke key browser test' }).click();
+    await expect.poll(() => page.locator('table[aria-label="API keys"] tbody tr').first().innerText(), { timeout: 10_000 }).toMatch(/revoked/);
+    const revoked = createPlatformClient({ url: `${server.origin}/graphql`, headers: { 'x-api-key': secret } });
+    try {
+      expect(await revoked.query(SymbolsDocument).catch((error: unknown) => error)).toBeInstanceOf(GraphQLRequestError);
+    } finally {
+      await revoked.close();
+    }
+    // The app trades its refresh token for a new session before the access token expires, and stays signed in.
+    const tokenNow = () => page.evaluate(() => (JSON.parse(sessionStorage.getItem('auth-session') ?? 'null') as { accessToken: string } | null)?.accessToken);
+    const firstToken = await tokenNow();
+    await expect.poll(tokenNow, { timeout: ACCESS_TOKEN_SECONDS * 1000, interval: 1000 }).not.toBe(firstToken);
+    expect(await tokenNow()).toBeTruthy();
+    // The session survives a reload of the tab (sessionStorage), then signs out to anonymous.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('me-email').innerText(), { timeout: 20_000 }).toBe(email);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Register' }).waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => sessionStorage.getItem('auth-session'))).toBeNull();
+  }, 120_000);
+
+  it('fits the strategy builder and sign-in on a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, ready] of [
+      ['#/strategy', '[data-chart="payoff"] canvas'],
+      ['#/account', 'form[aria-label="Sign in"]'],
+    ]) {
+      await open(hash);
+      await page.waitForSelector(ready, { timeout: 20_000 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${hash} wider than the phone`).toBeLessThanOrEqual(0);
+      await shot(`${hash.slice(2)}-phone`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    await open('#/strategy');
+    await expect.poll(() => canvasDrawn('[data-chart="payoff"]'), { timeout: 20_000 }).toBe(true);
+    await shot('strategy-light', true);
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  }, 60_000);
 
   it('logged no console errors on any page', () => {
     expect(consoleErrors).toEqual([]);

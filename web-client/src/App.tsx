@@ -11,6 +11,10 @@ import { ChainPage } from './pages/ChainPage.tsx';
 import { ChartsPage } from './pages/ChartsPage.tsx';
 import { MoodPage } from './pages/MoodPage.tsx';
 import { PlaybackPage } from './pages/PlaybackPage.tsx';
+import { StrategyPage } from './pages/StrategyPage.tsx';
+import { AccountPage } from './pages/AccountPage.tsx';
+import { SessionKeeper } from './account/SessionKeeper.tsx';
+import { useSession } from './auth.ts';
 
 type Theme = 'dark' | 'light';
 
@@ -53,6 +57,7 @@ export function App() {
   const [playbackRequest, setPlaybackRequest] = useState<PlaybackRequest | null>(null);
   const [playback, setPlayback] = useState<PlaybackFrame | null>(null);
   const [playbackError, setPlaybackError] = useState<string | null>(null);
+  const signedIn = useSession() != null;
   const [symbols] = useQuery({ query: SymbolsQuery });
   const [expiries] = useQuery({ query: ExpiriesQuery, variables: { symbol } });
 
@@ -79,6 +84,7 @@ export function App() {
   const progress = playback ? playback.position / Math.max(1, playback.total) : 0;
   return (
     <SelectionContext.Provider value={selection}>
+      <SessionKeeper />
       {playbackRequest && <PlaybackRunner key={JSON.stringify(playbackRequest)} request={playbackRequest} onFrame={setPlayback} onError={setPlaybackError} />}
       <header className="shell">
         <a className="brand" href="#/chain">
@@ -87,7 +93,7 @@ export function App() {
         <nav aria-label="Pages">
           {ROUTES.map((route) => (
             <a key={route.id} href={`#/${route.id}`} aria-current={route.id === page ? 'page' : undefined}>
-              {route.label}
+              {route.id === 'account' && signedIn ? 'Account' : route.label}
             </a>
           ))}
         </nav>
@@ -135,6 +141,8 @@ export function App() {
         {page === 'charts' && <ChartsPage />}
         {page === 'mood' && <MoodPage />}
         {page === 'playback' && <PlaybackPage />}
+        {page === 'strategy' && <StrategyPage />}
+        {page === 'account' && <AccountPage />}
       </main>
     </SelectionContext.Provider>
   );

@@ -334,3 +334,190 @@ export const PlaybackSubscription = graphql(`
     }
   }
 `);
+
+export const StrategyTemplatesQuery = graphql(`
+  query StrategyTemplates {
+    strategyTemplates {
+      name
+      label
+      description
+      needsFarExpiry
+    }
+  }
+`);
+
+export const StrategyTemplateQuery = graphql(`
+  query StrategyTemplateLegs($symbol: String!, $name: String!, $expiry: Date!, $farExpiry: Date, $widthStrikes: Int, $lots: Int) {
+    strategyTemplate(symbol: $symbol, name: $name, expiry: $expiry, farExpiry: $farExpiry, widthStrikes: $widthStrikes, lots: $lots) {
+      instrument
+      action
+      right
+      strike
+      expiry
+      lots
+    }
+  }
+`);
+
+export const StrategyResultFieldsFragment = graphql(`
+  fragment StrategyResultFields on StrategyResult {
+    symbol
+    spot
+    valuedAt
+    atmIv
+    netPremium
+    netPremiumKind
+    pnlNow
+    smileAvailable
+    spots
+    horizons {
+      kind
+      at
+      pnl
+      maxProfit
+      maxProfitUnlimited
+      maxLoss
+      maxLossUnlimited
+      breakevens {
+        spot
+        touchProbability
+      }
+      lognormal {
+        probabilityOfProfit
+        expectedPnl
+      }
+      smileImplied {
+        probabilityOfProfit
+        expectedPnl
+      }
+    }
+    legs {
+      index
+      entryPrice
+      iv
+      lotSize
+      units
+      valueNow
+      pnlNow
+    }
+    greeks {
+      value
+      delta
+      gamma
+      theta
+      vega
+      rho
+    }
+    margin {
+      totalRupees
+      spanRupees
+      exposureRupees
+      premiumRupees
+      hedgeBenefitRupees
+    }
+  }
+`);
+
+export const StrategyQuery = graphql(`
+  query Strategy($input: StrategyInput!) {
+    strategy(input: $input) {
+      ...StrategyResultFields
+    }
+  }
+`);
+
+export const StrategySubscription = graphql(`
+  subscription StrategyLive($input: StrategyInput!) {
+    strategyUpdated(input: $input) {
+      ...StrategyResultFields
+    }
+  }
+`);
+
+export const SessionFieldsFragment = graphql(`
+  fragment SessionFields on AuthSession {
+    accessToken
+    accessTokenExpiresAt
+    refreshToken
+    user {
+      id
+      email
+    }
+  }
+`);
+
+export const RegisterMutation = graphql(`
+  mutation Register($email: String!, $password: String!) {
+    register(email: $email, password: $password) {
+      ...SessionFields
+    }
+  }
+`);
+
+export const LoginMutation = graphql(`
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      ...SessionFields
+    }
+  }
+`);
+
+export const RefreshSessionMutation = graphql(`
+  mutation RefreshSession($refreshToken: String!) {
+    refreshSession(refreshToken: $refreshToken) {
+      ...SessionFields
+    }
+  }
+`);
+
+export const LogoutMutation = graphql(`
+  mutation Logout($refreshToken: String!) {
+    logout(refreshToken: $refreshToken)
+  }
+`);
+
+export const ApiKeyFieldsFragment = graphql(`
+  fragment ApiKeyFields on ApiKey {
+    id
+    name
+    prefix
+    scopes
+    createdAt
+    lastUsedAt
+    revokedAt
+  }
+`);
+
+export const MeQuery = graphql(`
+  query Me {
+    me {
+      id
+      email
+      displayName
+      role
+      createdAt
+      apiKeys {
+        ...ApiKeyFields
+      }
+    }
+  }
+`);
+
+export const CreateApiKeyMutation = graphql(`
+  mutation CreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {
+    createApiKey(name: $name, scopes: $scopes) {
+      key
+      apiKey {
+        ...ApiKeyFields
+      }
+    }
+  }
+`);
+
+export const RevokeApiKeyMutation = graphql(`
+  mutation RevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      ...ApiKeyFields
+    }
+  }
+`);

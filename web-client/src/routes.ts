@@ -1,10 +1,8 @@
 /**
  * The app's pages, by hash (#/chain, #/charts…), so the server serves one
- * index.html at / and any page can be bookmarked. Pages whose GraphQL fields
- * are still being built elsewhere (the strategy builder's `strategy(input)`,
- * sign-in's auth mutations) get their entry here when they land.
+ * index.html at / and any page can be bookmarked.
  */
-export type PageId = 'chain' | 'charts' | 'mood' | 'playback';
+export type PageId = 'chain' | 'charts' | 'mood' | 'playback' | 'strategy' | 'account';
 
 export interface Route {
   id: PageId;
@@ -16,6 +14,8 @@ export const ROUTES: readonly Route[] = [
   { id: 'charts', label: 'Charts' },
   { id: 'mood', label: 'Market mood' },
   { id: 'playback', label: 'Playback' },
+  { id: 'strategy', label: 'Strategy builder' },
+  { id: 'account', label: 'Sign in' },
 ];
 
 /** The page and its query parameters from a location hash such as #/chain?depth=all. */

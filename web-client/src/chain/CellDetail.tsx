@@ -1,11 +1,14 @@
 /** One strike side in detail: its quote, its session series (IV, OI) and its buildup history. */
+import { useState } from 'react';
 import { useQuery } from 'urql';
 import { OptionCellQuery } from '../documents.ts';
 import { contracts, istTime, num, pct, signed } from '../format.ts';
 import { TimeChart } from '../charts/TimeChart.tsx';
 import type { Side } from './ChainTable.tsx';
+import { addLeg, newLeg } from '../strategy/legs.ts';
 
 export function CellDetail({ symbol, expiry, strike, side, onClose }: { symbol: string; expiry: string; strike: number; side: Side; onClose(): void }) {
+  const [added, setAdded] = useState<'BUY' | 'SELL' | null>(null);
   const [{ data, error, fetching }] = useQuery({ query: OptionCellQuery, variables: { symbol, expiry, strike, side } });
   const cell = data?.optionCell;
   const times = cell?.session.map((p) => Date.parse(p.bucket) / 1000) ?? [];
@@ -15,6 +18,22 @@ export function CellDetail({ symbol, expiry, strike, side, onClose }: { symbol: 
         <h2>
           {symbol} {expiry} {num(strike, 0)} {side === 'CALL' ? 'CE' : 'PE'}
         </h2>
+        <span className="add-leg">
+          {(['BUY', 'SELL'] as const).map((action) => (
+            <button
+              key={action}
+              type="button"
+              aria-label={`Add ${action === 'BUY' ? 'a buy' : 'a sell'} of this option to the strategy`}
+              onClick={() => {
+                addLeg(newLeg({ instrument: 'OPTION', action, right: side, strike, expiry, lots: 1 }));
+                setAdded(action);
+              }}
+            >
+              {action === 'BUY' ? 'Buy' : 'Sell'} → strategy
+            </button>
+          ))}
+          <span role="status">{added && <a href="#/strategy">Added ({added.toLowerCase()}): open the builder</a>}</span>
+        </span>
         <button type="button" onClick={onClose} aria-label="Close detail">
           ✕
         </button>

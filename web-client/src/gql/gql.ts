@@ -31,6 +31,20 @@ type Documents = {
     "\n  subscription MoodLive($symbol: String!) {\n    moodUpdated(symbol: $symbol) {\n      ...MoodFields\n    }\n  }\n": typeof types.MoodLiveDocument,
     "\n  subscription EventsLive {\n    marketEvents {\n      ...EventFields\n    }\n  }\n": typeof types.EventsLiveDocument,
     "\n  subscription Playback($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $speed: Float) {\n    playback(symbol: $symbol, expiry: $expiry, from: $from, to: $to, speed: $speed) {\n      position\n      total\n      timestamp\n      chain {\n        symbol\n        expiry\n        timestamp\n        spot\n        future\n        vix\n        lotSize\n        timeToExpiryYears\n        analytics {\n          ...AnalyticsFields\n        }\n        rows {\n          strike\n          call {\n            ...QuoteFields\n          }\n          put {\n            ...QuoteFields\n          }\n        }\n      }\n    }\n  }\n": typeof types.PlaybackDocument,
+    "\n  query StrategyTemplates {\n    strategyTemplates {\n      name\n      label\n      description\n      needsFarExpiry\n    }\n  }\n": typeof types.StrategyTemplatesDocument,
+    "\n  query StrategyTemplateLegs($symbol: String!, $name: String!, $expiry: Date!, $farExpiry: Date, $widthStrikes: Int, $lots: Int) {\n    strategyTemplate(symbol: $symbol, name: $name, expiry: $expiry, farExpiry: $farExpiry, widthStrikes: $widthStrikes, lots: $lots) {\n      instrument\n      action\n      right\n      strike\n      expiry\n      lots\n    }\n  }\n": typeof types.StrategyTemplateLegsDocument,
+    "\n  fragment StrategyResultFields on StrategyResult {\n    symbol\n    spot\n    valuedAt\n    atmIv\n    netPremium\n    netPremiumKind\n    pnlNow\n    smileAvailable\n    spots\n    horizons {\n      kind\n      at\n      pnl\n      maxProfit\n      maxProfitUnlimited\n      maxLoss\n      maxLossUnlimited\n      breakevens {\n        spot\n        touchProbability\n      }\n      lognormal {\n        probabilityOfProfit\n        expectedPnl\n      }\n      smileImplied {\n        probabilityOfProfit\n        expectedPnl\n      }\n    }\n    legs {\n      index\n      entryPrice\n      iv\n      lotSize\n      units\n      valueNow\n      pnlNow\n    }\n    greeks {\n      value\n      delta\n      gamma\n      theta\n      vega\n      rho\n    }\n    margin {\n      totalRupees\n      spanRupees\n      exposureRupees\n      premiumRupees\n      hedgeBenefitRupees\n    }\n  }\n": typeof types.StrategyResultFieldsFragmentDoc,
+    "\n  query Strategy($input: StrategyInput!) {\n    strategy(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n": typeof types.StrategyDocument,
+    "\n  subscription StrategyLive($input: StrategyInput!) {\n    strategyUpdated(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n": typeof types.StrategyLiveDocument,
+    "\n  fragment SessionFields on AuthSession {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    user {\n      id\n      email\n    }\n  }\n": typeof types.SessionFieldsFragmentDoc,
+    "\n  mutation Register($email: String!, $password: String!) {\n    register(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      ...SessionFields\n    }\n  }\n": typeof types.RefreshSessionDocument,
+    "\n  mutation Logout($refreshToken: String!) {\n    logout(refreshToken: $refreshToken)\n  }\n": typeof types.LogoutDocument,
+    "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    createdAt\n    lastUsedAt\n    revokedAt\n  }\n": typeof types.ApiKeyFieldsFragmentDoc,
+    "\n  query Me {\n    me {\n      id\n      email\n      displayName\n      role\n      createdAt\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n": typeof types.MeDocument,
+    "\n  mutation CreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {\n    createApiKey(name: $name, scopes: $scopes) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      ...ApiKeyFields\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
 };
 const documents: Documents = {
     "\n  query Symbols {\n    symbols {\n      symbol\n      exchange\n      lotSize\n      strikeStep\n    }\n  }\n": types.SymbolsDocument,
@@ -50,6 +64,20 @@ const documents: Documents = {
     "\n  subscription MoodLive($symbol: String!) {\n    moodUpdated(symbol: $symbol) {\n      ...MoodFields\n    }\n  }\n": types.MoodLiveDocument,
     "\n  subscription EventsLive {\n    marketEvents {\n      ...EventFields\n    }\n  }\n": types.EventsLiveDocument,
     "\n  subscription Playback($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $speed: Float) {\n    playback(symbol: $symbol, expiry: $expiry, from: $from, to: $to, speed: $speed) {\n      position\n      total\n      timestamp\n      chain {\n        symbol\n        expiry\n        timestamp\n        spot\n        future\n        vix\n        lotSize\n        timeToExpiryYears\n        analytics {\n          ...AnalyticsFields\n        }\n        rows {\n          strike\n          call {\n            ...QuoteFields\n          }\n          put {\n            ...QuoteFields\n          }\n        }\n      }\n    }\n  }\n": types.PlaybackDocument,
+    "\n  query StrategyTemplates {\n    strategyTemplates {\n      name\n      label\n      description\n      needsFarExpiry\n    }\n  }\n": types.StrategyTemplatesDocument,
+    "\n  query StrategyTemplateLegs($symbol: String!, $name: String!, $expiry: Date!, $farExpiry: Date, $widthStrikes: Int, $lots: Int) {\n    strategyTemplate(symbol: $symbol, name: $name, expiry: $expiry, farExpiry: $farExpiry, widthStrikes: $widthStrikes, lots: $lots) {\n      instrument\n      action\n      right\n      strike\n      expiry\n      lots\n    }\n  }\n": types.StrategyTemplateLegsDocument,
+    "\n  fragment StrategyResultFields on StrategyResult {\n    symbol\n    spot\n    valuedAt\n    atmIv\n    netPremium\n    netPremiumKind\n    pnlNow\n    smileAvailable\n    spots\n    horizons {\n      kind\n      at\n      pnl\n      maxProfit\n      maxProfitUnlimited\n      maxLoss\n      maxLossUnlimited\n      breakevens {\n        spot\n        touchProbability\n      }\n      lognormal {\n        probabilityOfProfit\n        expectedPnl\n      }\n      smileImplied {\n        probabilityOfProfit\n        expectedPnl\n      }\n    }\n    legs {\n      index\n      entryPrice\n      iv\n      lotSize\n      units\n      valueNow\n      pnlNow\n    }\n    greeks {\n      value\n      delta\n      gamma\n      theta\n      vega\n      rho\n    }\n    margin {\n      totalRupees\n      spanRupees\n      exposureRupees\n      premiumRupees\n      hedgeBenefitRupees\n    }\n  }\n": types.StrategyResultFieldsFragmentDoc,
+    "\n  query Strategy($input: StrategyInput!) {\n    strategy(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n": types.StrategyDocument,
+    "\n  subscription StrategyLive($input: StrategyInput!) {\n    strategyUpdated(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n": types.StrategyLiveDocument,
+    "\n  fragment SessionFields on AuthSession {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    user {\n      id\n      email\n    }\n  }\n": types.SessionFieldsFragmentDoc,
+    "\n  mutation Register($email: String!, $password: String!) {\n    register(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      ...SessionFields\n    }\n  }\n": types.RefreshSessionDocument,
+    "\n  mutation Logout($refreshToken: String!) {\n    logout(refreshToken: $refreshToken)\n  }\n": types.LogoutDocument,
+    "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    createdAt\n    lastUsedAt\n    revokedAt\n  }\n": types.ApiKeyFieldsFragmentDoc,
+    "\n  query Me {\n    me {\n      id\n      email\n      displayName\n      role\n      createdAt\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n": types.MeDocument,
+    "\n  mutation CreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {\n    createApiKey(name: $name, scopes: $scopes) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      ...ApiKeyFields\n    }\n  }\n": types.RevokeApiKeyDocument,
 };
 
 /**
@@ -134,6 +162,62 @@ export function graphql(source: "\n  subscription EventsLive {\n    marketEvents
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription Playback($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $speed: Float) {\n    playback(symbol: $symbol, expiry: $expiry, from: $from, to: $to, speed: $speed) {\n      position\n      total\n      timestamp\n      chain {\n        symbol\n        expiry\n        timestamp\n        spot\n        future\n        vix\n        lotSize\n        timeToExpiryYears\n        analytics {\n          ...AnalyticsFields\n        }\n        rows {\n          strike\n          call {\n            ...QuoteFields\n          }\n          put {\n            ...QuoteFields\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Playback($symbol: String!, $expiry: Date!, $from: DateTime!, $to: DateTime!, $speed: Float) {\n    playback(symbol: $symbol, expiry: $expiry, from: $from, to: $to, speed: $speed) {\n      position\n      total\n      timestamp\n      chain {\n        symbol\n        expiry\n        timestamp\n        spot\n        future\n        vix\n        lotSize\n        timeToExpiryYears\n        analytics {\n          ...AnalyticsFields\n        }\n        rows {\n          strike\n          call {\n            ...QuoteFields\n          }\n          put {\n            ...QuoteFields\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StrategyTemplates {\n    strategyTemplates {\n      name\n      label\n      description\n      needsFarExpiry\n    }\n  }\n"): (typeof documents)["\n  query StrategyTemplates {\n    strategyTemplates {\n      name\n      label\n      description\n      needsFarExpiry\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StrategyTemplateLegs($symbol: String!, $name: String!, $expiry: Date!, $farExpiry: Date, $widthStrikes: Int, $lots: Int) {\n    strategyTemplate(symbol: $symbol, name: $name, expiry: $expiry, farExpiry: $farExpiry, widthStrikes: $widthStrikes, lots: $lots) {\n      instrument\n      action\n      right\n      strike\n      expiry\n      lots\n    }\n  }\n"): (typeof documents)["\n  query StrategyTemplateLegs($symbol: String!, $name: String!, $expiry: Date!, $farExpiry: Date, $widthStrikes: Int, $lots: Int) {\n    strategyTemplate(symbol: $symbol, name: $name, expiry: $expiry, farExpiry: $farExpiry, widthStrikes: $widthStrikes, lots: $lots) {\n      instrument\n      action\n      right\n      strike\n      expiry\n      lots\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment StrategyResultFields on StrategyResult {\n    symbol\n    spot\n    valuedAt\n    atmIv\n    netPremium\n    netPremiumKind\n    pnlNow\n    smileAvailable\n    spots\n    horizons {\n      kind\n      at\n      pnl\n      maxProfit\n      maxProfitUnlimited\n      maxLoss\n      maxLossUnlimited\n      breakevens {\n        spot\n        touchProbability\n      }\n      lognormal {\n        probabilityOfProfit\n        expectedPnl\n      }\n      smileImplied {\n        probabilityOfProfit\n        expectedPnl\n      }\n    }\n    legs {\n      index\n      entryPrice\n      iv\n      lotSize\n      units\n      valueNow\n      pnlNow\n    }\n    greeks {\n      value\n      delta\n      gamma\n      theta\n      vega\n      rho\n    }\n    margin {\n      totalRupees\n      spanRupees\n      exposureRupees\n      premiumRupees\n      hedgeBenefitRupees\n    }\n  }\n"): (typeof documents)["\n  fragment StrategyResultFields on StrategyResult {\n    symbol\n    spot\n    valuedAt\n    atmIv\n    netPremium\n    netPremiumKind\n    pnlNow\n    smileAvailable\n    spots\n    horizons {\n      kind\n      at\n      pnl\n      maxProfit\n      maxProfitUnlimited\n      maxLoss\n      maxLossUnlimited\n      breakevens {\n        spot\n        touchProbability\n      }\n      lognormal {\n        probabilityOfProfit\n        expectedPnl\n      }\n      smileImplied {\n        probabilityOfProfit\n        expectedPnl\n      }\n    }\n    legs {\n      index\n      entryPrice\n      iv\n      lotSize\n      units\n      valueNow\n      pnlNow\n    }\n    greeks {\n      value\n      delta\n      gamma\n      theta\n      vega\n      rho\n    }\n    margin {\n      totalRupees\n      spanRupees\n      exposureRupees\n      premiumRupees\n      hedgeBenefitRupees\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Strategy($input: StrategyInput!) {\n    strategy(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n"): (typeof documents)["\n  query Strategy($input: StrategyInput!) {\n    strategy(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription StrategyLive($input: StrategyInput!) {\n    strategyUpdated(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n"): (typeof documents)["\n  subscription StrategyLive($input: StrategyInput!) {\n    strategyUpdated(input: $input) {\n      ...StrategyResultFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SessionFields on AuthSession {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    user {\n      id\n      email\n    }\n  }\n"): (typeof documents)["\n  fragment SessionFields on AuthSession {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    user {\n      id\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Register($email: String!, $password: String!) {\n    register(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n"): (typeof documents)["\n  mutation Register($email: String!, $password: String!) {\n    register(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      ...SessionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      ...SessionFields\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      ...SessionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout($refreshToken: String!) {\n    logout(refreshToken: $refreshToken)\n  }\n"): (typeof documents)["\n  mutation Logout($refreshToken: String!) {\n    logout(refreshToken: $refreshToken)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    createdAt\n    lastUsedAt\n    revokedAt\n  }\n"): (typeof documents)["\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    createdAt\n    lastUsedAt\n    revokedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me {\n      id\n      email\n      displayName\n      role\n      createdAt\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      email\n      displayName\n      role\n      createdAt\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {\n    createApiKey(name: $name, scopes: $scopes) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {\n    createApiKey(name: $name, scopes: $scopes) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      ...ApiKeyFields\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      ...ApiKeyFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,7 +1,7 @@
 /**
  * One snapshot is one trace: the embedded platform with the OpenTelemetry SDK
  * registered on an in-memory exporter (api/tracing.ts), its spans followed
- * from the source through the bus (the trace context rides in the messages'
+ * from the source's fetch through the bus (the trace context rides in the messages'
  * headers) to the storage writes, the analytics role and the API's publish
  * to subscribers and its delivery to a graphql-ws subscriber; a GraphQL
  * query gets a span of its own; log lines written
@@ -62,10 +62,19 @@ describe('traces', () => {
     const trace = spans.filter((s) => s.spanContext().traceId === stored!.spanContext().traceId);
     const byName = (name: string) => trace.filter((s) => s.name === name);
 
+    const [fetched] = byName('source.fetch');
+    expect(fetched, 'the trace starts at the source fetch').toBeDefined();
+    expect(parentOf(fetched!)).toBeUndefined();
+    expect(fetched!.attributes['snapshot.id']).toMatch(/NIFTY/);
+    // Timed by the source (the simulator's tick), before ingest took the snapshot.
+    const ms = (time: [number, number]) => time[0] * 1_000 + time[1] / 1e6;
+    expect(ms(fetched!.endTime)).toBeGreaterThanOrEqual(ms(fetched!.startTime));
+
     const [root] = byName('source.snapshot');
     expect(root).toBeDefined();
-    expect(parentOf(root!)).toBeUndefined();
-    expect(root!.attributes['snapshot.id']).toMatch(/NIFTY/);
+    expect(parentOf(root!)).toBe(fetched!.spanContext().spanId);
+    expect(ms(root!.startTime)).toBeGreaterThanOrEqual(ms(fetched!.endTime));
+    expect(root!.attributes['snapshot.id']).toBe(fetched!.attributes['snapshot.id']);
 
     const [processed] = byName('processor.enrich');
     expect(parentOf(processed!)).toBe(root!.spanContext().spanId);
@@ -85,7 +94,7 @@ describe('traces', () => {
     expect(delivered.length).toBeGreaterThan(0);
     const [delivery] = delivered;
     expect(delivery!.attributes['graphql.field']).toBe('chainUpdated');
-    const root = spans.find((s) => s.name === 'source.snapshot' && s.spanContext().traceId === delivery!.spanContext().traceId);
+    const root = spans.find((s) => s.name === 'source.fetch' && s.spanContext().traceId === delivery!.spanContext().traceId);
     expect(root, 'the delivery is in a trace that starts at the source').toBeDefined();
   });
 

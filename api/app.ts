@@ -396,9 +396,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       if (yoga) {
         const latency = deliveryLatency(metrics);
         subscriptions = installSubscriptions(server, yoga, subscriptionLimits.webSocket, auth?.webSocket, {
-          onEventSent: (result) => {
-            latency(result);
-            deliveries.delivered(result);
+          onEventSent: (result, processedAt) => {
+            latency(result, processedAt);
+            deliveries.delivered(result, processedAt);
           },
         });
         services.sharedSubscriptions = () => subscriptions!.fanOut.stats();

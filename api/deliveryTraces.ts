@@ -1,11 +1,14 @@
 /**
  * Subscription deliveries in the snapshot's trace: the API's publish of a
  * snapshot (`subscription.publish`, inside the snapshot's trace) notes its
- * span by the snapshot's `processedAt`; when a shared subscription event
- * whose root field carries that `processedAt` has been handed to the
- * sockets, a `subscription.deliver` span, the child of that publish, covers
- * the time from the publish to the sockets. The last `max` publishes are
- * remembered; without an SDK (no trace) nothing is noted.
+ * span by the snapshot's `processedAt`; when a shared subscription event of
+ * that snapshot has been handed to the sockets, a `subscription.deliver`
+ * span, the child of that publish, covers the time from the publish to the
+ * sockets. Which snapshot an event is of the fan-out is told by the
+ * execution (the source event's processedAt, api/subscriptions.ts), whatever
+ * the operation selects; else it is the `processedAt` its root field
+ * selects. The last `max` publishes are remembered; without an SDK (no
+ * trace) nothing is noted.
  */
 import type { ExecutionResult } from 'graphql';
 import { context as otelContext, trace, type SpanContext } from '@opentelemetry/api';
@@ -20,6 +23,23 @@ export function processedAtOf(result: ExecutionResult): [field: string, at: numb
     if (Number.isFinite(at)) found.push([field, at]);
   }
   return found;
+}
+
+/**
+ * The processing instant (epoch ms) of a live source event: a chain
+ * snapshot's `processedAt`, a chain delta's header's; undefined for events
+ * that are not of one snapshot (mood, analytics, market events).
+ */
+export function processedAtOfEvent(event: unknown): number | undefined {
+  const of = (value: unknown) => (value as { processedAt?: unknown } | null | undefined)?.processedAt;
+  const at = of(event) ?? of((event as { header?: unknown } | null | undefined)?.header);
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+}
+
+/** Each root field of a delivered event with the processedAt it is of: the source event's when known, else the one it selects. */
+export function deliveredInstants(result: ExecutionResult, processedAt?: number): [field: string, at: number][] {
+  if (processedAt === undefined) return processedAtOf(result);
+  return Object.keys(result.data ?? {}).map((field) => [field, processedAt]);
 }
 
 export class DeliveryTraces {
@@ -37,9 +57,9 @@ export class DeliveryTraces {
   }
 
   /** A shared event was handed to its sockets: its delivery span, in its snapshot's trace. */
-  delivered(result: ExecutionResult): void {
+  delivered(result: ExecutionResult, processedAt?: number): void {
     if (this.recent.size === 0) return;
-    for (const [field, at] of processedAtOf(result)) {
+    for (const [field, at] of deliveredInstants(result, processedAt)) {
       const published = this.recent.get(at);
       if (!published) continue;
       const parent = trace.setSpanContext(otelContext.active(), published.parent);

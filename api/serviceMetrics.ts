@@ -9,7 +9,7 @@
 import type { ExecutionResult } from 'graphql';
 import { LATENCY_BUCKETS_SECONDS, type Metrics, type Reading } from '../core/metrics.ts';
 import type { AppServices } from './app.ts';
-import { processedAtOf } from './deliveryTraces.ts';
+import { deliveredInstants } from './deliveryTraces.ts';
 
 const BREAKER_STATE: Record<string, number> = { closed: 0, 'half-open': 0.5, open: 1 };
 
@@ -75,12 +75,13 @@ export function registerServiceMetrics(metrics: Metrics, services: AppServices):
 /**
  * A fan-out hook recording `api_delivery_latency_seconds`: from the
  * snapshot's `processedAt` to the moment its event was handed to the
- * sockets, for events whose selection includes `processedAt` on the root
- * field (chainUpdated, chainDelta…).
+ * sockets, for every event of a snapshot (chainUpdated, chainDelta, the live
+ * strategy…) whatever it selects: the fan-out passes the source event's
+ * `processedAt`; without it, the one the root field selects counts.
  */
-export function deliveryLatency(metrics: Metrics, now: () => number = Date.now): (result: ExecutionResult) => void {
+export function deliveryLatency(metrics: Metrics, now: () => number = Date.now): (result: ExecutionResult, processedAt?: number) => void {
   const latency = metrics.histogram('api_delivery_latency_seconds', "Time from a snapshot's processedAt to its subscription event handed to the sockets, seconds", ['field'], LATENCY_BUCKETS_SECONDS);
-  return (result) => {
-    for (const [field, at] of processedAtOf(result)) latency.observe({ field }, Math.max(0, now() - at) / 1000);
+  return (result, processedAt) => {
+    for (const [field, at] of deliveredInstants(result, processedAt)) latency.observe({ field }, Math.max(0, now() - at) / 1000);
   };
 }

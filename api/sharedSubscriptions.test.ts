@@ -3,7 +3,8 @@
  * operation share one execution and receive the same events, each
  * serialised once; different operations, or the same one on another chain,
  * do not; leaving detaches, the last one stops it; errors reach each
- * subscriber; the number of distinct executions is bounded.
+ * subscriber; the number of distinct executions is bounded; the fan-out
+ * knows which snapshot each event it sent is of.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
@@ -39,6 +40,8 @@ let server: Server;
 let subscriptions: Subscriptions;
 let url: string;
 const clients: Client[] = [];
+/** What onEventSent was told: the event's root fields and the processedAt of the snapshot it is of. */
+const sent: { fields: string[]; processedAt?: number }[] = [];
 
 beforeAll(async () => {
   harness = await openSchemaHarness(stored);
@@ -47,7 +50,9 @@ beforeAll(async () => {
   const limits = installSubscriptionLimits(config);
   const yoga = installGraphQL(context, config, createLogger('silent'), limits);
   server = createServer((request, response) => void yoga.handle(request, response));
-  subscriptions = installSubscriptions(server, yoga, limits.webSocket);
+  subscriptions = installSubscriptions(server, yoga, limits.webSocket, undefined, {
+    onEventSent: (result, processedAt) => void sent.push({ fields: Object.keys(result.data ?? {}), processedAt }),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 }, 120_000);
@@ -95,6 +100,8 @@ describe('shared subscription executions', () => {
     publish(second);
     await settle(() => subscribers.every((s) => s.events.length === 2), 'both updates delivered to everyone');
     expect(stats().events - before.events).toBe(2);
+    // The operation selects no processedAt; the fan-out is told each event's snapshot all the same (delivery latency).
+    expect(sent.slice(-2)).toEqual([first, second].map((s) => ({ fields: ['chainUpdated'], processedAt: s.processedAt })));
     expect(stats().frames - before.frames).toBe(8);
     for (const subscriber of subscribers) {
       expect(subscriber.events).toEqual(subscribers[0].events);
@@ -177,6 +184,7 @@ describe('shared subscription executions', () => {
     expect(late.events[1]).toEqual(early.events[2]);
     expect(late.events[1].data.chainDelta).toMatchObject({ full: false, previousSequence: lateFirst.sequence });
     expect(stats().events - serialised).toBe(1);
+    expect(sent.at(-1)).toEqual({ fields: ['chainDelta'], processedAt: third.processedAt });
     early.unsubscribe();
     late.unsubscribe();
     await settle(() => stats().executions === before.executions, 'stopped');

@@ -58,8 +58,13 @@ export interface SharedSubscriptionsOptions {
   maxBufferedBytes?: number;
   /** Frames sent between two yields to the event loop, so ingestion and other requests run during a large fan-out (default 1,000). */
   framesPerTurn?: number;
-  /** Told after each shared event was handed to its subscribers' sockets (delivery latency, see api/serviceMetrics.ts). */
-  onEventSent?: (result: ExecutionResult) => void;
+  /**
+   * Told after each shared event was handed to its subscribers' sockets
+   * (delivery latency, see api/serviceMetrics.ts), with the processing
+   * instant of the source event it is of (epoch ms) when the execution knows
+   * it (`sourceInstant` of attach), whatever the operation selects.
+   */
+  onEventSent?: (result: ExecutionResult, processedAt?: number) => void;
 }
 
 export interface SharedSubscriptionStats {
@@ -102,6 +107,8 @@ interface Execution {
   creator: Attached;
   /** Events of the source that are the creator's prelude, not shared. */
   prelude: number;
+  /** The processing instant (epoch ms) of the source event behind the result `source` last gave, when known. */
+  sourceInstant?: () => number | undefined;
   stopped: boolean;
 }
 
@@ -128,8 +135,10 @@ export class SharedSubscriptions {
    * Attaches a subscriber, whose own subscription is `own`, to the execution
    * of `key` (starting it with `own` when there is none). Returns what
    * graphql-ws iterates for the subscriber, or the refusal at the bound.
+   * `sourceInstant` says, after each result of `own`, the processing instant
+   * of the source event it is of (for onEventSent).
    */
-  attach(key: string, own: AsyncIterator<ExecutionResult>, subscriber: SharedSubscriber, prelude = 0): AsyncGenerator<never> | ExecutionResult {
+  attach(key: string, own: AsyncIterator<ExecutionResult>, subscriber: SharedSubscriber, prelude = 0, sourceInstant?: () => number | undefined): AsyncGenerator<never> | ExecutionResult {
     let execution = this.executions.get(key);
     if (!execution && this.executions.size >= this.options.maxExecutions) {
       this.counters.refused++;
@@ -150,7 +159,7 @@ export class SharedSubscriptions {
     };
     if (!execution) {
       attached.stream = new SilentStream(() => this.detach(created, attached));
-      const created: Execution = { key, source: own, subscribers: new Set([attached]), creator: attached, prelude, stopped: false };
+      const created: Execution = { key, source: own, subscribers: new Set([attached]), creator: attached, prelude, sourceInstant, stopped: false };
       this.executions.set(key, created);
       void this.run(created);
       return attached.stream;
@@ -199,6 +208,7 @@ export class SharedSubscriptions {
       for (let index = 0; ; index++) {
         const result = await execution.source.next();
         if (result.done || execution.stopped) break;
+        const processedAt = execution.sourceInstant?.();
         const began = performance.now();
         const payload = this.serialise(result.value);
         if (index < execution.prelude) {
@@ -211,7 +221,7 @@ export class SharedSubscriptions {
           this.write(attached, payload);
           if (++sent % this.framesPerTurn === 0) await yieldToEventLoop();
         }
-        this.options.onEventSent?.(result.value);
+        this.options.onEventSent?.(result.value, processedAt);
         this.recentFanOutMs.push(performance.now() - began);
         if (this.recentFanOutMs.length > RECENT_FAN_OUTS) this.recentFanOutMs.shift();
       }

@@ -20,18 +20,28 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, GraphQLError, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Yoga } from './graphql.ts';
 import type { WebSocketLimits } from './installSubscriptionLimits.ts';
 import type { WebSocketAuth } from './installAuth.ts';
 import { SharedSubscriptions, type SharedSubscriber, type SharedSubscriptionsOptions } from './sharedSubscriptions.ts';
 import { SUBSCRIBER_OWN_STREAM, SUBSCRIBER_PRELUDE, type Context } from '../schema/builder.ts';
+import { processedAtOfEvent } from './deliveryTraces.ts';
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
   /** A subscription operation's identity, subscriber and prelude, for joining its shared execution. */
-  shared?: { subscriber: SharedSubscriber; query: string; operationName?: string | null; variables?: Record<string, unknown> | null; liveSources: string[]; prelude: number };
+  shared?: {
+    subscriber: SharedSubscriber;
+    query: string;
+    operationName?: string | null;
+    variables?: Record<string, unknown> | null;
+    liveSources: string[];
+    prelude: number;
+    /** The processing instant of the source event last executed in this subscription's context (see noteSourceEvents). */
+    sourceInstant: () => number | undefined;
+  };
 }
 
 export interface Subscriptions {
@@ -66,9 +76,9 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
         const result = (await root.subscribe(args)) as AsyncIterable<ExecutionResult> | ExecutionResult;
         // A refusal or a subscribe-time error is this subscriber's answer, as before.
         if (!root.shared || !(Symbol.asyncIterator in result)) return result as never;
-        const { subscriber, liveSources, prelude, ...operation } = root.shared;
+        const { subscriber, liveSources, prelude, sourceInstant, ...operation } = root.shared;
         const key = SharedSubscriptions.keyOf({ ...operation, liveSources });
-        return fanOut.attach(key, result[Symbol.asyncIterator](), subscriber, prelude) as never;
+        return fanOut.attach(key, result[Symbol.asyncIterator](), subscriber, prelude, sourceInstant) as never;
       },
       onSubscribe: async (ctx, id, payload) => {
         // graphql-ws has already registered this operation.
@@ -96,7 +106,11 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
         const extensions = rootFieldExtensions(schema, document, payload.operationName);
         // A field whose every subscriber has its own stream (playback) is iterated by graphql-ws itself.
         if (getOperationAST(document, payload.operationName)?.operation === 'subscription' && !extensions[SUBSCRIBER_OWN_STREAM]) {
+          noteSourceEvents(schema);
+          const noted: NotedEvent = {};
+          sourceEvents.set(contextValue, noted);
           root.shared = {
+            sourceInstant: () => noted.processedAt,
             subscriber: { socket: ctx.extra.socket, id },
             query: payload.query,
             operationName: payload.operationName,
@@ -120,6 +134,35 @@ export function installSubscriptions(server: Server, yoga: Yoga, limits: WebSock
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };
+}
+
+interface NotedEvent {
+  processedAt?: number;
+}
+
+/** Per shared subscription's context: the source event its execution is executing. */
+const sourceEvents = new WeakMap<object, NotedEvent>();
+const notingSchemas = new WeakSet<GraphQLSchema>();
+
+/**
+ * Wraps each subscription root field's resolver, once per schema, so that
+ * executing an event notes its source event's processing instant (a
+ * snapshot's processedAt) in its context's record: the fan-out then knows
+ * which snapshot each result is of, whatever the operation selects
+ * (delivery latency and spans, api/deliveryTraces.ts). The execution pulls
+ * one event at a time, so the record read after a result is that result's.
+ */
+function noteSourceEvents(schema: GraphQLSchema): void {
+  if (notingSchemas.has(schema)) return;
+  notingSchemas.add(schema);
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (event, args, context, info) => {
+      const noted = sourceEvents.get(context as object);
+      if (noted) noted.processedAt = processedAtOfEvent(event);
+      return resolve(event, args, context, info);
+    };
+  }
 }
 
 /** The extensions of a subscription operation's root field (SUBSCRIBER_PRELUDE, SUBSCRIBER_OWN_STREAM); empty for other operations. */

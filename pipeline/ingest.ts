@@ -13,7 +13,7 @@ import { TOPICS, type Bus } from './bus.ts';
 import type { Source, SourceStatus } from './source.ts';
 import { streamOf, type Deduper } from './dedupe.ts';
 import type { RawSnapshot } from '../core/models.ts';
-import { inSpan, traceHeaders } from './traceContext.ts';
+import { inSpan, pastSpan, traceHeaders } from './traceContext.ts';
 
 export interface IngestStats {
   published: number;
@@ -48,7 +48,7 @@ export interface IngestOptions {
 export async function startIngest(source: Source, bus: Bus, options: IngestOptions = {}): Promise<IngestRole> {
   const stats: IngestStats = { published: 0, duplicates: 0, lastSnapshotAt: null, startedAt: Date.now(), heldSince: null, heldMs: 0 };
   const slowAfterMs = options.slowAfterMs ?? 1_000;
-  await source.start(async (snapshot) => {
+  await source.start(async (snapshot, fetch) => {
     stats.lastSnapshotAt = Date.now();
     if (options.deduper && (await options.deduper.isRepeat(streamOf(snapshot), snapshot.id))) {
       stats.duplicates++;
@@ -61,9 +61,10 @@ export async function startIngest(source: Source, bus: Bus, options: IngestOptio
       options.onHeld?.();
     }, slowAfterMs);
     try {
-      // The trace of this snapshot starts here (its fetch is the source's, maybe on its own thread).
+      // The trace of this snapshot starts at its fetch, timed by the source (maybe on its own thread), else here.
       const attributes = { 'snapshot.id': snapshot.id, 'snapshot.symbol': snapshot.symbol, 'snapshot.expiry': snapshot.expiry, 'source.name': source.name };
-      await inSpan('source.snapshot', null, attributes, () => bus.publish(TOPICS.raw, snapshot.symbol, snapshot, traceHeaders()));
+      const fetched = fetch ? pastSpan('source.fetch', attributes, fetch.startedAt, fetch.endedAt) : null;
+      await inSpan('source.snapshot', fetched, attributes, () => bus.publish(TOPICS.raw, snapshot.symbol, snapshot, traceHeaders()));
     } finally {
       clearTimeout(slow);
       const waited = Date.now() - began;

@@ -14,6 +14,23 @@ export interface SourceStatus {
   rejected: Record<string, number>;
 }
 
+/**
+ * When the fetch of a snapshot ran (the request and parse, the tick, the
+ * read), epoch ms on the performance clock (`fetchInstant()`), so instants
+ * taken on a source's own thread compare with the main thread's. Ingest
+ * turns it into the `source.fetch` span, the root of the snapshot's trace.
+ */
+export interface FetchTiming {
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Now, epoch ms, on the performance clock (sub-millisecond, comparable across threads). */
+export const fetchInstant = (): number => performance.timeOrigin + performance.now();
+
+/** What a source hands each snapshot to, with when its fetch ran when the source knows. */
+export type SourceEmit = (snapshot: RawSnapshot, fetch?: FetchTiming) => Promise<void> | void;
+
 export interface Source {
   readonly name: string;
   /**
@@ -22,7 +39,7 @@ export interface Source {
    * source awaits it, so a slow consumer slows the source instead of piling
    * snapshots up in memory.
    */
-  start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void>;
+  start(emit: SourceEmit): Promise<void>;
   /** Stops producing; resolves when no more `emit` calls will happen. */
   stop(): Promise<void>;
   status(): SourceStatus;

@@ -58,6 +58,19 @@ export async function inSpan<R>(name: string, parent: Pick<BusMessage, 'headers'
 }
 
 /**
+ * A span that already happened (`startTime`..`endTime`, epoch ms), a new
+ * trace's root, e.g. a source's fetch timed on its own thread; returned as
+ * the parent for the spans that follow it (null when not tracing).
+ */
+export function pastSpan(name: string, attributes: Attributes, startTime: number, endTime: number): Pick<BusMessage, 'headers'> | null {
+  const span = tracer().startSpan(name, { attributes, startTime, root: true });
+  span.end(endTime);
+  const headers: MessageHeaders = {};
+  propagation.inject(trace.setSpan(otelContext.active(), span), headers);
+  return Object.keys(headers).length > 0 ? { headers } : null;
+}
+
+/**
  * One span per message of a batch handled at once (a storage write), each
  * the child of its own message's trace, so every snapshot's trace shows the
  * write that stored it. `end` closes them all, with the error if it failed.

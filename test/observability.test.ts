@@ -20,6 +20,7 @@ let ws: Client;
 let before: Samples;
 let after: Samples;
 let events = 0;
+let deltas = 0;
 
 /** Metric samples of a Prometheus text exposition: `name{labels}` → value. */
 type Samples = Map<string, number>;
@@ -60,8 +61,10 @@ beforeAll(async () => {
   server = await startRealServer({ LOG_LEVEL: 'debug', SYMBOLS: 'NIFTY', SIM_TICK_MS: '100', ...SECRETS });
   ws = createClient({ url: `ws://127.0.0.1:${server.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
   ws.subscribe({ query: 'subscription Live { chainUpdated(symbol: "NIFTY") { expiry processedAt } }' }, { next: () => void events++, error: () => {}, complete: () => {} });
+  // Selects no processedAt: its deliveries are timed all the same (the fan-out knows the snapshot each event is of).
+  ws.subscribe({ query: 'subscription Deltas { chainDelta(symbol: "NIFTY") { sequence } }' }, { next: () => void deltas++, error: () => {}, complete: () => {} });
   const deadline = Date.now() + 30_000;
-  while (events < 2) {
+  while (events < 2 || deltas < 2) {
     if (Date.now() > deadline) throw new Error(`no live updates within 30 s:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -99,14 +102,19 @@ describe('/metrics during an end-to-end run', () => {
     expect([...after.keys()].some((k) => k.startsWith('bus_dead_letters_total'))).toBe(false);
   });
 
-  it('times GraphQL operations by name and outcome, and counts the live connection, its subscription and its deliveries', () => {
+  it('times GraphQL operations by name and outcome, and counts the live connection, its subscriptions and their deliveries', () => {
     expect(total(after, 'api_operation_duration_seconds_count', { operation: 'Symbols', type: 'query', outcome: 'ok' })).toBe(1);
     expect(total(after, 'api_websocket_connections')).toBe(1);
-    expect(total(after, 'api_active_subscriptions')).toBe(1);
+    expect(total(after, 'api_active_subscriptions')).toBe(2);
     expect(total(after, 'api_frames_sent_total')).toBeGreaterThan(total(before, 'api_frames_sent_total'));
     expect(total(after, 'api_delivery_latency_seconds_count', { field: 'chainUpdated' })).toBeGreaterThan(total(before, 'api_delivery_latency_seconds_count', { field: 'chainUpdated' }));
     // From processedAt to the socket, on this machine: well under the histogram's top bucket.
     expect(total(after, 'api_delivery_latency_seconds_bucket', { field: 'chainUpdated', le: '10' })).toBe(total(after, 'api_delivery_latency_seconds_count', { field: 'chainUpdated' }));
+  });
+
+  it('times the delivery of a subscription that does not select processedAt, from its snapshot’s processedAt', () => {
+    expect(total(after, 'api_delivery_latency_seconds_count', { field: 'chainDelta' })).toBeGreaterThan(total(before, 'api_delivery_latency_seconds_count', { field: 'chainDelta' }));
+    expect(total(after, 'api_delivery_latency_seconds_bucket', { field: 'chainDelta', le: '10' })).toBe(total(after, 'api_delivery_latency_seconds_count', { field: 'chainDelta' }));
   });
 
   it('counts the latest-chain cache reads, serves the source counters and Node process metrics, each sample labelled with the role', () => {

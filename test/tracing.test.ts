@@ -1,7 +1,7 @@
 /**
  * One snapshot is one trace: the embedded platform with the OpenTelemetry SDK
  * registered on an in-memory exporter (api/tracing.ts), its spans followed
- * from the source through the bus (the trace context rides in the messages'
+ * from the source's fetch through the bus (the trace context rides in the messages'
  * headers) to the storage writes, the analytics role and the API's publish
  * to subscribers and its delivery to a graphql-ws subscriber; a GraphQL
  * query gets a span of its own; log lines written
@@ -36,8 +36,11 @@ beforeAll(async () => {
   const ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
   let events = 0;
   ws.subscribe({ query: 'subscription { chainUpdated(symbol: "NIFTY") { processedAt } }' }, { next: () => void events++, error: () => {}, complete: () => {} });
+  // Selects no processedAt: its deliveries are in their snapshots' traces all the same.
+  let deltas = 0;
+  ws.subscribe({ query: 'subscription { chainDelta(symbol: "NIFTY") { sequence } }' }, { next: () => void deltas++, error: () => {}, complete: () => {} });
   const deadline = Date.now() + 30_000;
-  while ((app.services.storage?.stats.snapshotsWritten ?? 0) < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1 || events < 2) {
+  while (deltas < 3 || (app.services.storage?.stats.snapshotsWritten ?? 0) < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1 || events < 2) {
     if (Date.now() > deadline) throw new Error('nothing stored within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -62,10 +65,19 @@ describe('traces', () => {
     const trace = spans.filter((s) => s.spanContext().traceId === stored!.spanContext().traceId);
     const byName = (name: string) => trace.filter((s) => s.name === name);
 
+    const [fetched] = byName('source.fetch');
+    expect(fetched, 'the trace starts at the source fetch').toBeDefined();
+    expect(parentOf(fetched!)).toBeUndefined();
+    expect(fetched!.attributes['snapshot.id']).toMatch(/NIFTY/);
+    // Timed by the source (the simulator's tick), before ingest took the snapshot.
+    const ms = (time: [number, number]) => time[0] * 1_000 + time[1] / 1e6;
+    expect(ms(fetched!.endTime)).toBeGreaterThanOrEqual(ms(fetched!.startTime));
+
     const [root] = byName('source.snapshot');
     expect(root).toBeDefined();
-    expect(parentOf(root!)).toBeUndefined();
-    expect(root!.attributes['snapshot.id']).toMatch(/NIFTY/);
+    expect(parentOf(root!)).toBe(fetched!.spanContext().spanId);
+    expect(ms(root!.startTime)).toBeGreaterThanOrEqual(ms(fetched!.endTime));
+    expect(root!.attributes['snapshot.id']).toBe(fetched!.attributes['snapshot.id']);
 
     const [processed] = byName('processor.enrich');
     expect(parentOf(processed!)).toBe(root!.spanContext().spanId);
@@ -81,12 +93,19 @@ describe('traces', () => {
   it('puts a subscription delivery into its snapshot’s trace, the child of the API’s publish', () => {
     const spans = exporter.getFinishedSpans();
     const publishes = new Map(spans.filter((s) => s.name === 'subscription.publish').map((s) => [s.spanContext().spanId, s]));
-    const delivered = spans.filter((s) => s.name === 'subscription.deliver' && publishes.has(parentOf(s)!));
+    const delivered = spans.filter((s) => s.name === 'subscription.deliver' && publishes.has(parentOf(s)!) && s.attributes['graphql.field'] === 'chainUpdated');
     expect(delivered.length).toBeGreaterThan(0);
     const [delivery] = delivered;
-    expect(delivery!.attributes['graphql.field']).toBe('chainUpdated');
-    const root = spans.find((s) => s.name === 'source.snapshot' && s.spanContext().traceId === delivery!.spanContext().traceId);
+    const root = spans.find((s) => s.name === 'source.fetch' && s.spanContext().traceId === delivery!.spanContext().traceId);
     expect(root, 'the delivery is in a trace that starts at the source').toBeDefined();
+  });
+
+  it('puts the delivery of a subscription that selects no processedAt into its snapshot’s trace too', () => {
+    const spans = exporter.getFinishedSpans();
+    const publishes = new Map(spans.filter((s) => s.name === 'subscription.publish').map((s) => [s.spanContext().spanId, s]));
+    const delivered = spans.filter((s) => s.name === 'subscription.deliver' && s.attributes['graphql.field'] === 'chainDelta');
+    expect(delivered.length).toBeGreaterThan(0);
+    for (const delivery of delivered) expect(publishes.get(parentOf(delivery)!)?.spanContext().traceId).toBe(delivery.spanContext().traceId);
   });
 
   it('gives the analytics message of a snapshot a storage write in the same trace', () => {

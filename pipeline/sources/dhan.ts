@@ -63,7 +63,7 @@ import { z } from 'zod';
 import { instrumentTable, lotSizeOn, type Instrument, type LotSizeRevision } from '../../core/instruments.ts';
 import { MessageError, RAW_SNAPSHOT_VERSION, type RawQuote, type RawRow, type RawSnapshot } from '../../core/models.ts';
 import { expiryInstant, istDate } from '../../core/time/expiry.ts';
-import type { Source, SourceStatus } from '../source.ts';
+import { fetchInstant, type Source, type SourceEmit, type SourceStatus } from '../source.ts';
 import { abortableSleep } from './sleep.ts';
 
 export const DHAN_BASE_URL = 'https://api.dhan.co';
@@ -561,7 +561,7 @@ export class DhanSource implements Source {
 
   private abort = new AbortController();
   private loop: Promise<void> | null = null;
-  private emit: ((snapshot: RawSnapshot) => Promise<void> | void) | null = null;
+  private emit: SourceEmit | null = null;
   private cursor = 0;
   private lastRequestAt = -Infinity;
   private notBefore = -Infinity;
@@ -624,7 +624,7 @@ export class DhanSource implements Source {
     });
   }
 
-  async start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+  async start(emit: SourceEmit): Promise<void> {
     if (this.loop) throw new Error('DhanSource already started');
     this.emit = emit;
     this.state = 'running';
@@ -748,6 +748,8 @@ export class DhanSource implements Source {
   }
 
   private async pollChain(underlying: UnderlyingState, expiry: string): Promise<void> {
+    // The fetch: the request (with the breaker's retries) and the parse.
+    const fetchStartedAt = fetchInstant();
     const payload = await this.request((signal) => this.client.optionChain(underlying, expiry, signal));
     this.cursor++;
     let parsed: ParsedDhanChain;
@@ -772,7 +774,7 @@ export class DhanSource implements Source {
     }
     if (this.stopped || !this.emit) return;
     try {
-      await this.emit(parsed.snapshot);
+      await this.emit(parsed.snapshot, { startedAt: fetchStartedAt, endedAt: fetchInstant() });
       this.snapshotsEmitted++;
     } catch (error) {
       this.countReject('emit_failed');

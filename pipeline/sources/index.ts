@@ -16,9 +16,9 @@ export async function createSource(config: Config, log: Logger): Promise<Source>
     name: source.name,
     status: () => source.status(),
     start: (emit) =>
-      source.start(async (snapshot) => {
+      source.start(async (snapshot, fetch) => {
         await recorder.write(snapshot);
-        await emit(snapshot);
+        await emit(snapshot, fetch);
       }),
     stop: async () => {
       await source.stop();

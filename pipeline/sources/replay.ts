@@ -30,7 +30,7 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { MessageError, parseRawSnapshot, type RawSnapshot } from '../../core/models.ts';
-import type { Source, SourceStatus } from '../source.ts';
+import { fetchInstant, type Source, type SourceEmit, type SourceStatus } from '../source.ts';
 import { abortableSleep } from './sleep.ts';
 import { Progress, type ProgressSink } from '../../core/progress.ts';
 
@@ -124,7 +124,7 @@ export class ReplaySource implements Source {
   }
 
   /** Checks the file is readable, then replays it in the background. */
-  async start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+  async start(emit: SourceEmit): Promise<void> {
     if (this.loop) throw new Error('ReplaySource already started');
     try {
       await access(this.options.path);
@@ -160,7 +160,7 @@ export class ReplaySource implements Source {
     };
   }
 
-  private async run(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+  private async run(emit: SourceEmit): Promise<void> {
     let offset = 0;
     for (let pass = 0; !this.abort.signal.aborted; pass++) {
       const { first, last, gaps } = await this.replayOnce(pass, offset, emit);
@@ -179,7 +179,7 @@ export class ReplaySource implements Source {
   private async replayOnce(
     pass: number,
     offset: number,
-    emit: (snapshot: RawSnapshot) => Promise<void> | void,
+    emit: SourceEmit,
   ): Promise<{ first: number | null; last: number | null; gaps: number[] }> {
     const file = createReadStream(this.options.path);
     const gunzip = createGunzip();
@@ -200,12 +200,15 @@ export class ReplaySource implements Source {
     // Through the file by its (compressed) bytes read.
     const progress = this.options.progress ? new Progress(`replay pass ${pass + 1}`, (await stat(this.options.path).catch(() => ({ size: 0 }))).size, this.options.progress, { now: this.now }) : null;
     let bytesReported = 0;
+    // The fetch of a snapshot: reading its line (from where the previous one was handed over) and parsing it.
+    let readFrom = fetchInstant();
     try {
       for await (const line of lines) {
         if (this.abort.signal.aborted) break;
         if (line.trim() === '') continue;
         const snapshot = this.parseLine(line);
         if (!snapshot) continue;
+        const fetch = { startedAt: readFrom, endedAt: fetchInstant() };
         first ??= snapshot.timestamp;
         if (last !== null) gaps.push(snapshot.timestamp - last);
         last = snapshot.timestamp;
@@ -216,7 +219,7 @@ export class ReplaySource implements Source {
           if (this.abort.signal.aborted) break;
         }
         try {
-          await emit({ ...snapshot, id: `${prefix}${snapshot.id}`, source: 'replay', timestamp: snapshot.timestamp + offset });
+          await emit({ ...snapshot, id: `${prefix}${snapshot.id}`, source: 'replay', timestamp: snapshot.timestamp + offset }, fetch);
           this.emitted++;
         } catch {
           this.count('emit_failed');
@@ -225,6 +228,7 @@ export class ReplaySource implements Source {
           progress.advance(file.bytesRead - bytesReported);
           bytesReported = file.bytesRead;
         }
+        readFrom = fetchInstant();
       }
     } catch (error) {
       readError ??= error instanceof Error ? error : new Error(String(error));

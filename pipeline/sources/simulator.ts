@@ -78,7 +78,7 @@ import type { Instrument } from '../../core/instruments.ts';
 import { RAW_SNAPSHOT_VERSION, type RawQuote, type RawRow, type RawSnapshot } from '../../core/models.ts';
 import { allocateGreeks, CALL, priceBatch, PUT, type GreekColumns, type OptionBatch } from '../../core/pricing/black.ts';
 import { expiryInstant, istDate, yearsToExpiry, SESSIONS_PER_YEAR } from '../../core/time/expiry.ts';
-import type { Source, SourceStatus } from '../source.ts';
+import { fetchInstant, type Source, type SourceEmit, type SourceStatus } from '../source.ts';
 import { mulberry32 } from '../../core/random.ts';
 import { effectsAt, NO_EFFECTS, scenarioProblems, vixPointsAt, type Scenario, type UnderlyingEffects } from '../../core/scenario/scenario.ts';
 
@@ -756,7 +756,7 @@ export class MarketSimulator implements Source {
 
   // -- Source ----------------------------------------------------------------
 
-  async start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+  async start(emit: SourceEmit): Promise<void> {
     if (this.state === 'running' || this.state === 'degraded') throw new Error('simulator is already running');
     this.stopping = false;
     this.state = 'running';
@@ -782,7 +782,7 @@ export class MarketSimulator implements Source {
     };
   }
 
-  private schedule(emit: (snapshot: RawSnapshot) => Promise<void> | void, delayMs: number): void {
+  private schedule(emit: SourceEmit, delayMs: number): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.inFlight = this.runTick(emit).finally(() => {
@@ -792,11 +792,14 @@ export class MarketSimulator implements Source {
     this.timer.unref();
   }
 
-  private async runTick(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
+  private async runTick(emit: SourceEmit): Promise<void> {
     const began = Date.now();
     let snapshots: RawSnapshot[];
+    // The tick is every snapshot's fetch: the chains are generated at once.
+    const fetch = { startedAt: fetchInstant(), endedAt: 0 };
     try {
       snapshots = this.tick();
+      fetch.endedAt = fetchInstant();
     } catch (error) {
       this.state = 'failed';
       this.message = `tick failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -805,7 +808,7 @@ export class MarketSimulator implements Source {
     try {
       for (const snapshot of snapshots) {
         if (this.stopping) return;
-        await emit(snapshot);
+        await emit(snapshot, fetch);
         this.emitted++;
       }
       if (this.state === 'degraded') {

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../core/log.ts';
 import type { RawSnapshot } from '../../core/models.ts';
 import { scratchDir } from '../../test/fixtures.ts';
 import { waitFor } from '../../test/support/waitFor.ts';
+import { fetchInstant, type FetchTiming } from '../source.ts';
 import { MarketSimulator, type SimulatorOptions } from './simulator.ts';
 import { configuredWorkerSource, WorkerSource } from './workerSource.ts';
 
@@ -54,6 +55,22 @@ describe('a source on a thread of its own', () => {
     const expected: RawSnapshot[] = [];
     while (expected.length < received.length) expected.push(...twin.tick());
     expect(received).toEqual(expected.slice(0, received.length));
+  });
+
+  it('hands over when each snapshot was fetched in the thread, on the performance clock this thread reads too (the source.fetch span)', async () => {
+    const { log } = capturingLog();
+    const source = threadSimulator(log);
+    const before = fetchInstant();
+    const received: { fetch?: FetchTiming; at: number }[] = [];
+    await source.start((_snapshot, fetch) => void received.push({ fetch, at: fetchInstant() }));
+    await waitFor(() => (received.length >= 10 ? true : undefined), '10 snapshots from the source thread');
+    await source.stop();
+    for (const { fetch, at } of received) {
+      expect(fetch).toBeDefined();
+      expect(fetch!.startedAt).toBeGreaterThanOrEqual(before);
+      expect(fetch!.endedAt).toBeGreaterThanOrEqual(fetch!.startedAt);
+      expect(fetch!.endedAt).toBeLessThanOrEqual(at);
+    }
   });
 
   it('mirrors the status of the source in its thread, and stops cleanly: every posted snapshot handed over, none after, the thread gone', async () => {

@@ -33,7 +33,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
 import type { RawSnapshot } from '../../core/models.ts';
-import type { Source, SourceStatus } from '../source.ts';
+import type { FetchTiming, Source, SourceEmit, SourceStatus } from '../source.ts';
 import type { FromSourceWorker, SourceFactory, SourceWorkerData, ToSourceWorker } from './workerSource.worker.ts';
 
 export type { SourceFactory } from './workerSource.worker.ts';
@@ -63,7 +63,7 @@ export function configuredWorkerSource(config: Config, log: Logger): WorkerSourc
   });
 }
 
-type Emit = (snapshot: RawSnapshot) => Promise<void> | void;
+type Emit = SourceEmit;
 
 export class WorkerSource implements Source {
   readonly name: string;
@@ -76,7 +76,7 @@ export class WorkerSource implements Source {
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
   /** Snapshots received from the worker and not yet handed to `emit`. */
-  private readonly queue: { seq: number; snapshot: RawSnapshot }[] = [];
+  private readonly queue: { seq: number; snapshot: RawSnapshot; fetch?: FetchTiming }[] = [];
   private delivering: Promise<void> | undefined;
   private emit: Emit | undefined;
   private starting: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -168,7 +168,7 @@ export class WorkerSource implements Source {
   private receive(message: FromSourceWorker): void {
     switch (message.type) {
       case 'snapshot':
-        this.queue.push({ seq: message.seq, snapshot: message.snapshot });
+        this.queue.push({ seq: message.seq, snapshot: message.snapshot, fetch: message.fetch });
         // Cleared once settled (not inside deliver(), which may finish before this assignment when emit throws at once).
         this.delivering ??= this.deliver().finally(() => (this.delivering = undefined));
         break;
@@ -197,10 +197,10 @@ export class WorkerSource implements Source {
   /** Hands the queued snapshots to `emit`, one at a time and in order, acknowledging each to the worker. */
   private async deliver(): Promise<void> {
     while (this.queue.length > 0) {
-      const { seq, snapshot } = this.queue.shift()!;
+      const { seq, snapshot, fetch } = this.queue.shift()!;
       let error: string | undefined;
       try {
-        await this.emit!(snapshot);
+        await this.emit!(snapshot, fetch);
       } catch (caught) {
         error = caught instanceof Error ? caught.message : String(caught);
       }

@@ -19,7 +19,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger, LogLevel } from '../../core/log.ts';
 import type { RawSnapshot } from '../../core/models.ts';
-import type { Source, SourceStatus } from '../source.ts';
+import type { FetchTiming, Source, SourceStatus } from '../source.ts';
 
 /** A function `export` of `module` (a file URL) called as `(options, log)`, returning the source (or a promise of it). */
 export interface SourceFactory {
@@ -40,7 +40,7 @@ export type ToSourceWorker = { type: 'start' } | { type: 'ack'; seq: number; err
 export type FromSourceWorker =
   | { type: 'started' }
   | { type: 'startFailed'; error: string }
-  | { type: 'snapshot'; seq: number; snapshot: RawSnapshot }
+  | { type: 'snapshot'; seq: number; snapshot: RawSnapshot; fetch?: FetchTiming }
   | { type: 'status'; status: SourceStatus }
   | { type: 'log'; level: Exclude<LogLevel, 'silent'>; message: string; fields: Record<string, unknown> }
   | { type: 'stopped'; status: SourceStatus | null; error?: string };
@@ -62,9 +62,10 @@ let failure: Error | undefined;
 let wake: (() => void) | undefined;
 let stopping = false;
 
-async function emit(snapshot: RawSnapshot): Promise<void> {
+async function emit(snapshot: RawSnapshot, fetch?: FetchTiming): Promise<void> {
   const seq = ++posted;
-  post({ type: 'snapshot', seq, snapshot });
+  // The fetch's instants are on the performance clock (epoch ms), the same on the main thread.
+  post({ type: 'snapshot', seq, snapshot, ...(fetch ? { fetch } : {}) });
   while (!stopping && posted - acknowledged >= window) await new Promise<void>((resolve) => (wake = resolve));
   if (failure) {
     const error = failure;

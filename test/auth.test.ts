@@ -142,6 +142,38 @@ describe('accounts and sessions', () => {
     }
   });
 
+  it('cuts off the access tokens issued before logoutEverywhere: 401 cut-off over HTTP, its open WebSocket closed and a new one refused with 4403; a new sign-in works', async () => {
+    const session = await register('everywhere@example.com');
+    const other = (await graphql(`mutation { login(email: "everywhere@example.com", password: "a long passphrase") { ${SESSION} } }`)).data.login;
+    expect((await graphql('{ me { id } }', {}, bearer(session.accessToken))).data.me.id).toBe(session.user.id);
+    const open = await connectionInit({ authorization: `Bearer ${session.accessToken}` });
+    expect(open.acked).toBe(true);
+    const closed = new Promise<number>((resolve) => open.socket.on('close', (code) => resolve(code)));
+
+    expect((await graphql('mutation { logoutEverywhere }', {}, bearer(other.accessToken))).data.logoutEverywhere).toBe(2);
+    for (const earlier of [session.accessToken, other.accessToken]) {
+      const answer = await graphql('{ me { id } }', {}, bearer(earlier));
+      expect([answer.status, codeOf(answer), answer.errors?.[0].extensions?.reason]).toEqual([401, 'UNAUTHENTICATED', 'cut-off']);
+    }
+    expect(await closed).toBe(WS_FORBIDDEN);
+    expect(await connectionInit({ authorization: `Bearer ${session.accessToken}` })).toMatchObject({ acked: false, closeCode: WS_FORBIDDEN });
+
+    const again = (await graphql(`mutation { login(email: "everywhere@example.com", password: "a long passphrase") { ${SESSION} } }`)).data.login;
+    expect((await graphql('{ me { id } }', {}, bearer(again.accessToken))).data.me.id).toBe(session.user.id);
+  });
+
+  it('cuts off the access tokens carrying the old role when an admin changes it (401 cut-off), and the refreshed session has the new one', async () => {
+    const admin = await userWithRole('role-admin@example.com', 'admin');
+    const session = await register('promoted@example.com');
+    expect((await graphql('{ me { role } }', {}, bearer(session.accessToken))).data.me.role).toBe('FREE');
+    const changed = await graphql('mutation($id: ID!) { setUserRole(userId: $id, role: PRO) { role } }', { id: session.user.id }, bearer(admin.accessToken));
+    expect(changed.data.setUserRole.role).toBe('PRO');
+    const stale = await graphql('{ me { role } }', {}, bearer(session.accessToken));
+    expect([stale.status, stale.errors?.[0].extensions?.reason]).toEqual([401, 'cut-off']);
+    const refreshed = (await graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { ${SESSION} } }`, { t: session.refreshToken })).data.refreshSession;
+    expect((await graphql('{ me { role } }', {}, bearer(refreshed.accessToken))).data.me.role).toBe('PRO');
+  });
+
   it('answers a wrong password and an unknown e-mail alike (INVALID_CREDENTIALS), and refuses a taken e-mail (EMAIL_TAKEN) and a short password (BAD_USER_INPUT)', async () => {
     await register('known@example.com');
     const wrong = await graphql('mutation { login(email: "known@example.com", password: "not the passphrase") { accessToken } }', {}, {}, '198.51.100.10');
@@ -224,8 +256,9 @@ describe('API keys', () => {
 describe('the hostile suite: each is refused', () => {
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   let token: string;
+  let hostileId: string;
   beforeAll(async () => {
-    token = (await register('hostile@example.com')).accessToken;
+    ({ accessToken: token, user: { id: hostileId } } = await register('hostile@example.com'));
   });
 
   it('a JWT with alg none: 401 UNAUTHENTICATED invalid', async () => {
@@ -275,7 +308,7 @@ describe('the hostile suite: each is refused', () => {
 
   it('a WebSocket signed in with a token that then expires: closed with 4403 Forbidden at its expiry', async () => {
     // Issued so that it expires 1.5 s from now.
-    const soon = await keys.sign('someone', 'free', Date.now() - (900 - 1.5) * 1000);
+    const soon = await keys.sign(hostileId, 'free', Date.now() - (900 - 1.5) * 1000);
     const started = Date.now();
     const { acked, socket } = await connectionInit({ authorization: `Bearer ${soon.token}` });
     expect(acked).toBe(true);

@@ -12,7 +12,12 @@
  * - each operation is checked against the caller's plan before it runs
  *   (schema/access.ts): FORBIDDEN naming what is missing;
  * - subscriptions open at once per caller are capped by its plan
- *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS), per API process.
+ *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS), per API process;
+ * - WebSockets open at once per signed-in user (its tokens and keys
+ *   together) are capped by its plan (maxConnections), per API process: one
+ *   more is closed at connection_init with 4429 and a reason naming the
+ *   limit. Anonymous callers are held per address at the upgrade
+ *   (installSubscriptionLimits), as every caller also is.
  *
  * An access token once verified is remembered (by its exact text, at most
  * 10,000, each until it expires), so a client's every request does not pay
@@ -66,6 +71,8 @@ type AuthConfig = Pick<
 
 /** graphql-ws' close code for a refused connection_init (CloseCode.Forbidden). */
 export const WS_FORBIDDEN = 4403;
+/** The close code of a connection_init beyond its user's plan's maxConnections (graphql-ws' client does not retry it). */
+export const WS_TOO_MANY_CONNECTIONS = 4429;
 
 const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['read', 'stream', 'admin']);
 const USER_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['read', 'stream']);
@@ -136,7 +143,8 @@ export class StoredPlanBook implements PlanBook {
       const stored = await readStoredPlans(this.db);
       const plans = { ...this.configured };
       for (const [role, document] of stored) {
-        const parsed = planSchema.safeParse(document);
+        // A plan stored before a field existed takes that field from the configured one.
+        const parsed = planSchema.safeParse(isRole(role) && document && typeof document === 'object' ? { ...this.configured[role], ...document } : document);
         if (isRole(role) && parsed.success) plans[role] = parsed.data;
         else this.log?.warn('stored plan ignored', { role });
       }
@@ -373,6 +381,10 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
       async onConnect(connectionParams, request, socket) {
         try {
           const caller = await resolve(credentialsOf(connectionParams ?? {}), clientAddress(request, config.TRUST_PROXY));
+          if (caller.userId && (userSockets.get(caller.userId)?.size ?? 0) >= caller.plan.maxConnections) {
+            socket.close(WS_TOO_MANY_CONNECTIONS, `Too many connections: the ${caller.role} plan allows ${caller.plan.maxConnections} WebSockets at once per user`);
+            return false;
+          }
           callers.set(socket, caller);
           if (caller.userId) {
             const sockets = userSockets.get(caller.userId) ?? new Map<ClosableSocket, Caller>();

@@ -430,7 +430,7 @@ function marginParameterTable(parsed: Env, instruments: Map<string, Instrument>,
 
 /** The configured plans: the defaults from the limits, with AUTH_PLANS over them. */
 function loadPlans(parsed: Env, problems: string[]): Plans {
-  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION });
+  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION, maxConnections: parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT });
   if (parsed.AUTH_PLANS === undefined || parsed.AUTH_PLANS.trim() === '') return defaults;
   try {
     return plansWithOverrides(defaults, JSON.parse(parsed.AUTH_PLANS));

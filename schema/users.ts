@@ -149,6 +149,7 @@ PlanType.implement({
     requestsPerWindow: t.exposeInt('requestsPerWindow', { description: 'Calls of each query field per rate-limit window (RATE_LIMIT_WINDOW_SECONDS) per user, key or address; 0 for no limit.' }),
     maxDepth: t.exposeInt('maxDepth', { description: 'Deepest selection nesting, levels.' }),
     maxSubscriptions: t.exposeInt('maxSubscriptions', { description: 'Subscriptions open at once per user, key or address (per API process).' }),
+    maxConnections: t.exposeInt('maxConnections', { description: 'WebSocket connections open at once per signed-in user, its access tokens and API keys together (per API process); an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead.' }),
   }),
 });
 
@@ -208,6 +209,7 @@ const PlanInput = builder.inputType('PlanInput', {
     requestsPerWindow: t.int({ required: false, description: 'Calls of each query field per rate-limit window; 0 for no limit.' }),
     maxDepth: t.int({ required: false, description: 'Deepest selection nesting, levels.' }),
     maxSubscriptions: t.int({ required: false, description: 'Subscriptions open at once per user, key or address.' }),
+    maxConnections: t.int({ required: false, description: 'WebSocket connections open at once per signed-in user (at least 1).' }),
   }),
 });
 

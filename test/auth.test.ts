@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
-import { loadTokenKeys, WS_FORBIDDEN } from '../api/installAuth.ts';
+import { loadTokenKeys, WS_FORBIDDEN, WS_TOO_MANY_CONNECTIONS } from '../api/installAuth.ts';
 import { setUserRole } from '../db/queries/users.ts';
 import type { TokenKeys } from '../core/auth/tokens.ts';
 import type { DatabaseHandle } from '../db/client.ts';
@@ -53,15 +53,15 @@ async function userWithRole(email: string, role: 'pro' | 'admin') {
   return refreshed.data.refreshSession as { accessToken: string; refreshToken: string; user: { id: string; role: string } };
 }
 
-/** What a raw graphql-ws connection answers to connection_init with `payload`: the ack, or the close code. */
-function connectionInit(payload: Record<string, unknown>): Promise<{ acked: boolean; closeCode?: number; socket: WebSocket }> {
+/** What a raw graphql-ws connection answers to connection_init with `payload`: the ack, or the close code and reason. */
+function connectionInit(payload: Record<string, unknown>): Promise<{ acked: boolean; closeCode?: number; closeReason?: string; socket: WebSocket }> {
   return new Promise((resolve) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
     socket.on('message', (data) => {
       if (JSON.parse(String(data)).type === 'connection_ack') resolve({ acked: true, socket });
     });
-    socket.on('close', (code) => resolve({ acked: false, closeCode: code, socket }));
+    socket.on('close', (code, reason) => resolve({ acked: false, closeCode: code, closeReason: String(reason), socket }));
   });
 }
 
@@ -384,6 +384,45 @@ describe('plans', () => {
     } finally {
       await first.dispose();
       await graphql('mutation { updatePlan(role: PRO, plan: { maxSubscriptions: 20 }) { role } }', {}, bearer(admin.accessToken));
+    }
+  });
+
+  it('caps WebSockets open at once per user by its plan, its tokens and API keys together: one more is closed at connection_init with 4429 naming the limit, and a place frees when one closes', async () => {
+    const admin = await userWithRole('conn-admin@example.com', 'admin');
+    const pro = await userWithRole('conn-pro@example.com', 'pro');
+    const updated = await graphql('mutation { updatePlan(role: PRO, plan: { maxConnections: 2 }) { maxConnections } }', {}, bearer(admin.accessToken));
+    expect(updated.data.updatePlan.maxConnections).toBe(2);
+    const { key } = (await graphql('mutation { createApiKey(name: "ws", scopes: [READ, STREAM]) { key } }', {}, bearer(pro.accessToken))).data.createApiKey;
+    const open: WebSocket[] = [];
+    try {
+      for (const payload of [{ authorization: `Bearer ${pro.accessToken}` }, { apiKey: key }]) {
+        const connected = await connectionInit(payload);
+        expect(connected.acked).toBe(true);
+        open.push(connected.socket);
+      }
+      for (const payload of [{ authorization: `Bearer ${pro.accessToken}` }, { apiKey: key }]) {
+        const refused = await connectionInit(payload);
+        expect(refused).toMatchObject({ acked: false, closeCode: WS_TOO_MANY_CONNECTIONS });
+        expect(refused.closeReason).toBe('Too many connections: the pro plan allows 2 WebSockets at once per user');
+      }
+      // Another user of the same plan, from the same address, is not held by them.
+      const other = await userWithRole('conn-other@example.com', 'pro');
+      const theirs = await connectionInit({ authorization: `Bearer ${other.accessToken}` });
+      expect(theirs.acked).toBe(true);
+      theirs.socket.close();
+
+      const closing = open.shift()!;
+      await new Promise((resolve) => {
+        closing.once('close', resolve);
+        closing.close();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const again = await connectionInit({ apiKey: key });
+      expect(again.acked).toBe(true);
+      open.push(again.socket);
+    } finally {
+      for (const socket of open) socket.close();
+      await graphql('mutation { updatePlan(role: PRO, plan: { maxConnections: 20 }) { role } }', {}, bearer(admin.accessToken));
     }
   });
 

@@ -38,16 +38,20 @@ export type BuildupClass =
   /** Price up, OI down: shorts closing. */
   | 'SHORT_COVERING';
 
-/** A figure of a chain over time. There is no straddle series: the ATM straddle price and expected move are kept only in each raw snapshot's analytics, not in the per-bucket summaries the history is read from once raw snapshots are folded (the 1-minute rollup, the TimescaleDB continuous aggregates), so a series of them would change with retention. */
+/** A figure of a chain over time, per bucket. STRADDLE and ATM_STRIKE are kept in the per-bucket summaries from migration 0012 on (the 1-minute rollup, TimescaleDB's chain_straddle_* aggregates), so minutes the retention job folded before it have them null. */
 export type ChainSeriesField =
   /** At-the-money implied volatility, decimal (0.15 = 15 %, not vol points), averaged over the bucket's snapshots. */
   | 'ATM_IV'
+  /** ATM strike (nearest the forward) at the latest snapshot of the bucket, index points: the strike STRADDLE is priced at. */
+  | 'ATM_STRIKE'
   /** Max-pain strike at the latest snapshot of the bucket, index points. */
   | 'MAX_PAIN'
   /** Put-call ratio of open interest, Σ put OI / Σ call OI, averaged over the bucket's snapshots. */
   | 'PCR_OI'
   /** Spot index level at the latest snapshot of the bucket (its close), index points. */
   | 'SPOT'
+  /** ATM straddle at the latest snapshot in the bucket: ATM call + put mark price (the mid of a two-sided quote, else the last traded price), index points (× lot size for rupees per lot). */
+  | 'STRADDLE'
   /** Total open interest, calls plus puts, contracts, at the latest snapshot of the bucket. */
   | 'TOTAL_OI';
 

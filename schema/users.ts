@@ -317,8 +317,9 @@ builder.mutationFields((t) => ({
     description: 'Ends every session of the caller and refuses every access token issued to it until now (at once on the API process that answers, within AUTH_TOKEN_CUTOFF_CACHE_SECONDS on the others; its WebSockets are closed); answers how many sessions were live.',
     resolve: async (_root, _args, context) => {
       const userId = userIdOf(context);
-      const at = context.now();
       const live = await revokeAllFamilies(context.db, userId);
+      // After the revocation: a refresh that rotated just before it signs its access token before this instant.
+      const at = context.now();
       await cutOffTokens(context.db, userId, new Date(at));
       authOf(context).tokensCutOff(userId, at);
       return live;

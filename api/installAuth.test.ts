@@ -2,8 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../test/fixtures.ts';
+import { openTestDatabase } from '../test/database.ts';
+import { defaultPlans } from '../core/auth/plans.ts';
 import { generateSigningJwk } from '../core/auth/tokens.ts';
-import { credentialsOf, loadTokenKeys } from './installAuth.ts';
+import { storePlan } from '../db/queries/plans.ts';
+import { credentialsOf, loadTokenKeys, StoredPlanBook } from './installAuth.ts';
 
 describe('the access-token key set', () => {
   it('is generated once into AUTH_JWT_KEYS_FILE (owner-only) on first start and read back on the next, so tokens survive a restart', async () => {
@@ -40,5 +43,23 @@ describe('credentialsOf', () => {
 
   it('takes a malformed Authorization header as a bad token, never as anonymous', () => {
     expect(credentialsOf({ authorization: 'Basic dXNlcjpwYXNz' })).toEqual({ kind: 'token', token: '' });
+  });
+});
+
+describe('the stored plans', () => {
+  it('take a field a plan was stored without (maxConnections, added later) from the configured plan, and ignore a stored plan that does not check', async () => {
+    const database = await openTestDatabase();
+    try {
+      const configured = defaultPlans({ requestsPerWindow: 300, maxDepth: 8, maxSubscriptions: 20, maxConnections: 7 });
+      const { maxConnections: _added, ...storedBefore } = { ...configured.pro, symbols: ['NIFTY'] };
+      await storePlan(database.db, 'pro', storedBefore);
+      await storePlan(database.db, 'free', { ...configured.free, maxDepth: 'deep' });
+      const book = new StoredPlanBook(database.db, configured);
+      await book.refresh();
+      expect(book.plan('pro')).toEqual({ ...configured.pro, symbols: ['NIFTY'], maxConnections: 7 });
+      expect(book.plan('free')).toEqual(configured.free);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -12,11 +12,23 @@
  * - each operation is checked against the caller's plan before it runs
  *   (schema/access.ts): FORBIDDEN naming what is missing;
  * - subscriptions open at once per caller are capped by its plan
- *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS), per API process.
+ *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS), per API process;
+ * - WebSockets open at once per signed-in user (its tokens and keys
+ *   together) are capped by its plan (maxConnections), per API process: one
+ *   more is closed at connection_init with 4429 and a reason naming the
+ *   limit. Anonymous callers are held per address at the upgrade
+ *   (installSubscriptionLimits), as every caller also is.
  *
  * An access token once verified is remembered (by its exact text, at most
  * 10,000, each until it expires), so a client's every request does not pay
- * the signature check again.
+ * the signature check again. A token issued before its user's cut-off
+ * (users.tokens_valid_after: logoutEverywhere, a role change) is refused
+ * (401, reason `cut-off`; a WebSocket 4403): the cut-off is read once per
+ * user per AUTH_TOKEN_CUTOFF_CACHE_SECONDS (at most 100,000 users
+ * remembered), a cut-off made here applies here at once and closes the
+ * user's WebSockets signed in before it, one made on another replica shows
+ * here within AUTH_TOKEN_CUTOFF_CACHE_SECONDS (for an open WebSocket at its
+ * next operation).
  * API keys are found by their visible prefix and checked by their SHA-256;
  * a verified key is reused for AUTH_API_KEY_CACHE_SECONDS (revokeApiKey
  * forgets it at once on this process). Plans are the configured ones with
@@ -36,7 +48,7 @@ import { LoginThrottle } from '../core/auth/throttle.ts';
 import { generateSigningJwk, TokenError, TokenKeys, type AccessClaims, type SigningJwk } from '../core/auth/tokens.ts';
 import { findApiKey, touchApiKey, type ApiKeyRow } from '../db/queries/apiKeys.ts';
 import { readStoredPlans, storePlan } from '../db/queries/plans.ts';
-import type { UserRow } from '../db/queries/users.ts';
+import { tokenCutoffMs, type UserRow } from '../db/queries/users.ts';
 import { accessRefusal, depthLimitRule } from '../schema/access.ts';
 import type { Context } from '../schema/builder.ts';
 import { clientAddress, clientKey } from './identifyClient.ts';
@@ -52,18 +64,30 @@ type AuthConfig = Pick<
   | 'AUTH_SCRYPT_LOG_N'
   | 'AUTH_PLAN_REFRESH_SECONDS'
   | 'AUTH_API_KEY_CACHE_SECONDS'
+  | 'AUTH_TOKEN_CUTOFF_CACHE_SECONDS'
   | 'TRUST_PROXY'
   | 'plans'
 >;
 
 /** graphql-ws' close code for a refused connection_init (CloseCode.Forbidden). */
 export const WS_FORBIDDEN = 4403;
+/** The close code of a connection_init beyond its user's plan's maxConnections (graphql-ws' client does not retry it). */
+export const WS_TOO_MANY_CONNECTIONS = 4429;
 
 const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['read', 'stream', 'admin']);
 const USER_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['read', 'stream']);
 const MAX_CACHED_KEYS = 10_000;
 const MAX_CACHED_TOKENS = 10_000;
 const MAX_TRACKED_CALLERS = 100_000;
+
+type ClosableSocket = { close(code: number, reason: string): void; once(event: 'close', listener: () => void): unknown };
+
+/** Sets `key` in a map bounded to `max` entries (the oldest goes first). */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 function unauthenticated(message: string, reason: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } } });
@@ -119,7 +143,8 @@ export class StoredPlanBook implements PlanBook {
       const stored = await readStoredPlans(this.db);
       const plans = { ...this.configured };
       for (const [role, document] of stored) {
-        const parsed = planSchema.safeParse(document);
+        // A plan stored before a field existed takes that field from the configured one.
+        const parsed = planSchema.safeParse(isRole(role) && document && typeof document === 'object' ? { ...this.configured[role], ...document } : document);
         if (isRole(role) && parsed.success) plans[role] = parsed.data;
         else this.log?.warn('stored plan ignored', { role });
       }
@@ -171,7 +196,7 @@ export interface Auth extends Installation {
 }
 
 export interface WebSocketAuth {
-  onConnect(connectionParams: Record<string, unknown> | undefined, request: IncomingMessage, socket: { close(code: number, reason: string): void; once(event: 'close', listener: () => void): unknown }): Promise<boolean>;
+  onConnect(connectionParams: Record<string, unknown> | undefined, request: IncomingMessage, socket: ClosableSocket): Promise<boolean>;
 }
 
 export interface AuthOptions {
@@ -191,6 +216,10 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
   // Tokens already verified, until they expire: a client sends the same one with every request.
   const verifiedTokens = new Map<string, AccessClaims>();
   const lastTouched = new Map<string, number>();
+  // Per user: the instant before which its access tokens are refused (0: none), and when it was read.
+  const cutoffs = new Map<string, { cutoffMs: number; readAt: number }>();
+  // Per user: its open WebSockets and the caller each signed in as.
+  const userSockets = new Map<string, Map<ClosableSocket, Caller>>();
   const services: AuthServices = {
     keys,
     throttle: options.throttle ?? new LoginThrottle(),
@@ -201,7 +230,26 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
     forgetApiKey: (prefix) => {
       for (const [hash, entry] of apiKeyCache) if (entry.key.prefix === prefix) apiKeyCache.delete(hash);
     },
+    tokensCutOff: (userId, atMs) => {
+      remember(cutoffs, userId, { cutoffMs: atMs, readAt: now() }, MAX_TRACKED_CALLERS);
+      for (const [socket, caller] of userSockets.get(userId) ?? []) {
+        if (caller.issuedAtMs !== undefined && caller.issuedAtMs < atMs) socket.close(WS_FORBIDDEN, 'Forbidden: access token cut off; sign in again');
+      }
+    },
   };
+
+  /** The instant before which the user's access tokens are refused, epoch ms, read at most once per AUTH_TOKEN_CUTOFF_CACHE_SECONDS. */
+  async function cutoffOf(userId: string): Promise<number> {
+    const cached = cutoffs.get(userId);
+    if (cached && now() - cached.readAt < config.AUTH_TOKEN_CUTOFF_CACHE_SECONDS * 1000) return cached.cutoffMs;
+    const cutoffMs = await tokenCutoffMs(db, userId);
+    remember(cutoffs, userId, { cutoffMs, readAt: now() }, MAX_TRACKED_CALLERS);
+    return cutoffMs;
+  }
+
+  async function refuseIfCutOff(userId: string, issuedAtMs: number): Promise<void> {
+    if (issuedAtMs < (await cutoffOf(userId))) throw unauthenticated('This access token was cut off (signed out everywhere, or the role changed): sign in again', 'cut-off');
+  }
 
   const anonymous = (address: string): Caller => ({
     kind: 'anonymous',
@@ -237,8 +285,9 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
           if (verifiedTokens.size >= MAX_CACHED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
           verifiedTokens.set(credentials.token, claims);
         }
+        await refuseIfCutOff(claims.userId, claims.issuedAtMs);
         const role: Role = isRole(claims.role) && claims.role !== 'anonymous' ? claims.role : 'free';
-        return { kind: 'user', userId: claims.userId, role, plan: plans.plan(role), scopes: role === 'admin' ? ALL_SCOPES : USER_SCOPES, identity: `user:${claims.userId}`, address, expiresAtMs: claims.expiresAt * 1000 };
+        return { kind: 'user', userId: claims.userId, role, plan: plans.plan(role), scopes: role === 'admin' ? ALL_SCOPES : USER_SCOPES, identity: `user:${claims.userId}`, address, expiresAtMs: claims.expiresAt * 1000, issuedAtMs: claims.issuedAtMs };
       } catch (error) {
         if (error instanceof TokenError) throw unauthenticated(error.reason === 'expired' ? 'The access token has expired: refresh the session' : error.message, error.reason);
         throw error;
@@ -276,6 +325,7 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
       // A WebSocket's caller was resolved at connection_init.
       let caller = server.socket ? callers.get(server.socket) : undefined;
       if (caller?.expiresAtMs !== undefined && caller.expiresAtMs <= now()) throw unauthenticated('The access token has expired: reconnect with a fresh one', 'expired');
+      if (caller?.issuedAtMs !== undefined && caller.userId) await refuseIfCutOff(caller.userId, caller.issuedAtMs);
       if (!caller) {
         const address = server.req ? clientAddress(server.req, config.TRUST_PROXY) : 'unknown';
         caller = await resolve(credentialsOf({ ...(server.req?.headers ?? {}), ...(server.connectionParams ?? {}) }), address);
@@ -331,7 +381,20 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
       async onConnect(connectionParams, request, socket) {
         try {
           const caller = await resolve(credentialsOf(connectionParams ?? {}), clientAddress(request, config.TRUST_PROXY));
+          if (caller.userId && (userSockets.get(caller.userId)?.size ?? 0) >= caller.plan.maxConnections) {
+            socket.close(WS_TOO_MANY_CONNECTIONS, `Too many connections: the ${caller.role} plan allows ${caller.plan.maxConnections} WebSockets at once per user`);
+            return false;
+          }
           callers.set(socket, caller);
+          if (caller.userId) {
+            const sockets = userSockets.get(caller.userId) ?? new Map<ClosableSocket, Caller>();
+            sockets.set(socket, caller);
+            userSockets.set(caller.userId, sockets);
+            socket.once('close', () => {
+              sockets.delete(socket);
+              if (sockets.size === 0 && userSockets.get(caller.userId!) === sockets) userSockets.delete(caller.userId!);
+            });
+          }
           if (caller.expiresAtMs !== undefined) {
             // An expired token ends the connection: the client reconnects with a fresh one.
             const timer = setTimeout(() => socket.close(WS_FORBIDDEN, 'Forbidden: access token expired'), Math.max(0, caller.expiresAtMs - now()));

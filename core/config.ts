@@ -269,6 +269,8 @@ const envSchema = z.object({
   AUTH_PLAN_REFRESH_SECONDS: numberFrom(z.number().int().min(1).max(3600)).default(10),
   /** Seconds a verified API key is reused without a database read (a revocation on another API process shows within this). */
   AUTH_API_KEY_CACHE_SECONDS: numberFrom(z.number().int().min(0).max(3600)).default(10),
+  /** Seconds a user's token cut-off (logoutEverywhere, role change) is reused without a database read (a cut-off made on another API process shows within this). */
+  AUTH_TOKEN_CUTOFF_CACHE_SECONDS: numberFrom(z.number().int().min(0).max(3600)).default(5),
   /** Firebase project whose ID tokens signInWithFirebase accepts; unset: Firebase sign-in is off. With FIREBASE_AUTH_EMULATOR_HOST set, tokens of the emulator are accepted instead. */
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, 'a Firebase project id such as my-project or demo-options').optional(),
   /** Trusted documents (persisted operations): a JSON manifest { id: document } clients may name by documentId; unset: off. */
@@ -428,7 +430,7 @@ function marginParameterTable(parsed: Env, instruments: Map<string, Instrument>,
 
 /** The configured plans: the defaults from the limits, with AUTH_PLANS over them. */
 function loadPlans(parsed: Env, problems: string[]): Plans {
-  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION });
+  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION, maxConnections: parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT });
   if (parsed.AUTH_PLANS === undefined || parsed.AUTH_PLANS.trim() === '') return defaults;
   try {
     return plansWithOverrides(defaults, JSON.parse(parsed.AUTH_PLANS));

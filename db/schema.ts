@@ -398,6 +398,8 @@ export const users = pgTable('users', {
   /** anonymous is never stored: free, pro or admin. */
   role: text('role').notNull().default('free'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /** Access tokens issued before this instant are refused (set by logoutEverywhere and by a role change); null: none cut off. */
+  tokensValidAfter: timestamp('tokens_valid_after', { withTimezone: true, mode: 'date' }),
 });
 
 /** How an account signs in: `password` (subject: the e-mail, with its scrypt hash) or `firebase` (subject: the Firebase uid). */

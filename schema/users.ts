@@ -14,7 +14,7 @@ import { API_KEY_SCOPES, newApiKey, newRefreshToken, sha256, type ApiKeyScope } 
 import { FEATURES, ROLES, isRole, planSchema, type Plan, type Role } from '../core/auth/plans.ts';
 import { MAX_WATCHLISTS_PER_USER, preferencesSchema, problemsOf, watchlistItemsSchema, type Preferences, type WatchlistItem } from '../core/auth/preferences.ts';
 import type { AuthServices } from '../core/auth/caller.ts';
-import { createPasswordUser, EmailTakenError, findPasswordIdentity, findUser, setUserRole, updateProfile, userForFirebase, type UserRow } from '../db/queries/users.ts';
+import { createPasswordUser, cutOffTokens, EmailTakenError, findPasswordIdentity, findUser, setUserRole, updateProfile, userForFirebase, type UserRow } from '../db/queries/users.ts';
 import { revokeAllFamilies, revokeFamilyOf, rotateRefreshToken, startRefreshFamily } from '../db/queries/refreshTokens.ts';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../db/queries/apiKeys.ts';
 import { readPreferences, storePreferences } from '../db/queries/preferences.ts';
@@ -149,6 +149,7 @@ PlanType.implement({
     requestsPerWindow: t.exposeInt('requestsPerWindow', { description: 'Calls of each query field per rate-limit window (RATE_LIMIT_WINDOW_SECONDS) per user, key or address; 0 for no limit.' }),
     maxDepth: t.exposeInt('maxDepth', { description: 'Deepest selection nesting, levels.' }),
     maxSubscriptions: t.exposeInt('maxSubscriptions', { description: 'Subscriptions open at once per user, key or address (per API process).' }),
+    maxConnections: t.exposeInt('maxConnections', { description: 'WebSocket connections open at once per signed-in user, its access tokens and API keys together (per API process); an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead.' }),
   }),
 });
 
@@ -208,6 +209,7 @@ const PlanInput = builder.inputType('PlanInput', {
     requestsPerWindow: t.int({ required: false, description: 'Calls of each query field per rate-limit window; 0 for no limit.' }),
     maxDepth: t.int({ required: false, description: 'Deepest selection nesting, levels.' }),
     maxSubscriptions: t.int({ required: false, description: 'Subscriptions open at once per user, key or address.' }),
+    maxConnections: t.int({ required: false, description: 'WebSocket connections open at once per signed-in user (at least 1).' }),
   }),
 });
 
@@ -312,8 +314,16 @@ builder.mutationFields((t) => ({
   }),
   logoutEverywhere: t.int({
     authScopes: { user: true },
-    description: 'Ends every session of the caller; answers how many were live. Access tokens already issued stay valid until they expire (at most AUTH_ACCESS_TOKEN_SECONDS).',
-    resolve: (_root, _args, context) => revokeAllFamilies(context.db, userIdOf(context)),
+    description: 'Ends every session of the caller and refuses every access token issued to it until now (at once on the API process that answers, within AUTH_TOKEN_CUTOFF_CACHE_SECONDS on the others; its WebSockets are closed); answers how many sessions were live.',
+    resolve: async (_root, _args, context) => {
+      const userId = userIdOf(context);
+      const live = await revokeAllFamilies(context.db, userId);
+      // After the revocation: a refresh that rotated just before it signs its access token before this instant.
+      const at = context.now();
+      await cutOffTokens(context.db, userId, new Date(at));
+      authOf(context).tokensCutOff(userId, at);
+      return live;
+    },
   }),
   signInWithFirebase: t.field({
     type: SessionType,
@@ -438,15 +448,17 @@ builder.mutationFields((t) => ({
   setUserRole: t.field({
     type: UserType,
     authScopes: { admin: true },
-    description: 'Gives a user a role (admin); it shows in the user\'s access tokens from their next refreshSession.',
+    description: 'Gives a user a role (admin). A change refuses the access tokens issued to the user until now (they carry the old role): the user\'s next refreshSession gives one with the new role.',
     args: {
       userId: t.arg.id({ required: true, description: 'The user\'s id.' }),
       role: t.arg({ type: RoleEnum, required: true, description: 'free, pro or admin.' }),
     },
     resolve: async (_root, { userId, role }, context) => {
       if (role === 'anonymous') throw badInput('role', 'Argument "role": anonymous is not a role a user can have');
-      const user = await setUserRole(context.db, String(userId), role);
+      const at = context.now();
+      const user = await setUserRole(context.db, String(userId), role, new Date(at));
       if (!user) throw new GraphQLError(`No user ${userId}`, { extensions: { code: 'NOT_FOUND', argument: 'userId' } });
+      if (user.tokensValidAfter?.getTime() === at) authOf(context).tokensCutOff(user.id, at);
       return user;
     },
   }),

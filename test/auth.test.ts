@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
-import { loadTokenKeys, WS_FORBIDDEN } from '../api/installAuth.ts';
+import { loadTokenKeys, WS_FORBIDDEN, WS_TOO_MANY_CONNECTIONS } from '../api/installAuth.ts';
 import { setUserRole } from '../db/queries/users.ts';
 import type { TokenKeys } from '../core/auth/tokens.ts';
 import type { DatabaseHandle } from '../db/client.ts';
@@ -53,15 +53,15 @@ async function userWithRole(email: string, role: 'pro' | 'admin') {
   return refreshed.data.refreshSession as { accessToken: string; refreshToken: string; user: { id: string; role: string } };
 }
 
-/** What a raw graphql-ws connection answers to connection_init with `payload`: the ack, or the close code. */
-function connectionInit(payload: Record<string, unknown>): Promise<{ acked: boolean; closeCode?: number; socket: WebSocket }> {
+/** What a raw graphql-ws connection answers to connection_init with `payload`: the ack, or the close code and reason. */
+function connectionInit(payload: Record<string, unknown>): Promise<{ acked: boolean; closeCode?: number; closeReason?: string; socket: WebSocket }> {
   return new Promise((resolve) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
     socket.on('message', (data) => {
       if (JSON.parse(String(data)).type === 'connection_ack') resolve({ acked: true, socket });
     });
-    socket.on('close', (code) => resolve({ acked: false, closeCode: code, socket }));
+    socket.on('close', (code, reason) => resolve({ acked: false, closeCode: code, closeReason: String(reason), socket }));
   });
 }
 
@@ -140,6 +140,38 @@ describe('accounts and sessions', () => {
     for (const t of [other.data.login.refreshToken, third.data.login.refreshToken]) {
       expect((await graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { ${SESSION} } }`, { t })).errors?.[0].extensions?.reason).toBe('revoked');
     }
+  });
+
+  it('cuts off the access tokens issued before logoutEverywhere: 401 cut-off over HTTP, its open WebSocket closed and a new one refused with 4403; a new sign-in works', async () => {
+    const session = await register('everywhere@example.com');
+    const other = (await graphql(`mutation { login(email: "everywhere@example.com", password: "a long passphrase") { ${SESSION} } }`)).data.login;
+    expect((await graphql('{ me { id } }', {}, bearer(session.accessToken))).data.me.id).toBe(session.user.id);
+    const open = await connectionInit({ authorization: `Bearer ${session.accessToken}` });
+    expect(open.acked).toBe(true);
+    const closed = new Promise<number>((resolve) => open.socket.on('close', (code) => resolve(code)));
+
+    expect((await graphql('mutation { logoutEverywhere }', {}, bearer(other.accessToken))).data.logoutEverywhere).toBe(2);
+    for (const earlier of [session.accessToken, other.accessToken]) {
+      const answer = await graphql('{ me { id } }', {}, bearer(earlier));
+      expect([answer.status, codeOf(answer), answer.errors?.[0].extensions?.reason]).toEqual([401, 'UNAUTHENTICATED', 'cut-off']);
+    }
+    expect(await closed).toBe(WS_FORBIDDEN);
+    expect(await connectionInit({ authorization: `Bearer ${session.accessToken}` })).toMatchObject({ acked: false, closeCode: WS_FORBIDDEN });
+
+    const again = (await graphql(`mutation { login(email: "everywhere@example.com", password: "a long passphrase") { ${SESSION} } }`)).data.login;
+    expect((await graphql('{ me { id } }', {}, bearer(again.accessToken))).data.me.id).toBe(session.user.id);
+  });
+
+  it('cuts off the access tokens carrying the old role when an admin changes it (401 cut-off), and the refreshed session has the new one', async () => {
+    const admin = await userWithRole('role-admin@example.com', 'admin');
+    const session = await register('promoted@example.com');
+    expect((await graphql('{ me { role } }', {}, bearer(session.accessToken))).data.me.role).toBe('FREE');
+    const changed = await graphql('mutation($id: ID!) { setUserRole(userId: $id, role: PRO) { role } }', { id: session.user.id }, bearer(admin.accessToken));
+    expect(changed.data.setUserRole.role).toBe('PRO');
+    const stale = await graphql('{ me { role } }', {}, bearer(session.accessToken));
+    expect([stale.status, stale.errors?.[0].extensions?.reason]).toEqual([401, 'cut-off']);
+    const refreshed = (await graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { ${SESSION} } }`, { t: session.refreshToken })).data.refreshSession;
+    expect((await graphql('{ me { role } }', {}, bearer(refreshed.accessToken))).data.me.role).toBe('PRO');
   });
 
   it('answers a wrong password and an unknown e-mail alike (INVALID_CREDENTIALS), and refuses a taken e-mail (EMAIL_TAKEN) and a short password (BAD_USER_INPUT)', async () => {
@@ -224,8 +256,9 @@ describe('API keys', () => {
 describe('the hostile suite: each is refused', () => {
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   let token: string;
+  let hostileId: string;
   beforeAll(async () => {
-    token = (await register('hostile@example.com')).accessToken;
+    ({ accessToken: token, user: { id: hostileId } } = await register('hostile@example.com'));
   });
 
   it('a JWT with alg none: 401 UNAUTHENTICATED invalid', async () => {
@@ -275,7 +308,7 @@ describe('the hostile suite: each is refused', () => {
 
   it('a WebSocket signed in with a token that then expires: closed with 4403 Forbidden at its expiry', async () => {
     // Issued so that it expires 1.5 s from now.
-    const soon = await keys.sign('someone', 'free', Date.now() - (900 - 1.5) * 1000);
+    const soon = await keys.sign(hostileId, 'free', Date.now() - (900 - 1.5) * 1000);
     const started = Date.now();
     const { acked, socket } = await connectionInit({ authorization: `Bearer ${soon.token}` });
     expect(acked).toBe(true);
@@ -351,6 +384,45 @@ describe('plans', () => {
     } finally {
       await first.dispose();
       await graphql('mutation { updatePlan(role: PRO, plan: { maxSubscriptions: 20 }) { role } }', {}, bearer(admin.accessToken));
+    }
+  });
+
+  it('caps WebSockets open at once per user by its plan, its tokens and API keys together: one more is closed at connection_init with 4429 naming the limit, and a place frees when one closes', async () => {
+    const admin = await userWithRole('conn-admin@example.com', 'admin');
+    const pro = await userWithRole('conn-pro@example.com', 'pro');
+    const updated = await graphql('mutation { updatePlan(role: PRO, plan: { maxConnections: 2 }) { maxConnections } }', {}, bearer(admin.accessToken));
+    expect(updated.data.updatePlan.maxConnections).toBe(2);
+    const { key } = (await graphql('mutation { createApiKey(name: "ws", scopes: [READ, STREAM]) { key } }', {}, bearer(pro.accessToken))).data.createApiKey;
+    const open: WebSocket[] = [];
+    try {
+      for (const payload of [{ authorization: `Bearer ${pro.accessToken}` }, { apiKey: key }]) {
+        const connected = await connectionInit(payload);
+        expect(connected.acked).toBe(true);
+        open.push(connected.socket);
+      }
+      for (const payload of [{ authorization: `Bearer ${pro.accessToken}` }, { apiKey: key }]) {
+        const refused = await connectionInit(payload);
+        expect(refused).toMatchObject({ acked: false, closeCode: WS_TOO_MANY_CONNECTIONS });
+        expect(refused.closeReason).toBe('Too many connections: the pro plan allows 2 WebSockets at once per user');
+      }
+      // Another user of the same plan, from the same address, is not held by them.
+      const other = await userWithRole('conn-other@example.com', 'pro');
+      const theirs = await connectionInit({ authorization: `Bearer ${other.accessToken}` });
+      expect(theirs.acked).toBe(true);
+      theirs.socket.close();
+
+      const closing = open.shift()!;
+      await new Promise((resolve) => {
+        closing.once('close', resolve);
+        closing.close();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const again = await connectionInit({ apiKey: key });
+      expect(again.acked).toBe(true);
+      open.push(again.socket);
+    } finally {
+      for (const socket of open) socket.close();
+      await graphql('mutation { updatePlan(role: PRO, plan: { maxConnections: 20 }) { role } }', {}, bearer(admin.accessToken));
     }
   });
 

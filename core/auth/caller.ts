@@ -25,6 +25,8 @@ export interface Caller {
   address: string;
   /** When the access token it signed in with expires, epoch ms. */
   expiresAtMs?: number;
+  /** When the access token it signed in with was issued, epoch ms (checked against the user's token cut-off). */
+  issuedAtMs?: number;
 }
 
 /** The plans in force: stored ones over the configured defaults, re-read every few seconds. */
@@ -58,4 +60,10 @@ export interface AuthServices {
   firebase?: FirebaseVerifier;
   /** Forget a revoked API key at once on this process. */
   forgetApiKey(prefix: string): void;
+  /**
+   * The user's access tokens issued before `atMs` were cut off (stored by the
+   * caller): refused at once on this process, and its WebSockets signed in
+   * with one are closed; other processes within AUTH_TOKEN_CUTOFF_CACHE_SECONDS.
+   */
+  tokensCutOff(userId: string, atMs: number): void;
 }

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { allowsFeature, allowsSymbol, defaultPlans, plansWithOverrides } from './plans.ts';
 
 describe('plans', () => {
-  const defaults = defaultPlans({ requestsPerWindow: 300, maxDepth: 8, maxSubscriptions: 20 });
+  const defaults = defaultPlans({ requestsPerWindow: 300, maxDepth: 8, maxSubscriptions: 20, maxConnections: 20 });
 
   it('defaults: anonymous and pro everything, free two symbols and a month, admin unlimited and twice as deep', () => {
     expect(allowsSymbol(defaults.anonymous, 'SENSEX')).toBe(true);

@@ -35,6 +35,8 @@ export const planSchema = z
     maxDepth: z.number().int().min(2).max(MAX_PLAN_DEPTH),
     /** Subscriptions open at once per caller (user, key or address). */
     maxSubscriptions: z.number().int().min(0).max(10_000),
+    /** WebSocket connections open at once per signed-in user (its tokens and keys together, per API process); an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead. */
+    maxConnections: z.number().int().min(1).max(1_000_000),
   })
   .strict();
 export type Plan = z.infer<typeof planSchema>;
@@ -44,6 +46,7 @@ export interface PlanDefaultsInput {
   requestsPerWindow: number;
   maxDepth: number;
   maxSubscriptions: number;
+  maxConnections: number;
 }
 
 /**
@@ -52,12 +55,12 @@ export interface PlanDefaultsInput {
  * symbols and a month back, pro everything for a year with ten times the
  * rate, admin everything, unlimited and deeper.
  */
-export function defaultPlans({ requestsPerWindow, maxDepth, maxSubscriptions }: PlanDefaultsInput): Plans {
+export function defaultPlans({ requestsPerWindow, maxDepth, maxSubscriptions, maxConnections }: PlanDefaultsInput): Plans {
   return {
-    anonymous: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow, maxDepth, maxSubscriptions },
-    free: { symbols: ['NIFTY', 'BANKNIFTY'], features: ['chain', 'analytics', 'mood', 'charts', 'events', 'calculators'], historyDays: 30, subscriptions: true, requestsPerWindow, maxDepth, maxSubscriptions: Math.min(5, maxSubscriptions) },
-    pro: { symbols: ['*'], features: ['*'], historyDays: 365, subscriptions: true, requestsPerWindow: requestsPerWindow * 10, maxDepth, maxSubscriptions },
-    admin: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow: 0, maxDepth: maxDepth * 2, maxSubscriptions },
+    anonymous: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow, maxDepth, maxSubscriptions, maxConnections },
+    free: { symbols: ['NIFTY', 'BANKNIFTY'], features: ['chain', 'analytics', 'mood', 'charts', 'events', 'calculators'], historyDays: 30, subscriptions: true, requestsPerWindow, maxDepth, maxSubscriptions: Math.min(5, maxSubscriptions), maxConnections: Math.min(5, maxConnections) },
+    pro: { symbols: ['*'], features: ['*'], historyDays: 365, subscriptions: true, requestsPerWindow: requestsPerWindow * 10, maxDepth, maxSubscriptions, maxConnections },
+    admin: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow: 0, maxDepth: maxDepth * 2, maxSubscriptions, maxConnections },
   };
 }
 

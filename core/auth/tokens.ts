@@ -8,7 +8,9 @@
  * expired is refused with the reason.
  *
  * Claims: sub (user id), role (the plan's role when it was issued: a role
- * change shows at the next refresh), iss, aud, iat, exp.
+ * change shows at the next refresh), iss, aud, iat, exp, and iat_ms (the
+ * issue instant in epoch ms, which a user's token cut-off is compared with:
+ * iat alone is whole seconds).
  */
 import { SignJWT, jwtVerify, importJWK, exportJWK, generateKeyPair, errors, type JWK, type CryptoKey, type KeyObject } from 'jose';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,8 @@ export interface AccessClaims {
   role: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** When it was issued, epoch ms (iat_ms; iat·1000 for a token without it). */
+  issuedAtMs: number;
 }
 
 export class TokenError extends Error {
@@ -73,7 +77,7 @@ export class TokenKeys {
   async sign(userId: string, role: string, nowMs = Date.now()): Promise<{ token: string; expiresAt: Date }> {
     const iat = Math.floor(nowMs / 1000);
     const exp = iat + this.accessTokenSeconds;
-    const token = await new SignJWT({ role })
+    const token = await new SignJWT({ role, iat_ms: Math.floor(nowMs) })
       .setProtectedHeader({ alg: ALG, kid: this.signing.kid, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(ACCESS_TOKEN_ISSUER)
@@ -97,7 +101,8 @@ export class TokenKeys {
         { algorithms: [ALG], issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, currentDate: new Date(nowMs), requiredClaims: ['sub', 'exp', 'iat'] },
       );
       if (typeof payload.role !== 'string') throw new TokenError('invalid', 'the token has no role');
-      return { userId: payload.sub!, role: payload.role, expiresAt: payload.exp! };
+      const issuedAtMs = typeof payload.iat_ms === 'number' && Number.isFinite(payload.iat_ms) ? payload.iat_ms : payload.iat! * 1000;
+      return { userId: payload.sub!, role: payload.role, expiresAt: payload.exp!, issuedAtMs };
     } catch (error) {
       if (error instanceof TokenError) throw error;
       if (error instanceof errors.JWTExpired) throw new TokenError('expired', 'the access token has expired');

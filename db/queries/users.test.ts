@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/database.ts';
 import type { DatabaseHandle } from '../client.ts';
-import { createPasswordUser, EmailTakenError, findPasswordIdentity, findUser, setUserRole, updateProfile, userForFirebase } from './users.ts';
+import { createPasswordUser, cutOffTokens, EmailTakenError, findPasswordIdentity, findUser, setUserRole, tokenCutoffMs, updateProfile, userForFirebase } from './users.ts';
 
 describe('users and identities', () => {
   let database: DatabaseHandle;
@@ -39,5 +39,18 @@ describe('users and identities', () => {
     expect(await updateProfile(database.db, user.id, { displayName: 'Ravi' })).toMatchObject({ displayName: 'Ravi' });
     expect(await setUserRole(database.db, user.id, 'pro')).toMatchObject({ role: 'pro' });
     expect(await setUserRole(database.db, 'no-such-id', 'pro')).toBeNull();
+  });
+
+  it('cuts off access tokens at logoutEverywhere and at a role change, not at a role set to the same one', async () => {
+    const user = await createPasswordUser(database.db, 'cutoff@example.com', 'h');
+    expect(await tokenCutoffMs(database.db, user.id)).toBe(0);
+    expect(await cutOffTokens(database.db, user.id, new Date(1_700_000_000_123))).toBe(true);
+    expect(await tokenCutoffMs(database.db, user.id)).toBe(1_700_000_000_123);
+    await setUserRole(database.db, user.id, 'free', new Date(1_800_000_000_000));
+    expect(await tokenCutoffMs(database.db, user.id)).toBe(1_700_000_000_123);
+    await setUserRole(database.db, user.id, 'pro', new Date(1_800_000_000_456));
+    expect(await tokenCutoffMs(database.db, user.id)).toBe(1_800_000_000_456);
+    expect(await cutOffTokens(database.db, 'no-such-id', new Date())).toBe(false);
+    expect(await tokenCutoffMs(database.db, 'no-such-id')).toBe(Infinity);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Accounts and their sign-in identities (tables users, user_identities):
  * create one with a password or a Firebase identity, find one by e-mail, id
- * or Firebase uid, edit its profile and role.
+ * or Firebase uid, edit its profile and role, cut off its access tokens.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
@@ -14,6 +14,8 @@ export interface UserRow {
   displayName: string | null;
   role: string;
   createdAt: Date;
+  /** Access tokens issued before this are refused; null: none cut off. */
+  tokensValidAfter: Date | null;
 }
 
 export class EmailTakenError extends Error {
@@ -92,7 +94,25 @@ export async function updateProfile(db: Database, id: string, profile: { display
   return row ?? null;
 }
 
-export async function setUserRole(db: Database, id: string, role: string): Promise<UserRow | null> {
-  const [row] = await db.update(users).set({ role }).where(eq(users.id, id)).returning();
+/** Gives a user a role; a change cuts off the access tokens issued before `at` (they carry the old role). */
+export async function setUserRole(db: Database, id: string, role: string, at = new Date()): Promise<UserRow | null> {
+  const [row] = await db
+    .update(users)
+    .set({ role, tokensValidAfter: sql`case when ${users.role} is distinct from ${role} then ${at.toISOString()}::timestamptz else ${users.tokensValidAfter} end` })
+    .where(eq(users.id, id))
+    .returning();
   return row ?? null;
+}
+
+/** Refuses the user's access tokens issued before `at` (logoutEverywhere); false when there is no such user. */
+export async function cutOffTokens(db: Database, id: string, at: Date): Promise<boolean> {
+  const rows = await db.update(users).set({ tokensValidAfter: at }).where(eq(users.id, id)).returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/** The instant before which the user's access tokens are refused, epoch ms: 0 when none are cut off, Infinity when the user does not exist. */
+export async function tokenCutoffMs(db: Database, id: string): Promise<number> {
+  const [row] = await db.select({ tokensValidAfter: users.tokensValidAfter }).from(users).where(eq(users.id, id));
+  if (!row) return Infinity;
+  return row.tokensValidAfter?.getTime() ?? 0;
 }

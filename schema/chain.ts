@@ -209,6 +209,17 @@ export async function storedChain(context: Context, symbol: string, expiry: stri
       : load();
 }
 
+/**
+ * For an error naming a strike a chain does not list: the chain's strikes,
+ * and its range with the listed strikes within five steps of `strike`, as
+ * "(23500–24500; nearby: 24000, 24050)".
+ */
+export function strikesAround(chain: EnrichedSnapshot, strike: number): { strikes: number[]; range: string } {
+  const strikes = chain.rows.map((r) => r.strike);
+  const near = strikes.filter((s) => Math.abs(s - strike) <= 5 * (strikes[1] - strikes[0] || 1));
+  return { strikes, range: `(${strikes[0]}–${strikes.at(-1)}${near.length ? `; nearby: ${near.join(', ')}` : ''})` };
+}
+
 /** An optional `at` argument: undefined when absent, else an instant not in the future (a minute of clock skew allowed), or a typed error naming it. */
 export function pastInstantArgument(context: Context, value: Date | InvalidInput | null | undefined): Date | undefined {
   const at = dateTimeArgument(value, 'at');

@@ -19,7 +19,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { builder, badArgument, DATABASE_READ_COST, InvalidInput, type Context } from './builder.ts';
-import { storedChain } from './chain.ts';
+import { storedChain, strikesAround } from './chain.ts';
 import { noChainError, requireInstrument } from './market.ts';
 import { lotSizeOn } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
@@ -222,9 +222,8 @@ function resolvePosition(context: Context, leg: StrategyLeg, index: number, chai
   const forward = chain.forward ?? chain.future ?? chain.spot;
   const row = chain.rows.find((r) => r.strike === leg.strike);
   if (!row) {
-    const strikes = chain.rows.map((r) => r.strike);
-    const near = strikes.filter((s) => Math.abs(s - leg.strike) <= 5 * (strikes[1] - strikes[0] || 1));
-    throw badLeg(index, 'strike', `${leg.strike} is not a strike of the stored ${chain.symbol} ${chain.expiry} chain (${strikes[0]}–${strikes.at(-1)}${near.length ? `; nearby: ${near.join(', ')}` : ''})`, { strikes });
+    const { strikes, range } = strikesAround(chain, leg.strike);
+    throw badLeg(index, 'strike', `${leg.strike} is not a strike of the stored ${chain.symbol} ${chain.expiry} chain ${range}`, { strikes });
   }
   const iv = leg.iv ?? row[leg.right === 'CALL' ? 'call' : 'put']?.iv ?? null;
   if (iv === null || !(iv > 0)) throw badLeg(index, 'iv', `the stored ${chain.symbol} ${chain.expiry} chain has no IV for the ${leg.strike} ${leg.right}; give iv (decimal)`);

@@ -11,7 +11,7 @@
  * as percentage points of IV (1 vol point = 0.01), OI and volume in contracts.
  */
 import { builder, badArgument, dateArgument, noData, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
-import { chainAt, storedChain, OptionQuoteType } from './chain.ts';
+import { chainAt, storedChain, strikesAround, OptionQuoteType } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
 import { StrikeBuildupType, StrikeSideFlowType } from './intelligence.ts';
 import { latestFlows, strikeFlowHistory, type StrikeFlowPoint } from '../db/queries/readAnalytics.ts';
@@ -233,9 +233,8 @@ function extreme(session: readonly StrikeHistoryPoint[], pick: (...values: numbe
 function requireStrike(chain: EnrichedSnapshot, strike: number) {
   const row = chain.rows.find((r) => r.strike === strike);
   if (row) return row;
-  const strikes = chain.rows.map((r) => r.strike);
-  const near = strikes.filter((s) => Math.abs(s - strike) <= 5 * (strikes[1] - strikes[0] || 1));
-  throw badArgument('strike', `Argument "strike": ${strike} is not a strike of the ${chain.symbol} ${chain.expiry} chain (${strikes[0]}–${strikes.at(-1)}${near.length ? `; nearby: ${near.join(', ')}` : ''})`, { strikes });
+  const { strikes, range } = strikesAround(chain, strike);
+  throw badArgument('strike', `Argument "strike": ${strike} is not a strike of the ${chain.symbol} ${chain.expiry} chain ${range}`, { strikes });
 }
 
 /**

@@ -11,7 +11,8 @@
 import type { ChainIntelligence, IntelligenceEvent, StrikeFlowRow, SymbolIntelligence } from './intelligence/index.ts';
 import { MessageError } from './models.ts';
 
-export const ANALYTICS_MESSAGE_VERSION = 1;
+/** Version 2 added `processedAt`; version 1 messages (spooled before an upgrade) are still read, with it null. */
+export const ANALYTICS_MESSAGE_VERSION = 2;
 
 export interface AnalyticsMessage {
   version: typeof ANALYTICS_MESSAGE_VERSION;
@@ -21,6 +22,12 @@ export interface AnalyticsMessage {
   expiry: string;
   /** Snapshot instant, epoch ms. */
   timestamp: number;
+  /**
+   * When the processor finished the snapshot this was made of (its
+   * EnrichedSnapshot.processedAt), epoch ms: live deliveries of these
+   * analytics are timed from it. Null in messages of version 1.
+   */
+  processedAt: number | null;
   /** IST session date, YYYY-MM-DD. */
   sessionDate: string;
   chain: ChainIntelligence;
@@ -33,15 +40,17 @@ export interface AnalyticsMessage {
 /** Checks the envelope of a message read from the bus (or a spool); throws MessageError naming what is wrong. */
 export function parseAnalyticsMessage(value: unknown): AnalyticsMessage {
   if (typeof value !== 'object' || value === null) throw new MessageError('analytics message is not an object', 'invalid_envelope');
-  const m = value as Partial<AnalyticsMessage>;
+  const m = value as Omit<Partial<AnalyticsMessage>, 'version'> & { version?: unknown };
+  if (m.version === 1) return parseAnalyticsMessage({ ...m, version: ANALYTICS_MESSAGE_VERSION, processedAt: null });
   if (m.version !== ANALYTICS_MESSAGE_VERSION) {
-    throw new MessageError(`analytics message has version ${JSON.stringify(m.version)}; this build reads version ${ANALYTICS_MESSAGE_VERSION}`, 'unknown_version');
+    throw new MessageError(`analytics message has version ${JSON.stringify(m.version)}; this build reads versions 1 to ${ANALYTICS_MESSAGE_VERSION}`, 'unknown_version');
   }
   const problems: string[] = [];
   if (typeof m.snapshotId !== 'string') problems.push('snapshotId is not a string');
   if (typeof m.symbol !== 'string' || m.symbol === '') problems.push('symbol is not a non-empty string');
   if (typeof m.expiry !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(m.expiry)) problems.push('expiry is not YYYY-MM-DD');
   if (typeof m.timestamp !== 'number' || !Number.isFinite(m.timestamp)) problems.push('timestamp is not a finite number');
+  if (m.processedAt !== null && (typeof m.processedAt !== 'number' || !Number.isFinite(m.processedAt))) problems.push('processedAt is neither null nor a finite number');
   if (typeof m.sessionDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(m.sessionDate)) problems.push('sessionDate is not YYYY-MM-DD');
   if (typeof m.chain !== 'object' || m.chain === null) problems.push('chain is missing');
   if (typeof m.symbolIntelligence !== 'object' || m.symbolIntelligence === null) problems.push('symbolIntelligence is missing');

@@ -6,9 +6,9 @@
  * the scenario README gives, and not before.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
+import { ANALYTICS_MESSAGE_VERSION, parseAnalyticsMessage, type AnalyticsMessage } from '../core/analyticsMessage.ts';
 import { approximateMessageBytes } from '../core/models.ts';
-import { decodeMessage, encodeMessage } from './avroCodec.ts';
+import { createMessageCodec, decodeMessage, encodeMessage, SCHEMAS } from './avroCodec.ts';
 import { TOPICS } from './bus.ts';
 import { runScenario } from './analyticsScenario.ts';
 
@@ -64,6 +64,18 @@ describe('trend-up-with-put-writing', () => {
     const decoded = decodeMessage(TOPICS.analytics, encodeMessage(TOPICS.analytics, message)) as AnalyticsMessage;
     // JSON carries NaN as null; the comparison is against what JSON makes of the message.
     expect(decoded).toEqual(JSON.parse(JSON.stringify(message)));
+    expect(decoded.processedAt).toBeGreaterThan(0);
+  });
+
+  it('still reads version-1 messages (written by the previous build, or spooled before an upgrade), with processedAt null', () => {
+    const { processedAt, ...rest } = messages[30];
+    expect(processedAt).toBeGreaterThan(0);
+    const v1 = { ...JSON.parse(JSON.stringify(rest)), version: 1 };
+    const previousBuild = createMessageCodec({ [TOPICS.analytics]: { name: 'analytics message', version: 1, schemas: { 1: SCHEMAS[TOPICS.analytics].schemas[1] } } });
+    const fromKafka = decodeMessage(TOPICS.analytics, previousBuild.encode(TOPICS.analytics, v1)) as AnalyticsMessage;
+    expect(fromKafka).toEqual({ ...v1, version: ANALYTICS_MESSAGE_VERSION, processedAt: null });
+    expect(parseAnalyticsMessage(v1)).toEqual({ ...v1, version: ANALYTICS_MESSAGE_VERSION, processedAt: null });
+    expect(() => parseAnalyticsMessage({ ...v1, version: 2 })).toThrow(/processedAt is neither null nor a finite number/);
   });
 });
 

@@ -108,6 +108,7 @@ export function analyseSnapshot(state: IntelligenceState, snapshot: EnrichedSnap
     symbol: snapshot.symbol,
     expiry: snapshot.expiry,
     timestamp: snapshot.timestamp,
+    processedAt: snapshot.processedAt,
     sessionDate: outputs.chain.sessionDate,
     chain: outputs.chain,
     symbolIntelligence: outputs.symbol,

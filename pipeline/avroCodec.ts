@@ -141,7 +141,11 @@ const jsonEnvelope = avro.Type.forSchema(
 export const SCHEMAS: Record<string, TopicSchemas> = {
   [TOPICS.raw]: { name: 'raw snapshot', version: RAW_SNAPSHOT_VERSION, schemas: { [RAW_SNAPSHOT_VERSION]: loadSchema('raw-snapshot.avsc') } },
   [TOPICS.enriched]: { name: 'enriched snapshot', version: ENRICHED_SNAPSHOT_VERSION, schemas: { [ENRICHED_SNAPSHOT_VERSION]: loadSchema('enriched-snapshot.avsc') } },
-  [TOPICS.analytics]: { name: 'analytics message', version: ANALYTICS_MESSAGE_VERSION, schemas: { [ANALYTICS_MESSAGE_VERSION]: loadSchema('analytics.avsc') } },
+  [TOPICS.analytics]: {
+    name: 'analytics message',
+    version: ANALYTICS_MESSAGE_VERSION,
+    schemas: { 1: loadSchema('analytics.v1.avsc'), [ANALYTICS_MESSAGE_VERSION]: loadSchema('analytics.avsc') },
+  },
 };
 
 /**

@@ -30,14 +30,28 @@ import type { AuthServices, Caller } from '../core/auth/caller.ts';
  * Live topics: `chain:updated` by `symbol:expiry`; the analytics role's
  * outputs (core/analyticsMessage.ts): `mood:updated` by symbol,
  * `analytics:updated` by `symbol:expiry`, and `market:events` (one topic,
- * subscribers filter by symbol and kind).
+ * subscribers filter by symbol and kind). Every payload carries the
+ * `processedAt` of the snapshot it is of (epoch ms; null when unknown), which
+ * the fan-out times deliveries from (api/deliveryTraces.ts).
  */
 export type LiveTopics = {
   'chain:updated': [key: string, snapshot: EnrichedSnapshot];
-  'mood:updated': [key: string, mood: SymbolIntelligence];
+  'mood:updated': [key: string, update: LiveMood];
   'analytics:updated': [key: string, message: AnalyticsMessage];
-  'market:events': [event: IntelligenceEvent];
+  'market:events': [update: LiveEvent];
 };
+
+/** A `mood:updated` payload: a symbol's mood and the processedAt of the snapshot it was updated by. */
+export interface LiveMood {
+  mood: SymbolIntelligence;
+  processedAt: number | null;
+}
+
+/** A `market:events` payload: an event and the processedAt of the snapshot that raised it. */
+export interface LiveEvent {
+  event: IntelligenceEvent;
+  processedAt: number | null;
+}
 export type ChainPubSub = ReturnType<typeof createPubSub<LiveTopics>>;
 
 /** What the schema needs of a cache: a value by key, loaded (and kept) on a miss. */

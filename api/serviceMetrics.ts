@@ -43,6 +43,9 @@ export function registerServiceMetrics(metrics: Metrics, services: AppServices):
   metrics.collected('gauge', 'storage_buffered_snapshots', 'Messages waiting in memory for the storage role to write them, by topic (in-process bus; Kafka keeps them in the topic)', ['topic'], () =>
     (services.bus.queues?.() ?? []).filter((q) => q.group.startsWith('storage')).map((q) => ({ labels: { topic: q.topic }, value: q.queued })),
   );
+  metrics.collected('gauge', 'storage_buffered_rows', 'Rows (option quotes; analytics flow rows, at most) in messages waiting in memory for the storage role or in the batch it is writing, by topic (in-process bus; Kafka keeps them in the topic)', ['topic'], () =>
+    (services.bus.queues?.() ?? []).filter((q) => q.group.startsWith('storage')).map((q) => ({ labels: { topic: q.topic }, value: q.queuedRows + q.handlingRows })),
+  );
   metrics.collected('gauge', 'storage_spooled_bytes', 'Bytes waiting in the on-disk spool for the database, by topic', ['topic'], () => [
     ...one(services.storage?.stats.spool?.bytes, { topic: 'market.enriched' }),
     ...one(services.analyticsStorage?.stats.spool?.bytes, { topic: 'market.analytics' }),

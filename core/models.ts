@@ -247,6 +247,23 @@ export function parseEnrichedSnapshot(value: unknown): EnrichedSnapshot {
  * holds about 28 KiB of chain and symbol intelligence and 800 bytes per
  * strike of flows (measured alike: 60 KB at 41 strikes, 183 KB at 201).
  */
+/**
+ * The rows a bus message would become in storage, for the buffered-rows
+ * gauge: a snapshot's option quotes (each present call and put), an
+ * analytics message's per-strike flow rows (at most: storage samples them),
+ * 1 for anything else.
+ */
+export function messageRows(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 1;
+  const flows = (value as { flows?: unknown }).flows;
+  if (Array.isArray(flows)) return flows.length;
+  const rows = (value as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) return 1;
+  let quotes = 0;
+  for (const row of rows as { call?: unknown; put?: unknown }[]) quotes += (row?.call ? 1 : 0) + (row?.put ? 1 : 0);
+  return quotes;
+}
+
 export function approximateMessageBytes(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 64;
   const flows = (value as { flows?: unknown }).flows;

@@ -57,12 +57,30 @@ describe('in-process bus backpressure', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     // The first went to the handler; 800 bytes queued; the third 400 would pass 1,000.
     expect(published).toBe(3);
-    expect(bus.queues()).toEqual([{ topic: 'bytes', group: 'slow', queued: 2, queuedBytes: 800, maxQueuedBytes: 1_000 }]);
+    // Rows: 1 per message that is neither a snapshot nor an analytics message; the first is in the handler's hands.
+    expect(bus.queues()).toEqual([{ topic: 'bytes', group: 'slow', queued: 2, queuedBytes: 800, queuedRows: 2, handlingRows: 1, maxQueuedBytes: 1_000 }]);
     release();
     await publishing;
     await bus.drain();
     expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(bus.queues()[0].queuedBytes).toBe(0);
+    expect(bus.queues()[0]).toMatchObject({ queuedBytes: 0, queuedRows: 0, handlingRows: 0 });
+    await bus.close();
+  });
+
+  it('counts the rows waiting and in hand: a snapshot’s present quotes, an analytics message’s flow rows', async () => {
+    const bus = new InProcessBus();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribeBatch('rows', 'storage', () => gate, { maxBatch: 1 });
+    const snapshot = { rows: [{ strike: 1, call: { ltp: 1 }, put: { ltp: 2 } }, { strike: 2, call: null, put: { ltp: 3 } }] };
+    await bus.publish('rows', 'NIFTY', snapshot);
+    await bus.publish('rows', 'NIFTY', snapshot);
+    await bus.publish('rows', 'NIFTY', { flows: [{}, {}, {}, {}] });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(bus.queues()[0]).toMatchObject({ queued: 2, queuedRows: 3 + 4, handlingRows: 3 });
+    release();
+    await bus.drain();
+    expect(bus.queues()[0]).toMatchObject({ queued: 0, queuedRows: 0, handlingRows: 0 });
     await bus.close();
   });
 });

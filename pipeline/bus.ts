@@ -21,7 +21,7 @@
  *   handlers are idle.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { approximateMessageBytes, MessageError } from '../core/models.ts';
+import { approximateMessageBytes, MessageError, messageRows } from '../core/models.ts';
 
 export const TOPICS = {
   raw: 'market.raw',
@@ -142,6 +142,10 @@ export interface QueueStats {
   queued: number;
   /** Their approximate heap size, bytes. */
   queuedBytes: number;
+  /** The rows they hold (core/models.ts messageRows: a snapshot's option quotes, an analytics message's flow rows). */
+  queuedRows: number;
+  /** The rows of the batch its handler holds now (taken off the queue, not yet handled). */
+  handlingRows: number;
   /** Publishers wait beyond this many bytes. */
   maxQueuedBytes: number;
 }
@@ -190,6 +194,10 @@ interface Consumer {
   /** Approximate bytes of each queued message, parallel to `queue`. */
   sizes: number[];
   queuedBytes: number;
+  /** Rows of each queued message (messageRows), parallel to `queue`; their sum, and the batch in hand's. */
+  rows: number[];
+  queuedRows: number;
+  handlingRows: number;
   /** Resolved (and replaced) whenever the consumer takes messages off its queue. */
   space: Promise<void>;
   signalSpace: () => void;
@@ -209,6 +217,8 @@ export interface InProcessBusOptions {
   maxQueuedBytes?: number;
   /** Approximate heap bytes of a message value (default: approximateMessageBytes). */
   sizeOf?: (value: unknown) => number;
+  /** The rows a message value holds, for `queues()` (default: messageRows). */
+  rowsOf?: (value: unknown) => number;
   /** First wait before retrying a message whose handler failed for a temporary reason, ms (default 100; doubles up to `maxRetryDelayMs`). */
   retryDelayMs?: number;
   /** Longest wait between retries, ms (default 5,000). */
@@ -234,6 +244,7 @@ export class InProcessBus implements Bus {
   private readonly deadLetterListeners: ((deadLetter: DeadLetter) => void)[] = [];
   private readonly maxQueuedBytes: number;
   private readonly sizeOf: (value: unknown) => number;
+  private readonly rowsOf: (value: unknown) => number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private closed = false;
@@ -241,6 +252,7 @@ export class InProcessBus implements Bus {
   constructor(options: InProcessBusOptions = {}) {
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.sizeOf = options.sizeOf ?? approximateMessageBytes;
+    this.rowsOf = options.rowsOf ?? messageRows;
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
@@ -249,12 +261,15 @@ export class InProcessBus implements Bus {
     if (this.closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
     const message: BusMessage = headers ? { topic, key, value, headers } : { topic, key, value };
     const bytes = this.sizeOf(value);
+    const rows = this.rowsOf(value);
     for (const consumer of this.consumers.get(topic) ?? []) {
       while (!consumer.closed && isFull(consumer, bytes)) await consumer.space;
       if (consumer.closed) continue;
       consumer.queue.push(message);
       consumer.sizes.push(bytes);
       consumer.queuedBytes += bytes;
+      consumer.rows.push(rows);
+      consumer.queuedRows += rows;
       if (!consumer.running) void this.run(consumer);
     }
   }
@@ -262,7 +277,15 @@ export class InProcessBus implements Bus {
   /** Every consumer's queue: what waits, in messages and bytes. */
   queues(): QueueStats[] {
     return [...this.consumers.entries()].flatMap(([topic, list]) =>
-      list.map((c) => ({ topic, group: c.group, queued: c.queue.length, queuedBytes: c.queuedBytes, maxQueuedBytes: c.maxQueuedBytes })),
+      list.map((c) => ({
+        topic,
+        group: c.group,
+        queued: c.queue.length,
+        queuedBytes: c.queuedBytes,
+        queuedRows: c.queuedRows,
+        handlingRows: c.handlingRows,
+        maxQueuedBytes: c.maxQueuedBytes,
+      })),
     );
   }
 
@@ -325,6 +348,9 @@ export class InProcessBus implements Bus {
       maxQueuedBytes,
       sizes: [],
       queuedBytes: 0,
+      rows: [],
+      queuedRows: 0,
+      handlingRows: 0,
       space: new Promise<void>((resolve) => (signalSpace = resolve)),
       signalSpace: () => {},
       queue: [],
@@ -380,6 +406,9 @@ export class InProcessBus implements Bus {
       while (consumer.queue.length > 0 && !consumer.closed) {
         const batch = consumer.queue.splice(0, consumer.maxBatch);
         for (const bytes of consumer.sizes.splice(0, batch.length)) consumer.queuedBytes -= bytes;
+        consumer.handlingRows = 0;
+        for (const rows of consumer.rows.splice(0, batch.length)) consumer.handlingRows += rows;
+        consumer.queuedRows -= consumer.handlingRows;
         this.makeRoom(consumer);
         let failed: { error: unknown } | undefined;
         try {
@@ -395,6 +424,7 @@ export class InProcessBus implements Bus {
         }
       }
     } finally {
+      consumer.handlingRows = 0;
       consumer.running = false;
       consumer.resolveIdle();
     }
@@ -411,4 +441,6 @@ function clearQueue(consumer: Consumer): void {
   consumer.queue.length = 0;
   consumer.sizes.length = 0;
   consumer.queuedBytes = 0;
+  consumer.rows.length = 0;
+  consumer.queuedRows = 0;
 }

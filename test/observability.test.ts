@@ -21,6 +21,8 @@ let before: Samples;
 let after: Samples;
 let events = 0;
 let deltas = 0;
+let moods = 0;
+let analytics = 0;
 
 /** Metric samples of a Prometheus text exposition: `name{labels}` → value. */
 type Samples = Map<string, number>;
@@ -63,8 +65,21 @@ beforeAll(async () => {
   ws.subscribe({ query: 'subscription Live { chainUpdated(symbol: "NIFTY") { expiry processedAt } }' }, { next: () => void events++, error: () => {}, complete: () => {} });
   // Selects no processedAt: its deliveries are timed all the same (the fan-out knows the snapshot each event is of).
   ws.subscribe({ query: 'subscription Deltas { chainDelta(symbol: "NIFTY") { sequence } }' }, { next: () => void deltas++, error: () => {}, complete: () => {} });
+  // The analytics role's outputs: timed from the processedAt of the snapshot they were made of.
+  ws.subscribe({ query: 'subscription Mood { moodUpdated(symbol: "NIFTY") { band } }' }, { next: () => void moods++, error: () => {}, complete: () => {} });
+  const expiry = await new Promise<string>((resolve, reject) => {
+    const stop = ws.subscribe<{ chainUpdated: { expiry: string } }>({ query: 'subscription Expiry { chainUpdated(symbol: "NIFTY") { expiry } }' }, {
+      next: (result) => {
+        stop();
+        resolve(result.data!.chainUpdated.expiry);
+      },
+      error: reject,
+      complete: () => {},
+    });
+  });
+  ws.subscribe({ query: `subscription Analytics { analyticsUpdated(symbol: "NIFTY", expiry: "${expiry}") { spot } }` }, { next: () => void analytics++, error: () => {}, complete: () => {} });
   const deadline = Date.now() + 30_000;
-  while (events < 2 || deltas < 2) {
+  while (events < 2 || deltas < 2 || moods < 2 || analytics < 2) {
     if (Date.now() > deadline) throw new Error(`no live updates within 30 s:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -99,13 +114,14 @@ describe('/metrics during an end-to-end run', () => {
       expect(total(after, 'bus_lag_messages', { topic, group })).toBeGreaterThanOrEqual(0);
     }
     expect(total(after, 'storage_buffered_snapshots', { topic: 'market.enriched' })).toBeGreaterThanOrEqual(0);
+    expect(total(after, 'storage_buffered_rows', { topic: 'market.enriched' })).toBeGreaterThanOrEqual(0);
     expect([...after.keys()].some((k) => k.startsWith('bus_dead_letters_total'))).toBe(false);
   });
 
   it('times GraphQL operations by name and outcome, and counts the live connection, its subscriptions and their deliveries', () => {
     expect(total(after, 'api_operation_duration_seconds_count', { operation: 'Symbols', type: 'query', outcome: 'ok' })).toBe(1);
     expect(total(after, 'api_websocket_connections')).toBe(1);
-    expect(total(after, 'api_active_subscriptions')).toBe(2);
+    expect(total(after, 'api_active_subscriptions')).toBe(4);
     expect(total(after, 'api_frames_sent_total')).toBeGreaterThan(total(before, 'api_frames_sent_total'));
     expect(total(after, 'api_delivery_latency_seconds_count', { field: 'chainUpdated' })).toBeGreaterThan(total(before, 'api_delivery_latency_seconds_count', { field: 'chainUpdated' }));
     // From processedAt to the socket, on this machine: well under the histogram's top bucket.
@@ -115,6 +131,13 @@ describe('/metrics during an end-to-end run', () => {
   it('times the delivery of a subscription that does not select processedAt, from its snapshot’s processedAt', () => {
     expect(total(after, 'api_delivery_latency_seconds_count', { field: 'chainDelta' })).toBeGreaterThan(total(before, 'api_delivery_latency_seconds_count', { field: 'chainDelta' }));
     expect(total(after, 'api_delivery_latency_seconds_bucket', { field: 'chainDelta', le: '10' })).toBe(total(after, 'api_delivery_latency_seconds_count', { field: 'chainDelta' }));
+  });
+
+  it('times the deliveries of the analytics role’s outputs from the processedAt of the snapshot they were made of', () => {
+    for (const field of ['moodUpdated', 'analyticsUpdated']) {
+      expect(total(after, 'api_delivery_latency_seconds_count', { field }), field).toBeGreaterThan(total(before, 'api_delivery_latency_seconds_count', { field }));
+      expect(total(after, 'api_delivery_latency_seconds_bucket', { field, le: '10' }), field).toBe(total(after, 'api_delivery_latency_seconds_count', { field }));
+    }
   });
 
   it('counts the latest-chain cache reads, serves the source counters and Node process metrics, each sample labelled with the role', () => {

@@ -17,6 +17,7 @@ const path = (relative: string) => `${root}${relative}`;
 
 interface Service {
   image?: string;
+  command?: string | string[];
   build?: string | { context?: string; dockerfile?: string };
   environment?: Record<string, string | number | boolean | null> | string[];
   env_file?: unknown;
@@ -216,6 +217,7 @@ describe('observability in docker-compose.yml', () => {
     for (const [name, files] of [
       ['prometheus', ['./observability/prometheus.yml']],
       ['grafana', ['./observability/grafana/provisioning', './observability/grafana/dashboards']],
+      ['jaeger', ['./observability/jaeger.yaml']],
     ] as const) {
       for (const file of files) {
         const mount = mounts(name).find(([source]) => source === file);
@@ -235,7 +237,20 @@ describe('observability in docker-compose.yml', () => {
 
   it('sends every role’s traces to Jaeger over OTLP/HTTP', () => {
     for (const role of ROLES) expect(environmentOf(services[role]).OTEL_EXPORTER_OTLP_ENDPOINT, role).toBe('http://jaeger:4318');
-    expect(environmentOf(services.jaeger).COLLECTOR_OTLP_ENABLED).toBe('true');
+    // Jaeger v2 takes OTLP/HTTP on 4318 by its configuration, which the roles' endpoint names.
+    const jaeger = parse(readFileSync(path('observability/jaeger.yaml'), 'utf8')) as {
+      service: { extensions: string[]; pipelines: { traces: { receivers: string[] } } };
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      extensions: { healthcheckv2: { http: { endpoint: string } }; jaeger_query: { http: { endpoint: string } } };
+    };
+    expect(jaeger.service.pipelines.traces.receivers).toContain('otlp');
+    expect(jaeger.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(services.jaeger.command).toEqual(['--config=/etc/jaeger/config.yaml']);
+    expect(mounts('jaeger').find(([source]) => source === './observability/jaeger.yaml')?.[1]).toBe('/etc/jaeger/config.yaml');
+    // Its health check and UI are served where compose probes and publishes them.
+    expect(jaeger.service.extensions).toEqual(expect.arrayContaining(['healthcheckv2', 'jaeger_query', 'jaeger_storage']));
+    expect([services.jaeger.healthcheck?.test ?? []].flat().join(' ')).toContain(`http://127.0.0.1:${jaeger.extensions.healthcheckv2.http.endpoint.split(':')[1]}/status`);
+    expect(jaeger.extensions.jaeger_query.http.endpoint).toBe('0.0.0.0:16686');
   });
 
   it('provisions Grafana with the Prometheus and Jaeger data sources and the dashboard folder', () => {

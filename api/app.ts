@@ -431,7 +431,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         services.ingest = ingest;
       }
       const url = `http://localhost:${actualPort}${yoga ? yoga.graphqlEndpoint : '/healthz'}`;
-      log.info('started', { url, role, source: services.source?.name, symbols: config.SYMBOLS, pipelineThreads: config.PIPELINE_THREADS });
+      // The web app is served at / wherever GraphQL is (api/installWebClient.ts): the address a user opens.
+      const app = yoga ? { app: `http://localhost:${actualPort}/` } : {};
+      log.info('started', { ...app, url, role, source: services.source?.name, symbols: config.SYMBOLS, pipelineThreads: config.PIPELINE_THREADS });
       return { url, port: actualPort };
     },
     async stop(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {

@@ -155,7 +155,7 @@ describe('logs', () => {
     const logs = server.process.logs;
     expect(logs.length).toBeGreaterThan(0);
     for (const line of logs) expect(line).toMatchObject({ level: expect.any(String), time: expect.any(String), message: expect.any(String) });
-    expect(logs.find((l) => l.message === 'started')).toMatchObject({ role: 'all' });
+    expect(logs.find((l) => l.message === 'started')).toMatchObject({ role: 'all', app: `http://localhost:${server.port}/`, url: `http://localhost:${server.port}/graphql` });
     expect(logs.find((l) => l.message === 'database ready')).toMatchObject({ role: 'all', component: 'database' });
   });
 

@@ -565,9 +565,9 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
 /** The analytics role's outputs to the API's subscribers: mood by symbol, the chain's analytics by expiry, each event. */
 function publishAnalytics(pubsub: ChainPubSub, message: AnalyticsMessage): void {
   const { processedAt } = message;
-  pubsub.publish('mood:updated', message.symbol, { mood: message.symbolIntelligence, processedAt });
+  pubsub.publish('mood:updated', message.symbol, { ...message.symbolIntelligence, processedAt });
   pubsub.publish('analytics:updated', chainTopicKey(message.symbol, message.expiry), message);
-  for (const event of message.events) pubsub.publish('market:events', { event, processedAt });
+  for (const event of message.events) pubsub.publish('market:events', { ...event, processedAt });
 }
 
 /** The Kafka bus of the distributed mode, connected and with its topics in place. */

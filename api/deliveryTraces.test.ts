@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { deliveredInstants, processedAtOfEvent } from './deliveryTraces.ts';
 
 describe('processedAtOfEvent', () => {
-  it('finds the snapshot a live event is of: a snapshot, a chain delta’s header, an analytics message, a mood or event payload', () => {
+  it('finds the snapshot a live event is of: a snapshot, a chain delta’s header, an analytics message, a timed mood or event', () => {
     expect(processedAtOfEvent({ id: 's', processedAt: 1_000 })).toBe(1_000);
     expect(processedAtOfEvent({ header: { processedAt: 2_000 }, quotes: [] })).toBe(2_000);
-    expect(processedAtOfEvent({ mood: { index: 55 }, processedAt: 3_000 })).toBe(3_000);
-    expect(processedAtOfEvent({ event: { kind: 'zone_shifted' }, processedAt: 4_000 })).toBe(4_000);
+    expect(processedAtOfEvent({ index: 55, processedAt: 3_000 })).toBe(3_000);
+    expect(processedAtOfEvent({ kind: 'zone_shifted', processedAt: 4_000 })).toBe(4_000);
   });
 
-  it('is undefined when the event does not say (analytics of a version-1 message, playback frames)', () => {
-    expect(processedAtOfEvent({ mood: { index: 55 }, processedAt: null })).toBeUndefined();
+  it('is undefined when the event does not say (from a version-1 message or an older replica, playback frames)', () => {
+    expect(processedAtOfEvent({ index: 55, processedAt: null })).toBeUndefined();
+    expect(processedAtOfEvent({ index: 55 })).toBeUndefined();
     expect(processedAtOfEvent({ position: 3 })).toBeUndefined();
     expect(processedAtOfEvent(null)).toBeUndefined();
   });

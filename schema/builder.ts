@@ -31,27 +31,20 @@ import type { AuthServices, Caller } from '../core/auth/caller.ts';
  * outputs (core/analyticsMessage.ts): `mood:updated` by symbol,
  * `analytics:updated` by `symbol:expiry`, and `market:events` (one topic,
  * subscribers filter by symbol and kind). Every payload carries the
- * `processedAt` of the snapshot it is of (epoch ms; null when unknown), which
- * the fan-out times deliveries from (api/deliveryTraces.ts).
+ * `processedAt` of the snapshot it is of (epoch ms), which the fan-out times
+ * deliveries from (api/deliveryTraces.ts): the mood and events as an extra
+ * property of the object itself, so replicas of an older build, which
+ * publish and read them without it, still interoperate over Redis.
  */
 export type LiveTopics = {
   'chain:updated': [key: string, snapshot: EnrichedSnapshot];
-  'mood:updated': [key: string, update: LiveMood];
+  'mood:updated': [key: string, mood: Timed<SymbolIntelligence>];
   'analytics:updated': [key: string, message: AnalyticsMessage];
-  'market:events': [update: LiveEvent];
+  'market:events': [event: Timed<IntelligenceEvent>];
 };
 
-/** A `mood:updated` payload: a symbol's mood and the processedAt of the snapshot it was updated by. */
-export interface LiveMood {
-  mood: SymbolIntelligence;
-  processedAt: number | null;
-}
-
-/** A `market:events` payload: an event and the processedAt of the snapshot that raised it. */
-export interface LiveEvent {
-  event: IntelligenceEvent;
-  processedAt: number | null;
-}
+/** A live payload with the processedAt (epoch ms) of the snapshot it is of; absent or null when unknown. */
+export type Timed<T> = T & { processedAt?: number | null };
 export type ChainPubSub = ReturnType<typeof createPubSub<LiveTopics>>;
 
 /** What the schema needs of a cache: a value by key, loaded (and kept) on a miss. */

@@ -142,10 +142,10 @@ describe('subscriptions', () => {
     const nextEvent = events.next();
     const nextChain = chain.next();
     const divergence = { kind: 'vix_divergence' as const, symbol: 'NIFTY', expiry: null, timestamp: last.timestamp, strike: null, side: null, score: 3, reason: 'test', values: {} };
-    context.pubsub.publish('market:events', { event: { ...divergence, symbol: 'BANKNIFTY' }, processedAt: null });
-    context.pubsub.publish('market:events', { event: { ...divergence, kind: 'zone_shifted' }, processedAt: null });
-    context.pubsub.publish('market:events', { event: divergence, processedAt: null });
-    context.pubsub.publish('mood:updated', 'NIFTY', { mood: last.symbolIntelligence, processedAt: last.processedAt });
+    context.pubsub.publish('market:events', { ...divergence, symbol: 'BANKNIFTY' });
+    context.pubsub.publish('market:events', { ...divergence, kind: 'zone_shifted' });
+    context.pubsub.publish('market:events', divergence);
+    context.pubsub.publish('mood:updated', 'NIFTY', { ...last.symbolIntelligence, processedAt: last.processedAt });
     context.pubsub.publish('analytics:updated', `NIFTY:${last.expiry}`, last);
     expect((await nextMood).value.data.moodUpdated.index).toBeCloseTo(last.symbolIntelligence.mood.index!, 9);
     expect((await nextEvent).value.data.marketEvents).toEqual({ kind: 'VIX_DIVERGENCE', symbol: 'NIFTY', score: 3 });

@@ -6,7 +6,7 @@
  * (zones.ts, buildups.ts, oiFlow.ts, unusual.ts).
  */
 import { filter, pipe } from 'graphql-yoga';
-import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatabase, DATABASE_READ_COST, type Context, type LiveEvent } from './builder.ts';
+import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatabase, DATABASE_READ_COST, type Context } from './builder.ts';
 import { requireInstrument } from './market.ts';
 import { connectionOf, connectionType, decodeCursor, encodeCursor } from './connections.ts';
 import { istMidnight } from '../core/time/expiry.ts';
@@ -404,9 +404,9 @@ builder.subscriptionField('marketEvents', (t) =>
       const kinds = new Set<string>(args.kinds ?? []);
       return pipe(
         context.pubsub.subscribe('market:events'),
-        filter(({ event }: LiveEvent) => (symbols.size === 0 || symbols.has(event.symbol)) && (kinds.size === 0 || kinds.has(event.kind))),
+        filter((event: IntelligenceEvent) => (symbols.size === 0 || symbols.has(event.symbol)) && (kinds.size === 0 || kinds.has(event.kind))),
       );
     },
-    resolve: (update) => update.event,
+    resolve: (event) => event,
   }),
 );

@@ -252,6 +252,6 @@ builder.subscriptionField('moodUpdated', (t) =>
     description: "An underlying's mood each time the analytics role analyses one of its snapshots (every expiry's); the first event is the next one, not the latest stored.",
     args: { symbol: t.arg.string({ required: true, description: SYMBOL_ARGUMENT }) },
     subscribe: (_root, args, context) => context.pubsub.subscribe('mood:updated', requireInstrument(context, args.symbol).symbol),
-    resolve: (update) => update.mood,
+    resolve: (mood) => mood,
   }),
 );

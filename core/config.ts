@@ -116,6 +116,8 @@ const envSchema = z.object({
   /** WebSocket connections plus SSE subscription streams, in total and per client. */
   SUBSCRIPTION_MAX_CONNECTIONS: numberFrom(z.number().int().min(1)).default(1000),
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: numberFrom(z.number().int().min(1)).default(20),
+  /** With REDIS_URL: a replica's hold on a place of a per-user WebSocket cap or per-caller subscription cap (shared by every replica in Redis) lasts this long unless refreshed (every third of it), s: a crashed replica's places free within it. */
+  SUBSCRIPTION_LEASE_SECONDS: numberFrom(z.number().int().min(3).max(3600)).default(30),
   /** Active operations on one WebSocket connection. */
   SUBSCRIPTION_MAX_PER_CONNECTION: numberFrom(z.number().int().min(1)).default(20),
   /** Distinct live operations (document, variables, live source) executed at once; each serves any number of subscribers. */

@@ -319,7 +319,7 @@ builder.mutationFields((t) => ({
   }),
   logoutEverywhere: t.int({
     authScopes: { user: true },
-    description: 'Ends every session of the caller and refuses every access token issued to it until now (at once on the API process that answers, within AUTH_TOKEN_CUTOFF_CACHE_SECONDS on the others; its WebSockets are closed); answers how many sessions were live.',
+    description: 'Ends every session of the caller and refuses every access token issued to it until now, closing its WebSockets signed in with one (4403): at once on the API process that answers, on the others as soon as they hear of it over Redis (with REDIS_URL; at the latest within AUTH_TOKEN_CUTOFF_CACHE_SECONDS, a WebSocket at its next operation). Answers how many sessions were live.',
     resolve: async (_root, _args, context) => {
       const userId = userIdOf(context);
       const live = await revokeAllFamilies(context.db, userId);
@@ -453,7 +453,7 @@ builder.mutationFields((t) => ({
   setUserRole: t.field({
     type: UserType,
     authScopes: { admin: true },
-    description: 'Gives a user a role (admin). A change refuses the access tokens issued to the user until now (they carry the old role): the user\'s next refreshSession gives one with the new role.',
+    description: 'Gives a user a role (admin). A change refuses the access tokens issued to the user until now (they carry the old role), and closes its WebSockets signed in with one (4403) on every API process, as logoutEverywhere does: the user\'s next refreshSession gives one with the new role.',
     args: {
       userId: t.arg.id({ required: true, description: 'The user\'s id.' }),
       role: t.arg({ type: RoleEnum, required: true, description: 'free, pro or admin.' }),

@@ -122,9 +122,12 @@ describe.skipIf(!process.env.REDIS_URL)('per-user caps and token cut-offs across
     try {
       const stop = onA.subscribe({ query: 'subscription { moodUpdated(symbol: "NIFTY") { symbol } }' }, { next: () => {}, error: (e) => errorsOnA.push(e), complete: () => {} });
       await sleep(300);
-      const second = await new Promise<any>((resolve) => {
-        onB.subscribe({ query: 'subscription { moodUpdated(symbol: "BANKNIFTY") { symbol } }' }, { next: resolve, error: (error) => resolve({ errors: error }), complete: () => resolve({}) });
-      });
+      const second = await Promise.race([
+        new Promise<any>((resolve) => {
+          onB.subscribe({ query: 'subscription { moodUpdated(symbol: "BANKNIFTY") { symbol } }' }, { next: resolve, error: (error) => resolve({ errors: error }), complete: () => resolve({}) });
+        }),
+        sleep(3_000).then(() => ({ admitted: 'no answer within 3 s' })),
+      ]);
       expect(second.errors?.[0].extensions).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', limit: 1 });
       stop();
       await sleep(300);

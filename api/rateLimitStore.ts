@@ -54,6 +54,18 @@ export class AdmissionStore implements Store {
   setForIdentity(): void {}
 }
 
+/** `key`'s entry (made when new, the least recently seen forgotten to keep at most `max`), moved last: a Map iterates in insertion order. */
+function seenNow<V>(map: Map<string, V>, key: string, make: () => V, max: number): V {
+  let entry = map.get(key);
+  if (entry !== undefined) map.delete(key);
+  else {
+    entry = make();
+    while (map.size >= max) map.delete(map.keys().next().value!);
+  }
+  map.set(key, entry);
+  return entry;
+}
+
 export class MemoryAdmissions implements Admissions {
   /** Key → call times, oldest first; a Map iterates in insertion order, so the first key is the least recently seen. */
   private readonly calls = new Map<string, number[]>();
@@ -65,13 +77,7 @@ export class MemoryAdmissions implements Admissions {
 
   admit(key: string, limit: number, windowMs: number): boolean {
     const now = this.now();
-    let times = this.calls.get(key);
-    if (times) this.calls.delete(key);
-    else {
-      times = [];
-      while (this.calls.size >= this.maxClients) this.calls.delete(this.calls.keys().next().value!);
-    }
-    this.calls.set(key, times);
+    const times = seenNow(this.calls, key, () => [], this.maxClients);
     let expired = 0;
     while (expired < times.length && times[expired] + windowMs <= now) expired++;
     if (expired) times.splice(0, expired);
@@ -159,13 +165,7 @@ export class MemoryCostBudgets implements CostBudgets {
 
   spend(key: string, cost: number, budget: number, windowMs: number): Spend {
     const now = this.now();
-    let ledger = this.ledgers.get(key);
-    if (ledger) this.ledgers.delete(key);
-    else {
-      ledger = { spends: [], spent: 0 };
-      while (this.ledgers.size >= this.maxClients) this.ledgers.delete(this.ledgers.keys().next().value!);
-    }
-    this.ledgers.set(key, ledger);
+    const ledger = seenNow(this.ledgers, key, () => ({ spends: [], spent: 0 }), this.maxClients);
     const { spends } = ledger;
     let expired = 0;
     while (expired < spends.length && spends[expired].at + windowMs <= now) ledger.spent -= spends[expired++].cost;

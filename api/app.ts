@@ -56,6 +56,8 @@ import type { SharedSubscriptionStats } from './sharedSubscriptions.ts';
 import { closeRedisClient, createChainPubSub, createRedisClient } from './redisPubSub.ts';
 import { RedisMonitor } from './redisHealth.ts';
 import { installSubscriptionLimits } from './installSubscriptionLimits.ts';
+import { MemoryLeases, RedisLeases } from './connectionLeases.ts';
+import { createCutoffChannel, type CutoffChannel } from './cutoffChannel.ts';
 import { ConcurrencyLimit } from '../core/concurrencyLimit.ts';
 import { PlaybackSlots } from '../core/playback.ts';
 import { TwoLevelCache } from './cache.ts';
@@ -110,6 +112,8 @@ export interface AppServices {
   deduper?: Deduper;
   /** This process's Redis connections, when REDIS_URL is set. */
   redis?: RedisMonitor;
+  /** api and all with REDIS_URL, once started: token cut-offs told to and heard from every replica. */
+  cutoffChannel?: CutoffChannel;
   /** What waits in the in-process queues. */
   queues(): QueueStats[];
   /** Live updates that could not be published (Redis away). */
@@ -369,20 +373,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           marginParameters: config.marginParameters,
         };
         firebase = config.FIREBASE_PROJECT_ID ? createFirebaseVerifier(config.FIREBASE_PROJECT_ID) : undefined;
-        auth = await installAuth(config, database.db, { firebase, log: log.child({ component: 'auth' }) });
-        // With Redis every API replica counts each caller's calls in one place.
-        const rateLimitRedis = config.REDIS_URL ? createRedisClient(config.REDIS_URL, `options-${role}-ratelimit`, { failFast: true, onState: redis?.track('ratelimit') }) : undefined;
-        if (rateLimitRedis) closers.push(() => closeRedisClient(rateLimitRedis));
-        let warnedRedis = false;
+        // With Redis every API replica counts each caller's calls and cost, and each user's connections and subscriptions, in one place, and hears every token cut-off.
+        const gatewayRedis = config.REDIS_URL ? createRedisClient(config.REDIS_URL, `options-${role}-gateway`, { failFast: true, onState: redis?.track('gateway') }) : undefined;
+        const warnedOnce = new Set<string>();
+        const warnOnce = (what: string) => (error: unknown) => {
+          if (!warnedOnce.has(what)) log.warn(what, { error: error instanceof Error ? error.message : String(error) });
+          warnedOnce.add(what);
+        };
+        const leases = gatewayRedis
+          ? new RedisLeases(gatewayRedis, { ttlMs: config.SUBSCRIPTION_LEASE_SECONDS * 1000, onError: warnOnce('connection and subscription caps counted per replica while Redis is away') })
+          : new MemoryLeases();
+        const cutoffChannel = gatewayRedis
+          ? createCutoffChannel(config.REDIS_URL!, { publisher: gatewayRedis, connectionName: `options-${role}-cutoffs`, onState: redis?.track('cutoffs'), onError: warnOnce('token cut-off not told to the other replicas (they apply it within AUTH_TOKEN_CUTOFF_CACHE_SECONDS)') })
+          : undefined;
+        services.cutoffChannel = cutoffChannel;
+        closers.push(async () => {
+          // After the sockets closed (subscriptions.close), before the client goes: whatever is still held is given back.
+          await leases.close();
+          await cutoffChannel?.close();
+          if (gatewayRedis) await closeRedisClient(gatewayRedis);
+        });
+        auth = await installAuth(config, database.db, { firebase, log: log.child({ component: 'auth' }), leases, cutoffChannel });
         yoga = installGraphQL(context, config, log, subscriptionLimits, {
           auth,
-          rateLimits: {
-            redis: rateLimitRedis,
-            onRedisError: (error) => {
-              if (!warnedRedis) log.warn('rate limits not counted while Redis is away: calls are let in', { error: error instanceof Error ? error.message : String(error) });
-              warnedRedis = true;
-            },
-          },
+          rateLimits: { redis: gatewayRedis, onRedisError: warnOnce('rate limits not counted while Redis is away: calls are let in') },
           metrics,
         });
       }

@@ -50,7 +50,7 @@ describe('the stored plans', () => {
   it('take a field a plan was stored without (maxConnections, added later) from the configured plan, and ignore a stored plan that does not check', async () => {
     const database = await openTestDatabase();
     try {
-      const configured = defaultPlans({ requestsPerWindow: 300, maxDepth: 8, maxSubscriptions: 20, maxConnections: 7 });
+      const configured = defaultPlans({ requestsPerWindow: 300, costPerWindow: 1_000_000, maxDepth: 8, maxSubscriptions: 20, maxConnections: 7 });
       const { maxConnections: _added, ...storedBefore } = { ...configured.pro, symbols: ['NIFTY'] };
       await storePlan(database.db, 'pro', storedBefore);
       await storePlan(database.db, 'free', { ...configured.free, maxDepth: 'deep' });

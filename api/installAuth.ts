@@ -12,12 +12,16 @@
  * - each operation is checked against the caller's plan before it runs
  *   (schema/access.ts): FORBIDDEN naming what is missing;
  * - subscriptions open at once per caller are capped by its plan
- *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS), per API process;
+ *   (maxSubscriptions; TOO_MANY_SUBSCRIPTIONS);
  * - WebSockets open at once per signed-in user (its tokens and keys
- *   together) are capped by its plan (maxConnections), per API process: one
- *   more is closed at connection_init with 4429 and a reason naming the
- *   limit. Anonymous callers are held per address at the upgrade
- *   (installSubscriptionLimits), as every caller also is.
+ *   together) are capped by its plan (maxConnections): one more is closed at
+ *   connection_init with 4429 and a reason naming the limit. Anonymous
+ *   callers are held per address at the upgrade (installSubscriptionLimits),
+ *   as every caller also is.
+ *
+ * Both caps count leases (api/connectionLeases.ts): in memory embedded, in
+ * Redis with REDIS_URL, so every API replica on one Redis enforces one cap
+ * (a crashed replica's places free within SUBSCRIPTION_LEASE_SECONDS).
  *
  * An access token once verified is remembered (by its exact text, at most
  * 10,000, each until it expires), so a client's every request does not pay
@@ -26,9 +30,11 @@
  * (401, reason `cut-off`; a WebSocket 4403): the cut-off is read once per
  * user per AUTH_TOKEN_CUTOFF_CACHE_SECONDS (at most 100,000 users
  * remembered), a cut-off made here applies here at once and closes the
- * user's WebSockets signed in before it, one made on another replica shows
- * here within AUTH_TOKEN_CUTOFF_CACHE_SECONDS (for an open WebSocket at its
- * next operation).
+ * user's WebSockets signed in before it. With a cut-off channel (Redis
+ * pub/sub, api/cutoffChannel.ts) every other replica does the same as soon
+ * as it hears of it; without it, or when it missed the message, one made on
+ * another replica shows here within AUTH_TOKEN_CUTOFF_CACHE_SECONDS (for an
+ * open WebSocket at its next operation).
  * API keys are found by their visible prefix and checked by their SHA-256;
  * a verified key is reused for AUTH_API_KEY_CACHE_SECONDS (revokeApiKey
  * forgets it at once on this process). Plans are the configured ones with
@@ -52,6 +58,8 @@ import { tokenCutoffMs, type UserRow } from '../db/queries/users.ts';
 import { accessRefusal, depthLimitRule } from '../schema/access.ts';
 import type { Context } from '../schema/builder.ts';
 import { clientAddress, clientKey } from './identifyClient.ts';
+import { MemoryLeases, type Lease, type Leases } from './connectionLeases.ts';
+import type { CutoffChannel } from './cutoffChannel.ts';
 import type { Installation, ServerContext, YogaPlugin } from './installation.ts';
 
 type AuthConfig = Pick<
@@ -205,6 +213,10 @@ export interface AuthOptions {
   now?: () => number;
   /** Tests: a throttle of their own. */
   throttle?: LoginThrottle;
+  /** Where the per-user connection and per-caller subscription caps are counted (default: in memory, this process). */
+  leases?: Leases;
+  /** Cut-offs told to and heard from every replica (default: none, this process only). */
+  cutoffChannel?: CutoffChannel;
 }
 
 export async function installAuth(config: AuthConfig, db: Database, options: AuthOptions = {}): Promise<Auth> {
@@ -218,8 +230,19 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
   const lastTouched = new Map<string, number>();
   // Per user: the instant before which its access tokens are refused (0: none), and when it was read.
   const cutoffs = new Map<string, { cutoffMs: number; readAt: number }>();
-  // Per user: its open WebSockets and the caller each signed in as.
+  // Per user: its open WebSockets on this process and the caller each signed in as.
   const userSockets = new Map<string, Map<ClosableSocket, Caller>>();
+  const leases = options.leases ?? new MemoryLeases();
+
+  /** The user's access tokens issued before `atMs` are refused here from now on, and its WebSockets signed in with one are closed. */
+  function applyCutoff(userId: string, atMs: number): void {
+    const known = cutoffs.get(userId);
+    remember(cutoffs, userId, { cutoffMs: Math.max(atMs, known?.cutoffMs ?? 0), readAt: now() }, MAX_TRACKED_CALLERS);
+    for (const [socket, caller] of userSockets.get(userId) ?? []) {
+      if (caller.issuedAtMs !== undefined && caller.issuedAtMs < atMs) socket.close(WS_FORBIDDEN, 'Forbidden: access token cut off; sign in again');
+    }
+  }
+  options.cutoffChannel?.onCutoff(applyCutoff);
   const services: AuthServices = {
     keys,
     throttle: options.throttle ?? new LoginThrottle(),
@@ -231,10 +254,8 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
       for (const [hash, entry] of apiKeyCache) if (entry.key.prefix === prefix) apiKeyCache.delete(hash);
     },
     tokensCutOff: (userId, atMs) => {
-      remember(cutoffs, userId, { cutoffMs: atMs, readAt: now() }, MAX_TRACKED_CALLERS);
-      for (const [socket, caller] of userSockets.get(userId) ?? []) {
-        if (caller.issuedAtMs !== undefined && caller.issuedAtMs < atMs) socket.close(WS_FORBIDDEN, 'Forbidden: access token cut off; sign in again');
-      }
+      applyCutoff(userId, atMs);
+      options.cutoffChannel?.publish(userId, atMs);
     },
   };
 
@@ -310,7 +331,6 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
   }
 
   const callers = new WeakMap<object, Caller>();
-  const openSubscriptions = new Map<string, number>();
 
   const plugin: YogaPlugin = {
     onValidate({ context, addValidationRule }) {
@@ -340,29 +360,24 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
       const refusal = check(args);
       if (refusal) return void setResultAndStopExecution({ errors: [refusal] });
       const caller = (args.contextValue as Context).caller!;
-      const open = openSubscriptions.get(caller.identity) ?? 0;
-      if (open >= caller.plan.maxSubscriptions) {
-        return void setResultAndStopExecution({
-          errors: [new GraphQLError(`The ${caller.role} plan allows ${caller.plan.maxSubscriptions} subscriptions open at once; complete one first`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: caller.plan.maxSubscriptions, http: { status: 429 } } })],
-        });
-      }
-      if (openSubscriptions.size >= MAX_TRACKED_CALLERS && open === 0) openSubscriptions.delete(openSubscriptions.keys().next().value!);
-      openSubscriptions.set(caller.identity, open + 1);
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        const left = (openSubscriptions.get(caller.identity) ?? 1) - 1;
-        if (left > 0) openSubscriptions.set(caller.identity, left);
-        else openSubscriptions.delete(caller.identity);
+      const admit = (lease: Lease | null) => {
+        if (!lease) {
+          setResultAndStopExecution({
+            errors: [new GraphQLError(`The ${caller.role} plan allows ${caller.plan.maxSubscriptions} subscriptions open at once; complete one first`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: caller.plan.maxSubscriptions, http: { status: 429 } } })],
+          });
+          return;
+        }
+        const end = () => lease.release();
+        return {
+          onSubscribeResult({ result }: { result: unknown }) {
+            if (!(Symbol.asyncIterator in (result as object))) return void end();
+            return { onEnd: end };
+          },
+          onSubscribeError: end,
+        };
       };
-      return {
-        onSubscribeResult({ result }: { result: unknown }) {
-          if (!(Symbol.asyncIterator in (result as object))) return void end();
-          return { onEnd: end };
-        },
-        onSubscribeError: end,
-      };
+      const lease = leases.acquire(`subscriptions:${caller.identity}`, caller.plan.maxSubscriptions);
+      return lease instanceof Promise ? lease.then(admit) : admit(lease);
     },
   };
 
@@ -379,11 +394,22 @@ export async function installAuth(config: AuthConfig, db: Database, options: Aut
     close: () => plans.stop(),
     webSocket: {
       async onConnect(connectionParams, request, socket) {
+        // However early the socket closes, what it took is given back.
+        let closed = false;
+        socket.once('close', () => void (closed = true));
         try {
           const caller = await resolve(credentialsOf(connectionParams ?? {}), clientAddress(request, config.TRUST_PROXY));
-          if (caller.userId && (userSockets.get(caller.userId)?.size ?? 0) >= caller.plan.maxConnections) {
-            socket.close(WS_TOO_MANY_CONNECTIONS, `Too many connections: the ${caller.role} plan allows ${caller.plan.maxConnections} WebSockets at once per user`);
-            return false;
+          if (caller.userId) {
+            const lease = await leases.acquire(`connections:user:${caller.userId}`, caller.plan.maxConnections);
+            if (!lease) {
+              socket.close(WS_TOO_MANY_CONNECTIONS, `Too many connections: the ${caller.role} plan allows ${caller.plan.maxConnections} WebSockets at once per user`);
+              return false;
+            }
+            if (closed) {
+              lease.release();
+              return false;
+            }
+            socket.once('close', () => lease.release());
           }
           callers.set(socket, caller);
           if (caller.userId) {

@@ -163,6 +163,38 @@ function runOperationRule(schema: GraphQLSchema, document: DocumentNode, rule: V
   return errors;
 }
 
+type OperationArgs = { schema: GraphQLSchema; document: DocumentNode; variableValues?: unknown; operationName?: string | null; contextValue: unknown };
+
+/** Per execution (its context): the document and variables the cost was computed for, the cost, and the errors computing it reported. */
+const computedCosts = new WeakMap<object, { document: DocumentNode; variables: unknown; cost: number | null; errors: readonly GraphQLError[] }>();
+
+/**
+ * The cost of the operation about to execute (or subscribe), with the
+ * request's variables: the field costs declared beside each field in schema/
+ * (@pothos/plugin-complexity). Computed once per execution, so the cost limit
+ * here and the cost budget (api/installRateLimits.ts) share one walk. Null
+ * when it cannot be computed (bad variables: the errors say why).
+ */
+export function operationCost(args: OperationArgs): { cost: number | null; errors: readonly GraphQLError[] } {
+  const key = typeof args.contextValue === 'object' && args.contextValue !== null ? args.contextValue : null;
+  const cached = key ? computedCosts.get(key) : undefined;
+  if (cached && cached.document === args.document && cached.variables === args.variableValues) return cached;
+  let cost: number | null = null;
+  const errors = runOperationRule(args.schema, args.document, (context) =>
+    createComplexityRule({
+      variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+      operationName: args.operationName ?? undefined,
+      context: args.contextValue as object,
+      validate: ({ complexity }) => {
+        cost = complexity;
+      },
+    })(context),
+  );
+  const computed = { document: args.document, variables: args.variableValues, cost, errors };
+  if (key) computedCosts.set(key, computed);
+  return computed;
+}
+
 /**
  * The cost limit. It runs when the operation is about to execute (or
  * subscribe), where the variables are known: Yoga caches validation by
@@ -170,23 +202,15 @@ function runOperationRule(schema: GraphQLSchema, document: DocumentNode, rule: V
  * a document came with.
  */
 function limitCost(maxCost: number): YogaPlugin {
-  const check = (args: { schema: GraphQLSchema; document: DocumentNode; variableValues?: unknown; operationName?: string | null; contextValue: unknown }) =>
-    runOperationRule(args.schema, args.document, (context) =>
-      createComplexityRule({
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName ?? undefined,
-        context: args.contextValue as object,
-        validate: ({ complexity }, report) => {
-          if (complexity > maxCost) {
-            report(
-              new GraphQLError(`Query cost ${complexity} exceeds the limit of ${maxCost}: select fewer fields, rows or buckets, or split the query`, {
-                extensions: { code: 'MAX_COST_EXCEEDED', cost: complexity, limit: maxCost, http: { status: 400, spec: true } },
-              }),
-            );
-          }
-        },
-      })(context),
-    );
+  const check = (args: OperationArgs): readonly GraphQLError[] => {
+    const { cost, errors } = operationCost(args);
+    if (errors.length || cost === null || cost <= maxCost) return errors;
+    return [
+      new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}: select fewer fields, rows or buckets, or split the query`, {
+        extensions: { code: 'MAX_COST_EXCEEDED', cost, limit: maxCost, http: { status: 400, spec: true } },
+      }),
+    ];
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const errors = check(args);

@@ -21,7 +21,7 @@ describe('installRateLimits', () => {
     expect(refused.json.errors).toEqual([
       {
         message: 'Rate limit exceeded: at most 3 calls of symbols per 30 s per client; try again later',
-        extensions: { code: 'RATE_LIMITED', limit: 3, windowSeconds: 30, retryAfterSeconds: 30 },
+        extensions: { code: 'RATE_LIMITED', reason: 'calls', limit: 3, windowSeconds: 30, retryAfterSeconds: 30 },
       },
     ]);
     expect((await ask('192.0.2.2')).status).toBe(200);
@@ -59,5 +59,36 @@ describe('installRateLimits on mutations', () => {
     for (let i = 0; i < 3; i++) statuses.push((await ask('192.0.2.9', mutation)).status);
     expect(statuses.slice(0, 2)).not.toContain(429);
     expect(statuses[2]).toBe(429);
+  });
+});
+
+describe('installRateLimits: the cost budget', () => {
+  // { symbols { symbol } } costs 11 (a list of 10 × 1, plus the field); { symbols { symbol exchange } } costs 21.
+  const budgeted = () => limited({ RATE_LIMIT_MAX: '1000', MAX_COST: '100', RATE_LIMIT_COST_MAX: '100' });
+
+  it('lets a client spend RATE_LIMIT_COST_MAX points per window, then refuses the operation that would overspend: 429 RATE_LIMITED reason cost, with its cost, the points left and Retry-After', async () => {
+    const ask = budgeted();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await ask('192.0.2.1', '{ symbols { symbol exchange } }')).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const refused = await ask('192.0.2.1', '{ symbols { symbol exchange } }');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(29);
+    expect(Number(refused.retryAfter)).toBeLessThanOrEqual(30);
+    expect(refused.json.errors).toEqual([
+      {
+        message: `Rate limit exceeded: this operation costs 21 points and 16 of the cost budget of 100 points per 30 s per client are left; try again in ${refused.retryAfter} s`,
+        extensions: { code: 'RATE_LIMITED', reason: 'cost', cost: 21, remaining: 16, limit: 100, windowSeconds: 30, retryAfterSeconds: Number(refused.retryAfter) },
+      },
+    ]);
+    // The refused one was not spent: a cheaper operation still fits; another client has its own budget.
+    expect((await ask('192.0.2.1', '{ symbols { symbol } }')).status).toBe(200);
+    expect((await ask('192.0.2.1', '{ symbols { symbol } }')).status).toBe(429);
+    expect((await ask('192.0.2.2', '{ symbols { symbol exchange } }')).status).toBe(200);
+  });
+
+  it('spends nothing with RATE_LIMIT_COST_MAX=0', async () => {
+    const ask = limited({ RATE_LIMIT_MAX: '1000', RATE_LIMIT_COST_MAX: '0' });
+    for (let i = 0; i < 20; i++) expect((await ask('192.0.2.1', '{ symbols { symbol exchange } }')).status).toBe(200);
   });
 });

@@ -15,6 +15,11 @@
  * most `limit` entries each: MemoryAdmissions for at most `maxClients`
  * client-field pairs (the least recently seen forgotten first),
  * RedisAdmissions in a sorted set per pair that expires with its window.
+ *
+ * Beside them, the cost budgets (CostBudgets): per caller, the cost points
+ * its operations spent over a sliding window, in memory (MemoryCostBudgets,
+ * at most `maxClients` callers) or in Redis (RedisCostBudgets), with the
+ * same rules: a spend that does not fit is refused and not counted.
  */
 import type { Identity, Store } from '@envelop/rate-limiter';
 import type { Redis } from 'ioredis';
@@ -49,6 +54,18 @@ export class AdmissionStore implements Store {
   setForIdentity(): void {}
 }
 
+/** `key`'s entry (made when new, the least recently seen forgotten to keep at most `max`), moved last: a Map iterates in insertion order. */
+function seenNow<V>(map: Map<string, V>, key: string, make: () => V, max: number): V {
+  let entry = map.get(key);
+  if (entry !== undefined) map.delete(key);
+  else {
+    entry = make();
+    while (map.size >= max) map.delete(map.keys().next().value!);
+  }
+  map.set(key, entry);
+  return entry;
+}
+
 export class MemoryAdmissions implements Admissions {
   /** Key → call times, oldest first; a Map iterates in insertion order, so the first key is the least recently seen. */
   private readonly calls = new Map<string, number[]>();
@@ -60,13 +77,7 @@ export class MemoryAdmissions implements Admissions {
 
   admit(key: string, limit: number, windowMs: number): boolean {
     const now = this.now();
-    let times = this.calls.get(key);
-    if (times) this.calls.delete(key);
-    else {
-      times = [];
-      while (this.calls.size >= this.maxClients) this.calls.delete(this.calls.keys().next().value!);
-    }
-    this.calls.set(key, times);
+    const times = seenNow(this.calls, key, () => [], this.maxClients);
     let expired = 0;
     while (expired < times.length && times[expired] + windowMs <= now) expired++;
     if (expired) times.splice(0, expired);
@@ -114,6 +125,123 @@ export class RedisAdmissions implements Admissions {
     } catch (error) {
       this.onError(error);
       return true;
+    }
+  }
+}
+
+/** What spending from a cost budget came to: the points left after it (before it, when refused), and when refused how long until it would fit. */
+export type Spend = { admitted: true; remaining: number } | { admitted: false; remaining: number; retryAfterMs: number };
+
+/**
+ * Per-caller cost budgets: `budget` points per sliding `windowMs`, spent by
+ * each operation's cost. An operation whose cost would overspend is refused
+ * and not counted; the refusal says how long until enough of the spent
+ * points have left the window (the whole window when the cost exceeds the
+ * budget itself). Kept beside the call counts: in memory, or in Redis.
+ */
+export interface CostBudgets {
+  spend(key: string, cost: number, budget: number, windowMs: number): Spend | Promise<Spend>;
+}
+
+/** When enough of `spends` (oldest first) leaves the window for `cost` to fit: ms from `now`. */
+function waitForRoom(spends: readonly { at: number; cost: number }[], spent: number, cost: number, budget: number, windowMs: number, now: number): number {
+  if (cost > budget) return windowMs;
+  let freed = 0;
+  for (const spend of spends) {
+    freed += spend.cost;
+    if (spent - freed + cost <= budget) return Math.max(1, spend.at + windowMs - now);
+  }
+  return windowMs;
+}
+
+export class MemoryCostBudgets implements CostBudgets {
+  /** Key → its spends, oldest first, and their sum; the first key is the least recently seen. */
+  private readonly ledgers = new Map<string, { spends: { at: number; cost: number }[]; spent: number }>();
+
+  constructor(
+    private readonly maxClients: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  spend(key: string, cost: number, budget: number, windowMs: number): Spend {
+    const now = this.now();
+    const ledger = seenNow(this.ledgers, key, () => ({ spends: [], spent: 0 }), this.maxClients);
+    const { spends } = ledger;
+    let expired = 0;
+    while (expired < spends.length && spends[expired].at + windowMs <= now) ledger.spent -= spends[expired++].cost;
+    if (expired) spends.splice(0, expired);
+    if (ledger.spent + cost > budget) return { admitted: false, remaining: budget - ledger.spent, retryAfterMs: waitForRoom(spends, ledger.spent, cost, budget, windowMs, now) };
+    spends.push({ at: now, cost });
+    ledger.spent += cost;
+    return { admitted: true, remaining: budget - ledger.spent };
+  }
+
+  /** Callers remembered now. */
+  get size(): number {
+    return this.ledgers.size;
+  }
+}
+
+/**
+ * The cost budget in Redis, one script so atomic across every API replica:
+ * the spends in a sorted set scored by Redis' own clock (members
+ * `<cost>:<unique>`), their sum beside it; both expire with the window.
+ * Returns {admitted, remaining, retryAfterMs}.
+ */
+const SPEND_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local budget = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if #expired > 0 then
+  for _, member in ipairs(expired) do spent = spent - tonumber(string.match(member, '^(%d+):')) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+end
+if spent < 0 or redis.call('ZCARD', KEYS[1]) == 0 then spent = 0 end
+if spent + cost > budget then
+  local retry = window
+  if cost <= budget then
+    local spends = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+    local freed = 0
+    for i = 1, #spends, 2 do
+      freed = freed + tonumber(string.match(spends[i], '^(%d+):'))
+      if spent - freed + cost <= budget then
+        retry = math.max(1, tonumber(spends[i + 1]) + window - now)
+        break
+      end
+    end
+  end
+  if #expired > 0 then redis.call('SET', KEYS[2], spent, 'PX', window) end
+  return {0, budget - spent, retry}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('SET', KEYS[2], spent + cost, 'PX', window)
+return {1, budget - spent - cost, 0}`;
+
+export class RedisCostBudgets implements CostBudgets {
+  private sequence = 0;
+  private readonly tag = Math.random().toString(36).slice(2, 10);
+
+  /** `onError`: Redis away; the operation is let in (as the call counts do). */
+  constructor(
+    private readonly redis: Redis,
+    private readonly onError: (error: unknown) => void = () => {},
+    private readonly prefix = 'ratelimit-cost:',
+  ) {}
+
+  async spend(key: string, cost: number, budget: number, windowMs: number): Promise<Spend> {
+    try {
+      // One hash slot for both keys (Redis Cluster).
+      const base = `${this.prefix}{${key}}`;
+      const [admitted, remaining, retryAfterMs] = (await this.redis.eval(SPEND_SCRIPT, 2, base, `${base}:spent`, windowMs, budget, cost, `${this.tag}:${this.sequence++}`)) as [number, number, number];
+      return admitted === 1 ? { admitted: true, remaining } : { admitted: false, remaining, retryAfterMs };
+    } catch (error) {
+      this.onError(error);
+      return { admitted: true, remaining: budget };
     }
   }
 }

@@ -4,14 +4,15 @@
  * an access JWT verified with the cached key set and checked against its
  * user's token cut-off (cached per user), an API key from the verified-key
  * cache, or none) plus the plan check of the operation
- * (schema/access.ts) plus the rate limiter's admission (memory). The goal is
- * under 0.2 ms at p50 with a cached key set.
+ * (schema/access.ts) plus the rate limiter's admission and the spend from
+ * the caller's cost budget (memory). The goal is under 0.2 ms at p50 with a
+ * cached key set.
  */
 import { parse } from 'graphql';
 import { loadConfig } from '../core/config.ts';
 import { openDatabase } from '../db/client.ts';
 import { installAuth, type Credentials } from '../api/installAuth.ts';
-import { MemoryAdmissions } from '../api/rateLimitStore.ts';
+import { MemoryAdmissions, MemoryCostBudgets } from '../api/rateLimitStore.ts';
 import { accessRefusal } from '../schema/access.ts';
 import { schema } from '../schema/index.ts';
 import { createPasswordUser } from '../db/queries/users.ts';
@@ -38,6 +39,7 @@ export async function runAuthBench(requests = 20_000): Promise<AuthBenchRow[]> {
     await createApiKey(database.db, { userId: user.id, name: 'bench', prefix, keyHash: sha256(key), scopes: ['read'] });
     const { token } = await auth.services.keys.sign(user.id, 'free');
     const admissions = new MemoryAdmissions(10_000);
+    const budgets = new MemoryCostBudgets(10_000);
     const cases: [string, Credentials][] = [
       ['anonymous', { kind: 'none' }],
       ['access JWT, again (verified before)', { kind: 'token', token }],
@@ -61,6 +63,7 @@ export async function runAuthBench(requests = 20_000): Promise<AuthBenchRow[]> {
         const caller = await auth.resolve(credentials, '127.0.0.1');
         if (accessRefusal(schema, QUERY, { symbol: 'NIFTY' }, undefined, caller, { allowAnonymous: true, now: Date.now() })) throw new Error(`${name} refused`);
         admissions.admit(`${caller.identity}:optionChain`, 1e9, 60_000);
+        budgets.spend(caller.identity, 1_000, 1e12, 60_000);
       };
       for (let i = 0; i < 2_000; i++) await once(); // warm up (and fill the key cache)
       const micros = new Float64Array(requests);

@@ -171,7 +171,7 @@ if (runs('strategy')) {
 if (runs('auth')) {
   printTable(
     'Authentication and authorization added to one request, in process: the caller resolved from its credentials (key set and verified API keys cached), ' +
-      'the plan check of an optionChain query, the rate limiter\'s admission; µs (goal: p50 under 200 µs)',
+      'the plan check of an optionChain query, the rate limiter\'s admission and cost-budget spend; µs (goal: p50 under 200 µs)',
     (await runAuthBench()).map((r) => ({ caller: r.caller, requests: r.requests, 'p50 µs': r.p50Us, 'p99 µs': r.p99Us })),
   );
 }

@@ -102,6 +102,8 @@ const envSchema = z.object({
   /** Calls of each query field per client per RATE_LIMIT_WINDOW_SECONDS; 0 turns the rate limit off. */
   RATE_LIMIT_MAX: numberFrom(z.number().int().min(0)).default(300),
   RATE_LIMIT_WINDOW_SECONDS: numberFrom(z.number().int().min(1).max(86_400)).default(60),
+  /** Cost points (operation costs, as MAX_COST counts them) one client may spend per RATE_LIMIT_WINDOW_SECONDS, all its operations together: the anonymous and free plans' default (pro 10×, admin none); 0: no cost budget. At least MAX_COST when set. */
+  RATE_LIMIT_COST_MAX: numberFrom(z.number().int().min(0)).default(1_000_000),
   /** Clients the rate limiter remembers; the least recently seen is forgotten first. */
   RATE_LIMIT_MAX_CLIENTS: numberFrom(z.number().int().min(100)).default(10_000),
   /** Database-backed fields (optionChain, chainHistory, expiries) running at once, and waiting beyond those. */
@@ -114,6 +116,8 @@ const envSchema = z.object({
   /** WebSocket connections plus SSE subscription streams, in total and per client. */
   SUBSCRIPTION_MAX_CONNECTIONS: numberFrom(z.number().int().min(1)).default(1000),
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: numberFrom(z.number().int().min(1)).default(20),
+  /** With REDIS_URL: a replica's hold on a place of a per-user WebSocket cap or per-caller subscription cap (shared by every replica in Redis) lasts this long unless refreshed (every third of it), s: a crashed replica's places free within it. */
+  SUBSCRIPTION_LEASE_SECONDS: numberFrom(z.number().int().min(3).max(3600)).default(30),
   /** Active operations on one WebSocket connection. */
   SUBSCRIPTION_MAX_PER_CONNECTION: numberFrom(z.number().int().min(1)).default(20),
   /** Distinct live operations (document, variables, live source) executed at once; each serves any number of subscribers. */
@@ -355,6 +359,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT=${parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT} exceeds SUBSCRIPTION_MAX_CONNECTIONS=${parsed.SUBSCRIPTION_MAX_CONNECTIONS}`,
     );
   }
+  if (parsed.RATE_LIMIT_COST_MAX > 0 && parsed.RATE_LIMIT_COST_MAX < parsed.MAX_COST) {
+    problems.push(`RATE_LIMIT_COST_MAX=${parsed.RATE_LIMIT_COST_MAX} is below MAX_COST=${parsed.MAX_COST}: an operation the cost limit allows could never run; raise it, or 0 for no cost budget`);
+  }
   if (intervalMs(parsed.RETENTION_HISTORY) < intervalMs(parsed.RETENTION_RAW)) {
     problems.push(`RETENTION_HISTORY="${parsed.RETENTION_HISTORY}" is shorter than RETENTION_RAW="${parsed.RETENTION_RAW}": the history outlives the raw rows`);
   }
@@ -430,7 +437,7 @@ function marginParameterTable(parsed: Env, instruments: Map<string, Instrument>,
 
 /** The configured plans: the defaults from the limits, with AUTH_PLANS over them. */
 function loadPlans(parsed: Env, problems: string[]): Plans {
-  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION, maxConnections: parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT });
+  const defaults = defaultPlans({ requestsPerWindow: parsed.RATE_LIMIT_MAX, costPerWindow: parsed.RATE_LIMIT_COST_MAX, maxDepth: parsed.MAX_DEPTH, maxSubscriptions: parsed.SUBSCRIPTION_MAX_PER_CONNECTION, maxConnections: parsed.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT });
   if (parsed.AUTH_PLANS === undefined || parsed.AUTH_PLANS.trim() === '') return defaults;
   try {
     return plansWithOverrides(defaults, JSON.parse(parsed.AUTH_PLANS));

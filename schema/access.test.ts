@@ -5,7 +5,7 @@ import { accessRefusal, OPEN_ROOT_FIELDS, ROOT_FIELD_FEATURES } from './access.t
 import { defaultPlans } from '../core/auth/plans.ts';
 import type { Caller } from '../core/auth/caller.ts';
 
-const plans = defaultPlans({ requestsPerWindow: 300, maxDepth: 8, maxSubscriptions: 20, maxConnections: 20 });
+const plans = defaultPlans({ requestsPerWindow: 300, costPerWindow: 1_000_000, maxDepth: 8, maxSubscriptions: 20, maxConnections: 20 });
 const free: Caller = { kind: 'user', userId: 'u', role: 'free', plan: plans.free, scopes: new Set(['read', 'stream']), identity: 'user:u', address: '127.0.0.1' };
 const refusal = (query: string, caller: Caller = free, variables = {}) => accessRefusal(schema, parse(query), variables, undefined, caller, { allowAnonymous: true, now: Date.now() });
 

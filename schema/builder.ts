@@ -6,7 +6,8 @@
  * and fields to it, each field declaring its cost beside it (`complexity`):
  * by default 1 per field, and a list multiplies the cost of what is selected
  * in it by 10; the API refuses an operation costing more than MAX_COST before
- * it runs (api/installLimits.ts).
+ * it runs (api/installLimits.ts), and spends its cost from its caller's
+ * plan's costPerWindow (api/installRateLimits.ts).
  */
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';

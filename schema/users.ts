@@ -147,9 +147,13 @@ PlanType.implement({
     historyDays: t.exposeInt('historyDays', { nullable: true, description: 'How far back a read may start, days; null for no bound.' }),
     subscriptions: t.exposeBoolean('subscriptions', { description: 'Whether subscriptions are allowed.' }),
     requestsPerWindow: t.exposeInt('requestsPerWindow', { description: 'Calls of each query field per rate-limit window (RATE_LIMIT_WINDOW_SECONDS) per user, key or address; 0 for no limit.' }),
+    costPerWindow: t.exposeInt('costPerWindow', {
+      description:
+        'Cost points per rate-limit window (RATE_LIMIT_WINDOW_SECONDS) per user, key or address, all its operations together: each query, mutation or subscription start spends its cost (as MAX_COST counts it: the costs the field descriptions state); one that would overspend is refused RATE_LIMITED (reason cost) with its cost, the points left and Retry-After. 0 for no budget.',
+    }),
     maxDepth: t.exposeInt('maxDepth', { description: 'Deepest selection nesting, levels.' }),
-    maxSubscriptions: t.exposeInt('maxSubscriptions', { description: 'Subscriptions open at once per user, key or address (per API process).' }),
-    maxConnections: t.exposeInt('maxConnections', { description: 'WebSocket connections open at once per signed-in user, its access tokens and API keys together (per API process); an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead.' }),
+    maxSubscriptions: t.exposeInt('maxSubscriptions', { description: 'Subscriptions open at once per user, key or address, counted across every API replica sharing a Redis.' }),
+    maxConnections: t.exposeInt('maxConnections', { description: 'WebSocket connections open at once per signed-in user, its access tokens and API keys together, counted across every API replica sharing a Redis; an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead.' }),
   }),
 });
 
@@ -207,6 +211,7 @@ const PlanInput = builder.inputType('PlanInput', {
     historyDays: t.int({ required: false, description: 'How far back a read may start, days; null for no bound.' }),
     subscriptions: t.boolean({ required: false, description: 'Whether subscriptions are allowed.' }),
     requestsPerWindow: t.int({ required: false, description: 'Calls of each query field per rate-limit window; 0 for no limit.' }),
+    costPerWindow: t.int({ required: false, description: 'Cost points all of a caller\'s operations may spend per rate-limit window; 0 for no budget.' }),
     maxDepth: t.int({ required: false, description: 'Deepest selection nesting, levels.' }),
     maxSubscriptions: t.int({ required: false, description: 'Subscriptions open at once per user, key or address.' }),
     maxConnections: t.int({ required: false, description: 'WebSocket connections open at once per signed-in user (at least 1).' }),
@@ -314,7 +319,7 @@ builder.mutationFields((t) => ({
   }),
   logoutEverywhere: t.int({
     authScopes: { user: true },
-    description: 'Ends every session of the caller and refuses every access token issued to it until now (at once on the API process that answers, within AUTH_TOKEN_CUTOFF_CACHE_SECONDS on the others; its WebSockets are closed); answers how many sessions were live.',
+    description: 'Ends every session of the caller and refuses every access token issued to it until now, closing its WebSockets signed in with one (4403): at once on the API process that answers, on the others as soon as they hear of it over Redis (with REDIS_URL; at the latest within AUTH_TOKEN_CUTOFF_CACHE_SECONDS, a WebSocket at its next operation). Answers how many sessions were live.',
     resolve: async (_root, _args, context) => {
       const userId = userIdOf(context);
       const live = await revokeAllFamilies(context.db, userId);
@@ -448,7 +453,7 @@ builder.mutationFields((t) => ({
   setUserRole: t.field({
     type: UserType,
     authScopes: { admin: true },
-    description: 'Gives a user a role (admin). A change refuses the access tokens issued to the user until now (they carry the old role): the user\'s next refreshSession gives one with the new role.',
+    description: 'Gives a user a role (admin). A change refuses the access tokens issued to the user until now (they carry the old role), and closes its WebSockets signed in with one (4403) on every API process, as logoutEverywhere does: the user\'s next refreshSession gives one with the new role.',
     args: {
       userId: t.arg.id({ required: true, description: 'The user\'s id.' }),
       role: t.arg({ type: RoleEnum, required: true, description: 'free, pro or admin.' }),

@@ -426,6 +426,28 @@ describe('plans', () => {
     }
   });
 
+  it('holds a user to its plan\'s cost budget, all its operations together: one that would overspend is 429 RATE_LIMITED reason cost with its cost, the points left and Retry-After; another user has a budget of its own', async () => {
+    const admin = await userWithRole('cost-admin@example.com', 'admin');
+    const free = bearer((await register('cost-free@example.com')).accessToken);
+    const updated = await graphql('mutation { updatePlan(role: FREE, plan: { costPerWindow: 30 }) { costPerWindow } }', {}, bearer(admin.accessToken));
+    expect(updated.data.updatePlan.costPerWindow).toBe(30);
+    try {
+      // { symbols { symbol } } costs 11: two fit in 30, the third does not.
+      expect((await graphql('{ symbols { symbol } }', {}, free)).status).toBe(200);
+      expect((await graphql('{ a: symbols { symbol } }', {}, free)).status).toBe(200);
+      const refused = await graphql('{ symbols { symbol } }', {}, free);
+      expect(refused.status).toBe(429);
+      expect(refused.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'cost', cost: 11, remaining: 8, limit: 30, windowSeconds: 60 });
+      expect(refused.errors?.[0].message).toMatch(/^Rate limit exceeded: this operation costs 11 points and 8 of the cost budget of 30 points per 60 s per client are left; try again in \d+ s$/);
+      const other = bearer((await register('cost-other@example.com')).accessToken);
+      expect((await graphql('{ symbols { symbol } }', {}, other)).status).toBe(200);
+      // The admin's plan has no cost budget.
+      for (let i = 0; i < 5; i++) expect((await graphql('{ symbols { symbol } }', {}, bearer(admin.accessToken))).status).toBe(200);
+    } finally {
+      await graphql('mutation { updatePlan(role: FREE, plan: { costPerWindow: 1000000 }) { role } }', {}, bearer(admin.accessToken));
+    }
+  });
+
   it('lets an admin nest deeper than MAX_DEPTH (its plan: twice it), and refuses a free user beyond it (MAX_DEPTH_EXCEEDED, limit 3)', async () => {
     const admin = await userWithRole('deep-admin@example.com', 'admin');
     const free = bearer((await register('deep-free@example.com')).accessToken);

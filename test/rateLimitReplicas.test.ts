@@ -3,18 +3,22 @@
  * client sending twice its plan's limit, alternating between the replicas
  * and several calls at a time, gets its limit's worth through in all (within
  * 5 %; the count is atomic in Redis, so exactly) and RATE_LIMITED with
- * Retry-After for the rest. Runs where REDIS_URL names a server (CI does).
+ * Retry-After for the rest; likewise for its plan's cost budget. Runs where
+ * REDIS_URL names a server (CI does).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
 import { generateSigningJwk } from '../core/auth/tokens.ts';
 import { InProcessBus } from '../pipeline/bus.ts';
+import { setUserRole } from '../db/queries/users.ts';
 import { openTestDatabase } from './database.ts';
 import { scratchDir } from './fixtures.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 
 const LIMIT = 100;
+/** The pro plan's cost budget: 100 operations of cost 11 ({ symbols { symbol } }). */
+const COST_BUDGET = 1_100;
 
 describe.skipIf(!process.env.REDIS_URL)('rate limits across API replicas on one Redis', () => {
   let database: DatabaseHandle;
@@ -33,7 +37,7 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits across API replicas on one 
       AUTH_SCRYPT_LOG_N: '12',
       // One key set for both, as every replica of a deployment shares it.
       AUTH_JWT_KEYS: JSON.stringify([await generateSigningJwk()]),
-      AUTH_PLANS: JSON.stringify({ free: { requestsPerWindow: LIMIT } }),
+      AUTH_PLANS: JSON.stringify({ free: { requestsPerWindow: LIMIT }, pro: { costPerWindow: COST_BUDGET } }),
       RATE_LIMIT_WINDOW_SECONDS: '60',
     };
     replicas = [
@@ -71,5 +75,33 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits across API replicas on one 
     expect(statuses.filter((s) => s === 429)).toHaveLength(2 * LIMIT - admitted);
     expect([...retryAfter]).toEqual(['60']);
     console.log(`rate limit across 2 replicas: ${admitted} of ${2 * LIMIT} calls admitted at a limit of ${LIMIT}`);
+  });
+
+  it(`holds a pro client sending ${2 * LIMIT} operations of cost 11, alternating replicas, to its cost budget of ${COST_BUDGET} ± 5 %`, async () => {
+    const registered = (await (await post(urls[0], `mutation { register(email: "costly-${Date.now()}@example.com", password: "a long passphrase") { refreshToken user { id } } }`)).json()) as any;
+    await setUserRole(database.db, registered.data.register.user.id, 'pro');
+    const refreshed = (await (await post(urls[1], `mutation { refreshSession(refreshToken: "${registered.data.register.refreshToken}") { accessToken user { role } } }`)).json()) as any;
+    expect(refreshed.data.refreshSession.user.role).toBe('PRO');
+    const headers = { authorization: `Bearer ${refreshed.data.refreshSession.accessToken}` };
+    const refusals: any[] = [];
+    let admitted = 0;
+    for (let batch = 0; batch < (2 * LIMIT) / 10; batch++) {
+      const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => post(urls[i % 2], '{ symbols { symbol } }', headers)));
+      for (const response of responses) {
+        const body = (await response.json()) as any;
+        if (response.status === 200) admitted++;
+        else refusals.push({ status: response.status, retryAfter: Number(response.headers.get('retry-after')), extensions: body.errors?.[0]?.extensions });
+      }
+    }
+    const expected = COST_BUDGET / 11;
+    expect(admitted).toBeGreaterThanOrEqual(expected * 0.95);
+    expect(admitted).toBeLessThanOrEqual(expected * 1.05);
+    expect(refusals).toHaveLength(2 * LIMIT - admitted);
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ status: 429, extensions: { code: 'RATE_LIMITED', reason: 'cost', cost: 11, remaining: COST_BUDGET - 11 * admitted, limit: COST_BUDGET } });
+      expect(refusal.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(refusal.retryAfter).toBeLessThanOrEqual(60);
+    }
+    console.log(`cost budget across 2 replicas: ${admitted} of ${2 * LIMIT} operations of cost 11 admitted at a budget of ${COST_BUDGET}`);
   });
 });

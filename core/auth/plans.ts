@@ -6,7 +6,9 @@
  * Features name groups of root fields (schema/access.ts maps each field to
  * one); `*` in symbols or features means all. historyDays bounds how far back
  * a read may start (null: no bound). Rates and caps are per window, per
- * caller (user, API key or address).
+ * caller (user, API key or address): calls of each field, and the cost
+ * points (the operation costs MAX_COST bounds, as the field descriptions
+ * state) all its operations may spend together.
  */
 import { z } from 'zod';
 
@@ -31,11 +33,13 @@ export const planSchema = z
     subscriptions: z.boolean(),
     /** Calls of each query field per rate-limit window; 0: no limit. */
     requestsPerWindow: z.number().int().min(0),
+    /** Cost points (each operation's cost, as MAX_COST counts it) all of a caller's operations may spend per rate-limit window; 0: no budget. */
+    costPerWindow: z.number().int().min(0),
     /** Deepest selection nesting. */
     maxDepth: z.number().int().min(2).max(MAX_PLAN_DEPTH),
-    /** Subscriptions open at once per caller (user, key or address). */
+    /** Subscriptions open at once per caller (user, key or address), across every API replica sharing a Redis. */
     maxSubscriptions: z.number().int().min(0).max(10_000),
-    /** WebSocket connections open at once per signed-in user (its tokens and keys together, per API process); an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead. */
+    /** WebSocket connections open at once per signed-in user (its tokens and keys together, across every API replica sharing a Redis); an anonymous caller is held per address by SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT instead. */
     maxConnections: z.number().int().min(1).max(1_000_000),
   })
   .strict();
@@ -44,6 +48,7 @@ export type Plans = Readonly<Record<Role, Plan>>;
 
 export interface PlanDefaultsInput {
   requestsPerWindow: number;
+  costPerWindow: number;
   maxDepth: number;
   maxSubscriptions: number;
   maxConnections: number;
@@ -53,14 +58,14 @@ export interface PlanDefaultsInput {
  * The defaults: anonymous callers get everything (so the embedded default is
  * what it always was; ALLOW_ANONYMOUS=false turns them away), free users two
  * symbols and a month back, pro everything for a year with ten times the
- * rate, admin everything, unlimited and deeper.
+ * rate and cost budget, admin everything, unlimited and deeper.
  */
-export function defaultPlans({ requestsPerWindow, maxDepth, maxSubscriptions, maxConnections }: PlanDefaultsInput): Plans {
+export function defaultPlans({ requestsPerWindow, costPerWindow, maxDepth, maxSubscriptions, maxConnections }: PlanDefaultsInput): Plans {
   return {
-    anonymous: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow, maxDepth, maxSubscriptions, maxConnections },
-    free: { symbols: ['NIFTY', 'BANKNIFTY'], features: ['chain', 'analytics', 'mood', 'charts', 'events', 'calculators'], historyDays: 30, subscriptions: true, requestsPerWindow, maxDepth, maxSubscriptions: Math.min(5, maxSubscriptions), maxConnections: Math.min(5, maxConnections) },
-    pro: { symbols: ['*'], features: ['*'], historyDays: 365, subscriptions: true, requestsPerWindow: requestsPerWindow * 10, maxDepth, maxSubscriptions, maxConnections },
-    admin: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow: 0, maxDepth: maxDepth * 2, maxSubscriptions, maxConnections },
+    anonymous: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow, costPerWindow, maxDepth, maxSubscriptions, maxConnections },
+    free: { symbols: ['NIFTY', 'BANKNIFTY'], features: ['chain', 'analytics', 'mood', 'charts', 'events', 'calculators'], historyDays: 30, subscriptions: true, requestsPerWindow, costPerWindow, maxDepth, maxSubscriptions: Math.min(5, maxSubscriptions), maxConnections: Math.min(5, maxConnections) },
+    pro: { symbols: ['*'], features: ['*'], historyDays: 365, subscriptions: true, requestsPerWindow: requestsPerWindow * 10, costPerWindow: costPerWindow * 10, maxDepth, maxSubscriptions, maxConnections },
+    admin: { symbols: ['*'], features: ['*'], historyDays: null, subscriptions: true, requestsPerWindow: 0, costPerWindow: 0, maxDepth: maxDepth * 2, maxSubscriptions, maxConnections },
   };
 }
 

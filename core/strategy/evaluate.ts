@@ -20,8 +20,8 @@
 import { optionGreeks, GREEK_NAMES, type Greeks } from '../pricing/black.ts';
 import { breakevens, extremes, type CurveExtremes } from './breakevens.ts';
 import { lognormalCdf, probabilityOfProfit, touchProbability, type Lognormal } from './probability.ts';
-import { cachedSmileDensity, smileCdf, type SmileDistribution } from './density.ts';
-import { pnlAt, pnlColumn, yearsBetween, type PricedLeg, type StrategyMarket } from './pnl.ts';
+import { cachedSmileDensity, smileCdf, type SmileDensity, type SmileDistribution } from './density.ts';
+import { compileHorizon, kernelAt, kernelColumn, spotLogs, yearsBetween, type HorizonKernel, type PricedLeg, type SpotLogs, type StrategyMarket } from './pnl.ts';
 
 /**
  * Points of each horizon's scan grid inside ±8 standard deviations, and beyond
@@ -166,16 +166,20 @@ export function evaluateStrategy(input: EvaluationInput): StrategyEvaluation {
   const { legs, market, spots, ivShift } = input;
   const firstExpiryMs = Math.min(...legs.map((l) => l.expiryMs));
   const instants: { kind: Horizon['kind']; atMs: number }[] = [{ kind: 'EXPIRY', atMs: firstExpiryMs }, ...input.targets.map((atMs) => ({ kind: 'TARGET' as const, atMs }))];
+  // ln of the curves' spots once for every horizon.
+  const logs = spotLogs(spots);
   const horizons = instants.map(({ kind, atMs }): Horizon => {
+    // Everything of the legs that does not depend on the spot, once per horizon.
+    const kernel = compileHorizon(legs, market.rate, atMs, ivShift);
     const pnl = new Float64Array(spots.length);
-    pnlColumn(legs, market, atMs, ivShift, spots, pnl);
+    kernelColumn(kernel, spots, logs, pnl);
     const tYears = Math.max(yearsBetween(market.nowMs, atMs), 0);
     const lognormal: Lognormal = { forward: market.spot * Math.exp((market.rate - input.divYield) * tYears), vol: input.atmIv, tYears };
     const { scan, mass } = horizonGrid(legs, lognormal, market.spot);
     const scanPnl = new Float64Array(scan.length);
-    pnlColumn(legs, market, atMs, ivShift, scan, scanPnl);
-    const roots = breakevens(legs, market, atMs, ivShift, scan, scanPnl);
-    const positiveAt = (x: number) => pnlAt(legs, market, atMs, ivShift, x) > 0;
+    kernelColumn(kernel, scan, spotLogs(scan), scanPnl);
+    const roots = breakevens(kernel, scan, scanPnl);
+    const positiveAt = (x: number) => kernelAt(kernel, x) > 0;
     let expectedPnl = 0;
     for (let i = 0; i < scan.length; i++) expectedPnl += mass[i] * scanPnl[i];
     const degenerate = !(input.atmIv * Math.sqrt(tYears) > 0);
@@ -185,29 +189,26 @@ export function evaluateStrategy(input: EvaluationInput): StrategyEvaluation {
       pnl,
       breakevens: roots,
       touchProbabilities: roots.map((level) => touchProbability(market.spot, level, input.atmIv, market.rate, input.divYield, tYears)),
-      ...extremes(legs, market, atMs, ivShift, scan, scanPnl),
+      ...extremes(kernel, market.spot, scan, scanPnl),
       lognormal: {
         probabilityOfProfit: probabilityOfProfit(roots, positiveAt, (x) => lognormalCdf(lognormal, x), market.spot),
-        expectedPnl: degenerate ? pnlAt(legs, market, atMs, ivShift, market.spot) : expectedPnl,
+        expectedPnl: degenerate ? kernelAt(kernel, market.spot) : expectedPnl,
       },
-      smile: kind === 'EXPIRY' && input.smile ? smileProbabilities(legs, market, atMs, ivShift, roots, positiveAt, input.smile) : null,
+      smile: kind === 'EXPIRY' && input.smile ? smileProbabilities(kernel, market, roots, positiveAt, input.smile) : null,
     };
   });
   return { netPremium: netPremium(legs), spots, horizons, greeks: positionGreeks(legs, market, ivShift) };
 }
 
-function smileProbabilities(
-  legs: readonly PricedLeg[],
-  market: StrategyMarket,
-  atMs: number,
-  ivShift: number,
-  roots: number[],
-  positiveAt: (x: number) => boolean,
-  smile: SmileDistribution,
-): SmileProbabilities {
+/** ln of a smile density's strikes, kept with the density (one per chain snapshot). */
+const densityLogs = new WeakMap<SmileDensity, SpotLogs>();
+
+function smileProbabilities(kernel: HorizonKernel, market: StrategyMarket, roots: number[], positiveAt: (x: number) => boolean, smile: SmileDistribution): SmileProbabilities {
   const density = cachedSmileDensity(smile);
+  let logs = densityLogs.get(density);
+  if (!logs) densityLogs.set(density, (logs = spotLogs(density.strikes)));
   const pnl = new Float64Array(density.strikes.length);
-  pnlColumn(legs, market, atMs, ivShift, density.strikes, pnl);
+  kernelColumn(kernel, density.strikes, logs, pnl);
   let expected = 0;
   for (let i = 0; i < pnl.length; i++) expected += pnl[i] * density.weights[i];
   // The tails beyond the grid at the grid's ends.

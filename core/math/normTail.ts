@@ -13,7 +13,7 @@
  * Chebyshev interpolation of the library's erfcx (as erfcx.ts fits its own
  * table), then written in powers of s = 2v·STEPS ∈ [−1, 1] and evaluated by
  * Estrin's scheme (short dependency chains). The factor e^{−m²/2} is one
- * Math.exp per piece at start-up. Beyond TABLE_LIMIT (and for NaN) the
+ * Math.exp per piece at start-up, multiplied into the piece's coefficients. Beyond TABLE_LIMIT (and for NaN) the
  * erfcx formula.
  *
  * Accuracy (normTail.test.ts): within a few ulps of Φ(−a) computed in high
@@ -32,9 +32,9 @@ const TERMS = DEGREE + 1;
 export const TABLE_LIMIT = 10;
 const PIECES = TABLE_LIMIT * STEPS;
 
-const { scale, coefficients } = fitTable();
+const coefficients = fitTable();
 
-function fitTable(): { scale: Float64Array; coefficients: Float64Array } {
+function fitTable(): Float64Array {
   // T_k as powers of s: T_0 = 1, T_1 = s, T_k = 2s·T_{k−1} − T_{k−2}.
   const chebyshev: number[][] = [[1], [0, 1]];
   for (let k = 2; k <= DEGREE; k++) {
@@ -43,13 +43,12 @@ function fitTable(): { scale: Float64Array; coefficients: Float64Array } {
     chebyshev[k - 2].forEach((c, i) => (next[i] -= c));
     chebyshev.push(next);
   }
-  const scale = new Float64Array(PIECES);
   const coefficients = new Float64Array(PIECES * TERMS);
   const values = new Float64Array(TERMS);
   const half = 0.5 / STEPS;
   for (let piece = 0; piece < PIECES; piece++) {
     const mid = (piece + 0.5) / STEPS;
-    scale[piece] = Math.exp(-0.5 * mid * mid);
+    const scale = Math.exp(-0.5 * mid * mid);
     for (let j = 0; j < TERMS; j++) {
       const v = half * Math.cos((Math.PI * (j + 0.5)) / TERMS);
       values[j] = 0.5 * libraryErfcx((mid + v) * Math.SQRT1_2) * Math.exp(-mid * v - 0.5 * v * v);
@@ -68,8 +67,10 @@ function fitTable(): { scale: Float64Array; coefficients: Float64Array } {
       }
       chebyshev[k].forEach((power, i) => (coefficients[piece * TERMS + i] += c * power));
     }
+    // The piece's factor e^{−m²/2} taken into its coefficients (one rounding each, as the product would have).
+    for (let i = 0; i < TERMS; i++) coefficients[piece * TERMS + i] *= scale;
   }
-  return { scale, coefficients };
+  return coefficients;
 }
 
 /** Φ(−a) = 1 − Φ(a): the table for 0 ≤ a < TABLE_LIMIT, else (a negative or far out, NaN) the erfcx formula. */
@@ -83,6 +84,5 @@ export function normTail(a: number): number {
   const b = piece * TERMS;
   const s2 = s * s;
   const s4 = s2 * s2;
-  const p = c[b] + s * c[b + 1] + s2 * (c[b + 2] + s * c[b + 3]) + s4 * (c[b + 4] + s * c[b + 5] + s2 * (c[b + 6] + s * c[b + 7]) + s4 * c[b + 8]);
-  return scale[piece] * p;
+  return c[b] + s * c[b + 1] + s2 * (c[b + 2] + s * c[b + 3]) + s4 * (c[b + 4] + s * c[b + 5] + s2 * (c[b + 6] + s * c[b + 7]) + s4 * c[b + 8]);
 }

@@ -18,6 +18,7 @@
  * figures are given for that horizon only: the smile is the first expiry's.
  */
 import { optionGreeks, GREEK_NAMES, type Greeks } from '../pricing/black.ts';
+import { normTail } from '../math/normTail.ts';
 import { breakevens, extremes, type CurveExtremes } from './breakevens.ts';
 import { lognormalCdf, probabilityOfProfit, touchProbability, type Lognormal } from './probability.ts';
 import { cachedSmileDensity, smileCdf, type SmileDensity, type SmileDistribution } from './density.ts';
@@ -126,6 +127,11 @@ export function positionGreeks(legs: readonly PricedLeg[], market: StrategyMarke
   return total;
 }
 
+/** Φ(z) from the upper tail. */
+function phi(z: number): number {
+  return z < 0 ? normTail(-z) : 1 - normTail(z);
+}
+
 /** The options' strikes, ascending, with their logs (spotLogs): the scan grid's fixed points. */
 function strikeColumn(legs: readonly PricedLeg[]): { strikes: Float64Array; logs: SpotLogs } {
   const strikes = Float64Array.from(legs.filter((leg) => leg.instrument === 'OPTION'), (leg) => leg.strike).sort();
@@ -192,9 +198,11 @@ function horizonGrid(strikes: { strikes: Float64Array; logs: SpotLogs }, d: Logn
     lo[n] = kLo[j];
   }
   grid.n = n;
+  // lognormalCdf at the midpoints, with Φ from normTail (no exponential) when there is variance.
+  const cdf = s > 0 ? (x: number) => phi((Math.log(x / d.forward) + 0.5 * s * s) / s) : (x: number) => lognormalCdf(d, x);
   let previousCdf = 0;
   for (let i = 0; i < n; i++) {
-    const upper = i + 1 < n ? lognormalCdf(d, 0.5 * (scan[i] + scan[i + 1])) : 1;
+    const upper = i + 1 < n ? cdf(0.5 * (scan[i] + scan[i + 1])) : 1;
     mass[i] = upper - previousCdf;
     previousCdf = upper;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileHorizon, kernelAt, kernelColumn, legValueAt, pnlColumn, spotLogs, yearsBetween, type PricedLeg } from './pnl.ts';
 import { optionPrice } from '../pricing/black.ts';
-import { DAY_MS, future, NOW, option } from './testLegs.ts';
+import { DAY_MS, future, NEAR_MS, NOW, option } from './testLegs.ts';
 
 const RATE = 0.065;
 const Q = 0.012;
@@ -75,8 +75,8 @@ describe('the P&L kernel', () => {
     });
   });
 
-  it('is as close as the pricer, or closer, to option values computed to 50 digits', () => {
-    // [spot, strike, ms to expiry, vol, +1 call / −1 put, BSM value from mpmath at r = 6.5 %, q = 1.2 %].
+  it('is within 1e-12 of option values computed to 50 digits, from a second to 30 years before expiry (near it by the form without cancellation)', () => {
+    // [spot, strike, ms to expiry, vol, +1 call / −1 put, BSM value from mpmath at 50 digits, r = 6.5 %, q = 1.2 %].
     const references: [number, number, number, number, 1 | -1, number][] = [
       [24012.5, 24000, 3_600_000, 0.13, 1, 20.570070557487902],
       [23990, 24000, 3_600_000, 0.13, -1, 18.80041814549903],
@@ -87,18 +87,25 @@ describe('the P&L kernel', () => {
       [18000, 24000, 30 * YEAR_MS, 0.6, 1, 11935.491755662302],
       [23800, 24000, DAY_MS, 0.13, 1, 8.965393672567883],
       [24000, 24000, 1000, 0.13, 1, 0.22166691198820926],
+      [100.47169724066396, 100, 31_536, 2, -1, 0.0006278184013269671],
+      [23926.700397719895, 24000, 3_153_600, 0.13, 1, 0.09875678684855263],
+      [24113.2, 24000, 31_536, 2, -1, 0.1507445768669349],
+      [23700, 24000, DAY_MS, 0.13, 1, 2.1622261719536575],
+      [24400, 24000, 2 * DAY_MS, 0.13, -1, 3.785558673591798],
+      [24000.5, 24000, 1000, 0.13, -1, 0.05579729169619982],
+      [23990, 24000, 1000, 0.13, 1, 2.845551947816943e-74],
+      [24600, 24000, 7 * DAY_MS, 0.13, 1, 639.3019186559922],
+      [22000, 24000, 30 * DAY_MS, 0.2, 1, 43.90666268377538],
     ];
     for (const [spot, strike, ms, vol, sign, exact] of references) {
       const leg = option(sign > 0 ? 'CALL' : 'PUT', strike, 1, 0, { iv: vol, divYield: Q, expiryMs: NOW + ms });
-      const kernel = legValueAt(leg, market, NOW, spot);
-      const reference = pricer(leg, NOW, spot);
-      const tau = ms / YEAR_MS;
-      expect(Math.abs(kernel - exact), `${sign} ${spot}/${strike}`).toBeLessThanOrEqual(Math.max(Math.abs(reference - exact), tolerance(exact, spot, strike, tau)));
+      const value = legValueAt(leg, market, NOW, spot);
+      // An option worth less than 1e-17 of its strike (beyond SATURATED_D standard deviations) counts as worthless.
+      expect(Math.abs(value - exact), `${sign > 0 ? 'call' : 'put'} ${spot}/${strike}, ${ms} ms: ${value}`).toBeLessThanOrEqual(Math.max(1e-12 * exact, 1e-17 * strike));
     }
   });
 
-  it('values a call and a put of one strike, expiry and IV (which share d1 and d2) and the same strike bought and sold each as the pricer does', () => {
-    const at = NOW + 3 * DAY_MS;
+  it('values a call and a put of one strike, expiry and IV (which share d1 and d2) and the same strike bought and sold each as the pricer does, days and hours from expiry', () => {
     const legs = [
       option('CALL', 100, -75, 2.5),
       option('PUT', 100, -75, 2.2),
@@ -106,20 +113,24 @@ describe('the P&L kernel', () => {
       option('PUT', 100, 75, 2.3),
       option('CALL', 104, 75, 1.1),
     ];
-    const kernel = compileHorizon(legs, RATE, at, 0.005);
-    expect(kernel.models).toBe(3);
-    const spots = Float64Array.from({ length: 41 }, (_, i) => 80 + i);
-    const out = new Float64Array(spots.length);
-    kernelColumn(kernel, spots, spotLogs(spots), out);
-    spots.forEach((s, i) => {
-      let expected = 0;
-      let gross = 0;
-      for (const leg of legs) {
-        expected += leg.units * (pricer(leg, at, s, 0.005) - leg.entryPrice);
-        gross += Math.abs(leg.units) * (s + leg.strike + leg.entryPrice);
-      }
-      expect(Math.abs(out[i] - expected)).toBeLessThanOrEqual(Math.max(1e-12 * Math.abs(expected), 1e-15 * gross));
-    });
+    // Three days out σ√τ ≈ 0.018; two hours out ≈ 0.003, the near-expiry form (NEAR_EXPIRY_TOTAL_VOL).
+    for (const at of [NEAR_MS - 3 * DAY_MS, NEAR_MS - 2 * 3_600_000]) {
+      const kernel = compileHorizon(legs, RATE, at, 0.005);
+      expect(kernel.models).toBe(3);
+      expect(kernel.nearExpiry[0]).toBe(at > NEAR_MS - DAY_MS ? 1 : 0);
+      const spots = Float64Array.from({ length: 41 }, (_, i) => 96 + 0.2 * i);
+      const out = new Float64Array(spots.length);
+      kernelColumn(kernel, spots, spotLogs(spots), out);
+      spots.forEach((s, i) => {
+        let expected = 0;
+        let gross = 0;
+        for (const leg of legs) {
+          expected += leg.units * (pricer(leg, at, s, 0.005) - leg.entryPrice);
+          gross += Math.abs(leg.units) * (s + leg.strike + leg.entryPrice);
+        }
+        expect(Math.abs(out[i] - expected), `S = ${s}`).toBeLessThanOrEqual(Math.max(1e-12 * Math.abs(expected), 1e-15 * gross));
+      });
+    }
   });
 
   it('marks futures at S·e^{(r−q)τ} and options without variance left at their discounted forward payoff', () => {

@@ -28,20 +28,31 @@
  *
  * Exactness. The kernel computes the Black-Scholes-Merton value as
  * core/pricing/black.ts does, θ·(S·e^{−qτ}·Φ(θd1) − K·e^{−rτ}·Φ(θd2)), with
- * ln(S/K) as ln S − ln K in double-double so that it is as exact as the
- * pricer's log(S/K) however near S is to K, and tails at least as exact as
- * the pricer's erfcx·e^{−d²/2}: pnl.test.ts checks it leg by leg against the
- * pricer (to 1e-12 of the value, or the pricer's own rounding where that is
- * larger) deep in and out of the money, from a second to 30 years, and
- * against 50-digit values. Beyond SATURATED_D standard deviations an option
- * is its discounted intrinsic value or worthless (Φ is 0 or 1 to double
- * precision there).
+ * ln(S/K) as ln S − ln K in double-double (as exact as the pricer's
+ * log(S/K), to ~2e-16) and tails at least as exact as the pricer's
+ * erfcx·e^{−d²/2}. Near expiry (σ√τ < NEAR_EXPIRY_TOTAL_VOL, the last two
+ * days or so at 13 %) that formula is a small difference of strike-sized
+ * terms, for the pricer too; the kernel then uses a form without the
+ * cancellation (addNearExpiryGroup). Beyond SATURATED_D standard deviations
+ * an option is its discounted intrinsic value or worthless (Φ is 0 or 1 to
+ * double precision there). pnl.test.ts checks the kernel leg by leg against
+ * the pricer (to 1e-12 of the value, or the pricer's own rounding where that
+ * is larger) deep in and out of the money, from a second to 30 years, and
+ * against 50-digit values (to 1e-12 of the value).
  */
 import { normTail } from '../math/normTail.ts';
 
 const MS_PER_YEAR = 365 * 24 * 60 * 60 * 1000;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 /** |d| beyond which Φ(d) is 0 or 1 to double precision (Φ(−8.5) ≈ 9.5e-18). */
 export const SATURATED_D = 8.5;
+/**
+ * σ√τ below which a group is valued by the near-expiry form (addNearExpiryGroup):
+ * there d1 and d2 are so close that S·Φ(d1) − K·Φ(d2) is a small difference
+ * of strike-sized terms, and ln S − ln K (exact to ~2e-16) is magnified by
+ * 1/(σ√τ) in d. At σ = 13 % that is the last two days or so.
+ */
+export const NEAR_EXPIRY_TOTAL_VOL = 0.01;
 /** Bound once: a transpiled ESM import is a getter call on every use, which the hot loop would pay per point. */
 const tailOf = normTail;
 
@@ -152,9 +163,14 @@ export interface HorizonKernel {
   payoffWeight: Float64Array;
   /** Option groups valued by Black-Scholes-Merton. */
   models: number;
-  /** ln K as hi + lo. */
+  /** K, and ln K as hi + lo. */
+  strike: Float64Array;
   logStrikeHi: Float64Array;
   logStrikeLo: Float64Array;
+  /** 1 where σ√τ < NEAR_EXPIRY_TOTAL_VOL: the group is valued by addNearExpiryGroup. */
+  nearExpiry: Uint8Array;
+  /** K·(e^{−(r−q)τ} − 1), by expm1: S·e^{−qτ} − K·e^{−rτ} = e^{−qτ}·((S − K) − this) without cancellation. */
+  strikeCarry: Float64Array;
   /** 1/(σ√τ), and d1's constant part (r − q)τ/(σ√τ) + σ√τ/2: d1 = ln(S/K)/(σ√τ) + offset. */
   inverseTotalVol: Float64Array;
   offset: Float64Array;
@@ -209,8 +225,11 @@ export function compileHorizon(legs: readonly PricedLeg[], rate: number, atMs: n
     payoffStrike: Float64Array.from(payoff, (p) => p.strike),
     payoffWeight: Float64Array.from(payoff, (p) => p.weight),
     models: m,
+    strike: new Float64Array(m),
     logStrikeHi: new Float64Array(m),
     logStrikeLo: new Float64Array(m),
+    nearExpiry: new Uint8Array(m),
+    strikeCarry: new Float64Array(m),
     inverseTotalVol: new Float64Array(m),
     offset: new Float64Array(m),
     totalVol: new Float64Array(m),
@@ -223,8 +242,11 @@ export function compileHorizon(legs: readonly PricedLeg[], rate: number, atMs: n
     const tau = yearsBetween(atMs, g.expiryMs);
     const totalVol = g.sigma * Math.sqrt(tau);
     const logStrike = Math.log(g.strike);
+    kernel.strike[j] = g.strike;
     kernel.logStrikeHi[j] = logStrike;
     kernel.logStrikeLo[j] = logLo(g.strike, logStrike);
+    kernel.nearExpiry[j] = totalVol < NEAR_EXPIRY_TOTAL_VOL ? 1 : 0;
+    kernel.strikeCarry[j] = g.strike * Math.expm1(-(rate - g.q) * tau);
     kernel.inverseTotalVol[j] = 1 / totalVol;
     kernel.offset[j] = ((rate - g.q) * tau) / totalVol + 0.5 * totalVol;
     kernel.totalVol[j] = totalVol;
@@ -253,6 +275,10 @@ export function kernelColumn(kernel: HorizonKernel, spots: Float64Array, logs: S
   const logHi = logs.hi;
   const logLo = logs.lo;
   for (let g = 0; g < kernel.models; g++) {
+    if (kernel.nearExpiry[g] === 1) {
+      addNearExpiryGroup(kernel, g, spots, out, from, to);
+      continue;
+    }
     const kHi = kernel.logStrikeHi[g];
     const kLo = kernel.logStrikeLo[g];
     const inverseTotalVol = kernel.inverseTotalVol[g];
@@ -294,6 +320,60 @@ export function kernelColumn(kernel: HorizonKernel, spots: Float64Array, logs: S
       const down2 = d2 < 0 ? 1 - tail2 : tail2;
       out[i] += callWeight * (discountedSpot * up1 - discountedStrike * up2) + putWeight * (discountedStrike * down2 - discountedSpot * down1);
     }
+  }
+}
+
+/**
+ * One group of kernelColumn with σ√τ under NEAR_EXPIRY_TOTAL_VOL, added into
+ * `out`. Written so that nothing strike-sized cancels:
+ *   call = S·e^{−qτ}·B + G·Φ(d2),   put = S·e^{−qτ}·B − G·Φ(−d2),
+ * with G = S·e^{−qτ} − K·e^{−rτ} = e^{−qτ}·((S − K) − K·expm1(−(r−q)τ)) and
+ * B = Φ(d1) − Φ(d2), the normal mass of the band of width σ√τ = 2h around
+ * m = (d1 + d2)/2, from its series φ(m)·2h·Σ He₂ₖ(m)·h²ᵏ/(2k+1)! (Hermite
+ * polynomials), to k = 3: the next term is below 1e-22 of it for h < 0.005
+ * and |m| < 9; ln(S/K) is log1p((S − K)/K), exact relative to itself however
+ * near S is to K.
+ */
+function addNearExpiryGroup(kernel: HorizonKernel, g: number, spots: Float64Array, out: Float64Array, from: number, to: number): void {
+  const strike = kernel.strike[g];
+  const inverseTotalVol = kernel.inverseTotalVol[g];
+  const totalVol = kernel.totalVol[g];
+  // (r − q)τ/(σ√τ): d1's offset less σ√τ/2.
+  const drift = kernel.offset[g] - 0.5 * totalVol;
+  const yieldDiscount = kernel.yieldDiscount[g];
+  const discountedStrike = kernel.discountedStrike[g];
+  const strikeCarry = kernel.strikeCarry[g];
+  const callWeight = kernel.callWeight[g];
+  const putWeight = kernel.putWeight[g];
+  const h2 = 0.25 * totalVol * totalVol;
+  for (let i = from; i < to; i++) {
+    const s = spots[i];
+    if (!(s > 0)) {
+      out[i] += putWeight * discountedStrike;
+      continue;
+    }
+    const m = Math.log1p((s - strike) / strike) * inverseTotalVol + drift;
+    const d1 = m + 0.5 * totalVol;
+    const d2 = m - 0.5 * totalVol;
+    const gap = yieldDiscount * (s - strike - strikeCarry);
+    if (d2 > SATURATED_D) {
+      out[i] += callWeight * gap;
+      continue;
+    }
+    if (d1 < -SATURATED_D) {
+      out[i] -= putWeight * gap;
+      continue;
+    }
+    const m2 = m * m;
+    const he2 = m2 - 1;
+    const he4 = m2 * (m2 - 6) + 3;
+    const he6 = m2 * (m2 * (m2 - 15) + 45) - 15;
+    const band = INV_SQRT_2PI * Math.exp(-0.5 * m2) * totalVol * (1 + h2 * (he2 / 6 + h2 * (he4 / 120 + (h2 * he6) / 5040)));
+    const tail2 = tailOf(d2 < 0 ? -d2 : d2);
+    const up2 = d2 < 0 ? tail2 : 1 - tail2;
+    const down2 = d2 < 0 ? 1 - tail2 : tail2;
+    const bandValue = yieldDiscount * s * band;
+    out[i] += callWeight * (bandValue + gap * up2) + putWeight * (bandValue - gap * down2);
   }
 }
 

@@ -53,6 +53,13 @@ export const SATURATED_D = 8.5;
  * 1/(σ√τ) in d. At σ = 13 % that is the last two days or so.
  */
 export const NEAR_EXPIRY_TOTAL_VOL = 0.01;
+/**
+ * σ√τ below which that form takes ln(S/K) as log1p((S − K)/K), exact
+ * relative to itself, rather than from the spot's logs: their ~2e-16 would
+ * be over 2.5e-13 of an at-the-money value there (its elasticity to the spot
+ * is about 1.25/(σ√τ)).
+ */
+export const EXACT_LOG_TOTAL_VOL = 1e-3;
 /** Bound once: a transpiled ESM import is a getter call on every use, which the hot loop would pay per point. */
 const tailOf = normTail;
 
@@ -276,7 +283,7 @@ export function kernelColumn(kernel: HorizonKernel, spots: Float64Array, logs: S
   const logLo = logs.lo;
   for (let g = 0; g < kernel.models; g++) {
     if (kernel.nearExpiry[g] === 1) {
-      addNearExpiryGroup(kernel, g, spots, out, from, to);
+      addNearExpiryGroup(kernel, g, spots, logs, out, from, to);
       continue;
     }
     const kHi = kernel.logStrikeHi[g];
@@ -332,10 +339,14 @@ export function kernelColumn(kernel: HorizonKernel, spots: Float64Array, logs: S
  * m = (d1 + d2)/2, from its series φ(m)·2h·Σ He₂ₖ(m)·h²ᵏ/(2k+1)! (Hermite
  * polynomials), to k = 3: the next term is below 1e-22 of it for h < 0.005
  * and |m| < 9; ln(S/K) is log1p((S − K)/K), exact relative to itself however
- * near S is to K.
+ * near S is to K, when σ√τ < EXACT_LOG_TOTAL_VOL.
  */
-function addNearExpiryGroup(kernel: HorizonKernel, g: number, spots: Float64Array, out: Float64Array, from: number, to: number): void {
+function addNearExpiryGroup(kernel: HorizonKernel, g: number, spots: Float64Array, logs: SpotLogs, out: Float64Array, from: number, to: number): void {
   const strike = kernel.strike[g];
+  const logHi = logs.hi;
+  const logLo = logs.lo;
+  const kHi = kernel.logStrikeHi[g];
+  const kLo = kernel.logStrikeLo[g];
   const inverseTotalVol = kernel.inverseTotalVol[g];
   const totalVol = kernel.totalVol[g];
   // (r − q)τ/(σ√τ): d1's offset less σ√τ/2.
@@ -346,13 +357,15 @@ function addNearExpiryGroup(kernel: HorizonKernel, g: number, spots: Float64Arra
   const callWeight = kernel.callWeight[g];
   const putWeight = kernel.putWeight[g];
   const h2 = 0.25 * totalVol * totalVol;
+  const exactLog = totalVol < EXACT_LOG_TOTAL_VOL;
   for (let i = from; i < to; i++) {
     const s = spots[i];
     if (!(s > 0)) {
       out[i] += putWeight * discountedStrike;
       continue;
     }
-    const m = Math.log1p((s - strike) / strike) * inverseTotalVol + drift;
+    const logMoneyness = exactLog ? Math.log1p((s - strike) / strike) : logHi[i] - kHi + (logLo[i] - kLo);
+    const m = logMoneyness * inverseTotalVol + drift;
     const d1 = m + 0.5 * totalVol;
     const d2 = m - 0.5 * totalVol;
     const gap = yieldDiscount * (s - strike - strikeCarry);

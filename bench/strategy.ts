@@ -13,7 +13,7 @@
  * The SVI fit of a chain is per snapshot, not per strategy, and not timed here.
  */
 import { evaluateStrategy, type EvaluationInput } from '../core/strategy/evaluate.ts';
-import { pnlColumn, type PricedLeg } from '../core/strategy/pnl.ts';
+import { compileHorizon, kernelColumn, spotLogs, type PricedLeg } from '../core/strategy/pnl.ts';
 
 const DAY_MS = 86_400_000;
 const NOW = Date.UTC(2026, 10, 23, 5, 0);
@@ -111,8 +111,10 @@ export function runStrategyBench(): StrategyBenchRow[] {
     const ms = timeIt(() => evaluateStrategy(evaluation));
     const out = new Float64Array(points);
     const horizons = [Math.min(...evaluation.legs.map((l) => l.expiryMs)), ...evaluation.targets];
+    // As evaluateStrategy makes them: the spots' logs once, the legs compiled per horizon.
     const curvesOnly = timeIt(() => {
-      for (const atMs of horizons) pnlColumn(evaluation.legs, evaluation.market, atMs, 0, evaluation.spots, out);
+      const logs = spotLogs(evaluation.spots);
+      for (const atMs of horizons) kernelColumn(compileHorizon(evaluation.legs, evaluation.market.rate, atMs, 0), evaluation.spots, logs, out);
     }, 500);
     return { shape, spotPoints: points, targets, msPerEvaluation: ms, evaluationsPerSecond: 1000 / ms, msCurvesOnly: curvesOnly };
   });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { breakevens, brentRoot, extremes, scanGrid, scanPnl } from './breakevens.ts';
 import { option, future, market, NEAR_MS } from './testLegs.ts';
-import type { PricedLeg } from './pnl.ts';
+import { compileHorizon, type PricedLeg } from './pnl.ts';
 
 function atExpiry(legs: PricedLeg[]) {
   const scan = scanGrid(20, 500, 200, legs.map((l) => l.strike));
-  const pnl = scanPnl(legs, market, NEAR_MS, 0, scan);
-  return { breakevens: breakevens(legs, market, NEAR_MS, 0, scan, pnl), ...extremes(legs, market, NEAR_MS, 0, scan, pnl) };
+  const kernel = compileHorizon(legs, market.rate, NEAR_MS, 0);
+  const pnl = scanPnl(kernel, scan);
+  return { breakevens: breakevens(kernel, scan, pnl), ...extremes(kernel, market.spot, scan, pnl) };
 }
 
 describe('breakevens and extremes at expiry, by hand on textbook positions', () => {

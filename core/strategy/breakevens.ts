@@ -16,7 +16,7 @@
  * slope between two far spots decides (a slope under 1 % of the position's
  * units, a calendar's carry, counts as flat).
  */
-import { pnlAt, pnlColumn, type PricedLeg, type StrategyMarket } from './pnl.ts';
+import { kernelAt, kernelColumn, spotLogs, type HorizonKernel } from './pnl.ts';
 
 /** A tail slope (rupees per index point) below this share of the position's units counts as flat. */
 export const TAIL_FLAT_SHARE = 0.01;
@@ -102,12 +102,13 @@ export function brentRoot(f: (x: number) => number, a: number, b: number, fa = f
 }
 
 /**
- * The breakevens of the P&L at `atMs` (index points, ascending), from its
- * values `pnl` on the scan grid `scan` (as pnlColumn fills them).
+ * The breakevens of the P&L of `kernel` (pnl.ts' compiled legs at one
+ * instant; index points, ascending), from its values `pnl` on the scan grid
+ * `scan` (as scanPnl fills them).
  */
-export function breakevens(legs: readonly PricedLeg[], market: StrategyMarket, atMs: number, ivShift: number, scan: Float64Array, pnl: Float64Array): number[] {
+export function breakevens(kernel: HorizonKernel, scan: Float64Array, pnl: Float64Array): number[] {
   const roots: number[] = [];
-  const f = (s: number) => pnlAt(legs, market, atMs, ivShift, s);
+  const f = (s: number) => kernelAt(kernel, s);
   // A P&L within a millionth of a rupee of 0 is 0 (a flat stretch at 0 is no crossing).
   const sgn = (v: number) => (Math.abs(v) < 1e-6 ? 0 : Math.sign(v));
   let lastSign = 0;
@@ -129,8 +130,8 @@ export function breakevens(legs: readonly PricedLeg[], market: StrategyMarket, a
   return roots;
 }
 
-/** Max profit and max loss of the P&L at `atMs` (see the module doc), from its values on the scan grid. */
-export function extremes(legs: readonly PricedLeg[], market: StrategyMarket, atMs: number, ivShift: number, scan: Float64Array, pnl: Float64Array): CurveExtremes {
+/** Max profit and max loss of the P&L of `kernel` (see the module doc), from its values on the scan grid; `spot` the spot now. */
+export function extremes(kernel: HorizonKernel, spot: number, scan: Float64Array, pnl: Float64Array): CurveExtremes {
   let max = -Infinity;
   let min = Infinity;
   let maxAt = NaN;
@@ -145,18 +146,17 @@ export function extremes(legs: readonly PricedLeg[], market: StrategyMarket, atM
       minAt = at;
     }
   };
-  consider(pnlAt(legs, market, atMs, ivShift, 0), 0);
+  consider(kernelAt(kernel, 0), 0);
   for (let i = 0; i < scan.length; i++) consider(pnl[i], scan[i]);
   // Far above every strike and the scan grid: the slope of a linear tail. A
   // slope under TAIL_FLAT_SHARE of the position's units is flat: what a
   // calendar's tail has from the carry of its far leg (delta e^{−qτ} < 1),
   // which no one would call unlimited; the scan grid's last point stands for it.
-  const far = Math.max(scan[scan.length - 1], market.spot) * 4;
-  const farPnl = pnlAt(legs, market, atMs, ivShift, far);
-  const fartherPnl = pnlAt(legs, market, atMs, ivShift, 2 * far);
+  const far = Math.max(scan[scan.length - 1], spot) * 4;
+  const farPnl = kernelAt(kernel, far);
+  const fartherPnl = kernelAt(kernel, 2 * far);
   const slope = (fartherPnl - farPnl) / far;
-  let units = 0;
-  for (const leg of legs) units += Math.abs(leg.units);
+  const units = kernel.grossUnits;
   const rising = slope > TAIL_FLAT_SHARE * units;
   const falling = slope < -TAIL_FLAT_SHARE * units;
   return {
@@ -167,8 +167,8 @@ export function extremes(legs: readonly PricedLeg[], market: StrategyMarket, atM
   };
 }
 
-/** pnlColumn over a scan grid into a new column: what breakevens and extremes take. */
-export function scanPnl(legs: readonly PricedLeg[], market: StrategyMarket, atMs: number, ivShift: number, scan: Float64Array, out = new Float64Array(scan.length)): Float64Array {
-  pnlColumn(legs, market, atMs, ivShift, scan, out);
+/** The P&L of `kernel` over a scan grid into a new column: what breakevens and extremes take. */
+export function scanPnl(kernel: HorizonKernel, scan: Float64Array, out = new Float64Array(scan.length)): Float64Array {
+  kernelColumn(kernel, scan, spotLogs(scan), out);
   return out;
 }

@@ -18,10 +18,11 @@
  * figures are given for that horizon only: the smile is the first expiry's.
  */
 import { optionGreeks, GREEK_NAMES, type Greeks } from '../pricing/black.ts';
+import { normTail } from '../math/normTail.ts';
 import { breakevens, extremes, type CurveExtremes } from './breakevens.ts';
 import { lognormalCdf, probabilityOfProfit, touchProbability, type Lognormal } from './probability.ts';
-import { cachedSmileDensity, smileCdf, type SmileDistribution } from './density.ts';
-import { pnlAt, pnlColumn, yearsBetween, type PricedLeg, type StrategyMarket } from './pnl.ts';
+import { cachedSmileDensity, smileCdf, type SmileDensity, type SmileDistribution } from './density.ts';
+import { allocateSpotLogs, compileHorizon, kernelAt, kernelColumn, spotLogs, yearsBetween, type HorizonKernel, type PricedLeg, type SpotLogs, type StrategyMarket } from './pnl.ts';
 
 /**
  * Points of each horizon's scan grid inside ±8 standard deviations, and beyond
@@ -126,39 +127,85 @@ export function positionGreeks(legs: readonly PricedLeg[], market: StrategyMarke
   return total;
 }
 
+/** Φ(z) from the upper tail. */
+function phi(z: number): number {
+  return z < 0 ? normTail(-z) : 1 - normTail(z);
+}
+
+/** The options' strikes, ascending, with their logs (spotLogs): the scan grid's fixed points. */
+function strikeColumn(legs: readonly PricedLeg[]): { strikes: Float64Array; logs: SpotLogs } {
+  const strikes = Float64Array.from(legs.filter((leg) => leg.instrument === 'OPTION'), (leg) => leg.strike).sort();
+  return { strikes, logs: spotLogs(strikes) };
+}
+
+/** A horizon's scan grid (see horizonGrid), its logs and lognormal masses, in columns reused from one horizon to the next. */
+interface ScanGrid {
+  /** Points in use. */
+  n: number;
+  scan: Float64Array;
+  logs: SpotLogs;
+  mass: Float64Array;
+  pnl: Float64Array;
+}
+
+function allocateScanGrid(strikes: number): ScanGrid {
+  const size = SCAN_Z_POINTS + SCAN_FAR_POINTS + strikes;
+  return { n: 0, scan: new Float64Array(size), logs: allocateSpotLogs(size), mass: new Float64Array(size), pnl: new Float64Array(size) };
+}
+
 /**
- * The scan grid of a horizon: SCAN_Z_POINTS spots evenly spaced in ln S over
- * ±8 standard deviations of the lognormal (at least ±MIN_SCAN_LOG), then
- * SCAN_FAR_POINTS out to ±FAR_LOG, then the strikes, ascending; and each
- * point's lognormal probability: the mass of its cell between the midpoints
- * to its neighbours (the ends take the tails), so the expected P&L is the
- * midpoint rule over the whole scan.
+ * The scan grid of a horizon into `grid`: SCAN_Z_POINTS spots evenly spaced
+ * in ln S over ±8 standard deviations of the lognormal (at least
+ * ±MIN_SCAN_LOG), then SCAN_FAR_POINTS out to ±FAR_LOG, then the strikes,
+ * ascending (merged in order); the log of each (the exponent it was made
+ * from: ln of the rounded e^x is x to an ulp of e^x, as close as spotLogs
+ * gets); and each point's lognormal probability: the mass of its cell between
+ * the midpoints to its neighbours (the ends take the tails), so the expected
+ * P&L is the midpoint rule over the whole scan.
  */
-function horizonGrid(legs: readonly PricedLeg[], d: Lognormal, spot: number): { scan: Float64Array; mass: Float64Array } {
+function horizonGrid(strikes: { strikes: Float64Array; logs: SpotLogs }, d: Lognormal, spot: number, grid: ScanGrid): void {
   const s = d.vol * Math.sqrt(Math.max(d.tYears, 0));
   const center = s > 0 ? Math.log(d.forward) - 0.5 * s * s : Math.log(spot);
   const half = Math.max(SCAN_Z_MAX * s, MIN_SCAN_LOG);
-  let options = 0;
-  for (const leg of legs) if (leg.instrument === 'OPTION') options++;
   const farEachSide = half < FAR_LOG ? SCAN_FAR_POINTS / 2 : 0;
-  const scan = new Float64Array(SCAN_Z_POINTS + 2 * farEachSide + options);
+  const { scan, mass } = grid;
+  const { hi, lo } = grid.logs;
+  const k = strikes.strikes;
+  const kHi = strikes.logs.hi;
+  const kLo = strikes.logs.lo;
   let n = 0;
-  for (let i = 0; i < SCAN_Z_POINTS; i++) scan[n++] = Math.exp(center - half + (2 * half * i) / (SCAN_Z_POINTS - 1));
-  for (let i = 1; i <= farEachSide; i++) {
-    const reach = half + ((FAR_LOG - half) * i) / farEachSide;
-    scan[n++] = Math.exp(center - reach);
-    scan[n++] = Math.exp(center + reach);
+  let j = 0;
+  // One point at ln S = x, after the strikes below it.
+  const push = (x: number) => {
+    const point = Math.exp(x);
+    for (; j < k.length && k[j] <= point; j++, n++) {
+      scan[n] = k[j];
+      hi[n] = kHi[j];
+      lo[n] = kLo[j];
+    }
+    scan[n] = point;
+    hi[n] = x;
+    lo[n] = 0;
+    n++;
+  };
+  const reach = (i: number) => half + ((FAR_LOG - half) * i) / farEachSide;
+  for (let i = farEachSide; i >= 1; i--) push(center - reach(i));
+  for (let i = 0; i < SCAN_Z_POINTS; i++) push(center - half + (2 * half * i) / (SCAN_Z_POINTS - 1));
+  for (let i = 1; i <= farEachSide; i++) push(center + reach(i));
+  for (; j < k.length; j++, n++) {
+    scan[n] = k[j];
+    hi[n] = kHi[j];
+    lo[n] = kLo[j];
   }
-  for (const leg of legs) if (leg.instrument === 'OPTION') scan[n++] = leg.strike;
-  scan.sort();
-  const mass = new Float64Array(scan.length);
+  grid.n = n;
+  // lognormalCdf at the midpoints, with Φ from normTail (no exponential) when there is variance.
+  const cdf = s > 0 ? (x: number) => phi((Math.log(x / d.forward) + 0.5 * s * s) / s) : (x: number) => lognormalCdf(d, x);
   let previousCdf = 0;
-  for (let i = 0; i < scan.length; i++) {
-    const upper = i + 1 < scan.length ? lognormalCdf(d, 0.5 * (scan[i] + scan[i + 1])) : 1;
+  for (let i = 0; i < n; i++) {
+    const upper = i + 1 < n ? cdf(0.5 * (scan[i] + scan[i + 1])) : 1;
     mass[i] = upper - previousCdf;
     previousCdf = upper;
   }
-  return { scan, mass };
 }
 
 /** Evaluates a strategy (see the module doc). */
@@ -166,18 +213,25 @@ export function evaluateStrategy(input: EvaluationInput): StrategyEvaluation {
   const { legs, market, spots, ivShift } = input;
   const firstExpiryMs = Math.min(...legs.map((l) => l.expiryMs));
   const instants: { kind: Horizon['kind']; atMs: number }[] = [{ kind: 'EXPIRY', atMs: firstExpiryMs }, ...input.targets.map((atMs) => ({ kind: 'TARGET' as const, atMs }))];
+  // ln of the curves' spots and of the strikes once for every horizon; the scan grid's columns reused.
+  const logs = spotLogs(spots);
+  const strikes = strikeColumn(legs);
+  const grid = allocateScanGrid(strikes.strikes.length);
   const horizons = instants.map(({ kind, atMs }): Horizon => {
+    // Everything of the legs that does not depend on the spot, once per horizon.
+    const kernel = compileHorizon(legs, market.rate, atMs, ivShift);
     const pnl = new Float64Array(spots.length);
-    pnlColumn(legs, market, atMs, ivShift, spots, pnl);
+    kernelColumn(kernel, spots, logs, pnl);
     const tYears = Math.max(yearsBetween(market.nowMs, atMs), 0);
     const lognormal: Lognormal = { forward: market.spot * Math.exp((market.rate - input.divYield) * tYears), vol: input.atmIv, tYears };
-    const { scan, mass } = horizonGrid(legs, lognormal, market.spot);
-    const scanPnl = new Float64Array(scan.length);
-    pnlColumn(legs, market, atMs, ivShift, scan, scanPnl);
-    const roots = breakevens(legs, market, atMs, ivShift, scan, scanPnl);
-    const positiveAt = (x: number) => pnlAt(legs, market, atMs, ivShift, x) > 0;
+    horizonGrid(strikes, lognormal, market.spot, grid);
+    const scan = grid.scan.subarray(0, grid.n);
+    const scanPnl = grid.pnl.subarray(0, grid.n);
+    kernelColumn(kernel, scan, grid.logs, scanPnl);
+    const roots = breakevens(kernel, scan, scanPnl);
+    const positiveAt = (x: number) => kernelAt(kernel, x) > 0;
     let expectedPnl = 0;
-    for (let i = 0; i < scan.length; i++) expectedPnl += mass[i] * scanPnl[i];
+    for (let i = 0; i < grid.n; i++) expectedPnl += grid.mass[i] * scanPnl[i];
     const degenerate = !(input.atmIv * Math.sqrt(tYears) > 0);
     return {
       kind,
@@ -185,29 +239,26 @@ export function evaluateStrategy(input: EvaluationInput): StrategyEvaluation {
       pnl,
       breakevens: roots,
       touchProbabilities: roots.map((level) => touchProbability(market.spot, level, input.atmIv, market.rate, input.divYield, tYears)),
-      ...extremes(legs, market, atMs, ivShift, scan, scanPnl),
+      ...extremes(kernel, market.spot, scan, scanPnl),
       lognormal: {
         probabilityOfProfit: probabilityOfProfit(roots, positiveAt, (x) => lognormalCdf(lognormal, x), market.spot),
-        expectedPnl: degenerate ? pnlAt(legs, market, atMs, ivShift, market.spot) : expectedPnl,
+        expectedPnl: degenerate ? kernelAt(kernel, market.spot) : expectedPnl,
       },
-      smile: kind === 'EXPIRY' && input.smile ? smileProbabilities(legs, market, atMs, ivShift, roots, positiveAt, input.smile) : null,
+      smile: kind === 'EXPIRY' && input.smile ? smileProbabilities(kernel, market, roots, positiveAt, input.smile) : null,
     };
   });
   return { netPremium: netPremium(legs), spots, horizons, greeks: positionGreeks(legs, market, ivShift) };
 }
 
-function smileProbabilities(
-  legs: readonly PricedLeg[],
-  market: StrategyMarket,
-  atMs: number,
-  ivShift: number,
-  roots: number[],
-  positiveAt: (x: number) => boolean,
-  smile: SmileDistribution,
-): SmileProbabilities {
+/** ln of a smile density's strikes, kept with the density (one per chain snapshot). */
+const densityLogs = new WeakMap<SmileDensity, SpotLogs>();
+
+function smileProbabilities(kernel: HorizonKernel, market: StrategyMarket, roots: number[], positiveAt: (x: number) => boolean, smile: SmileDistribution): SmileProbabilities {
   const density = cachedSmileDensity(smile);
+  let logs = densityLogs.get(density);
+  if (!logs) densityLogs.set(density, (logs = spotLogs(density.strikes)));
   const pnl = new Float64Array(density.strikes.length);
-  pnlColumn(legs, market, atMs, ivShift, density.strikes, pnl);
+  kernelColumn(kernel, density.strikes, logs, pnl);
   let expected = 0;
   for (let i = 0; i < pnl.length; i++) expected += pnl[i] * density.weights[i];
   // The tails beyond the grid at the grid's ends.

@@ -5,7 +5,7 @@
  * (v·days + d)·spots + s. A day past a leg's expiry values that leg at its
  * payoff. Bounded: at most WHAT_IF_MAX_CELLS cells.
  */
-import { pnlColumn, type PricedLeg, type StrategyMarket } from './pnl.ts';
+import { compileHorizon, kernelColumn, spotLogs, type PricedLeg, type StrategyMarket } from './pnl.ts';
 import { StrategyInputError } from './resolve.ts';
 
 export const WHAT_IF_MAX_CELLS = 50_000;
@@ -28,11 +28,12 @@ export function whatIfGrid(legs: readonly PricedLeg[], market: StrategyMarket, s
   }
   const pnl = new Float64Array(cells);
   const n = spots.length;
+  const logs = spotLogs(spots);
   ivShifts.forEach((shift, v) => {
     daysFromNow.forEach((days, d) => {
       const from = (v * daysFromNow.length + d) * n;
-      // pnlColumn writes out[from..to) from spots[from..to): hand it a view of the row.
-      pnlColumn(legs, market, market.nowMs + days * DAY_MS, shift, spots, pnl.subarray(from, from + n));
+      // kernelColumn writes out[from..to) from spots[from..to): hand it a view of the row.
+      kernelColumn(compileHorizon(legs, market.rate, market.nowMs + days * DAY_MS, shift), spots, logs, pnl.subarray(from, from + n));
     });
   });
   return { spots, daysFromNow, ivShifts, pnl };

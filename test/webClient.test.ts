@@ -107,6 +107,27 @@ describe('the web client in Chromium', () => {
     expect(await page.locator('table.chain tbody tr.atm').count()).toBe(1);
     const gamma = await page.locator('table.chain tbody tr.atm td.gamma').first().innerText();
     expect(Number(gamma)).toBeGreaterThan(0);
+    // Chg is the change since the previous session's close (ltp − the server's previousClose), in percent in its tooltip.
+    const { optionChain } = await sdk.query(OptionChainDocument, { symbol: 'NIFTY' });
+    const closes = new Map(optionChain!.rows.flatMap((r) => [[`CALL ${r.strike}`, r.call?.previousClose], [`PUT ${r.strike}`, r.put?.previousClose]]));
+    const shown = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLTableRowElement>('table.chain tbody tr[data-strike]')].flatMap((tr) =>
+        ['CALL', 'PUT'].map((side) => ({
+          key: `${side} ${tr.dataset.strike}`,
+          ltp: tr.querySelector(`td.ltp[data-side="${side}"]`)!.textContent,
+          change: tr.querySelector(`td.change[data-side="${side}"]`)!.textContent,
+          title: (tr.querySelector(`td.change[data-side="${side}"]`) as HTMLElement).title,
+        })),
+      ),
+    );
+    expect(shown).toHaveLength(42);
+    for (const { key, ltp, change, title } of shown) {
+      const close = closes.get(key)!;
+      expect(close, `${key} previous close`).toBeGreaterThan(0);
+      expect(Math.abs(Number(change) - (Number(ltp) - close)), `${key}: Chg ${change} for LTP ${ltp} and previous close ${close}`).toBeLessThan(0.006);
+      expect(title).toMatch(new RegExp(`^[+-]?\\d+\\.\\d\\d % since the previous close ${close.toFixed(2).replace('.', '\\.')}$`));
+    }
+    expect(shown.some((s) => Number(s.change) !== 0)).toBe(true);
     const before = await page.locator('table.chain tbody').innerText();
     const changedAfterMs = await page.evaluate(async (text) => {
       const started = performance.now();

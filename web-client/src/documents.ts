@@ -30,6 +30,9 @@ export const ExpiriesQuery = graphql(`
 export const QuoteFieldsFragment = graphql(`
   fragment QuoteFields on OptionQuote {
     ltp
+    change
+    changePercent
+    previousClose
     bid
     ask
     oi

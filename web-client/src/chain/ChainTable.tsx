@@ -29,7 +29,7 @@ interface Column {
   greek?: boolean;
   /** Flashes when it changes (LTP, OI, IV: what a trader watches; flashing every cell would cost more than it tells). */
   flash?: boolean;
-  value: (quote: Quote | null, firstLtp: number | null) => number | null | undefined;
+  value: (quote: Quote | null) => number | null | undefined;
   text: (value: number | null | undefined) => string;
 }
 
@@ -60,8 +60,8 @@ const COLUMNS: Column[] = [
   {
     key: 'change',
     label: 'Chg',
-    title: 'LTP change since this page opened, rupees',
-    value: (q, first) => (q?.ltp != null && first != null ? q.ltp - first : null),
+    title: "LTP change since the previous session's close, index points (a cell's tooltip gives it in percent)",
+    value: (q) => q?.change,
     text: (v) => (v == null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(2)}`),
   },
   { key: 'ltp', label: 'LTP', title: 'Last traded price, rupees', flash: true, value: (q) => q?.ltp, text: (v) => fixed(v, 2) },
@@ -117,17 +117,26 @@ function paintRow(tr: HTMLTableRowElement, row: Row, previous: Row | null): void
     if (!key) continue;
     const column = BY_KEY.get(key)!;
     const call = td.dataset.side === 'CALL';
-    const value = column.value(call ? row.call : row.put, call ? row.callFirstLtp : row.putFirstLtp);
+    const quote = call ? row.call : row.put;
+    const value = column.value(quote);
     const text = column.text(value);
     const target = key === 'oi' ? (td.lastChild as HTMLElement) : td;
     if (target.textContent === text) continue;
     target.textContent = text;
     if (key === 'oi') td.style.setProperty('--oi', String(value ?? 0));
+    else if (key === 'change') td.title = changeTitle(quote);
     if (column.flash && previous && value != null) {
-      const before = column.value(call ? previous.call : previous.put, null);
+      const before = column.value(call ? previous.call : previous.put);
       if (before != null && before !== value) td.animate(FLASH[value > before ? 1 : 0]!, FLASH_TIMING);
     }
   }
+}
+
+/** The change cell's tooltip: the change in percent of the previous close, and that close. */
+function changeTitle(quote: Quote | null): string {
+  if (quote?.changePercent == null || quote.previousClose == null) return 'No previous close';
+  const percent = quote.changePercent;
+  return `${percent > 0 ? '+' : ''}${percent.toFixed(2)} % since the previous close ${quote.previousClose.toFixed(2)}`;
 }
 
 export interface ChainTableProps {

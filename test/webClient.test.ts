@@ -167,7 +167,7 @@ describe('the web client in Chromium', () => {
     await shot('mood');
   }, 60_000);
 
-  it('replays a past range with a progress bar, and the chain page shows the replay', async () => {
+  it('replays a past range with a progress bar, and the chain and mood pages show the replay', async () => {
     await open('#/playback');
     await page.locator('select').nth(2).selectOption('0');
     await page.getByRole('button', { name: 'Play' }).click({ timeout: 10_000 });
@@ -179,6 +179,21 @@ describe('the web client in Chromium', () => {
     // Positions are 1-based: the last frame's is the total.
     expect(Number(position)).toBeGreaterThanOrEqual(1);
     expect(Number(position)).toBeLessThanOrEqual(Number(total));
+    // The mood page replays too: the mood stored at the frame's instant and the events stored up to it, not the live ones.
+    await expect.poll(async () => /Playback (\d+)\/(\d+)/.exec(await page.locator('.playback-bar').innerText())?.slice(1).join('/'), { timeout: 30_000 }).toBe(`${total}/${total}`);
+    await page.getByRole('link', { name: 'Market mood' }).click();
+    await page.locator('figure[data-chart="mood"][data-replayed="true"]').waitFor({ timeout: 10_000 });
+    const replayedTime = /^(\d\d:\d\d:\d\d) \(replayed: frame at (\d\d:\d\d:\d\d)\)$/;
+    await expect.poll(() => page.getByTestId('mood-time').innerText(), { timeout: 20_000 }).toMatch(replayedTime);
+    await expect.poll(() => page.locator('table[aria-label="Mood components"] tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    const [, moodTime, frameTime] = replayedTime.exec(await page.getByTestId('mood-time').innerText())!;
+    expect(moodTime! <= frameTime!, `mood at ${moodTime} for the frame at ${frameTime}`).toBe(true);
+    await page.locator('ol[aria-label="Replayed events"]').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(2_500);
+    // Held at the last frame: a live mood would have moved on with the snapshots of those seconds.
+    expect(replayedTime.exec(await page.getByTestId('mood-time').innerText())?.[1]).toBe(moodTime);
+    for (const time of await page.locator('ol[aria-label="Replayed events"] li time').allInnerTexts()) expect(time <= frameTime!, `event at ${time} after the frame at ${frameTime}`).toBe(true);
+    await shot('mood-playback');
     await page.getByRole('button', { name: 'Back to live' }).click();
     await page.locator('.playback-bar').waitFor({ state: 'detached' });
   }, 60_000);

@@ -290,6 +290,18 @@ export const EventFieldsFragment = graphql(`
   }
 `);
 
+export const EventsAtQuery = graphql(`
+  query EventsAt($symbol: String!, $until: DateTime!) {
+    analyticsEvents(symbols: [$symbol], until: $until, first: 30) {
+      edges {
+        node {
+          ...EventFields
+        }
+      }
+    }
+  }
+`);
+
 export const MoodSubscription = graphql(`
   subscription MoodLive($symbol: String!) {
     moodUpdated(symbol: $symbol) {
@@ -333,6 +345,9 @@ export const PlaybackSubscription = graphql(`
             ...QuoteFields
           }
         }
+      }
+      mood {
+        ...MoodFields
       }
     }
   }

@@ -8,8 +8,10 @@
  * Why this shape (bench/storageEncoding.ts measures the candidates; on the
  * default simulator chains, bytes of the block per option row: 21 doubles
  * 168, deflated 118; typed columns with the Greeks stored 86; with the Greeks
- * recomputed 29, deflated 25): a row per option in PGlite cost ~360 bytes of
- * tables and ~700 of data directory per row (tuple header, 20 float8s, the
+ * recomputed 29, deflated 25; measured before format version 2 added the
+ * previous close, which costs about 2 bytes a row deflated): a row per
+ * option in PGlite cost ~360 bytes of tables and ~700 of data directory per
+ * row (tuple header, 20 float8s, the
  * primary-key entry with its text/date/float key, WAL) and most of the
  * storage role's time; a block per snapshot is one tuple, and numbers that
  * are really small integers or derived need not be stored as doubles. Nine

@@ -117,14 +117,18 @@ describe('the web client in Chromium', () => {
           ltp: tr.querySelector(`td.ltp[data-side="${side}"]`)!.textContent,
           change: tr.querySelector(`td.change[data-side="${side}"]`)!.textContent,
           title: (tr.querySelector(`td.change[data-side="${side}"]`) as HTMLElement).title,
+          clipped: ((box) => box.scrollWidth > box.clientWidth)(tr.querySelector(`td.change[data-side="${side}"] > .cell`)!),
         })),
       ),
     );
     expect(shown).toHaveLength(42);
-    for (const { key, ltp, change, title } of shown) {
+    for (const { key, ltp, change, title, clipped } of shown) {
+      expect(clipped, `${key}: Chg ${change} cut short`).toBe(false);
       const close = closes.get(key)!;
       expect(close, `${key} previous close`).toBeGreaterThan(0);
-      expect(Math.abs(Number(change) - (Number(ltp) - close)), `${key}: Chg ${change} for LTP ${ltp} and previous close ${close}`).toBeLessThan(0.006);
+      // Two decimals, one from 100 points on.
+      expect(Math.abs(Number(change) - (Number(ltp) - close)), `${key}: Chg ${change} for LTP ${ltp} and previous close ${close}`).toBeLessThan(Math.abs(Number(change)) >= 100 ? 0.051 : 0.006);
+      expect(change).toMatch(/^[+-]?\d+\.\d\d?$/);
       expect(title).toMatch(new RegExp(`^[+-]?\\d+\\.\\d\\d % since the previous close ${close.toFixed(2).replace('.', '\\.')}$`));
     }
     expect(shown.some((s) => Number(s.change) !== 0)).toBe(true);

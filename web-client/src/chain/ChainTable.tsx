@@ -71,7 +71,8 @@ const COLUMNS: Column[] = [
     label: 'Chg',
     title: "LTP change since the previous session's close, index points (a cell's tooltip gives it in percent)",
     value: (q) => q?.change,
-    text: (v) => (v == null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(2)}`),
+    // One decimal from 100 points on, so the column's width holds it.
+    text: (v) => (v == null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(Math.abs(v) >= 99.995 ? 1 : 2)}`),
   },
   { key: 'ltp', label: 'LTP', title: 'Last traded price, rupees', flash: true, value: (q) => q?.ltp, text: (v) => fixed(v, 2) },
 ];

@@ -155,15 +155,16 @@ function paintRow(tr: HTMLTableRowElement, row: Row, previous: Row | null, maxOi
     const text = column.text(value);
     const box = td.firstChild as HTMLElement;
     const target = key === 'oi' ? (box.lastChild as HTMLElement) : box;
-    const changed = target.textContent !== text;
-    if (key === 'oi' && (changed || rescale)) (box.firstChild as HTMLElement).style.transform = `scaleX(${Math.min(1, Math.max(0, (value ?? 0) / maxOi))})`;
-    if (!changed) continue;
-    target.textContent = text;
-    if (key === 'change') td.title = changeTitle(quote);
-    if (column.flash && previous && value != null) {
-      const before = column.value(call ? previous.call : previous.put);
-      if (before != null && before !== value) flashes.push([box, value > before]);
+    const before = previous ? column.value(call ? previous.call : previous.put) : undefined;
+    // The bar follows the OI itself, which moves within what its text shows (12.34L).
+    if (key === 'oi' && (rescale || before !== value)) (box.firstChild as HTMLElement).style.transform = `scaleX(${Math.min(1, Math.max(0, (value ?? 0) / maxOi))})`;
+    if (key === 'change') {
+      const title = changeTitle(quote);
+      if (td.title !== title) td.title = title;
     }
+    if (target.textContent === text) continue;
+    target.textContent = text;
+    if (column.flash && before != null && value != null && before !== value) flashes.push([box, value > before]);
   }
 }
 

@@ -10,7 +10,7 @@ const REDIS_URL = process.env.REDIS_URL;
 /** A minimal enriched snapshot: the pub/sub only carries it. */
 function snapshotFixture(symbol: string, expiry: string, spot = 24_000): EnrichedSnapshot {
   return {
-    version: 1,
+    version: 2,
     id: `${symbol}-${expiry}-${spot}`,
     source: 'simulator',
     symbol,

@@ -23,7 +23,7 @@ export interface EncodingCandidate {
 }
 
 const NUMBER_FIELDS = [
-  'ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma', 'theta', 'vega', 'rho', 'vanna', 'charm', 'vomma',
+  'ltp', 'bid', 'ask', 'previousClose', 'bidQty', 'askQty', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma', 'theta', 'vega', 'rho', 'vanna', 'charm', 'vomma',
   'theoreticalPrice', 'sourceIv', 'sourceDelta',
 ] as const satisfies readonly (keyof EnrichedQuote)[];
 

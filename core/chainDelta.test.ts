@@ -16,12 +16,13 @@ function quote(random: () => number): EnrichedQuote {
     ltp: value(), bid: value(), ask: value(), bidQty: value(), askQty: value(), volume: value(), oi: value(), oiChange: value(), iv: value(),
     delta: value(), gamma: value(), theta: value(), vega: value(), rho: value(), vanna: value(), charm: value(), vomma: value(),
     theoreticalPrice: value(), sourceIv: value(), sourceDelta: value(), quality: random() < 0.05 ? 'crossed_quote' : null,
+    previousClose: value(),
   };
 }
 
 function chain(timestamp: number, rows: EnrichedRow[]): EnrichedSnapshot {
   return {
-    version: 1, id: `NIFTY:${timestamp}`, source: 'simulator', symbol: 'NIFTY', expiry: '2026-12-01', timestamp, processedAt: timestamp + 5,
+    version: 2, id: `NIFTY:${timestamp}`, source: 'simulator', symbol: 'NIFTY', expiry: '2026-12-01', timestamp, processedAt: timestamp + 5,
     spot: 24_000 + (timestamp % 97), future: 24_040, vix: 13.2, forward: 24_035, forwardSource: 'future', tYears: 0.01, rate: 0.065, lotSize: 75,
     analytics: { ...ANALYTICS, atmIv: 0.13 + (timestamp % 7) / 1000 }, rows, rejects: timestamp % 2 ? { crossed_quote: 1 } : {},
   };
@@ -83,6 +84,16 @@ describe('chain deltas', () => {
     expect(diff.removedStrikes).toEqual([24_100]);
     expect(diff.header).not.toHaveProperty('rows');
     expect(diff.header.timestamp).toBe(2_000);
+  });
+
+  it('sends a quote whose only change is its previous close (rare: a new session or a late correction from the feed)', () => {
+    const random = mulberry32(10);
+    const rows = [24_000, 24_050].map((strike) => ({ strike, call: quote(random), put: quote(random) }));
+    const corrected = { ...rows[1].put!, previousClose: (rows[1].put!.previousClose ?? 0) + 0.05 };
+    const next = chain(2_000, [rows[0], { ...rows[1], put: corrected }]);
+    const diff = diffChains(chain(1_000, rows), next);
+    expect(diff.changes).toEqual([{ strike: 24_050, side: 'put', quote: corrected }]);
+    expect(applyChainDiff(chain(1_000, rows), diff).rows[1].put!.previousClose).toBe(corrected.previousClose);
   });
 
   it('finds nothing to send between a chain and an equal copy of it', () => {

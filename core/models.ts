@@ -15,7 +15,8 @@
 import { z } from 'zod';
 
 export const RAW_SNAPSHOT_VERSION = 1;
-export const ENRICHED_SNAPSHOT_VERSION = 1;
+/** Version 2: each quote carries the previous session's close (`previousClose`). */
+export const ENRICHED_SNAPSHOT_VERSION = 2;
 
 /**
  * One side (call or put) of one strike as the source reported it. Fields are
@@ -107,6 +108,8 @@ export interface EnrichedQuote {
   ltp: number | null;
   bid: number | null;
   ask: number | null;
+  /** The previous session's closing price, index points; null when the source did not say (or sent 0). */
+  previousClose: number | null;
   /** Quantity at the best bid and ask, units of the underlying. */
   bidQty: number | null;
   askQty: number | null;

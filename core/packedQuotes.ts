@@ -8,8 +8,10 @@
  * Why this shape (bench/storageEncoding.ts measures the candidates; on the
  * default simulator chains, bytes of the block per option row: 21 doubles
  * 168, deflated 118; typed columns with the Greeks stored 86; with the Greeks
- * recomputed 29, deflated 25): a row per option in PGlite cost ~360 bytes of
- * tables and ~700 of data directory per row (tuple header, 20 float8s, the
+ * recomputed 29, deflated 25; measured before format version 2 added the
+ * previous close, which costs about 2 bytes a row deflated): a row per
+ * option in PGlite cost ~360 bytes of tables and ~700 of data directory per
+ * row (tuple header, 20 float8s, the
  * primary-key entry with its text/date/float key, WAL) and most of the
  * storage role's time; a block per snapshot is one tuple, and numbers that
  * are really small integers or derived need not be stored as doubles. Nine
@@ -20,7 +22,7 @@
  * quantised; history beyond the raw window is downsampled separately
  * (db/retention.ts).
  *
- * - prices (ltp, bid, ask) sit on the exchange's tick grid: stored as whole
+ * - prices (ltp, bid, ask, the previous close) sit on the exchange's tick grid: stored as whole
  *   paise (index points × 100), delta-coded along the strikes, exact because
  *   k/100 is the very double the source produced (checked per value);
  * - quantities, volume and OI (contracts or units) are integers: delta-coded
@@ -48,13 +50,17 @@
  * the puts present, in strike order, each field of EnrichedQuote as a column
  * (a mode byte, then its payload). Greek columns whose mode is "derived"
  * have no payload.
+ *
+ * Versions: 2 added the previous close (a price column after ask); a
+ * version 1 block (written before it) still reads, its previous closes null.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CALL, PUT, type OptionSign } from './pricing/black.ts';
 import { impliedDividendYield, sideColumns, sideGreeks } from './chainGreeks.ts';
 import type { EnrichedQuote, EnrichedRow } from './models.ts';
 
-export const PACKED_QUOTES_VERSION = 1;
+/** The version this build writes; it reads every version down to 1. */
+export const PACKED_QUOTES_VERSION = 2;
 
 /** What a stored snapshot keeps beside the block, from which the Greeks are recomputed. */
 export interface PackedChainContext {
@@ -102,7 +108,9 @@ const MAX_SCALED = 2 ** 50;
  */
 const DECIMAL_SCALES = [10_000, 1_000_000];
 
-const PRICE_FIELDS = ['ltp', 'bid', 'ask'] as const;
+const PRICE_FIELDS = ['ltp', 'bid', 'ask', 'previousClose'] as const;
+/** The price columns of a version 1 block: the previous close came with version 2. */
+const PRICE_FIELDS_V1 = ['ltp', 'bid', 'ask'] as const;
 const INTEGER_FIELDS = ['bidQty', 'askQty', 'volume', 'oi', 'oiChange'] as const;
 const DOUBLE_FIELDS = ['iv', 'sourceIv', 'sourceDelta'] as const;
 const DERIVED_FIELDS = ['delta', 'gamma', 'theta', 'vega', 'rho', 'vanna', 'charm', 'vomma', 'theoreticalPrice'] as const;
@@ -163,7 +171,9 @@ export function packQuotes(context: PackedChainContext, rows: readonly EnrichedR
 /** The rows back, every number as it was packed. */
 export function unpackQuotes(context: PackedChainContext, block: Uint8Array): EnrichedRow[] {
   if (block.length < 2) throw new PackedQuotesError(`a packed quotes block has at least 2 bytes, got ${block.length}`);
-  if (block[0] !== PACKED_QUOTES_VERSION) throw new PackedQuotesError(`unsupported packed quotes version ${block[0]} (this build reads ${PACKED_QUOTES_VERSION})`);
+  const version = block[0];
+  if (version !== 1 && version !== PACKED_QUOTES_VERSION) throw new PackedQuotesError(`unsupported packed quotes version ${version} (this build reads 1 to ${PACKED_QUOTES_VERSION})`);
+  const priceFields = version === 1 ? PRICE_FIELDS_V1 : PRICE_FIELDS;
   const payload = block.subarray(2);
   const body = block[1] === Compression.DeflateRaw ? inflateRawSync(payload) : block[1] === Compression.None ? payload : null;
   if (!body) throw new PackedQuotesError(`unknown packed quotes compression ${block[1]}`);
@@ -178,7 +188,8 @@ export function unpackQuotes(context: PackedChainContext, block: Uint8Array): En
     for (let i = 0; i < n; i++) if (presence[i] & bit) at.push(i);
     const count = at.length;
     const columns = {} as Columns;
-    for (const field of [...PRICE_FIELDS, ...INTEGER_FIELDS, ...DOUBLE_FIELDS]) columns[field] = readNumbers(input, count);
+    if (version === 1) columns.previousClose = new Float64Array(count).fill(NaN);
+    for (const field of [...priceFields, ...INTEGER_FIELDS, ...DOUBLE_FIELDS]) columns[field] = readNumbers(input, count);
     const pending: DerivedField[] = [];
     for (const field of DERIVED_FIELDS) {
       if (input.peek() === Mode.Derived) {
@@ -212,6 +223,7 @@ function fillColumns(c: Columns, j: number, q: EnrichedQuote): void {
   c.ltp[j] = nanForNull(q.ltp);
   c.bid[j] = nanForNull(q.bid);
   c.ask[j] = nanForNull(q.ask);
+  c.previousClose[j] = nanForNull(q.previousClose);
   c.bidQty[j] = nanForNull(q.bidQty);
   c.askQty[j] = nanForNull(q.askQty);
   c.volume[j] = nanForNull(q.volume);
@@ -236,6 +248,7 @@ function quoteAt(c: Columns, j: number, quality: string | null): EnrichedQuote {
     ltp: nullForNaN(c.ltp[j]),
     bid: nullForNaN(c.bid[j]),
     ask: nullForNaN(c.ask[j]),
+    previousClose: nullForNaN(c.previousClose[j]),
     bidQty: nullForNaN(c.bidQty[j]),
     askQty: nullForNaN(c.askQty[j]),
     volume: nullForNaN(c.volume[j]),

@@ -53,6 +53,8 @@ export const optionQuotes = pgTable(
     sourceDelta: doublePrecision('source_delta'),
     /** Data-quality flag for this side, null when clean. */
     quality: text('quality'),
+    /** The previous session's closing price, index points; null when unknown (and in rows written before migration 0014). */
+    previousClose: doublePrecision('previous_close'),
   },
   // The primary key is the only index: every read names symbol and expiry
   // (a chain at an instant, or a time range of one expiry), which its prefix

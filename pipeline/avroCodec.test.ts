@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type avro from 'avsc';
-import { createMessageCodec, decodeMessage, encodeMessage, NewerVersionError, WIRE_FORMAT, type TopicSchemas } from './avroCodec.ts';
+import { createMessageCodec, decodeMessage, encodeMessage, NewerVersionError, SCHEMAS, WIRE_FORMAT, type TopicSchemas } from './avroCodec.ts';
 import { TOPICS } from './bus.ts';
 import { enrichSnapshot } from './processor.ts';
 import { MarketSimulator } from './sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
-import { MessageError, parseEnrichedSnapshot, parseRawSnapshot, type RawQuote, type RawSnapshot } from '../core/models.ts';
+import { ENRICHED_SNAPSHOT_VERSION, MessageError, parseEnrichedSnapshot, parseRawSnapshot, type EnrichedQuote, type EnrichedSnapshot, type RawQuote, type RawSnapshot } from '../core/models.ts';
 
 const instruments = instrumentTable();
 const START = Date.UTC(2026, 10, 23, 5, 0); // Monday 10:30 IST
@@ -51,6 +51,16 @@ describe('the Avro codec of bus messages', () => {
     const decoded = decodeMessage(TOPICS.enriched, encodeMessage(TOPICS.enriched, enriched));
     expect(decoded).toEqual(enriched);
     expect(parseEnrichedSnapshot(decoded).analytics.support).toEqual(enriched.analytics.support);
+  });
+
+  it("reads an enriched snapshot of version 1 (before each quote's previousClose) with the closes null", () => {
+    const enriched = enrichSnapshot(simulatedChain(), { instrument: instruments.get('NIFTY')!, rate: 0.065 });
+    expect(enriched.rows.every((r) => r.call!.previousClose! > 0)).toBe(true);
+    const oldProducer = createMessageCodec(SCHEMAS, { [TOPICS.enriched]: 1 });
+    const decoded = decodeMessage(TOPICS.enriched, oldProducer.encode(TOPICS.enriched, enriched)) as EnrichedSnapshot;
+    const withoutCloses = (q: EnrichedQuote | null) => q && { ...q, previousClose: null };
+    expect(decoded).toEqual({ ...enriched, rows: enriched.rows.map((r) => ({ strike: r.strike, call: withoutCloses(r.call), put: withoutCloses(r.put) })) });
+    expect(decoded.version).toBe(ENRICHED_SNAPSHOT_VERSION);
   });
 
   it('decodes absent optional fields and missing sides as null', () => {

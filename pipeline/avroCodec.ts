@@ -140,10 +140,16 @@ const jsonEnvelope = avro.Type.forSchema(
  */
 export const SCHEMAS: Record<string, TopicSchemas> = {
   [TOPICS.raw]: { name: 'raw snapshot', version: RAW_SNAPSHOT_VERSION, schemas: { [RAW_SNAPSHOT_VERSION]: loadSchema('raw-snapshot.avsc') } },
-  [TOPICS.enriched]: { name: 'enriched snapshot', version: ENRICHED_SNAPSHOT_VERSION, schemas: { [ENRICHED_SNAPSHOT_VERSION]: loadSchema('enriched-snapshot.avsc') } },
+  [TOPICS.enriched]: {
+    name: 'enriched snapshot',
+    version: ENRICHED_SNAPSHOT_VERSION,
+    // Version 2 added each quote's previousClose (read as null from version 1).
+    schemas: { 1: loadSchema('enriched-snapshot.v1.avsc'), [ENRICHED_SNAPSHOT_VERSION]: loadSchema('enriched-snapshot.avsc') },
+  },
   [TOPICS.analytics]: {
     name: 'analytics message',
     version: ANALYTICS_MESSAGE_VERSION,
+    // Version 2 added processedAt (read as null from version 1).
     schemas: { 1: loadSchema('analytics.v1.avsc'), [ANALYTICS_MESSAGE_VERSION]: loadSchema('analytics.avsc') },
   },
 };

@@ -267,6 +267,8 @@ function quoteAt(
     ltp: finiteOrNull(side.ltp[i]),
     bid: finiteOrNull(side.bid[i]),
     ask: finiteOrNull(side.ask[i]),
+    // A close of 0 (what a feed sends for a strike listed today) is no close.
+    previousClose: raw.previousClose && raw.previousClose > 0 ? raw.previousClose : null,
     bidQty: finiteOrNull(side.bidQty[i]),
     askQty: finiteOrNull(side.askQty[i]),
     volume: finiteOrNull(side.volume[i]),

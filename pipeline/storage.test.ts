@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus, TOPICS, type DeadLetter } from './bus.ts';
 import { isConnectionError, startStorage, type StorageOptions } from './storage.ts';
 import { Spool } from './spool.ts';
-import type { EnrichedSnapshot } from '../core/models.ts';
+import { ENRICHED_SNAPSHOT_VERSION, type EnrichedSnapshot } from '../core/models.ts';
 import { scratchDir, simulatedEnrichedSnapshots as snapshots } from '../test/fixtures.ts';
 import { waitFor } from '../test/support/waitFor.ts';
 
@@ -61,7 +61,7 @@ describe('the storage role', () => {
       return { snapshots: batch.length, quotes: 0 };
     });
     for (const s of all) await bus.publish(TOPICS.enriched, s.symbol, s);
-    await bus.publish(TOPICS.enriched, 'NIFTY', { version: 1, id: 'broken' });
+    await bus.publish(TOPICS.enriched, 'NIFTY', { version: ENRICHED_SNAPSHOT_VERSION, id: 'broken' });
     await bus.drain();
     expect(stored.sort()).toEqual(all.filter((s) => s.id !== poison).map((s) => s.id).sort());
     expect(deadLetters.map((d) => d.reason)).toEqual([expect.stringMatching(/out of range/), expect.stringMatching(/invalid enriched snapshot/)]);

@@ -10,6 +10,8 @@ const [NEAR, NEXT] = ['2026-11-24', '2026-12-01'];
 const of = (expiry: string) => snapshots.filter((s) => s.expiry === expiry);
 const iso = (ms: number) => new Date(ms).toISOString();
 const MONDAY = snapshots.at(-1)!.timestamp + 600_000;
+// A side whose feed sent no previous close (a strike listed today).
+of(NEAR)[3].rows[0].call!.previousClose = null;
 
 const CHAIN = /* GraphQL */ `
   query ($symbol: String!, $expiry: Date, $at: DateTime) {
@@ -48,6 +50,31 @@ describe('optionChain', () => {
   it('answers a given expiry at or before `at`', async () => {
     const result = await run({ expiry: NEXT, at: iso(of(NEXT)[2].timestamp) });
     expect(result.data?.optionChain).toEqual({ symbol: 'NIFTY', expiry: NEXT, timestamp: iso(of(NEXT)[2].timestamp) });
+  });
+
+  it("answers each side's previous close and its change since it (index points and percent), at an instant too; null when the close is unknown", async () => {
+    const stored = of(NEAR)[3];
+    const side = 'ltp previousClose change changePercent';
+    const result = await harness.run(
+      harness.context(MONDAY),
+      `query ($at: DateTime) { optionChain(symbol: "NIFTY", expiry: "${NEAR}", at: $at) { rows { strike call { ${side} } put { ${side} } } } }`,
+      { at: iso(stored.timestamp) },
+    );
+    expect(result.errors).toBeUndefined();
+    const expected = (q: { ltp: number | null; previousClose: number | null } | null) =>
+      q && {
+        ltp: q.ltp,
+        previousClose: q.previousClose,
+        change: q.ltp != null && q.previousClose != null ? q.ltp - q.previousClose : null,
+        changePercent: q.ltp != null && q.previousClose != null ? (100 * (q.ltp - q.previousClose)) / q.previousClose : null,
+      };
+    const rows = (result.data?.optionChain as { rows: unknown[] }).rows;
+    expect(rows).toEqual(stored.rows.map((r) => ({ strike: r.strike, call: expected(r.call), put: expected(r.put) })));
+    expect(rows[0]).toMatchObject({ call: { previousClose: null, change: null, changePercent: null } });
+    // The simulator's sides all have a close, and most moved since it.
+    const puts = stored.rows.map((r) => r.put!);
+    expect(puts.every((q) => q.previousClose! > 0)).toBe(true);
+    expect(puts.some((q) => q.ltp !== q.previousClose)).toBe(true);
   });
 
   it('says NO_DATA for an upcoming expiry the source has not produced, listing the expiries with data (regression: a silent null)', async () => {

@@ -19,6 +19,24 @@ export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').i
     ltp: t.exposeFloat('ltp', { nullable: true, description: 'Last traded price, index points.' }),
     bid: t.exposeFloat('bid', { nullable: true, description: 'Best bid, index points.' }),
     ask: t.exposeFloat('ask', { nullable: true, description: 'Best ask, index points.' }),
+    previousClose: t.float({
+      nullable: true,
+      description: "The previous session's closing price, index points, as the feed reports it; null when the feed did not say (and in chains stored before it was kept).",
+      resolve: (q) => q.previousClose ?? null,
+    }),
+    change: t.float({
+      nullable: true,
+      description: 'Change of the last traded price since the previous close: ltp − previousClose, index points; null when either is unknown.',
+      resolve: (q) => priceChange(q),
+    }),
+    changePercent: t.float({
+      nullable: true,
+      description: 'That change as a percentage of the previous close (5 = +5 %); null when either is unknown.',
+      resolve: (q) => {
+        const change = priceChange(q);
+        return change === null ? null : (100 * change) / q.previousClose!;
+      },
+    }),
     bidQty: t.exposeFloat('bidQty', {
       nullable: true,
       description: "Quantity at the best bid, in units of the index (lots × the chain's lotSize), as the exchange's order book shows it.",
@@ -54,6 +72,11 @@ export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').i
     quality: t.exposeString('quality', { nullable: true, description: 'Data-quality flag when this side failed a rule (e.g. crossed_quote, below_intrinsic), else null.' }),
   }),
 });
+
+/** ltp − previousClose, index points; null when either is unknown (a chain stored before closes were kept has none). */
+function priceChange(q: EnrichedQuote): number | null {
+  return q.ltp != null && q.previousClose != null ? q.ltp - q.previousClose : null;
+}
 
 export const ChainRowType = builder.objectRef<EnrichedRow>('ChainRow').implement({
   description: 'One strike of the chain.',

@@ -14,7 +14,7 @@ const EXPIRY = snapshots[0].expiry;
 const NOW = snapshots.at(-1)!.timestamp + 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const QUOTE = 'ltp bid ask bidQty askQty volume oi oiChange iv delta gamma theta vega rho vanna charm vomma theoreticalPrice sourceIv sourceDelta quality';
+const QUOTE = 'ltp bid ask previousClose change changePercent bidQty askQty volume oi oiChange iv delta gamma theta vega rho vanna charm vomma theoreticalPrice sourceIv sourceDelta quality';
 const DELTAS = /* GraphQL */ `
   subscription ($expiry: Date) {
     chainDelta(symbol: "NIFTY", expiry: $expiry) {
@@ -113,7 +113,10 @@ describe('chainDelta', () => {
   });
 });
 
-/** A quote as GraphQL answers it: the selected fields, in the order of QUOTE. */
+/** A quote as GraphQL answers it: the selected fields, in the order of QUOTE (change and changePercent derived from ltp and previousClose). */
 function pick(quote: EnrichedQuote | null): unknown {
-  return quote && Object.fromEntries(QUOTE.split(' ').map((field) => [field, quote[field as keyof EnrichedQuote]]));
+  if (!quote) return null;
+  const change = quote.ltp != null && quote.previousClose != null ? quote.ltp - quote.previousClose : null;
+  const derived: Record<string, number | null> = { change, changePercent: change === null ? null : (100 * change) / quote.previousClose! };
+  return Object.fromEntries(QUOTE.split(' ').map((field) => [field, field in derived ? derived[field] : quote[field as keyof EnrichedQuote]]));
 }

@@ -124,6 +124,20 @@ describe('analyticsEvents', () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
   });
 
+  it('answers the events as they stood at an instant with `until` (a playback frame), the 24 hours before it without `since`', async () => {
+    const all = ((await run(QUERY, { first: 500 })).data as any).analyticsEvents.edges.map((e: { node: { timestamp: string } }) => Date.parse(e.node.timestamp));
+    const instants = [...new Set<number>(all)].sort((a, b) => a - b);
+    expect(instants.length).toBeGreaterThan(2);
+    const until = instants[Math.floor(instants.length / 2)];
+    const UNTIL = `query($until: DateTime, $since: DateTime) { analyticsEvents(symbols: ["NIFTY"], since: $since, until: $until, first: 500) { edges { node { timestamp } } } }`;
+    const at = (await run(UNTIL, { until: new Date(until).toISOString() })).data as any;
+    const times = at.analyticsEvents.edges.map((e: { node: { timestamp: string } }) => Date.parse(e.node.timestamp));
+    expect(times).toEqual(all.filter((t: number) => t <= until && t >= until - 86_400_000));
+    expect(times.length).toBeGreaterThan(0);
+    const window = (await run(UNTIL, { until: new Date(until).toISOString(), since: new Date(instants[1]).toISOString() })).data as any;
+    expect(window.analyticsEvents.edges.map((e: { node: { timestamp: string } }) => Date.parse(e.node.timestamp))).toEqual(all.filter((t: number) => t <= until && t >= instants[1]));
+  });
+
   it('filters by kind and refuses a cursor it did not make', async () => {
     const zones = await run(QUERY, { first: 500, kinds: ['ZONE_STRENGTHENED'] });
     expect((zones.data as any).analyticsEvents.edges.every((e: { node: { kind: string } }) => e.node.kind === 'ZONE_STRENGTHENED')).toBe(true);

@@ -355,7 +355,12 @@ builder.queryField('analyticsEvents', (t) =>
     args: {
       symbols: t.arg.stringList({ required: false, description: 'Underlying symbols; omitted or empty: every symbol.' }),
       kinds: t.arg({ type: [EventKindEnum], required: false, description: 'Event kinds; omitted or empty: every kind.' }),
-      since: t.arg({ type: 'DateTime', required: false, description: 'Earliest instant, inclusive; omitted: 24 hours before now.' }),
+      since: t.arg({ type: 'DateTime', required: false, description: 'Earliest instant, inclusive; omitted: 24 hours before `until` (before now without it).' }),
+      until: t.arg({
+        type: 'DateTime',
+        required: false,
+        description: "Latest instant, inclusive, such as a playback frame's timestamp (the events as they stood then); omitted: no bound.",
+      }),
       first: t.arg.int({ required: false, description: `Events per page, 1–${MAX_EVENTS_PAGE} (default 50).` }),
       after: t.arg.string({ required: false, description: 'The `endCursor` of the previous page.' }),
     },
@@ -366,8 +371,9 @@ builder.queryField('analyticsEvents', (t) =>
       if (!(first >= 1 && first <= MAX_EVENTS_PAGE)) throw badArgument('first', `Argument "first": ${first} is not between 1 and ${MAX_EVENTS_PAGE}`);
       const after = args.after == null ? undefined : decodeEventCursor(args.after);
       if (after === null) throw badArgument('after', 'Argument "after": not a cursor of analyticsEvents (pass a pageInfo.endCursor as it came)');
-      const since = dateTimeArgument(args.since, 'since') ?? new Date(context.now() - DAY_MS);
-      const page = await readDatabase(context, (db) => eventsPage(db, { symbols, kinds: (args.kinds ?? []) as IntelligenceEventKind[], since, after, first }));
+      const until = dateTimeArgument(args.until, 'until');
+      const since = dateTimeArgument(args.since, 'since') ?? new Date((until?.getTime() ?? context.now()) - DAY_MS);
+      const page = await readDatabase(context, (db) => eventsPage(db, { symbols, kinds: (args.kinds ?? []) as IntelligenceEventKind[], since, until, after, first }));
       return connectionOf(page.events.map(({ cursor, ...node }) => ({ cursor: encodeEventCursor(cursor), node })), page.hasNextPage, after !== undefined);
     },
   }),

@@ -31,16 +31,18 @@ import { builder, badArgument, dateArgument, dateTimeArgument, noData, readDatab
 import { datesWithData, listExpiries, requireInstrument } from './market.ts';
 import { OptionChainType } from './chain.ts';
 import { ChainIntelligenceType } from './intelligence.ts';
+import { MarketMoodType } from './mood.ts';
 import { countRangeSnapshots, rangeSnapshotPage, type SnapshotRange } from '../db/queries/playbackSnapshots.ts';
 import { PLAYBACK_MAX_LAG_MS, PLAYBACK_MAX_RANGE_MS, PLAYBACK_MAX_SPEED, PLAYBACK_MAX_WAIT_MS, PLAYBACK_PAGE_SIZE, playbackWaitMs, type PlaybackSlots } from '../core/playback.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
-import type { ChainIntelligence } from '../core/intelligence/index.ts';
+import type { ChainIntelligence, SymbolIntelligence } from '../core/intelligence/index.ts';
 
 export interface PlaybackFrame {
   position: number;
   total: number;
   chain: EnrichedSnapshot;
   analytics: ChainIntelligence | null;
+  mood: SymbolIntelligence | null;
 }
 
 const PlaybackFrameType = builder.objectRef<PlaybackFrame>('PlaybackFrame').implement({
@@ -57,6 +59,13 @@ const PlaybackFrameType = builder.objectRef<PlaybackFrame>('PlaybackFrame').impl
       nullable: true,
       description: 'The chain analytics stored for this instant (as analyticsUpdated delivered them live); null when none are stored (analytics off, or thinned by retention).',
       resolve: (f) => f.analytics,
+    }),
+    mood: t.field({
+      type: MarketMoodType,
+      nullable: true,
+      description:
+        "The underlying's mood as stored at or before this instant (as marketMood answered then; its `timestamp` says which analysed snapshot it is from); null when none is stored by then (analytics off, or thinned by retention).",
+      resolve: (f) => f.mood,
     }),
   }),
 });
@@ -147,7 +156,7 @@ async function* playbackFrames(context: Context, slots: PlaybackSlots, range: Sn
     const page = await readDatabase(context, (db) => rangeSnapshotPage(db, range, after, PLAYBACK_PAGE_SIZE));
     slots.notePage();
     if (signal.aborted || page.length === 0) return;
-    for (const { snapshot, analytics } of page) {
+    for (const { snapshot, analytics, mood } of page) {
       if (previous === null) {
         due = performance.now();
       } else {
@@ -161,7 +170,7 @@ async function* playbackFrames(context: Context, slots: PlaybackSlots, range: Sn
       previous = snapshot.timestamp;
       position++;
       slots.noteFrame();
-      yield { position, total, chain: snapshot, analytics };
+      yield { position, total, chain: snapshot, analytics, mood };
       if (position === total) return;
     }
     after = new Date(page[page.length - 1].snapshot.timestamp);

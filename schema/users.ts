@@ -188,7 +188,7 @@ const PreferencesInput = builder.inputType('PreferencesInput', {
   description: 'The whole preferences document (it replaces the stored one); each value is validated.',
   fields: (t) => ({
     defaultSymbol: t.string({ required: false, description: 'A symbol in capitals, such as NIFTY.' }),
-    chainColumns: t.stringList({ required: false, description: 'OptionQuote columns to show: ltp, bid, ask, volume, oi, oiChange, iv, delta, gamma, theta, vega, rho, theoreticalPrice.' }),
+    chainColumns: t.stringList({ required: false, description: 'OptionQuote columns to show: ltp, change, changePercent, previousClose, bid, ask, volume, oi, oiChange, iv, delta, gamma, theta, vega, rho, theoreticalPrice.' }),
     theme: t.string({ required: false, description: 'light, dark or system.' }),
     gexConvention: t.string({ required: false, description: 'dealer-long-calls-short-puts, dealer-short-calls-long-puts or unsigned.' }),
   }),

@@ -74,6 +74,22 @@ describe.each(backends)('the option-row store on %s', (_name, open) => {
     expect(bits(await findEnrichedChain(database.db, latest.symbol, latest.expiry))).toEqual(bits(latest));
   });
 
+  it("keeps each side's previous close, and reads the rows of a database written before it was kept (migration 0014) with none", async () => {
+    const snapshots = simulatedEnrichedSnapshots(2, { symbols: ['NIFTY'], expiriesPerSymbol: 1, strikesEachSide: 4, seed: 3 });
+    const closes = (s: EnrichedSnapshot) => s.rows.flatMap((r) => [r.call?.previousClose, r.put?.previousClose]);
+    expect(closes(snapshots[0]).every((c) => typeof c === 'number' && c > 0)).toBe(true);
+    await database.write(snapshots.slice(0, 1));
+    const [first, second] = snapshots;
+    expect(closes((await findEnrichedChain(database.db, first.symbol, first.expiry))!)).toEqual(closes(first));
+    // Rows written before the column existed have it null (the packed blocks of that time: core/packedQuotes.test.ts).
+    await writeAsRows(database, [second]);
+    await database.db.execute(sql`update option_quotes set previous_close = null`);
+    const old = (await findEnrichedChain(database.db, second.symbol, second.expiry, new Date(second.timestamp)))!;
+    expect(closes(old).every((c) => c === null)).toBe(true);
+    const withoutCloses = (s: EnrichedSnapshot) => s.rows.map((r) => ({ ...r, call: r.call && { ...r.call, previousClose: null }, put: r.put && { ...r.put, previousClose: null } }));
+    expect(bits(old.rows)).toEqual(bits(withoutCloses(second)));
+  });
+
   it('stores non-finite numbers as null', async () => {
     const [snapshot] = simulatedEnrichedSnapshots(1, { strikesEachSide: 2, seed: 5 });
     snapshot.rows[0].call!.iv = Number.NaN;

@@ -39,6 +39,7 @@ const PLAYBACK = `subscription($expiry: Date!, $from: DateTime!, $to: DateTime!,
     position total timestamp
     chain { timestamp spot rows { strike call { oi iv } } }
     analytics { timestamp spot }
+    mood { timestamp index band }
   }
 }`;
 
@@ -48,6 +49,7 @@ interface Frame {
   timestamp: string;
   chain: { timestamp: string; spot: number; rows: { strike: number; call: { oi: number | null; iv: number | null } | null }[] };
   analytics: { timestamp: string; spot: number } | null;
+  mood: { timestamp: string; index: number | null; band: string | null } | null;
 }
 
 interface Played {
@@ -210,6 +212,14 @@ describe('historical playback over graphql-ws', () => {
     console.log(`live range: ${played.frames.length} frames, ${analysed.length} with stored analytics`);
     expect(analysed.length).toBeGreaterThan(0);
     for (const frame of analysed) expect(frame.analytics).toEqual({ timestamp: frame.timestamp, spot: frame.chain.spot });
+    // The mood page replays too: each frame from the first analysed one on has the symbol's mood as stored at or before it.
+    const first = played.frames.findIndex((f) => f.mood);
+    expect(first).toBeGreaterThanOrEqual(0);
+    for (const frame of played.frames.slice(first)) {
+      expect(frame.mood).not.toBeNull();
+      expect(Date.parse(frame.mood!.timestamp)).toBeLessThanOrEqual(Date.parse(frame.timestamp));
+    }
+    expect(new Set(played.frames.slice(first).map((f) => f.mood!.timestamp)).size).toBeGreaterThan(1);
   }, 60_000);
 
   it('plays over SSE too (Yoga\'s HTTP path), each frame an event, then completes', async () => {

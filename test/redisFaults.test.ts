@@ -58,7 +58,7 @@ async function retryUntil(attempt: () => unknown, done: () => boolean, what: str
 }
 
 function snapshot(spot: number): EnrichedSnapshot {
-  return { version: 1, id: `faults-${spot}`, symbol: 'NIFTY', expiry: '2026-11-24', spot, rows: [] } as unknown as EnrichedSnapshot;
+  return { version: 2, id: `faults-${spot}`, symbol: 'NIFTY', expiry: '2026-11-24', spot, rows: [] } as unknown as EnrichedSnapshot;
 }
 
 describe(`surviving a Redis restart (${REDIS_URL ? 'Redis' : 'in-memory'})`, () => {

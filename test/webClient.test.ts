@@ -107,6 +107,31 @@ describe('the web client in Chromium', () => {
     expect(await page.locator('table.chain tbody tr.atm').count()).toBe(1);
     const gamma = await page.locator('table.chain tbody tr.atm td.gamma').first().innerText();
     expect(Number(gamma)).toBeGreaterThan(0);
+    // Chg is the change since the previous session's close (ltp − the server's previousClose), in percent in its tooltip.
+    const { optionChain } = await sdk.query(OptionChainDocument, { symbol: 'NIFTY' });
+    const closes = new Map(optionChain!.rows.flatMap((r) => [[`CALL ${r.strike}`, r.call?.previousClose], [`PUT ${r.strike}`, r.put?.previousClose]]));
+    const shown = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLTableRowElement>('table.chain tbody tr[data-strike]')].flatMap((tr) =>
+        ['CALL', 'PUT'].map((side) => ({
+          key: `${side} ${tr.dataset.strike}`,
+          ltp: tr.querySelector(`td.ltp[data-side="${side}"]`)!.textContent,
+          change: tr.querySelector(`td.change[data-side="${side}"]`)!.textContent,
+          title: (tr.querySelector(`td.change[data-side="${side}"]`) as HTMLElement).title,
+          clipped: ((box) => box.scrollWidth > box.clientWidth)(tr.querySelector(`td.change[data-side="${side}"] > .cell`)!),
+        })),
+      ),
+    );
+    expect(shown).toHaveLength(42);
+    for (const { key, ltp, change, title, clipped } of shown) {
+      expect(clipped, `${key}: Chg ${change} cut short`).toBe(false);
+      const close = closes.get(key)!;
+      expect(close, `${key} previous close`).toBeGreaterThan(0);
+      // Two decimals, one from 100 points on.
+      expect(Math.abs(Number(change) - (Number(ltp) - close)), `${key}: Chg ${change} for LTP ${ltp} and previous close ${close}`).toBeLessThan(Math.abs(Number(change)) >= 100 ? 0.051 : 0.006);
+      expect(change).toMatch(/^[+-]?\d+\.\d\d?$/);
+      expect(title).toMatch(new RegExp(`^[+-]?\\d+\\.\\d\\d % since the previous close ${close.toFixed(2).replace('.', '\\.')}$`));
+    }
+    expect(shown.some((s) => Number(s.change) !== 0)).toBe(true);
     const before = await page.locator('table.chain tbody').innerText();
     const changedAfterMs = await page.evaluate(async (text) => {
       const started = performance.now();
@@ -146,7 +171,7 @@ describe('the web client in Chromium', () => {
     await shot('mood');
   }, 60_000);
 
-  it('replays a past range with a progress bar, and the chain page shows the replay', async () => {
+  it('replays a past range with a progress bar, and the chain and mood pages show the replay', async () => {
     await open('#/playback');
     await page.locator('select').nth(2).selectOption('0');
     await page.getByRole('button', { name: 'Play' }).click({ timeout: 10_000 });
@@ -158,6 +183,21 @@ describe('the web client in Chromium', () => {
     // Positions are 1-based: the last frame's is the total.
     expect(Number(position)).toBeGreaterThanOrEqual(1);
     expect(Number(position)).toBeLessThanOrEqual(Number(total));
+    // The mood page replays too: the mood stored at the frame's instant and the events stored up to it, not the live ones.
+    await expect.poll(async () => /Playback (\d+)\/(\d+)/.exec(await page.locator('.playback-bar').innerText())?.slice(1).join('/'), { timeout: 30_000 }).toBe(`${total}/${total}`);
+    await page.getByRole('link', { name: 'Market mood' }).click();
+    await page.locator('figure[data-chart="mood"][data-replayed="true"]').waitFor({ timeout: 10_000 });
+    const replayedTime = /^(\d\d:\d\d:\d\d) \(replayed: frame at (\d\d:\d\d:\d\d)\)$/;
+    await expect.poll(() => page.getByTestId('mood-time').innerText(), { timeout: 20_000 }).toMatch(replayedTime);
+    await expect.poll(() => page.locator('table[aria-label="Mood components"] tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    const [, moodTime, frameTime] = replayedTime.exec(await page.getByTestId('mood-time').innerText())!;
+    expect(moodTime! <= frameTime!, `mood at ${moodTime} for the frame at ${frameTime}`).toBe(true);
+    await page.locator('ol[aria-label="Replayed events"]').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(2_500);
+    // Held at the last frame: a live mood would have moved on with the snapshots of those seconds.
+    expect(replayedTime.exec(await page.getByTestId('mood-time').innerText())?.[1]).toBe(moodTime);
+    for (const time of await page.locator('ol[aria-label="Replayed events"] li time').allInnerTexts()) expect(time <= frameTime!, `event at ${time} after the frame at ${frameTime}`).toBe(true);
+    await shot('mood-playback');
     await page.getByRole('button', { name: 'Back to live' }).click();
     await page.locator('.playback-bar').waitFor({ state: 'detached' });
   }, 60_000);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const CHAIN_COLUMNS = ['ltp', 'bid', 'ask', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma', 'theta', 'vega', 'rho', 'theoreticalPrice'] as const;
+export const CHAIN_COLUMNS = ['ltp', 'change', 'changePercent', 'previousClose', 'bid', 'ask', 'volume', 'oi', 'oiChange', 'iv', 'delta', 'gamma', 'theta', 'vega', 'rho', 'theoreticalPrice'] as const;
 export const GEX_CONVENTION_VALUES = ['dealer-long-calls-short-puts', 'dealer-short-calls-long-puts', 'unsigned'] as const;
 
 export const preferencesSchema = z

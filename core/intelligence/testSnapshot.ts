@@ -13,6 +13,7 @@ export function quote(fields: QuoteFields): EnrichedQuote {
     ltp: null,
     bid: null,
     ask: null,
+    previousClose: null,
     bidQty: null,
     askQty: null,
     volume: null,
@@ -88,7 +89,7 @@ export function testSnapshot(
     put: r.put ? quote(r.put) : null,
   }));
   return {
-    version: 1,
+    version: 2,
     id: `test-${timestamp}`,
     source: 'simulator',
     symbol: 'TEST',

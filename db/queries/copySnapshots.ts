@@ -33,6 +33,7 @@ import type { WriteResult } from './writeSnapshots.ts';
 const QUOTE_COLUMNS = [
   'ts', 'symbol', 'expiry', 'strike', 'option_type', 'ltp', 'bid', 'ask', 'bid_qty', 'ask_qty', 'volume', 'oi', 'oi_change', 'iv',
   'delta', 'gamma', 'theta', 'vega', 'rho', 'vanna', 'charm', 'vomma', 'theoretical_price', 'source_iv', 'source_delta', 'quality',
+  'previous_close',
 ] as const;
 
 const SNAPSHOT_COLUMNS = [
@@ -177,8 +178,8 @@ const PG_EPOCH_MS = 946_684_800_000;
 const PG_EPOCH_DAYS = 10_957;
 const TWO_32 = 4_294_967_296;
 
-/** Quote row size without its quality text: count, 5 key fields, 20 float8s, quality's length word. */
-const QUOTE_FIXED_BYTES = 2 + 26 * 4 + 8 + 8 + 8 + 20 * 8;
+/** Quote row size without its quality text: count, 5 key fields, 21 float8s, quality's length word. */
+const QUOTE_FIXED_BYTES = 2 + 27 * 4 + 8 + 8 + 8 + 21 * 8;
 
 /**
  * Rows of a binary COPY stream (header, int16 field count and per field an
@@ -380,6 +381,7 @@ class BinaryCopyWriter {
       this.put(quality, p + 4);
       p += 4 + quality.length;
     }
+    p = float8At(view, p, q.previousClose);
     this.pos = p;
   }
 }

@@ -3,7 +3,7 @@ import { openTestDatabase } from '../../test/database.ts';
 import { historySnapshots } from '../../test/historySnapshots.ts';
 import type { DatabaseHandle } from '../client.ts';
 import type { EnrichedSnapshot } from '../../core/models.ts';
-import { analyticsChain } from '../schema.ts';
+import { analyticsChain, analyticsMood } from '../schema.ts';
 import { countRangeSnapshots, rangeSnapshotPage, type SnapshotRange } from './playbackSnapshots.ts';
 
 let database: DatabaseHandle;
@@ -23,6 +23,16 @@ beforeAll(async () => {
       .filter((_, i) => i % 3 === 0)
       .map((s) => ({ ts: new Date(s.timestamp), symbol, expiry, sessionDate: '2026-11-23', spot: s.spot, intelligence: { timestamp: s.timestamp, spot: s.spot } })),
   );
+  // The symbol's mood stored at instants 4, 12 and 30, between snapshots (a mood of any expiry's snapshot), and at 40 thinned by retention.
+  const moodAt = (i: number, thinned = false) => ({
+    ts: new Date(nifty[i].timestamp + 500),
+    symbol,
+    sessionDate: '2026-11-23',
+    spot: nifty[i].spot,
+    moodIndex: i,
+    intelligence: thinned ? null : { symbol, timestamp: nifty[i].timestamp + 500, index: i },
+  });
+  await database.db.insert(analyticsMood).values([moodAt(4), moodAt(12), moodAt(30), moodAt(40, true)]);
   range = { symbol, expiry, from: new Date(nifty[10].timestamp), to: new Date(nifty[50].timestamp) };
 }, 60_000);
 afterAll(async () => {
@@ -36,7 +46,7 @@ describe('playback reads', () => {
   });
 
   it('reads the range a page at a time after a ts cursor, oldest first, each chain as stored with the analytics of its instant', async () => {
-    const read: { ts: number; analytics: unknown }[] = [];
+    const read: { ts: number; analytics: unknown; mood: unknown }[] = [];
     let after: Date | null = null;
     let pages = 0;
     for (;;) {
@@ -44,11 +54,11 @@ describe('playback reads', () => {
       if (page.length === 0) break;
       pages++;
       expect(page.length).toBeLessThanOrEqual(16);
-      for (const { snapshot, analytics } of page) {
+      for (const { snapshot, analytics, mood } of page) {
         const stored = nifty.find((s) => s.timestamp === snapshot.timestamp)!;
         expect(snapshot.rows).toEqual(stored.rows);
         expect(snapshot.analytics).toEqual(stored.analytics);
-        read.push({ ts: snapshot.timestamp, analytics });
+        read.push({ ts: snapshot.timestamp, analytics, mood });
       }
       after = new Date(page[page.length - 1].snapshot.timestamp);
     }
@@ -58,5 +68,13 @@ describe('playback reads', () => {
       const index = i + 10;
       expect(r.analytics).toEqual(index % 3 === 0 ? { timestamp: nifty[index].timestamp, spot: nifty[index].spot } : null);
     });
+    // Each frame has the mood last stored at or before it, from before the range too; the thinned one is skipped.
+    const moodIndex = (i: number) => (read[i - 10].mood as { index: number } | null)?.index;
+    expect([10, 12, 13, 30, 31, 39, 40, 41, 50].map(moodIndex)).toEqual([4, 4, 12, 12, 30, 30, 30, 30, 30]);
+  });
+
+  it("gives frames no mood before the symbol's first stored one", async () => {
+    const early = await rangeSnapshotPage(database.db, { ...range, from: new Date(nifty[0].timestamp) }, null, 16);
+    expect(early.slice(0, 6).map((f) => (f.mood as { index: number } | null)?.index ?? null)).toEqual([null, null, null, null, null, 4]);
   });
 });

@@ -7,7 +7,7 @@
  * run the analytics role itself); JSON documents come back as stored, with
  * JSON's null where the reducer had NaN.
  */
-import { and, asc, desc, eq, gte, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
 import { texts } from './writeSnapshots.ts';
@@ -90,6 +90,8 @@ export interface EventQuery {
   expiry?: string;
   /** Inclusive lower bound. */
   since: Date;
+  /** Inclusive upper bound (a playback's instant); absent: none. */
+  until?: Date;
   /** Events after this one in the order (newest first). */
   after?: EventCursor;
   /** Page size; one more is read to tell whether another page exists. */
@@ -99,6 +101,7 @@ export interface EventQuery {
 /** Events newest first (instant, then symbol and key for ties), one page. */
 export async function eventsPage(db: Database, query: EventQuery): Promise<{ events: (IntelligenceEvent & { cursor: EventCursor })[]; hasNextPage: boolean }> {
   const conditions: SQL[] = [gte(analyticsEvents.ts, query.since)];
+  if (query.until) conditions.push(lte(analyticsEvents.ts, query.until));
   if (query.symbols && query.symbols.length > 0) conditions.push(inArray(analyticsEvents.symbol, [...query.symbols]));
   if (query.kinds && query.kinds.length > 0) conditions.push(inArray(analyticsEvents.kind, [...query.kinds]));
   if (query.expiry) conditions.push(eq(analyticsEvents.expiry, query.expiry));

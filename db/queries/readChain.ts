@@ -139,6 +139,7 @@ function chainRows(quotes: readonly QuoteRow[]): EnrichedRow[] {
       ltp: quote.ltp,
       bid: quote.bid,
       ask: quote.ask,
+      previousClose: quote.previousClose,
       bidQty: quote.bidQty,
       askQty: quote.askQty,
       volume: quote.volume,

@@ -45,12 +45,16 @@ export const OptionChainDocument = graphql(`
         strike
         call {
           ltp
+          previousClose
+          change
           oi
           iv
           delta
         }
         put {
           ltp
+          previousClose
+          change
           oi
           iv
           delta

@@ -30,6 +30,9 @@ export const ExpiriesQuery = graphql(`
 export const QuoteFieldsFragment = graphql(`
   fragment QuoteFields on OptionQuote {
     ltp
+    change
+    changePercent
+    previousClose
     bid
     ask
     oi
@@ -287,6 +290,18 @@ export const EventFieldsFragment = graphql(`
   }
 `);
 
+export const EventsAtQuery = graphql(`
+  query EventsAt($symbol: String!, $until: DateTime!) {
+    analyticsEvents(symbols: [$symbol], until: $until, first: 30) {
+      edges {
+        node {
+          ...EventFields
+        }
+      }
+    }
+  }
+`);
+
 export const MoodSubscription = graphql(`
   subscription MoodLive($symbol: String!) {
     moodUpdated(symbol: $symbol) {
@@ -330,6 +345,9 @@ export const PlaybackSubscription = graphql(`
             ...QuoteFields
           }
         }
+      }
+      mood {
+        ...MoodFields
       }
     }
   }

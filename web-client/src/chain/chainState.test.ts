@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyChain, applyDelta, maxOi, rowsAroundAtm, type ChainDeltaMessage, type Quote } from './chainState.ts';
 
 function quote(ltp: number, oi = 100): Quote {
-  return { ltp, bid: ltp - 0.5, ask: ltp + 0.5, oi, oiChange: 0, volume: 10, iv: 0.12, delta: 0.5, gamma: 0.001, theta: -5, vega: 10, rho: 1 };
+  return { ltp, change: 0, changePercent: 0, previousClose: ltp, bid: ltp - 0.5, ask: ltp + 0.5, oi, oiChange: 0, volume: 10, iv: 0.12, delta: 0.5, gamma: 0.001, theta: -5, vega: 10, rho: 1 };
 }
 
 const analytics = { pcrOi: 1, pcrVolume: 1, maxPain: 100, atmStrike: 100, atmIv: 0.12, expectedMove: 5, straddlePrice: 10, totalGex: 1, gammaFlip: 99, callWall: 110, putWall: 90, totalCallOi: 1, totalPutOi: 1 };
@@ -38,7 +38,6 @@ describe('applyDelta', () => {
     expect(after.rows.map((r) => r.strike)).toEqual([90, 100]);
     expect(after.rows[0]).not.toBe(before.rows[0]);
     expect(after.rows[0]!.put!.ltp).toBe(3);
-    expect(after.rows[0]!.putFirstLtp).toBe(2);
     expect(after.rows[1]).toBe(before.rows[1]);
     expect(after.gaps).toBe(0);
   });
@@ -61,12 +60,12 @@ describe('applyChain', () => {
     const second = applyChain(first, { ...chain, rows: [{ strike: 90, call: quote(1), put: quote(2) }, { strike: 100, call: quote(6), put: quote(4) }] });
     expect(second.rows[0]).toBe(first.rows[0]);
     expect(second.rows[1]).not.toBe(first.rows[1]);
-    expect(second.rows[1]!.callFirstLtp).toBe(3);
+    expect(second.rows[1]!.call!.ltp).toBe(6);
   });
 });
 
 describe('rowsAroundAtm', () => {
-  const rows = [80, 90, 100, 110, 120, 130].map((strike) => ({ strike, call: quote(1, strike), put: null, callFirstLtp: null, putFirstLtp: null }));
+  const rows = [80, 90, 100, 110, 120, 130].map((strike) => ({ strike, call: quote(1, strike), put: null }));
 
   it('takes depth strikes each side of the ATM strike', () => {
     expect(rowsAroundAtm(rows, 100, 101, 1).map((r) => r.strike)).toEqual([90, 100, 110]);

@@ -21,9 +21,6 @@ export interface Row {
   strike: number;
   call: Quote | null;
   put: Quote | null;
-  /** LTP of each side when this page first saw the strike (rupees), for the change column. */
-  callFirstLtp: number | null;
-  putFirstLtp: number | null;
 }
 
 export interface ChainState {
@@ -65,14 +62,9 @@ export function applyDelta(state: ChainState | null, message: ChainDeltaMessage)
   for (const strike of message.removedStrikes) byStrike.delete(strike);
   for (const change of message.changes) {
     const previous = byStrike.get(change.strike);
-    const row: Row = previous ? { ...previous } : { strike: change.strike, call: null, put: null, callFirstLtp: null, putFirstLtp: null };
-    if (change.side === 'CALL') {
-      row.call = change.quote;
-      row.callFirstLtp ??= change.quote?.ltp ?? null;
-    } else {
-      row.put = change.quote;
-      row.putFirstLtp ??= change.quote?.ltp ?? null;
-    }
+    const row: Row = previous ? { ...previous } : { strike: change.strike, call: null, put: null };
+    if (change.side === 'CALL') row.call = change.quote;
+    else row.put = change.quote;
     byStrike.set(change.strike, row);
   }
   const gap = !start && state.sequence != null && message.previousSequence !== state.sequence;
@@ -84,14 +76,14 @@ export function applyDelta(state: ChainState | null, message: ChainDeltaMessage)
   };
 }
 
-/** The state showing one whole chain (a playback frame), keeping the first LTPs seen and unchanged rows' identity. */
+/** The state showing one whole chain (a playback frame), keeping unchanged rows' identity. */
 export function applyChain(state: ChainState | null, chain: PlaybackChain): ChainState {
   const same = state && state.symbol === chain.symbol && state.expiry === chain.expiry;
   const previous = new Map(same ? state.rows.map((row) => [row.strike, row]) : []);
   const rows = chain.rows.map((r): Row => {
     const old = previous.get(r.strike);
     if (old && sameQuote(old.call, r.call) && sameQuote(old.put, r.put)) return old;
-    return { strike: r.strike, call: r.call, put: r.put, callFirstLtp: old?.callFirstLtp ?? r.call?.ltp ?? null, putFirstLtp: old?.putFirstLtp ?? r.put?.ltp ?? null };
+    return { strike: r.strike, call: r.call, put: r.put };
   });
   return { ...header(chain), rows, sequence: null, gaps: 0 };
 }

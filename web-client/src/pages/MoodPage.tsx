@@ -2,11 +2,17 @@
  * Market mood: the gauge (index 0–100, fear to greed) with its components,
  * the overview across symbols, and the live events feed (the latest events,
  * then each new one on top; at most 50 kept).
+ *
+ * During a playback the gauge and its components are the replayed symbol's
+ * mood as stored at each frame's instant (the frame carries it), and the
+ * events those stored up to that instant (read again at most every 2 s as
+ * the frames advance); the overview across symbols stays as it was when the
+ * playback started (it has no past form), and says so.
  */
 import { useEffect, useState } from 'react';
-import { useSubscription } from 'urql';
-import { EventsSubscription, MoodQuery, MoodSubscription } from '../documents.ts';
-import { useRefreshing } from '../charts/useRefreshing.ts';
+import { useQuery, useSubscription } from 'urql';
+import { EventsAtQuery, EventsSubscription, MoodQuery, MoodSubscription } from '../documents.ts';
+import { usePlaybackInstant, useRefreshing } from '../charts/useRefreshing.ts';
 import { useSelection } from '../selection.tsx';
 import type { EventFieldsFragment, MoodFieldsFragment } from '../gql/graphql.ts';
 import { istTime, num, pct, signed } from '../format.ts';
@@ -41,27 +47,39 @@ function Gauge({ index, band }: { index: number | null; band: string | null }) {
 }
 
 export function MoodPage() {
-  const { symbol } = useSelection();
+  const { symbol: picked, playbackRequest, playback } = useSelection();
+  const replaying = playbackRequest != null;
+  // A playback replays its own symbol.
+  const symbol = playbackRequest?.symbol ?? picked;
   const initial = useRefreshing(MoodQuery, { symbol }, 10_000);
-  const [live] = useSubscription({ query: MoodSubscription, variables: { symbol } });
+  const [live] = useSubscription({ query: MoodSubscription, variables: { symbol }, pause: replaying });
   const [events, setEvents] = useState<EventFieldsFragment[]>([]);
-  useSubscription({ query: EventsSubscription }, (_: unknown, data) => {
+  useSubscription({ query: EventsSubscription, pause: replaying }, (_: unknown, data) => {
     setEvents((list) => [data.marketEvents, ...list].slice(0, MAX_EVENTS));
     return data;
   });
-  useEffect(() => setEvents([]), [symbol]);
-  const mood: MoodFieldsFragment | null = live.data?.moodUpdated ?? initial.data?.marketMood ?? null;
-  const feed = [...events, ...(initial.data?.analyticsEvents.edges.map((e) => e.node) ?? [])].slice(0, MAX_EVENTS);
+  useEffect(() => setEvents([]), [symbol, replaying]);
+  const at = usePlaybackInstant(2_000);
+  const [past] = useQuery({ query: EventsAtQuery, variables: { symbol, until: at ?? '' }, pause: at === null });
+  const mood: MoodFieldsFragment | null = replaying ? (playback?.mood ?? null) : (live.data?.moodUpdated ?? initial.data?.marketMood ?? null);
+  const feed = replaying
+    ? (past.data?.analyticsEvents.edges.map((e) => e.node) ?? [])
+    : [...events, ...(initial.data?.analyticsEvents.edges.map((e) => e.node) ?? [])].slice(0, MAX_EVENTS);
   return (
     <section aria-labelledby="mood-title">
       <div className="toolbar">
         <h1 id="mood-title">Market mood</h1>
       </div>
-      {initial.error && <p className="error">{initial.error.message}</p>}
+      {!replaying && initial.error && <p className="error">{initial.error.message}</p>}
+      {past.error && <p className="error">{past.error.message}</p>}
       <div className="grid">
-        <figure className="card" data-chart="mood">
+        <figure className="card" data-chart="mood" data-replayed={replaying ? 'true' : undefined}>
           <figcaption>
-            {symbol} mood <small>{mood ? istTime(mood.timestamp) : 'no mood yet'}</small>
+            {symbol} mood{' '}
+            <small data-testid="mood-time">
+              {mood ? istTime(mood.timestamp) : replaying ? 'none stored by this instant' : 'no mood yet'}
+              {replaying ? ` (replayed: frame at ${istTime(playback?.timestamp)})` : ''}
+            </small>
           </figcaption>
           <Gauge index={mood?.index ?? null} band={mood?.band ?? null} />
           <table className="compact" aria-label="Mood components">
@@ -91,7 +109,7 @@ export function MoodPage() {
           </table>
         </figure>
         <figure className="card">
-          <figcaption>Market overview</figcaption>
+          <figcaption>Market overview {replaying && <small>(as when the playback started: not replayed)</small>}</figcaption>
           <div className="table-scroll">
             <table className="compact" aria-label="Market overview">
               <thead>
@@ -128,8 +146,8 @@ export function MoodPage() {
           </div>
         </figure>
         <figure className="card wide">
-          <figcaption>Events</figcaption>
-          <ol className="events" aria-label="Live events" aria-live="polite">
+          <figcaption>Events {replaying && <small>(stored up to the frame's instant)</small>}</figcaption>
+          <ol className="events" aria-label={replaying ? 'Replayed events' : 'Live events'} aria-live="polite">
             {feed.map((e, i) => (
               <li key={`${e.timestamp}-${e.kind}-${e.symbol}-${e.strike}-${e.side}-${i}`}>
                 <time>{istTime(e.timestamp)}</time> <strong>{e.symbol}</strong> <span className="kind">{e.kind.replaceAll('_', ' ').toLowerCase()}</span> {e.strike != null ? num(e.strike, 0) : ''} {e.side ?? ''} — {e.reason}

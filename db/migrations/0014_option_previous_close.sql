@@ -1,0 +1,1 @@
+ALTER TABLE "option_quotes" ADD COLUMN "previous_close" double precision;

@@ -162,8 +162,6 @@ const envSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: numberFrom(z.number().int().min(1_000)).default(30_000),
   /** Milliseconds a produce request waits for more messages before it is sent (0: at once). */
   KAFKA_LINGER_MS: numberFrom(z.number().int().min(0).max(1_000)).default(0),
-  /** Commit a consumer's handled offsets at most this often, ms (0: after every fetched batch). */
-  KAFKA_COMMIT_INTERVAL_MS: numberFrom(z.number().int().min(0).max(60_000)).default(0),
   TIMESCALE_CHUNK_INTERVAL: interval.default('1 day'),
   TIMESCALE_COMPRESS_AFTER: interval.default('7 days'),
   TIMESCALE_RETENTION: interval.default('90 days'),

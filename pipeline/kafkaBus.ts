@@ -30,12 +30,7 @@
  *   at that partition's end as of `subscribe`: it gets every message
  *   published after it subscribed, none from before.
  * - At-least-once: an offset is resolved after the handler returned for that
- *   message (or it was dead-lettered) and committed after each fetched batch
- *   (a round trip to the group coordinator each), or with `commitIntervalMs`
- *   at most that often: after a batch once that long has passed since the
- *   last commit, and always when the consumer stops. Fewer round trips; the
- *   price is that a crash or a rebalance hands up to that long's handled
- *   messages over again (consumers store by id).
+ *   message (or it was dead-lettered) and committed after each fetched batch.
  *   Only a poison message (undecodable, or the handler threw `PoisonMessage`
  *   or `MessageError`; not one written by a newer build, which waits
  *   uncommitted for this consumer's upgrade) goes to the dead-letter topic, with its original
@@ -128,12 +123,6 @@ export interface KafkaBusOptions {
   lingerMs?: number;
   /** Bytes of message values sent in one request at most (default 512 KiB, under the brokers' 1 MiB `message.max.bytes`). */
   maxSendBytes?: number;
-  /**
-   * Commit a consumer's handled offsets at most this often, ms (default 0:
-   * after every fetched batch). Saves a round trip per batch; a crash or a
-   * rebalance then redelivers up to this long's handled messages.
-   */
-  commitIntervalMs?: number;
 }
 
 export type TopicManagement = 'create' | 'external';
@@ -160,7 +149,6 @@ export function kafkaBusOptions(
     | 'KAFKA_SEND_TIMEOUT_MS'
     | 'KAFKA_SESSION_TIMEOUT_MS'
     | 'KAFKA_LINGER_MS'
-    | 'KAFKA_COMMIT_INTERVAL_MS'
     | 'LOG_LEVEL'
   >,
 ): KafkaBusOptions {
@@ -178,7 +166,6 @@ export function kafkaBusOptions(
     sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     lingerMs: config.KAFKA_LINGER_MS,
-    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS,
     logLevel: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
   };
 }
@@ -219,12 +206,6 @@ interface ConsumerState {
   seeking: Promise<void> | null;
   /** Partition → messages behind its high watermark as of the latest batch (see `lag`). */
   lag: Map<number, number>;
-  /** With `commitIntervalMs`: partition → the next offset to commit (handled, not committed yet). */
-  uncommitted: Map<number, string>;
-  /** With `commitIntervalMs`: when offsets were last committed (performance.now()). */
-  committedAt: number;
-  /** Batches being handled (see `stopConsumer`). */
-  batches: number;
 }
 
 interface Pending {
@@ -577,25 +558,7 @@ export class KafkaBus implements Bus {
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
     });
-    const state: ConsumerState = {
-      topic,
-      group,
-      groupId,
-      consumer,
-      handler,
-      maxBatch,
-      baseline,
-      handled: 0,
-      stopping: null,
-      stop: new AbortController(),
-      startAt,
-      seeking: null,
-      lag: new Map(),
-      uncommitted: new Map(),
-      committedAt: performance.now(),
-      batches: 0,
-    };
-    const commitEvery = this.options.commitIntervalMs ?? 0;
+    const state: ConsumerState = { topic, group, groupId, consumer, handler, maxBatch, baseline, handled: 0, stopping: null, stop: new AbortController(), startAt, seeking: null, lag: new Map() };
     this.consumers.push(state);
     try {
       await consumer.connect();
@@ -608,8 +571,8 @@ export class KafkaBus implements Bus {
       // Every join, rebalances included: a partition this member gets for the first time may need its start set.
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => void (state.seeking = this.seekToStart(state, payload.memberAssignment[topic] ?? [])));
       await consumer.run({
-        // Resolved offsets are committed after every fetched batch (kafkajs does that itself), not per message; with an interval, by consumeBatch.
-        autoCommit: commitEvery <= 0,
+        // Resolved offsets are committed after every fetched batch (kafkajs does that itself), not per message.
+        autoCommit: true,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
         eachBatch: (payload) => this.consumeBatch(state, payload),
@@ -667,8 +630,6 @@ export class KafkaBus implements Bus {
   private stopConsumer(state: ConsumerState): Promise<void> {
     state.stopping ??= (async () => {
       state.stop.abort();
-      // Handled offsets still waiting for the interval: committed now, unless a batch in flight does it as it ends.
-      if (state.batches === 0) await this.commitHandled(state);
       // kafkajs stops fetching, waits for eachBatch (which returns after the chunk in flight), commits and leaves.
       await state.consumer.disconnect();
       const index = this.consumers.indexOf(state);
@@ -678,35 +639,7 @@ export class KafkaBus implements Bus {
   }
 
   private async consumeBatch(state: ConsumerState, payload: EachBatchPayload): Promise<void> {
-    state.batches++;
-    try {
-      await this.handleBatch(state, payload);
-    } finally {
-      state.batches--;
-      const commitEvery = this.options.commitIntervalMs ?? 0;
-      if (commitEvery > 0 && (state.stopping || !payload.isRunning() || performance.now() - state.committedAt >= commitEvery)) await this.commitHandled(state);
-    }
-  }
-
-  /** With `commitIntervalMs`: commits the handled offsets not committed yet; a failure (a rebalance) leaves them to be handed over again. */
-  private async commitHandled(state: ConsumerState): Promise<void> {
-    if (state.uncommitted.size === 0) return;
-    const offsets = [...state.uncommitted].map(([partition, offset]) => ({ topic: state.topic, partition, offset }));
-    state.uncommitted.clear();
-    state.committedAt = performance.now();
-    try {
-      await state.consumer.commitOffsets(offsets);
-    } catch (error) {
-      this.logger.warn('offset commit failed: handled messages since the last commit will be handed over again', { topic: state.topic, groupId: state.groupId, error: String(error) });
-    }
-  }
-
-  private async handleBatch(state: ConsumerState, payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale } = payload;
-    const resolveOffset = (offset: string) => {
-      payload.resolveOffset(offset);
-      if ((this.options.commitIntervalMs ?? 0) > 0) state.uncommitted.set(batch.partition, (BigInt(offset) + 1n).toString());
-    };
+    const { batch, resolveOffset, isRunning, isStale } = payload;
     // A batch fetched before this join's start seeks landed is stale once they have (checked by active()).
     if (state.seeking) await state.seeking;
     const run: BatchRun = { lost: false, givenBack: false };

@@ -226,24 +226,6 @@ describe('the Kafka bus on the Kafka wire protocol', { timeout: 60_000 }, () => 
   });
 });
 
-describe('the Kafka bus committing at an interval (KAFKA_COMMIT_INTERVAL_MS)', { timeout: 90_000 }, () => {
-  it('commits what was handled when the consumer stops, though the interval has not passed: the group’s next member starts after it', async () => {
-    const topic = `${run}.commit-interval`;
-    bus = await connectedBus({ commitIntervalMs: 600_000 }, [topic]);
-    const seen: string[] = [];
-    const first = await bus.subscribeBatch<{ n: number }>(topic, 'interval', (ms) => void seen.push(...ms.map((m) => `first:${m.value.n}`)));
-    for (let n = 0; n < 10; n++) await bus.publish(topic, ['NIFTY', 'SENSEX'][n % 2], { n });
-    await until(() => seen.length === 10);
-    await first.unsubscribe();
-    for (let n = 10; n < 12; n++) await bus.publish(topic, ['NIFTY', 'SENSEX'][n % 2], { n });
-    await bus.subscribeBatch<{ n: number }>(topic, 'interval', (ms) => void seen.push(...ms.map((m) => `second:${m.value.n}`)));
-    await until(() => seen.length >= 12);
-    // Give a redelivery of the first ten the time to show up.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(seen.slice(10).sort()).toEqual(['second:10', 'second:11']);
-  });
-});
-
 describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout: 90_000 }, () => {
   it('retries a handler failing transiently past its attempts: nothing dead-lettered, the message fetched again and everything delivered in order once it recovers', async () => {
     const topic = `${run}.transient`;

@@ -9,8 +9,8 @@
  *
  * Why: avsc's `toBuffer` writes a value larger than its 1 KiB scratch buffer
  * twice (once to learn the size), and a safe encode also needs `isValid`, a
- * third walk; a 22 KB raw snapshot took about 250 µs that way, about 40 µs
- * here (bench: `BENCH_ONLY=kafka`). One walk that checks as it writes keeps
+ * third walk; a 22 KB raw snapshot took 240–560 µs that way on the loaded
+ * two-core bench machine, 40–90 µs here (`BENCH_ONLY=kafka`, encode µs). One walk that checks as it writes keeps
  * the guarantee that a value not fitting the schema is refused, never
  * written as garbage.
  *

@@ -20,8 +20,8 @@
  *   throughput is not one round trip per message; `publishBatch` queues a
  *   whole batch at once. When a send fails, the publishes queued behind it
  *   fail too, unsent: none overtakes it (a publisher with several messages
- *   in flight keeps their order, and `publishBatch` publishes a prefix). The producer is idempotent
- *   by default (`idempotent`: a retried send is neither duplicated nor
+ *   in flight keeps their order, and `publishBatch` publishes a prefix).
+ *   The producer is idempotent by default (`idempotent`: a retried send is neither duplicated nor
  *   reordered); its retries are bounded and every send fails after
  *   `sendTimeoutMs`, so a broker outage fails `publish` (and a dead-letter
  *   write) instead of hanging it. A send that failed may still have been

@@ -24,6 +24,8 @@
  * BENCH_KAFKA_RAW, BENCH_KAFKA_ENRICHED raw and enriched snapshots through the
  *                 Kafka bus (default 5,000 and 2,000), on librdkafka's mock
  *                 cluster, or on KAFKA_BROKERS when set
+ * BENCH_KAFKA_ROLES snapshots through the ingest and processor roles on the
+ *                 Kafka bus, per run (default 1,000)
  * BENCH_SURFACE_SESSIONS, BENCH_SURFACE_SESSION_MINUTES sessions × minutes of 5-symbol history
  *                 (a snapshot per symbol a second) under the read-surface runs (default 5 × 375)
  * BENCH_SURFACE_SECONDS, BENCH_SURFACE_CONNECTIONS seconds per run and clients (default 20; 1,50)
@@ -338,12 +340,18 @@ if (runs('fanout')) {
 }
 
 if (runs('kafka')) {
-  const counts = { raw: Number(process.env.BENCH_KAFKA_RAW ?? 5_000), enriched: Number(process.env.BENCH_KAFKA_ENRICHED ?? 2_000) };
+  const counts = {
+    raw: Number(process.env.BENCH_KAFKA_RAW ?? 5_000),
+    enriched: Number(process.env.BENCH_KAFKA_ENRICHED ?? 2_000),
+    roles: Number(process.env.BENCH_KAFKA_ROLES ?? 1_000),
+  };
   const kafka = await runKafkaBench(counts);
   printTable(
     `Kafka bus on ${process.env.KAFKA_BROKERS ? `KAFKA_BROKERS (${process.env.KAFKA_BROKERS})` : "librdkafka's mock cluster (3 brokers, in a child process on these cores)"}: ` +
-      `snapshots published 256 at a time, at most 100 ahead of one batch consumer; goal 5,000 raw and 2,000 enriched a second`,
+      `path publishers: snapshots published 256 at a time, at most 100 ahead of one batch consumer (the bus's capacity; goal 5,000 raw and 2,000 enriched a second); ` +
+      `ingest: the ingest role, one awaited publish at a time as a source emits; processor: the processor role on the main loop, enriched snapshots delivered (enrichment included)`,
     kafka.map((r) => ({
+      path: r.path,
       snapshots: r.snapshots,
       compression: r.compression,
       'linger ms': r.lingerMs,
@@ -353,6 +361,7 @@ if (runs('kafka')) {
       'published/s': Math.round(r.publishedPerSecond),
       'encode µs': r.encodeUs,
       'decode µs': r.decodeUs,
+      'enrich µs': r.enrichUs ?? '',
     })),
   );
 }

@@ -46,6 +46,7 @@ import avro from 'avsc';
 import { ENRICHED_SNAPSHOT_VERSION, MessageError, RAW_SNAPSHOT_VERSION } from '../core/models.ts';
 import { ANALYTICS_MESSAGE_VERSION } from '../core/analyticsMessage.ts';
 import { TOPICS } from './bus.ts';
+import { compileWriter, InvalidValue, type CompiledWriter } from './avroWriter.ts';
 
 /** The framing byte this build writes and reads. */
 export const WIRE_FORMAT = 1;
@@ -92,6 +93,8 @@ interface TopicCodec {
   resolvers: Map<number, avro.Resolver>;
   /** The version written (the current one unless pinned to an older one). */
   writeVersion: number;
+  /** Its compiled writer (pipeline/avroWriter.ts), or null where avsc writes (a schema the compiler does not handle). */
+  write: CompiledWriter | null;
 }
 
 /**
@@ -167,7 +170,7 @@ export function createMessageCodec(topics: Record<string, TopicSchemas>, writeVe
     if (!reader) throw new Error(`${name} schemas of ${topic} have no version ${version}`);
     const writeVersion = writeVersions[topic] ?? version;
     if (!writers.has(writeVersion)) throw new Error(`${name} on ${topic} cannot be written as version ${writeVersion}: its schemas are versions ${[...writers.keys()].join(', ')}`);
-    codecs.set(topic, { name, version, reader, writers, resolvers: new Map(), writeVersion });
+    codecs.set(topic, { name, version, reader, writers, resolvers: new Map(), writeVersion, write: compileWriter(writers.get(writeVersion)!) });
   }
   return { encode: (topic, value) => encode(codecs.get(topic), topic, value), decode: (topic, buffer) => decode(codecs.get(topic), topic, buffer) };
 }
@@ -209,6 +212,14 @@ function encode(codec: TopicCodec | undefined, topic: string, value: unknown): B
   // Pinned to an older version: the same value, under that version's schema (fields it lacks are not written).
   const type = codec.writers.get(codec.writeVersion)!;
   const written = codec.writeVersion === codec.version ? value : { ...(value as object), version: codec.writeVersion };
+  // One walk that checks as it writes; a value it refuses is checked again below by avsc, to say where it does not fit.
+  if (codec.write) {
+    try {
+      return codec.write(written, WIRE_FORMAT);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+    }
+  }
   const problems: string[] = [];
   const valid = type.isValid(written, {
     errorHook: (path, got) => problems.push(`${path.join('.') || '(root)'}: got ${describe(got)}`),

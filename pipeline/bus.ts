@@ -17,6 +17,9 @@
  *   same message is retried with back-off, never dead-lettered, and nothing
  *   after it on its key is delivered before it (a durable bus gives a message
  *   that keeps failing back uncommitted, so it is delivered again later);
+ * - `publishBatch` publishes its messages in order, together (on Kafka in as
+ *   few requests as they fit, not a round trip each); if one fails, none
+ *   after it is published, and the error says how many before it were;
  * - `close()` stops delivery after the message in flight and resolves when
  *   handlers are idle.
  */
@@ -37,6 +40,29 @@ export interface BusMessage<T = unknown> {
   value: T;
   /** The trace context the publisher was in (pipeline/traceContext.ts), as W3C trace headers; absent when not tracing. */
   headers?: Record<string, string>;
+}
+
+/** One message of a `publishBatch`. */
+export interface OutgoingMessage<T = unknown> {
+  key: string;
+  value: T;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A `publishBatch` that failed part-way: the first `published` messages were
+ * published (acknowledged), the rest were not, the one at `published` because
+ * of `cause` and those after it so as not to overtake it. (A message whose
+ * send failed may still have been written: consumers store by id.)
+ */
+export class PublishBatchError extends Error {
+  constructor(
+    readonly published: number,
+    cause: unknown,
+  ) {
+    super(`published ${published} messages of a batch, then: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'PublishBatchError';
+  }
 }
 
 export interface DeadLetter {
@@ -166,6 +192,12 @@ export interface Bus {
   readonly durable: boolean;
   /** `headers`: the trace context to carry (traceHeaders()), delivered with the message. */
   publish<T>(topic: string, key: string, value: T, headers?: Record<string, string>): Promise<void>;
+  /**
+   * Publishes `messages` to `topic` in this order, together; resolves once
+   * all are acknowledged. When one fails, none after it is published and it
+   * rejects with a PublishBatchError saying how many were.
+   */
+  publishBatch<T>(topic: string, messages: readonly OutgoingMessage<T>[]): Promise<void>;
   subscribe<T>(topic: string, group: string, handler: (message: BusMessage<T>) => Promise<void> | void): Promise<Subscription>;
   subscribeBatch<T>(
     topic: string,
@@ -271,6 +303,17 @@ export class InProcessBus implements Bus {
       consumer.rows.push(rows);
       consumer.queuedRows += rows;
       if (!consumer.running) void this.run(consumer);
+    }
+  }
+
+  /** One after the other: this bus publishes without a round trip, so there is nothing to put together. */
+  async publishBatch<T>(topic: string, messages: readonly OutgoingMessage<T>[]): Promise<void> {
+    for (const [i, { key, value, headers }] of messages.entries()) {
+      try {
+        await this.publish(topic, key, value, headers);
+      } catch (error) {
+        throw new PublishBatchError(i, error);
+      }
     }
   }
 

@@ -17,8 +17,11 @@
  *   on one partition and in order; values are Avro (pipeline/avroCodec.ts).
  *   Publishes made while a send is in flight go together in the next one
  *   (one request, `acks: -1`, optionally compressed), in call order, so
- *   throughput is not one round trip per message. The producer is idempotent
- *   by default (`idempotent`: a retried send is neither duplicated nor
+ *   throughput is not one round trip per message; `publishBatch` queues a
+ *   whole batch at once. When a send fails, the publishes queued behind it
+ *   fail too, unsent: none overtakes it (a publisher with several messages
+ *   in flight keeps their order, and `publishBatch` publishes a prefix).
+ *   The producer is idempotent by default (`idempotent`: a retried send is neither duplicated nor
  *   reordered); its retries are bounded and every send fails after
  *   `sendTimeoutMs`, so a broker outage fails `publish` (and a dead-letter
  *   write) instead of hanging it. A send that failed may still have been
@@ -67,7 +70,7 @@ import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import { MessageError } from '../core/models.ts';
 import type { Config } from '../core/config.ts';
 import { decodeMessage, encodeMessage, type MessageCodec } from './avroCodec.ts';
-import { deliver, isPoison, TOPICS, type Bus, type BusMessage, type ConsumerLag, type DeadLetter, type RetryPolicy, type Subscription } from './bus.ts';
+import { deliver, isPoison, PublishBatchError, TOPICS, type Bus, type BusMessage, type ConsumerLag, type DeadLetter, type OutgoingMessage, type RetryPolicy, type Subscription } from './bus.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -313,6 +316,34 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /** Queues the whole batch at once, in order: it goes out in as few requests as it fits (see `send`); a failure fails the rest unsent. */
+  async publishBatch<T>(topic: string, messages: readonly OutgoingMessage<T>[]): Promise<void> {
+    if (this.closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
+    const encode = this.options.codec?.encode ?? encodeMessage;
+    // A message that cannot be encoded ends the batch there: those before it are still published.
+    const outgoing: Message[] = [];
+    let refused: unknown;
+    for (const { key, value, headers } of messages) {
+      try {
+        const bytes = encode(topic, value);
+        outgoing.push(headers ? { key, value: bytes, headers } : { key, value: bytes });
+      } catch (error) {
+        refused = { error };
+        break;
+      }
+    }
+    await this.connect();
+    await this.ensureTopic(topic);
+    this.published.set(topic, (this.published.get(topic) ?? 0) + outgoing.length);
+    const settled = await Promise.allSettled(outgoing.map((message) => this.send(topic, message)));
+    const failedAt = settled.findIndex((s) => s.status === 'rejected');
+    if (failedAt >= 0) {
+      this.published.set(topic, (this.published.get(topic) ?? 0) - settled.filter((s) => s.status === 'rejected').length);
+      throw new PublishBatchError(failedAt, (settled[failedAt] as PromiseRejectedResult).reason);
+    }
+    if (refused) throw new PublishBatchError(outgoing.length, (refused as { error: unknown }).error);
+  }
+
   /** Each of this process's consumers: messages between its position and the end of its partitions, as of their latest batches. */
   lag(): ConsumerLag[] {
     return this.consumers.map((c) => ({ topic: c.topic, group: c.group, messages: [...c.lag.values()].reduce((sum, n) => sum + n, 0) }));
@@ -415,6 +446,10 @@ export class KafkaBus implements Bus {
         for (const outgoing of batch) outgoing.sent();
       } catch (error) {
         for (const outgoing of batch) outgoing.failed(error);
+        // Queued behind the failure: failed unsent, so that none overtakes it (a publisher retrying it would be behind them).
+        const behind = this.outbox.splice(0);
+        const reason = new Error(`kafka send not attempted: an earlier send failed (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+        for (const outgoing of behind) outgoing.failed(reason);
       }
     }
   }

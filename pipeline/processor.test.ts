@@ -171,7 +171,7 @@ describe('the processor role on enrichment threads', () => {
     expect(role.stats.processed).toBe(raws.length);
   });
 
-  it('publishes each snapshot once when a batch fails part-way and the bus retries it one message at a time', async () => {
+  it.each([0, 1])('publishes each snapshot once, in order, when a batch fails part-way and the bus retries it one message at a time (%i threads)', async (threads) => {
     let failures = 1;
     let enrichedPublished = 0;
     class FlakyBus extends InProcessBus {
@@ -185,7 +185,7 @@ describe('the processor role on enrichment threads', () => {
     bus.onDeadLetter((d) => deadLetters.push(d));
     const out: string[] = [];
     await bus.subscribe<EnrichedSnapshot>(TOPICS.enriched, 'test', (m) => void out.push(m.value.id));
-    const role = await startProcessor(bus, { instruments, rate: 0.065, threads: 1 });
+    const role = await startProcessor(bus, { instruments, rate: 0.065, threads });
     await Promise.all(raws.map((raw) => bus.publish(TOPICS.raw, raw.symbol, raw)));
     await bus.drain();
     await role.stop();

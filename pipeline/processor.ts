@@ -28,7 +28,7 @@ import { CALL, PUT, type GreekColumns, type OptionSign } from '../core/pricing/b
 import { impliedDividendYield, sideColumns, sideGreeks } from '../core/chainGreeks.ts';
 import { expiryInstant, istDate, yearsToExpiry } from '../core/time/expiry.ts';
 import { lotSizeOn, type Instrument } from '../core/instruments.ts';
-import { TOPICS, type Bus, type BusMessage, type Subscription } from './bus.ts';
+import { PublishBatchError, TOPICS, type Bus, type BusMessage, type Subscription } from './bus.ts';
 import { EnrichPool } from './enrichPool.ts';
 import { inSpan, traceHeaders } from './traceContext.ts';
 import { LATENCY_BUCKETS_SECONDS, NO_METRICS, type Metrics } from '../core/metrics.ts';
@@ -360,78 +360,102 @@ function snapshotIdOf(value: unknown): string {
   return typeof id === 'string' ? id : '';
 }
 
-/** Raw messages handed to the enrichment threads at once (published in order as their results come back). */
-const THREAD_BATCH = 16;
+/**
+ * Raw messages taken at once (per enrichment thread): each is enriched in its
+ * own span, and the batch's enriched snapshots are then published together,
+ * in the raw order (one produce request rather than one round trip each).
+ */
+const BATCH = 16;
 
 /**
  * Consumes `market.raw`, publishes `market.enriched`. A snapshot that fails
  * validation is counted by reason and skipped; it never stops the consumer.
  * Enriched snapshots are published in the order of the raw ones, through
  * threads or not: the bus is keyed by symbol and its consumers rely on each
- * key's order.
+ * key's order. Each batch's are published together (`publishBatch`), and the
+ * batch is done (its raw offsets may be committed) once all are acknowledged.
  */
 export async function startProcessor(bus: Bus, options: ProcessorOptions): Promise<ProcessorRole> {
   const stats: ProcessorStats = { processed: 0, rejectedSnapshots: {}, rejectedRows: {}, lastProcessedAt: null };
   const metrics = options.metrics ?? NO_METRICS;
   const latency = metrics.histogram('processor_latency_seconds', 'Time from taking a raw snapshot off the bus to publishing it enriched, seconds', [], LATENCY_BUCKETS_SECONDS);
   const rejects = metrics.counter('processor_rejects_total', 'Raw snapshots rejected whole, and rows rejected or flagged inside snapshots, by reason', ['scope', 'reason']);
-  /** The outcome of `message` (taken off the bus at `began`, performance.now()), made and published within its trace. */
-  const handle = (message: BusMessage, began: number, process: () => RawOutcome | Promise<RawOutcome>) =>
+  /** The outcome of `message`, made within its trace: the enriched snapshot and its trace headers, or null when it was rejected. */
+  const enrich = (message: BusMessage, process: () => RawOutcome | Promise<RawOutcome>) =>
     inSpan('processor.enrich', message, { 'snapshot.id': snapshotIdOf(message.value), 'messaging.source': TOPICS.raw }, async () => {
       const outcome = await process();
       if (outcome.kind === 'rejected') {
         stats.rejectedSnapshots[outcome.reason] = (stats.rejectedSnapshots[outcome.reason] ?? 0) + 1;
         rejects.inc({ scope: 'snapshot', reason: outcome.reason });
         options.onReject?.(outcome.reason, outcome.message);
-        return;
+        return null;
       }
       const enriched = outcome.snapshot;
       for (const [reason, n] of Object.entries(enriched.rejects)) {
         stats.rejectedRows[reason] = (stats.rejectedRows[reason] ?? 0) + n;
         if (n > 0) rejects.inc({ scope: 'row', reason }, n);
       }
-      stats.processed++;
-      stats.lastProcessedAt = enriched.processedAt;
-      await bus.publish(TOPICS.enriched, enriched.symbol, enriched, traceHeaders());
-      latency.observe({}, (performance.now() - began) / 1000);
+      return { snapshot: enriched, headers: traceHeaders() };
     });
 
   const threads = options.threads ?? 0;
-  if (threads <= 0) {
-    const subscription = await bus.subscribe(TOPICS.raw, 'processor', (message) => handle(message, performance.now(), () => processRaw(message.value, options)));
-    return { stats, stop: () => subscription.unsubscribe() };
-  }
-
-  const pool = new EnrichPool({ threads, instruments: options.instruments, rate: options.rate, gexConvention: options.gexConvention, onThreadFailed: options.onThreadFailed });
+  const pool = threads > 0 ? new EnrichPool({ threads, instruments: options.instruments, rate: options.rate, gexConvention: options.gexConvention, onThreadFailed: options.onThreadFailed }) : null;
   // A batch that fails part-way is retried by the bus one message at a time: those handled before the failure are not handled twice.
   const handledOfFailedBatch = new Set<BusMessage>();
   const onBatch = async (messages: BusMessage[]) => {
     if (messages.length === 1 && handledOfFailedBatch.delete(messages[0])) return;
     if (messages.length > 1) handledOfFailedBatch.clear();
     const began = performance.now();
-    const outcomes = messages.map((message) => pool.process(message.value));
-    for (const outcome of outcomes) outcome.catch(() => {});
+    // On threads: all handed over at once, taken back in order; on the main loop: enriched one by one as the loop below asks.
+    const outcomes = pool ? messages.map((message) => pool.process(message.value)) : null;
+    for (const outcome of outcomes ?? []) outcome.catch(() => {});
+    const ready: { index: number; snapshot: EnrichedSnapshot; headers: Record<string, string> | undefined }[] = [];
+    let failed: { index: number; error: unknown } | undefined;
     for (let i = 0; i < messages.length; i++) {
       try {
-        await handle(messages[i], began, () => outcomes[i]);
+        const made = await enrich(messages[i], outcomes ? () => outcomes[i] : () => processRaw(messages[i].value, options));
+        if (made) ready.push({ index: i, ...made });
       } catch (error) {
-        if (messages.length > 1) for (let j = 0; j < i; j++) handledOfFailedBatch.add(messages[j]);
-        throw error;
+        failed = { index: i, error };
+        break;
       }
     }
+    /** Marks the messages before `index` handled (for the one-by-one retry) and rethrows `error`. */
+    const failAt = (index: number, error: unknown): never => {
+      if (messages.length > 1) for (let j = 0; j < index; j++) handledOfFailedBatch.add(messages[j]);
+      throw error;
+    };
+    const published = (count: number) => {
+      const seconds = (performance.now() - began) / 1000;
+      for (const { snapshot } of ready.slice(0, count)) {
+        stats.processed++;
+        stats.lastProcessedAt = snapshot.processedAt;
+        latency.observe({}, seconds);
+      }
+    };
+    try {
+      await bus.publishBatch(TOPICS.enriched, ready.map(({ snapshot, headers }) => ({ key: snapshot.symbol, value: snapshot, headers })));
+    } catch (error) {
+      // Those published are handled; from the first that was not, the bus retries (with its own error: a MessageError stays poison).
+      if (!(error instanceof PublishBatchError)) throw error;
+      published(error.published);
+      failAt(ready[error.published].index, error.cause);
+    }
+    published(ready.length);
+    if (failed) failAt(failed.index, failed.error);
   };
   let subscription: Subscription;
   try {
-    subscription = await bus.subscribeBatch(TOPICS.raw, 'processor', onBatch, { maxBatch: THREAD_BATCH * threads });
+    subscription = await bus.subscribeBatch(TOPICS.raw, 'processor', onBatch, { maxBatch: BATCH * Math.max(1, threads) });
   } catch (error) {
-    await pool.close();
+    await pool?.close();
     throw error;
   }
   return {
     stats,
     stop: async () => {
       await subscription.unsubscribe();
-      await pool.close();
+      await pool?.close();
     },
   };
 }

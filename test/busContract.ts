@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PoisonMessage, type Bus, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
 
 /** The topics the contract uses, before their prefix (a bus whose topics are made outside it needs them first). */
-export const CONTRACT_TOPICS = ['contract.fanout', 'contract.order', 'contract.poison', 'contract.batch', 'contract.transient', 'contract.unsubscribe', 'contract.headers'];
+export const CONTRACT_TOPICS = ['contract.fanout', 'contract.order', 'contract.poison', 'contract.batch', 'contract.transient', 'contract.unsubscribe', 'contract.headers', 'contract.publish-batch'];
 
 export function describeBusContract(
   name: string,
@@ -79,6 +79,26 @@ export function describeBusContract(
       await until(() => [...byKey.values()].flat().length >= 60);
       expect(byKey.get('NIFTY')).toEqual([...Array(60).keys()].filter((n) => n % 2));
       expect(byKey.get('BANKNIFTY')).toEqual([...Array(60).keys()].filter((n) => !(n % 2)));
+    });
+
+    it('publishes a batch in its order, headers kept, each key in order behind what was published before it', async () => {
+      bus = await makeBus();
+      const t = topic('contract.publish-batch');
+      const seen: BusMessage<{ n: number }>[] = [];
+      await bus.subscribeBatch<{ n: number }>(t, 'batched', (ms) => void seen.push(...ms));
+      await bus.publish(t, 'NIFTY', { n: 0 });
+      await bus.publishBatch(
+        t,
+        Array.from({ length: 30 }, (_, i) => ({ key: i % 3 ? 'NIFTY' : 'SENSEX', value: { n: i + 1 }, headers: i === 4 ? { traceparent: 'five' } : undefined })),
+      );
+      await bus.publishBatch(t, []);
+      await until(() => seen.length >= 31);
+      await bus.drain();
+      const order = (key: string) => seen.filter((m) => m.key === key).map((m) => m.value.n);
+      expect(order('NIFTY')).toEqual([0, ...Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => (n - 1) % 3)]);
+      expect(order('SENSEX')).toEqual(Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => !((n - 1) % 3)));
+      expect(seen.find((m) => m.value.n === 5)?.headers).toEqual({ traceparent: 'five' });
+      expect(seen.filter((m) => m.headers).length).toBe(1);
     });
 
     it('dead-letters a message its handler finds poison, with the reason, and moves on', async () => {

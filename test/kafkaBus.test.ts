@@ -23,7 +23,7 @@ import { realBrokers, startKafkaCluster, type KafkaCluster } from './support/kaf
 import { DEAD_LETTER_HEADERS, KafkaBus, type KafkaBusOptions, type KafkaClient } from '../pipeline/kafkaBus.ts';
 import type avro from 'avsc';
 import { createMessageCodec, encodeMessage } from '../pipeline/avroCodec.ts';
-import { PoisonMessage, TOPICS, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
+import { PoisonMessage, PublishBatchError, TOPICS, type BusMessage, type DeadLetter } from '../pipeline/bus.ts';
 import type { Logger } from '../core/log.ts';
 
 const run = `test-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -251,6 +251,47 @@ describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout
     expect(stored).toEqual([...Array(20).keys()]);
     expect(deadLetters).toEqual([]);
     expect(logged.some((l) => l.message.startsWith('handler still failing: message left uncommitted'))).toBe(true);
+  });
+
+  it('publishes a batch in order, and when one of its sends fails fails the rest unsent: a prefix is published, none overtakes the failure', async () => {
+    const topic = `${run}.batch-send-fails`;
+    const kafka = new Kafka({ clientId: 'options-platform-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    let sends = 0;
+    let failSend = 2;
+    const client: KafkaClient = {
+      admin: (config) => kafka.admin(config),
+      consumer: (config) => kafka.consumer(config),
+      producer: (config) => {
+        const producer = kafka.producer(config);
+        return {
+          ...producer,
+          sendBatch: async (batch) => {
+            if (batch.topicMessages?.some((t) => t.topic === topic) && ++sends === failSend) throw new Error('broker unavailable');
+            return producer.sendBatch(batch);
+          },
+        };
+      },
+    };
+    // One message a request: the batch goes out as five sends, the second of which fails.
+    bus = await connectedBus({ client, maxSendBytes: 1 }, [topic]);
+    const seen: number[] = [];
+    await bus.subscribe<{ n: number }>(topic, 'reader', (m) => void seen.push(m.value.n));
+    const batch = [0, 1, 2, 3, 4].map((n) => ({ key: 'NIFTY', value: { n } }));
+    const failure = await bus.publishBatch(topic, batch).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(PublishBatchError);
+    expect((failure as PublishBatchError).published).toBe(1);
+    expect(((failure as PublishBatchError).cause as Error).message).toBe('broker unavailable');
+    // Only the first send was attempted after the failure's: the other three failed unsent.
+    expect(sends).toBe(2);
+    // The publisher goes on from the first unpublished message; its key's order holds.
+    failSend = 0;
+    await bus.publishBatch(topic, batch.slice(1));
+    await until(() => seen.length >= 5);
+    await bus.drain();
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('leaves a message uncommitted and hands it over again when its dead-letter write fails', async () => {

@@ -36,7 +36,7 @@ describe('the charts at an instant on the real server', () => {
     expect(stored.length).toBeGreaterThan(0);
     // An expiry at least two days out when one is stored: on the eve of the nearest expiry, the simulator's
     // wings (volatility linear in the strike, total variance quadratic in log-moneyness) are beyond what
-    // SVI's linear asymptotes follow within 2 vol points (2.0 measured); the fit itself is tested in core/analytics/svi.test.ts.
+    // SVI's linear asymptotes follow within 2 vol points (2.2 measured); the fit itself is tested in core/analytics/svi.test.ts.
     const twoDaysOut = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
     const { date: expiry, lastSnapshotAt: at } = stored.find((e: any) => e.date >= twoDaysOut) ?? stored[0];
     const variables = { expiry, at };

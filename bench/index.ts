@@ -235,7 +235,7 @@ if (runs('pipeline')) {
   const shares = [await runStageShareBench(20, small, shareRuns), await runStageShareBench(100, large, shareRuns)];
   printTable(
     `Analytics stage's share of the embedded pipeline (goal: under 10 %): CPU of the whole process (all threads) per snapshot from the source until stored and published, ` +
-      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each, simulator chains of 5 symbols × 2 expiries; ` +
+      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each after an uncounted pair (JIT warm-up), simulator chains of 5 symbols × 2 expiries; ` +
       `median, and the range of on/off − 1 over the pairs. Load average at the start: ${loadAtStart}`,
     shares.map((r) => ({
       strikes: r.strikes,

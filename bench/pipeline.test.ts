@@ -17,7 +17,7 @@ describe('the pipeline benchmark', () => {
   }, 180_000);
 
   it('measures the analytics stage on and off without a latency run', async () => {
-    const result = await runStageShareBench(2, 10, 1);
+    const result = await runStageShareBench(2, 10, 1, 0);
     expect(result.strikes).toBe(5);
     expect(result.onMicroseconds).toHaveLength(1);
     expect(result.offMicroseconds).toHaveLength(1);

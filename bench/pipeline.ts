@@ -276,11 +276,17 @@ export interface StageShareResult {
  * (no latency run) with the stage on, then off, `runs` times alternately, on
  * the same simulator chains of `strikesEachSide` strikes each side; CPU of
  * the whole process (all threads) per snapshot, which a loaded machine
- * disturbs less than wall time.
+ * disturbs less than wall time. `warmups` pairs run first, uncounted: the
+ * first run's CPU includes compiling the reducers (V8's optimising compiler
+ * works on threads of its own), which a server running all day pays once.
  */
-export async function runStageShareBench(strikesEachSide: number, snapshotCount: number, runs: number): Promise<StageShareResult> {
+export async function runStageShareBench(strikesEachSide: number, snapshotCount: number, runs: number, warmups = 1): Promise<StageShareResult> {
   const on: number[] = [];
   const off: number[] = [];
+  for (let r = 0; r < warmups; r++) {
+    await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide);
+    await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide);
+  }
   for (let r = 0; r < runs; r++) {
     on.push((await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide)).cpuMicrosecondsPerSnapshot);
     off.push((await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide)).cpuMicrosecondsPerSnapshot);

@@ -30,6 +30,8 @@
  *                 (a snapshot per symbol a second) under the read-surface runs (default 5 × 375)
  * BENCH_SURFACE_SECONDS, BENCH_SURFACE_CONNECTIONS seconds per run and clients (default 20; 1,50)
  * BENCH_SURFACE_SERVER_ENV extra server settings for those runs, K=V,… (e.g. DB_MAX_QUEUED_QUERIES=1000)
+ * BENCH_SHARE_RUNS on/off pairs of the analytics stage's share of the pipeline (default 3)
+ * BENCH_SHARE_SNAPSHOTS snapshots per run of it, 41-strike and 201-strike chains (default 2000,500)
  * BENCH_ONLY      run only these areas, comma-separated: iv, analytics,
  *                 encoding, margin, pipeline, reads, surface, retention, fanout, kafka, distributed,
  *                 strategy, auth, web, observability (default: all)
@@ -42,7 +44,7 @@ import { runObservabilityBench } from './observability.ts';
 import { runAnalyticsBench } from './analytics.ts';
 import { runMarginBench } from './margin.ts';
 import { runStrategyBench } from './strategy.ts';
-import { runPipelineBench, type PipelineBenchResult } from './pipeline.ts';
+import { runPipelineBench, runStageShareBench, type PipelineBenchResult } from './pipeline.ts';
 import { runCacheBench, runFanOutBench, runStorageWriteBench } from './distributed.ts';
 import { runRetentionBench } from './retention.ts';
 import { runTimescaleBench } from './timescale.ts';
@@ -226,6 +228,26 @@ if (runs('pipeline')) {
       'p99 ms': r.latency.publishToSubscriberMs.p99,
       'source→subscriber p50 ms': r.latency.sourceToSubscriberMs.p50,
       'p99 ms ': r.latency.sourceToSubscriberMs.p99,
+    })),
+  );
+  // Issue 11's goal: the analytics stage adds under 10 % to the pipeline.
+  const shareRuns = Number(process.env.BENCH_SHARE_RUNS ?? 3);
+  const [small, large] = (process.env.BENCH_SHARE_SNAPSHOTS ?? '2000,500').split(',').map(Number);
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const shares = [await runStageShareBench(20, small, shareRuns), await runStageShareBench(100, large, shareRuns)];
+  printTable(
+    `Analytics stage's share of the embedded pipeline (goal: under 10 %): CPU of the whole process (all threads) per snapshot from the source until stored and published, ` +
+      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each after an uncounted pair (JIT warm-up), simulator chains of 5 symbols × 2 expiries; ` +
+      `median, and the range of on/off − 1 over the pairs. Load average at the start: ${loadAtStart}`,
+    shares.map((r) => ({
+      strikes: r.strikes,
+      snapshots: r.snapshots,
+      'CPU µs/snapshot, stage on': r.onMedian,
+      'stage off': r.offMedian,
+      'stage adds': `${(100 * r.share).toFixed(1)} %`,
+      'range over pairs': `${(100 * r.shareRange[0]).toFixed(1)} … ${(100 * r.shareRange[1]).toFixed(1)} %`,
+      'on runs': r.onMicroseconds.map((x) => Math.round(x)).join(', '),
+      'off runs': r.offMicroseconds.map((x) => Math.round(x)).join(', '),
     })),
   );
 }

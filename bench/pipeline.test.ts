@@ -6,7 +6,7 @@
  * while every test passed.
  */
 import { describe, expect, it } from 'vitest';
-import { runPipelineBench } from './pipeline.ts';
+import { runPipelineBench, runStageShareBench } from './pipeline.ts';
 
 describe('the pipeline benchmark', () => {
   it('runs through to its figures on a tiny load', async () => {
@@ -14,5 +14,15 @@ describe('the pipeline benchmark', () => {
     expect(result.snapshots).toBe(20);
     expect(result.rows).toBeGreaterThan(0);
     expect(result.latency.samples).toBe(5);
+  }, 180_000);
+
+  it('measures the analytics stage on and off without a latency run', async () => {
+    const result = await runStageShareBench(2, 10, 1, 0);
+    expect(result.strikes).toBe(5);
+    expect(result.onMicroseconds).toHaveLength(1);
+    expect(result.offMicroseconds).toHaveLength(1);
+    expect(result.onMedian).toBeGreaterThan(0);
+    expect(result.offMedian).toBeGreaterThan(0);
+    expect(Number.isFinite(result.share)).toBe(true);
   }, 180_000);
 });

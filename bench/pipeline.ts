@@ -5,6 +5,7 @@
  *   stored in the database and every snapshot published to subscribers;
  * - latency: at a steady rate, from the processor's publish to a graphql-ws
  *   subscriber's callback, and from the source's emit to that callback.
+ * With no latency samples asked for, only the throughput run.
  * The bench's source is handed in, so it runs on the main thread; the
  * processor's enrichment runs where PIPELINE_THREADS in the bench's
  * environment says (`on`: on a thread; by default on the main loop, as
@@ -127,6 +128,9 @@ export interface PipelineBenchResult {
    * to itself per busy thread, and steadier than rows/s on a shared machine.
    */
   rowsPerCpuSecond: number;
+  /** The same CPU (all threads) per snapshot, µs. */
+  cpuMicrosecondsPerSnapshot: number;
+  /** No samples (NaN figures) when the run was asked for none. */
   latency: { rate: number; samples: number; publishToSubscriberMs: { p50: number; p99: number; max: number }; sourceToSubscriberMs: { p50: number; p99: number; max: number } };
 }
 
@@ -143,12 +147,14 @@ export async function runPipelineBench(
   latencySamples = 400,
   latencyRate = 20,
   analytics = true,
+  /** Strikes each side of ATM in the simulator's chains (20: 41-strike chains, 100: 201). */
+  strikesEachSide = 20,
 ): Promise<PipelineBenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'options-bench-'));
   const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir, ...(process.env.PIPELINE_THREADS ? { PIPELINE_THREADS: process.env.PIPELINE_THREADS } : {}) });
   try {
     // Throughput.
-    const snapshots = simulatedSnapshots(snapshotCount, 20);
+    const snapshots = simulatedSnapshots(snapshotCount, strikesEachSide);
     const rows = rowsOf(snapshots);
     const database = await benchDatabase(kind, join(dataDir, 'throughput'));
     const empty = await database.size();
@@ -174,6 +180,21 @@ export async function runPipelineBench(
     await app.stop();
     const full = await database.size();
     await database.close();
+
+    const throughput = {
+      analytics,
+      snapshots: snapshotCount,
+      rows,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      snapshotsPerSecond: snapshotCount / seconds,
+      diskBytesPerRow: (full.bytes - empty.bytes) / rows,
+      tableBytesPerRow: (full.databaseBytes - empty.databaseBytes) / rows,
+      rowsPerCpuSecond: rows / ((cpu.user + cpu.system) / 1e6),
+      cpuMicrosecondsPerSnapshot: (cpu.user + cpu.system) / snapshotCount,
+    };
+    const noLatency = { p50: NaN, p99: NaN, max: NaN };
+    if (latencySamples === 0) return { ...throughput, latency: { rate: latencyRate, samples: 0, publishToSubscriberMs: noLatency, sourceToSubscriberMs: noLatency } };
 
     // Latency at a steady rate, through a real graphql-ws subscriber.
     const steady = simulatedSnapshots(latencySamples, 20, ['NIFTY']);
@@ -215,15 +236,7 @@ export async function runPipelineBench(
     await latencyApp.stop();
     await latencyDatabase.close();
     return {
-      analytics,
-      snapshots: snapshotCount,
-      rows,
-      seconds,
-      rowsPerSecond: rows / seconds,
-      snapshotsPerSecond: snapshotCount / seconds,
-      diskBytesPerRow: (full.bytes - empty.bytes) / rows,
-      tableBytesPerRow: (full.databaseBytes - empty.databaseBytes) / rows,
-      rowsPerCpuSecond: rows / ((cpu.user + cpu.system) / 1e6),
+      ...throughput,
       latency: {
         rate: latencyRate,
         samples: publishToSubscriber.length,
@@ -240,4 +253,59 @@ function percentiles(values: number[]): { p50: number; p99: number; max: number 
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
+}
+
+export interface StageShareResult {
+  strikes: number;
+  snapshots: number;
+  runs: number;
+  /** CPU µs per snapshot (all threads) of each run, in run order. */
+  onMicroseconds: number[];
+  offMicroseconds: number[];
+  /** Median over the runs. */
+  onMedian: number;
+  offMedian: number;
+  /** onMedian / offMedian − 1: what the stage adds to the pipeline's CPU. */
+  share: number;
+  /** Lowest and highest of on/off − 1 over the runs, pairing each on run with the off run after it. */
+  shareRange: [number, number];
+}
+
+/**
+ * The analytics stage's share of the embedded pipeline: the throughput run
+ * (no latency run) with the stage on, then off, `runs` times alternately, on
+ * the same simulator chains of `strikesEachSide` strikes each side; CPU of
+ * the whole process (all threads) per snapshot, which a loaded machine
+ * disturbs less than wall time. `warmups` pairs run first, uncounted: the
+ * first run's CPU includes compiling the reducers (V8's optimising compiler
+ * works on threads of its own), which a server running all day pays once.
+ */
+export async function runStageShareBench(strikesEachSide: number, snapshotCount: number, runs: number, warmups = 1): Promise<StageShareResult> {
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let r = 0; r < warmups; r++) {
+    await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide);
+    await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide);
+  }
+  for (let r = 0; r < runs; r++) {
+    on.push((await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide)).cpuMicrosecondsPerSnapshot);
+    off.push((await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide)).cpuMicrosecondsPerSnapshot);
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const shares = on.map((x, i) => x / off[i] - 1);
+  return {
+    strikes: 2 * strikesEachSide + 1,
+    snapshots: snapshotCount,
+    runs,
+    onMicroseconds: on,
+    offMicroseconds: off,
+    onMedian: median(on),
+    offMedian: median(off),
+    share: median(on) / median(off) - 1,
+    shareRange: [Math.min(...shares), Math.max(...shares)],
+  };
 }

@@ -228,8 +228,18 @@ export const enrichedSnapshotSchema = z.object({
   rejects: z.record(z.string(), z.number()),
 });
 
+/**
+ * Envelopes already validated. On the in-process bus every consumer of
+ * `market.enriched` (storage, analytics) receives the same object, which bus
+ * messages never change after publishing: it is checked once, not once per
+ * consumer (a zod pass over every row costs about as much as the analytics
+ * reducer on a 41-strike chain). Weak, so it holds nothing alive.
+ */
+const validatedEnriched = new WeakSet<object>();
+
 /** Validates an enriched snapshot envelope; throws MessageError naming the first bad field. */
 export function parseEnrichedSnapshot(value: unknown): EnrichedSnapshot {
+  if (typeof value === 'object' && value !== null && validatedEnriched.has(value)) return value as EnrichedSnapshot;
   if (typeof value === 'object' && value !== null && 'version' in value && value.version !== ENRICHED_SNAPSHOT_VERSION) {
     throw new MessageError(`unsupported enriched snapshot version ${JSON.stringify(value.version)} (this build reads ${ENRICHED_SNAPSHOT_VERSION})`, 'unknown_version');
   }
@@ -238,6 +248,7 @@ export function parseEnrichedSnapshot(value: unknown): EnrichedSnapshot {
     const issue = result.error.issues[0];
     throw new MessageError(`invalid enriched snapshot: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'invalid_envelope');
   }
+  validatedEnriched.add(value as object);
   return value as EnrichedSnapshot;
 }
 

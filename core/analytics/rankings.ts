@@ -13,7 +13,7 @@
  *   intensity 0 everywhere.
  * - Ties are broken by strike, lower first unless `ties: 'higherStrike'`, so
  *   the output never depends on sort stability.
- * - O(n log n): one sort of the finite rows' indices.
+ * - O(n × N): one pass keeping the best N rows in order (N is small).
  */
 import type { ChainSide, ChainSnapshot } from '../chain.ts';
 
@@ -56,17 +56,23 @@ export function topN(strikes: Float64Array, metric: Float64Array, n: number, opt
   const take = Math.min(Math.floor(n), finiteCount);
   if (!(take > 0)) return [];
 
-  const rows = new Int32Array(finiteCount);
-  for (let i = 0, r = 0; i < metric.length; i++) if (Number.isFinite(metric[i])) rows[r++] = i;
-  rows.sort((a, b) => {
-    const ka = byAbsolute ? Math.abs(metric[a]) : metric[a];
-    const kb = byAbsolute ? Math.abs(metric[b]) : metric[b];
-    if (ka !== kb) return kb > ka ? 1 : -1;
-    const sa = strikes[a];
-    const sb = strikes[b];
-    if (sa !== sb) return tieSign * (sa < sb ? -1 : 1);
-    return a - b;
-  });
+  // Selection of the best `take` rows into a sorted buffer (insertion): n × take comparisons,
+  // no closure and no sort of the whole column (n is a chain's strikes, take a handful).
+  // The order is total (value, then strike, then row), so the result is what a full sort gives.
+  const rows = new Int32Array(take);
+  let held = 0;
+  for (let i = 0; i < metric.length; i++) {
+    const v = metric[i];
+    if (!Number.isFinite(v)) continue;
+    const key = byAbsolute ? Math.abs(v) : v;
+    if (held === take && !ranksBefore(key, i, rows[take - 1], metric, strikes, byAbsolute, tieSign)) continue;
+    let at = held < take ? held++ : take - 1;
+    while (at > 0 && ranksBefore(key, i, rows[at - 1], metric, strikes, byAbsolute, tieSign)) {
+      rows[at] = rows[at - 1];
+      at--;
+    }
+    rows[at] = i;
+  }
 
   const ranked: RankedStrike[] = new Array(take);
   for (let r = 0; r < take; r++) {
@@ -75,6 +81,16 @@ export function topN(strikes: Float64Array, metric: Float64Array, n: number, opt
     ranked[r] = { index: i, strike: strikes[i], value, intensity: maxAbs > 0 ? Math.abs(value) / maxAbs : 0 };
   }
   return ranked;
+}
+
+/** Whether row `i` (its key `key`) ranks before row `j`: larger key first, then by strike (`tieSign`), then lower row. */
+function ranksBefore(key: number, i: number, j: number, metric: Float64Array, strikes: Float64Array, byAbsolute: boolean, tieSign: number): boolean {
+  const other = byAbsolute ? Math.abs(metric[j]) : metric[j];
+  if (key !== other) return key > other;
+  const si = strikes[i];
+  const sj = strikes[j];
+  if (si !== sj) return tieSign * (si < sj ? -1 : 1) < 0;
+  return i < j;
 }
 
 export interface SideRankings {

@@ -38,7 +38,7 @@
  * liquidity.ts, volatility.ts, mood.ts (each documents its formula, windows,
  * thresholds and units); configuration in config.ts.
  */
-import { allocateSide as allocateChainSide, type ChainSnapshot } from '../chain.ts';
+import { allocateSide as allocateChainSide, type ChainSide, type ChainSnapshot } from '../chain.ts';
 import { absoluteGex, allocateGexColumns, gexConventionOf, allocateGexScratch, gammaExposure, type GexColumns, type GexConvention, type GexScratch } from '../analytics/gex.ts';
 import { atmIndex } from '../analytics/atm.ts';
 import { sessionBounds } from '../calendar.ts';
@@ -227,6 +227,8 @@ interface ChainRuntime {
   liquidity: LiquidityState;
   gexScratch: GexScratch;
   gexColumns: GexColumns;
+  /** The sides of gex.ts's column view (gexChainOf), made once: only oi, iv and gamma are pointed at the frame's columns. */
+  gexSides: { call: ChainSide; put: ChainSide };
   lastAnalytics: ChainAnalytics | null;
   last: ChainIntelligence | null;
   frame: ChainFrame | null;
@@ -343,6 +345,7 @@ function createChainRuntime(symbol: string, expiry: string, sessionDate: string,
     liquidity: createLiquidityState(config.liquidity),
     gexScratch: allocateGexScratch(64, 2),
     gexColumns: allocateGexColumns(64),
+    gexSides: { call: allocateChainSide(0), put: allocateChainSide(0) },
     lastAnalytics: null,
     last: null,
     frame: null,
@@ -603,7 +606,7 @@ function analyseChain(
   );
 
   // GEX per strike through core/analytics/gex.ts (the flip is in the chain analytics already: a 2-point grid keeps it cheap).
-  const gexChain = gexChainOf(snapshot, frame);
+  const gexChain = gexChainOf(chain, snapshot, frame);
   if (chain.gexColumns.call.length < n) chain.gexColumns = allocateGexColumns(n);
   const gex = gammaExposure(gexChain, {
     forward: snapshot.forward ?? undefined,
@@ -719,9 +722,8 @@ function flowTotals(flows: SideFlows, config: IntelligenceConfig): FlowSideTotal
 }
 
 /** The column view gex.ts reads: OI, IV and gamma of the snapshot's rows. */
-function gexChainOf(snapshot: EnrichedSnapshot, frame: ChainFrame): ChainSnapshot {
-  const call = allocateChainSide(0);
-  const put = allocateChainSide(0);
+function gexChainOf(chain: ChainRuntime, snapshot: EnrichedSnapshot, frame: ChainFrame): ChainSnapshot {
+  const { call, put } = chain.gexSides;
   for (const [target, source] of [
     [call, frame.rows.call],
     [put, frame.rows.put],
@@ -911,27 +913,42 @@ export function chainFlows(state: IntelligenceState, symbol: string, expiry: str
   const frame = chain?.frame;
   if (!chain || !frame) return null;
   const windows = state.config.flow.velocityWindowsMinutes;
+  const buildups = frame.buildups;
+  // Plain loops (no closures per strike): a message carries these for every strike and side.
   const view = (name: OptionSide, i: number): StrikeSideView => {
     const f = frame.flows[name];
+    const windowViews: StrikeSideView['windows'] = new Array(windows.length);
+    for (let k = 0; k < windows.length; k++) {
+      windowViews[k] = {
+        windowMinutes: windows[k],
+        velocityContractsPerMinute: finiteOrNull(f.velocity[k][i]),
+        accelerationContractsPerMinute2: finiteOrNull(f.acceleration[k][i]),
+      };
+    }
+    const buildupViews: StrikeSideView['buildups'] = new Array(buildups.length);
+    for (let k = 0; k < buildups.length; k++) {
+      const b = buildups[k];
+      const columns = b[name];
+      buildupViews[k] = {
+        windowMinutes: b.windowMinutes,
+        kind: buildupName(columns.code[i]),
+        oiChangeContracts: finiteOrNull(columns.dOi[i]),
+        priceChangePoints: finiteOrNull(columns.dPrice[i]),
+      };
+    }
     return {
       side: name,
       oiContracts: finiteOrNull(f.oi[i]),
       changeSincePreviousCloseContracts: finiteOrNull(f.sinceClose[i]),
       changeSinceOpenContracts: finiteOrNull(f.sinceOpen[i]),
-      windows: windows.map((w, k) => ({
-        windowMinutes: w,
-        velocityContractsPerMinute: finiteOrNull(f.velocity[k][i]),
-        accelerationContractsPerMinute2: finiteOrNull(f.acceleration[k][i]),
-      })),
-      buildups: frame.buildups.map((b) => ({
-        windowMinutes: b.windowMinutes,
-        kind: buildupName(b[name].code[i]),
-        oiChangeContracts: finiteOrNull(b[name].dOi[i]),
-        priceChangePoints: finiteOrNull(b[name].dPrice[i]),
-      })),
+      windows: windowViews,
+      buildups: buildupViews,
     };
   };
-  return Array.from(frame.strikes, (strike, i) => ({ strike, call: view('call', i), put: view('put', i) }));
+  const strikes = frame.strikes;
+  const out: StrikeFlowRow[] = new Array(strikes.length);
+  for (let i = 0; i < strikes.length; i++) out[i] = { strike: strikes[i], call: view('call', i), put: view('put', i) };
+  return out;
 }
 
 /** The chain's last analytics (buildup summaries, zones, reversal levels, liquidity, volatility); null when unknown. */

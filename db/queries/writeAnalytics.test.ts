@@ -36,6 +36,51 @@ describe('writeAnalytics', () => {
     expect(mood.intelligence).toEqual(JSON.parse(JSON.stringify(batch[1].symbolIntelligence)));
   });
 
+  it('stores every column as the message has it: chain, flow and event rows, documents as their JSON', async () => {
+    const message = batch.find((m) => m.events.length > 0 && m.chain.liquidity.index !== null) ?? batch[7];
+    const ts = new Date(message.timestamp).toISOString();
+    const json = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+    const [chain] = rowsOf<Record<string, unknown>>(
+      await database.db.execute(
+        sql`select session_date::text, spot, liquidity_index, intelligence from analytics_chain where ts = ${ts}::timestamptz and symbol = ${message.symbol} and expiry = ${message.expiry}`,
+      ),
+    );
+    expect(chain).toEqual({ session_date: message.sessionDate, spot: message.chain.spot, liquidity_index: message.chain.liquidity.index, intelligence: json(message.chain) });
+    const flows = rowsOf<Record<string, unknown>>(
+      await database.db.execute(
+        sql`select strike, option_type, oi, change_since_previous_close, change_since_open, windows, buildups from analytics_flows
+            where ts = ${ts}::timestamptz and symbol = ${message.symbol} and expiry = ${message.expiry} order by strike, option_type`,
+      ),
+    );
+    expect(flows).toEqual(
+      message.flows.flatMap((row) =>
+        (['call', 'put'] as const).map((name) => ({
+          strike: row.strike,
+          option_type: name === 'call' ? 'CE' : 'PE',
+          oi: row[name].oiContracts,
+          change_since_previous_close: row[name].changeSincePreviousCloseContracts,
+          change_since_open: row[name].changeSinceOpenContracts,
+          windows: json(row[name].windows),
+          buildups: json(row[name].buildups),
+        })),
+      ),
+    );
+    const events = rowsOf<Record<string, unknown>>(
+      await database.db.execute(sql`select kind, expiry::text, strike, side, score, reason, "values" from analytics_events where ts = ${ts}::timestamptz and symbol = ${message.symbol}`),
+    );
+    for (const e of message.events.filter((x) => x.expiry === message.expiry || x.expiry === null)) {
+      expect(events).toContainEqual({
+        kind: e.kind,
+        expiry: e.expiry,
+        strike: e.strike,
+        side: e.side,
+        score: Number.isFinite(e.score) ? e.score : 0,
+        reason: e.reason,
+        values: Object.fromEntries(Object.entries(e.values).filter(([, v]) => Number.isFinite(v))),
+      });
+    }
+  });
+
   it('expires the per-strike flows with the raw window and the rest with the history window', async () => {
     const middle = new Date(batch[20].timestamp);
     const expired = await expireAnalytics(database.db, { rawHorizon: middle, historyHorizon: new Date(batch[0].timestamp) }, 10_000);

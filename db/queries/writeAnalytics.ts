@@ -16,12 +16,11 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { analyticsChain, analyticsEvents, analyticsFlows, analyticsMood } from '../schema.ts';
 import type { AnalyticsMessage } from '../../core/analyticsMessage.ts';
 import type { IntelligenceEvent } from '../../core/intelligence/index.ts';
 import type { WriteResult } from './writeSnapshots.ts';
 
-/** Rows per INSERT: well under PostgreSQL's 65,535 parameters at 10 a row. */
+/** Rows per INSERT (one JSON parameter each), so one statement stays a few MB at most. */
 const ROWS_PER_STATEMENT = 2_000;
 
 /** What makes an event unique within its symbol and instant. */
@@ -68,9 +67,9 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
     ts: new Date(m.timestamp),
     symbol: m.symbol,
     expiry: m.expiry,
-    sessionDate: m.sessionDate,
+    session_date: m.sessionDate,
     spot: m.chain.spot,
-    liquidityIndex: finite(m.chain.liquidity.index),
+    liquidity_index: finite(m.chain.liquidity.index),
     intelligence: m.chain,
   }));
   // One mood row per (symbol, instant): the batch's last message of it, as the module comment says.
@@ -79,10 +78,10 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
   const moodRows = [...moods.values()].map((m) => ({
     ts: new Date(m.timestamp),
     symbol: m.symbol,
-    sessionDate: m.sessionDate,
+    session_date: m.sessionDate,
     spot: m.symbolIntelligence.spot,
     vix: finite(m.symbolIntelligence.vix),
-    moodIndex: finite(m.symbolIntelligence.mood.index),
+    mood_index: finite(m.symbolIntelligence.mood.index),
     vpin: finite(m.symbolIntelligence.toxicity.vpin),
     intelligence: m.symbolIntelligence,
   }));
@@ -95,10 +94,10 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
           symbol: m.symbol,
           expiry: m.expiry,
           strike: row.strike,
-          optionType: name === 'call' ? 'CE' : 'PE',
+          option_type: name === 'call' ? 'CE' : 'PE',
           oi: finite(side.oiContracts),
-          changeSincePreviousClose: finite(side.changeSincePreviousCloseContracts),
-          changeSinceOpen: finite(side.changeSinceOpenContracts),
+          change_since_previous_close: finite(side.changeSincePreviousCloseContracts),
+          change_since_open: finite(side.changeSinceOpenContracts),
           windows: side.windows,
           buildups: side.buildups,
         };
@@ -115,7 +114,7 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
   const eventRows = [...events.values()].map(({ ts, symbol, eventKey: key, kind, expiry, strike, side, score, reason, values }) => ({
     ts,
     symbol,
-    eventKey: key,
+    event_key: key,
     kind,
     expiry,
     strike,
@@ -125,25 +124,43 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
     values,
   }));
 
-  for (const rows of chunks(chainRows)) await db.insert(analyticsChain).values(rows).onConflictDoNothing();
-  for (const rows of chunks(moodRows)) {
-    await db
-      .insert(analyticsMood)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [analyticsMood.symbol, analyticsMood.ts],
-        set: {
-          sessionDate: sql`excluded.session_date`,
-          spot: sql`excluded.spot`,
-          vix: sql`excluded.vix`,
-          moodIndex: sql`excluded.mood_index`,
-          vpin: sql`excluded.vpin`,
-          intelligence: sql`excluded.intelligence`,
-        },
-      });
+  // Each table's rows go as one JSON parameter unpacked by json_to_recordset: Drizzle building a
+  // multi-row VALUES list (a parameter and its mapping per cell) cost more CPU than the reducer itself.
+  for (const rows of chunks(chainRows)) {
+    await db.execute(sql`
+      insert into analytics_chain (ts, symbol, expiry, session_date, spot, liquidity_index, intelligence)
+      select ts, symbol, expiry, session_date, spot, liquidity_index, intelligence
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+        as r(ts timestamptz, symbol text, expiry date, session_date date, spot double precision, liquidity_index double precision, intelligence jsonb)
+      on conflict do nothing`);
   }
-  for (const rows of chunks(flowRows)) await db.insert(analyticsFlows).values(rows).onConflictDoNothing();
-  for (const rows of chunks(eventRows)) await db.insert(analyticsEvents).values(rows).onConflictDoNothing();
+  for (const rows of chunks(moodRows)) {
+    await db.execute(sql`
+      insert into analytics_mood (ts, symbol, session_date, spot, vix, mood_index, vpin, intelligence)
+      select ts, symbol, session_date, spot, vix, mood_index, vpin, intelligence
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+        as r(ts timestamptz, symbol text, session_date date, spot double precision, vix double precision, mood_index double precision, vpin double precision, intelligence jsonb)
+      on conflict (symbol, ts) do update set
+        session_date = excluded.session_date, spot = excluded.spot, vix = excluded.vix,
+        mood_index = excluded.mood_index, vpin = excluded.vpin, intelligence = excluded.intelligence`);
+  }
+  for (const rows of chunks(flowRows)) {
+    await db.execute(sql`
+      insert into analytics_flows (ts, symbol, expiry, strike, option_type, oi, change_since_previous_close, change_since_open, windows, buildups)
+      select ts, symbol, expiry, strike, option_type, oi, change_since_previous_close, change_since_open, windows, buildups
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+        as r(ts timestamptz, symbol text, expiry date, strike double precision, option_type char(2), oi double precision,
+             change_since_previous_close double precision, change_since_open double precision, windows jsonb, buildups jsonb)
+      on conflict do nothing`);
+  }
+  for (const rows of chunks(eventRows)) {
+    await db.execute(sql`
+      insert into analytics_events (ts, symbol, event_key, kind, expiry, strike, side, score, reason, "values")
+      select ts, symbol, event_key, kind, expiry, strike, side, score, reason, "values"
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+        as r(ts timestamptz, symbol text, event_key text, kind text, expiry date, strike double precision, side text, score double precision, reason text, "values" jsonb)
+      on conflict do nothing`);
+  }
   if (written) {
     let [first, last] = [Infinity, -Infinity];
     for (const m of messages) [first, last] = [Math.min(first, m.timestamp), Math.max(last, m.timestamp)];

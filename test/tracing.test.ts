@@ -33,18 +33,31 @@ beforeAll(async () => {
   const log = createLogger('debug', { role: 'all' }, (line) => void lines.push(JSON.parse(line)), { mixin: traceLogFields });
   app = await buildApp(config, { database, log });
   const { url, port } = await app.start(0);
-  const ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-  let events = 0;
-  ws.subscribe({ query: 'subscription { chainUpdated(symbol: "NIFTY") { processedAt } }' }, { next: () => void events++, error: () => {}, complete: () => {} });
-  // Selects no processedAt: its deliveries are in their snapshots' traces all the same.
-  let deltas = 0;
-  ws.subscribe({ query: 'subscription { chainDelta(symbol: "NIFTY") { sequence } }' }, { next: () => void deltas++, error: () => {}, complete: () => {} });
   // Seconds alone; the whole suite on two cores has been seen to take over 30 s.
   const deadline = Date.now() + 90_000;
+  const stored = () => app.services.storage?.stats.snapshotsWritten ?? 0;
+  // Without an expiry the subscriptions follow the nearest one with a stored chain, and answer NO_DATA (then complete)
+  // before there is one: subscribe once the first chain is stored.
+  while (stored() < 1) {
+    if (Date.now() > deadline) throw new Error('no snapshot stored within 90 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  let events = 0;
+  const ended: unknown[] = [];
+  const sink = (name: string, count: (result: { errors?: unknown }) => void) => ({
+    next: (result: { errors?: unknown }) => (result.errors ? void ended.push({ [name]: result.errors }) : count(result)),
+    error: (error: unknown) => void ended.push({ [name]: error }),
+    complete: () => void ended.push(`${name} complete`),
+  });
+  ws.subscribe({ query: 'subscription { chainUpdated(symbol: "NIFTY") { processedAt } }' }, sink('chainUpdated', () => void events++));
+  // Selects no processedAt: its deliveries are in their snapshots' traces all the same.
+  let deltas = 0;
+  ws.subscribe({ query: 'subscription { chainDelta(symbol: "NIFTY") { sequence } }' }, sink('chainDelta', () => void deltas++));
   const progress = () =>
-    `deltas ${deltas}/3, chain events ${events}/2, snapshots stored ${app.services.storage?.stats.snapshotsWritten ?? 0}/3, analytics stored ${app.services.analyticsStorage?.stats.snapshotsWritten ?? 0}/1`;
-  while (deltas < 3 || (app.services.storage?.stats.snapshotsWritten ?? 0) < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1 || events < 2) {
-    if (Date.now() > deadline) throw new Error(`the pipeline did not get this far within 90 s: ${progress()}`);
+    `deltas ${deltas}/3, chain events ${events}/2, snapshots stored ${stored()}/3, analytics stored ${app.services.analyticsStorage?.stats.snapshotsWritten ?? 0}/1, subscriptions ended: ${JSON.stringify(ended)}`;
+  while (deltas < 3 || stored() < 3 || (app.services.analyticsStorage?.stats.snapshotsWritten ?? 0) < 1 || events < 2) {
+    if (Date.now() > deadline || ended.length > 0) throw new Error(`the pipeline did not get this far: ${progress()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Symbols { symbols { symbol } }' }) });

@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Producer, type ProducerBatch } from 'kafkajs';
 import { describeBusContract } from './busContract.ts';
 import { realBrokers, startKafkaCluster, type KafkaCluster } from './support/kafkaCluster.ts';
 import { DEAD_LETTER_HEADERS, KafkaBus, type KafkaBusOptions, type KafkaClient } from '../pipeline/kafkaBus.ts';
@@ -107,6 +107,25 @@ async function rawProducer(): Promise<Producer> {
   const producer = new Kafka({ clientId: 'options-platform-test-raw', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   return producer;
+}
+
+/** A kafkajs client whose producers fail a send with "broker unavailable" while `refuse` says so of its batch, and send it otherwise. */
+function clientRefusingSends(refuse: (batch: ProducerBatch) => boolean): KafkaClient {
+  const kafka = new Kafka({ clientId: 'options-platform-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+  return {
+    admin: (config) => kafka.admin(config),
+    consumer: (config) => kafka.consumer(config),
+    producer: (config) => {
+      const producer = kafka.producer(config);
+      return {
+        ...producer,
+        sendBatch: async (batch) => {
+          if (refuse(batch)) throw new Error('broker unavailable');
+          return producer.sendBatch(batch);
+        },
+      };
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -255,23 +274,9 @@ describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout
 
   it('publishes a batch in order, and when one of its sends fails fails the rest unsent: a prefix is published, none overtakes the failure', async () => {
     const topic = `${run}.batch-send-fails`;
-    const kafka = new Kafka({ clientId: 'options-platform-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
     let sends = 0;
     let failSend = 2;
-    const client: KafkaClient = {
-      admin: (config) => kafka.admin(config),
-      consumer: (config) => kafka.consumer(config),
-      producer: (config) => {
-        const producer = kafka.producer(config);
-        return {
-          ...producer,
-          sendBatch: async (batch) => {
-            if (batch.topicMessages?.some((t) => t.topic === topic) && ++sends === failSend) throw new Error('broker unavailable');
-            return producer.sendBatch(batch);
-          },
-        };
-      },
-    };
+    const client = clientRefusingSends((batch) => batch.topicMessages?.some((t) => t.topic === topic) === true && ++sends === failSend);
     // One message a request: the batch goes out as five sends, the second of which fails.
     bus = await connectedBus({ client, maxSendBytes: 1 }, [topic]);
     const seen: number[] = [];
@@ -296,22 +301,8 @@ describe('the Kafka bus through failures, on the Kafka wire protocol', { timeout
 
   it('leaves a message uncommitted and hands it over again when its dead-letter write fails', async () => {
     const topic = `${run}.dead-letter-down`;
-    const kafka = new Kafka({ clientId: 'options-platform-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
     let refuseDeadLetters = true;
-    const client: KafkaClient = {
-      admin: (config) => kafka.admin(config),
-      consumer: (config) => kafka.consumer(config),
-      producer: (config) => {
-        const producer = kafka.producer(config);
-        return {
-          ...producer,
-          sendBatch: async (batch) => {
-            if (refuseDeadLetters && batch.topicMessages?.some((t) => t.topic.endsWith('.deadletter'))) throw new Error('broker unavailable');
-            return producer.sendBatch(batch);
-          },
-        };
-      },
-    };
+    const client = clientRefusingSends((batch) => refuseDeadLetters && batch.topicMessages?.some((t) => t.topic.endsWith('.deadletter')) === true);
     bus = await connectedBus({ client }, [topic]);
     const deadLetters: DeadLetter[] = [];
     bus.onDeadLetter((d) => deadLetters.push(d));

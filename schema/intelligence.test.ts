@@ -136,6 +136,10 @@ describe('analyticsEvents', () => {
     expect(times.length).toBeGreaterThan(0);
     const window = (await run(UNTIL, { until: new Date(until).toISOString(), since: new Date(instants[1]).toISOString() })).data as any;
     expect(window.analyticsEvents.edges.map((e: { node: { timestamp: string } }) => Date.parse(e.node.timestamp))).toEqual(all.filter((t: number) => t <= until && t >= instants[1]));
+    // A range that ends before it begins is a mistake to say, not an empty page.
+    const inverted = await run(UNTIL, { until: new Date(instants[1]).toISOString(), since: new Date(until).toISOString() });
+    expect(errorCodes(inverted)).toEqual(['BAD_USER_INPUT']);
+    expect(inverted.errors?.[0]?.message).toMatch(/"since".* is after "until"/);
   });
 
   it('filters by kind and refuses a cursor it did not make', async () => {

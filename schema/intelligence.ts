@@ -355,7 +355,7 @@ builder.queryField('analyticsEvents', (t) =>
     args: {
       symbols: t.arg.stringList({ required: false, description: 'Underlying symbols; omitted or empty: every symbol.' }),
       kinds: t.arg({ type: [EventKindEnum], required: false, description: 'Event kinds; omitted or empty: every kind.' }),
-      since: t.arg({ type: 'DateTime', required: false, description: 'Earliest instant, inclusive; omitted: 24 hours before `until` (before now without it).' }),
+      since: t.arg({ type: 'DateTime', required: false, description: 'Earliest instant, inclusive, not after `until` (BAD_USER_INPUT otherwise); omitted: 24 hours before `until` (before now without it).' }),
       until: t.arg({
         type: 'DateTime',
         required: false,
@@ -373,6 +373,7 @@ builder.queryField('analyticsEvents', (t) =>
       if (after === null) throw badArgument('after', 'Argument "after": not a cursor of analyticsEvents (pass a pageInfo.endCursor as it came)');
       const until = dateTimeArgument(args.until, 'until');
       const since = dateTimeArgument(args.since, 'since') ?? new Date((until?.getTime() ?? context.now()) - DAY_MS);
+      if (until && since > until) throw badArgument('since', `Argument "since": ${since.toISOString()} is after "until" ${until.toISOString()}; no event can be in that range`);
       const page = await readDatabase(context, (db) => eventsPage(db, { symbols, kinds: (args.kinds ?? []) as IntelligenceEventKind[], since, until, after, first }));
       return connectionOf(page.events.map(({ cursor, ...node }) => ({ cursor: encodeEventCursor(cursor), node })), page.hasNextPage, after !== undefined);
     },

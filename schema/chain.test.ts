@@ -65,8 +65,8 @@ describe('optionChain', () => {
       q && {
         ltp: q.ltp,
         previousClose: q.previousClose,
-        change: q.ltp != null && q.previousClose != null ? Math.round((q.ltp - q.previousClose) * 1e6) / 1e6 : null,
-        changePercent: q.ltp != null && q.previousClose != null ? (100 * (Math.round((q.ltp - q.previousClose) * 1e6) / 1e6)) / q.previousClose : null,
+        change: q.ltp != null && q.previousClose != null ? q.ltp - q.previousClose : null,
+        changePercent: q.ltp != null && q.previousClose != null ? (100 * (q.ltp - q.previousClose)) / q.previousClose : null,
       };
     const rows = (result.data?.optionChain as { rows: unknown[] }).rows;
     expect(rows).toEqual(stored.rows.map((r) => ({ strike: r.strike, call: expected(r.call), put: expected(r.put) })));

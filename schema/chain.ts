@@ -73,14 +73,9 @@ export const OptionQuoteType = builder.objectRef<EnrichedQuote>('OptionQuote').i
   }),
 });
 
-/**
- * ltp − previousClose, index points; null when either is unknown (a chain
- * stored before closes were kept has none). Rounded to a millionth of a
- * point: prices are quoted in paise, and the binary difference of two of them
- * (1001.4 − 843.35 = 158.04999999999995) would otherwise show its rounding.
- */
-function priceChange(q: Pick<EnrichedQuote, 'ltp' | 'previousClose'>): number | null {
-  return q.ltp != null && q.previousClose != null ? Math.round((q.ltp - q.previousClose) * 1e6) / 1e6 : null;
+/** ltp − previousClose, index points; null when either is unknown (a chain stored before closes were kept has none). */
+function priceChange(q: EnrichedQuote): number | null {
+  return q.ltp != null && q.previousClose != null ? q.ltp - q.previousClose : null;
 }
 
 export const ChainRowType = builder.objectRef<EnrichedRow>('ChainRow').implement({

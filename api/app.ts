@@ -47,6 +47,7 @@ import { configuredWorkerSource } from '../pipeline/sources/workerSource.ts';
 import type { Source } from '../pipeline/source.ts';
 import type { ChainPubSub, Context } from '../schema/builder.ts';
 import { chainTopicKey, latestChainKey } from '../schema/chain.ts';
+import { createSettledReads } from '../schema/loaders.ts';
 import { installGraphQL } from './graphql.ts';
 import { installAuth, type Auth } from './installAuth.ts';
 import { createFirebaseVerifier, type FirebaseHandle } from './firebase.ts';
@@ -366,6 +367,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           pastChains: services.readCaches?.pastChains,
           chartBuckets: services.readCaches?.chartBuckets,
           historyCache: services.historyCache,
+          settledReads: createSettledReads(),
           holidays: config.holidaySet,
           now: Date.now,
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),

@@ -24,7 +24,7 @@ import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 import type { PlaybackSlots } from '../core/playback.ts';
-import type { ReadLoaders } from './loaders.ts';
+import type { ReadLoaders, SettledReads } from './loaders.ts';
 import type { AuthServices, Caller } from '../core/auth/caller.ts';
 
 /**
@@ -107,6 +107,8 @@ export interface Context {
   playbacks?: PlaybackSlots;
   /** This request's batched reads (schema/loaders.ts), one set per request; absent: fields batch within their own resolver only. */
   loaders?: ReadLoaders;
+  /** Answers that settle for the day (nearest stored expiry, previous close), shared by the process's requests for a few seconds (schema/loaders.ts); absent: read every time. */
+  settledReads?: SettledReads;
   /** The margin estimate's parameters per symbol (MARGIN_* configuration); absent: NSE Clearing's index values. */
   marginParameters?: ReadonlyMap<string, MarginParameters>;
   /** Who calls (api/installAuth.ts); absent where auth is not installed (schema-level tests): treated as anonymous with every access. */

@@ -9,8 +9,15 @@
  * context lives as long as the subscription, and a memoized value would go
  * stale between its events. Yoga builds one set per request (api/graphql.ts);
  * a context without them (the schema's own tests) gets a set per call.
+ *
+ * Two of them read answers that settle for the day (the nearest stored
+ * expiry, yesterday's close): with the context's `settledReads` they are
+ * remembered across requests for SETTLED_READ_TTL_MS, so a screen polled by
+ * many clients (marketOverview) makes no database round trip for them. Only
+ * found answers are kept: "nothing stored yet" is asked again next time.
  */
 import DataLoader from 'dataloader';
+import { LRUCache } from 'lru-cache';
 import { readDatabase, type Context } from './builder.ts';
 import { chainIntelligenceKey, latestChainIntelligences, latestMoods } from '../db/queries/readAnalytics.ts';
 import { nearestStoredExpiries } from '../db/queries/storedExpiries.ts';
@@ -26,6 +33,41 @@ export interface ReadLoaders {
   nearestExpiry: DataLoader<{ symbol: string; fromDate: string }, string | null>;
   /** The symbol's latest stored spot before `before` (epoch ms) (previousCloses), or null. */
   previousClose: DataLoader<{ symbol: string; before: number }, StoredClose | null>;
+}
+
+/**
+ * How long a settled answer is reused: a nearer expiry's first chain, or a
+ * backfill of yesterday's close, shows within this.
+ */
+export const SETTLED_READ_TTL_MS = 10_000;
+
+/** Found answers of the settled reads, by loader and key, for SETTLED_READ_TTL_MS; one per API process. */
+export type SettledReads = LRUCache<string, { value: unknown }>;
+
+export function createSettledReads(): SettledReads {
+  // Keys are (symbol, date) pairs: a few per symbol a day; the bound only guards against odd callers.
+  return new LRUCache<string, { value: unknown }>({ max: 10_000, ttl: SETTLED_READ_TTL_MS });
+}
+
+/**
+ * `batch` behind `settled`: keys answered within SETTLED_READ_TTL_MS come
+ * from it, the rest are read in one call and their non-null answers kept.
+ */
+function rememberedIn<K, V>(settled: SettledReads | undefined, name: string, keyOf: (key: K) => string, batch: (keys: readonly K[]) => Promise<(V | null)[]>) {
+  if (!settled) return batch;
+  return async (keys: readonly K[]): Promise<(V | null)[]> => {
+    const answers: (V | null)[] = keys.map((k) => (settled.get(`${name}|${keyOf(k)}`)?.value as V | undefined) ?? null);
+    const missing = keys.filter((_, i) => answers[i] === null);
+    if (missing.length === 0) return answers;
+    const read = await batch(missing);
+    let next = 0;
+    return answers.map((answer, i) => {
+      if (answer !== null) return answer;
+      const found = read[next++];
+      if (found !== null) settled.set(`${name}|${keyOf(keys[i])}`, { value: found });
+      return found;
+    });
+  };
 }
 
 /**
@@ -55,16 +97,26 @@ export function createReadLoaders(context: Context): ReadLoaders {
       return chains.map((c) => found.get(chainIntelligenceKey(c.symbol, c.expiry)) ?? null);
     }, options),
     nearestExpiry: new DataLoader(
-      bySymbolsWith(
-        (k: { symbol: string; fromDate: string }) => k.fromDate,
-        (symbols, fromDate) => readDatabase(context, (db) => nearestStoredExpiries(db, symbols, fromDate)),
+      rememberedIn(
+        context.settledReads,
+        'nearestExpiry',
+        (k: { symbol: string; fromDate: string }) => `${k.symbol}|${k.fromDate}`,
+        bySymbolsWith(
+          (k: { symbol: string; fromDate: string }) => k.fromDate,
+          (symbols, fromDate) => readDatabase(context, (db) => nearestStoredExpiries(db, symbols, fromDate)),
+        ),
       ),
       options,
     ),
     previousClose: new DataLoader(
-      bySymbolsWith(
-        (k: { symbol: string; before: number }) => k.before,
-        (symbols, before) => readDatabase(context, (db) => previousCloses(db, symbols, new Date(before))),
+      rememberedIn(
+        context.settledReads,
+        'previousClose',
+        (k: { symbol: string; before: number }) => `${k.symbol}|${k.before}`,
+        bySymbolsWith(
+          (k: { symbol: string; before: number }) => k.before,
+          (symbols, before) => readDatabase(context, (db) => previousCloses(db, symbols, new Date(before))),
+        ),
       ),
       options,
     ),

@@ -16,7 +16,7 @@ import { chainAt } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
 import { MoodBandEnum } from './mood.ts';
 import { ZoneType } from './intelligence.ts';
-import { loadersOf } from './loaders.ts';
+import { loadersOf, SETTLED_READ_TTL_MS } from './loaders.ts';
 import { topN } from '../core/analytics/rankings.ts';
 import type { Instrument } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
@@ -159,7 +159,7 @@ builder.queryField('marketOverview', (t) =>
     nullable: { list: false, items: true },
     description:
       `Every symbol on one screen: spot, future and basis, India VIX, ATM IV and IV rank, PCR, max pain, mood, the nearest support and resistance, the largest OI changes, one entry per symbol in the order asked. ` +
-      `The chains come from the API's latest-chain cache; the stored analytics are read in one batched statement per table for all the symbols, so the request costs the same four database reads however many symbols it names. ` +
+      `The chains come from the API's latest-chain cache; the stored analytics are read in one batched statement per table for all the symbols, so the request costs at most four database reads however many symbols it names (the nearest stored expiries and previous closes, which settle for the day, are reused across requests for ${SETTLED_READ_TTL_MS / 1000} s). ` +
       `A symbol named in \`symbols\` without a stored chain is null with a NO_DATA error naming \`symbols\`. Cost ${OVERVIEW_READS * DATABASE_READ_COST} (four batched reads) plus 10 × what a symbol selects.`,
     args: {
       symbols: t.arg.stringList({ required: false, description: 'Underlying symbols, e.g. ["NIFTY", "BANKNIFTY"]; omitted or empty: every symbol served that has a stored chain.' }),

@@ -9,6 +9,9 @@
  * BENCH_READS_SECONDS seconds of each HTTP read run (default 20)
  * BENCH_READS_HISTORY_MINUTES minutes of history stored before the read runs (default 60)
  * BENCH_READS_CONNECTIONS concurrent clients of the read runs, comma-separated (default 10,50)
+ * BENCH_READS_RATES, BENCH_SURFACE_RATES requests a second of the open-loop read runs over the
+ *                 most clients, comma-separated (default 167,500: 167 is the 10,000 a minute
+ *                 the system we replace claimed; empty: none)
  * DATABASE_URL    also measure the pipeline and the HTTP reads on that
  *                 PostgreSQL server, and the storage role's bulk write into it;
  *                 on TimescaleDB also the compressed read, aggregate refresh
@@ -93,6 +96,7 @@ function httpReadColumns(database: string, row: ReadsRow | SurfaceBenchResult['r
     database,
     read: row.read,
     clients: row.connections,
+    load: row.offeredRate === undefined ? 'closed loop' : `${row.offeredRate} req/s`,
     'req/s': Math.round(row.requestsPerSecond),
     'p50 ms': row.p50Ms,
     'p99 ms': row.p99Ms,
@@ -102,9 +106,14 @@ function httpReadColumns(database: string, row: ReadsRow | SurfaceBenchResult['r
   };
 }
 
+/** Open-loop request rates of the HTTP read runs from a comma-separated setting (default 167,500; empty: none). */
+function benchRates(setting: string | undefined): number[] {
+  return (setting ?? '167,500').split(',').filter(Boolean).map(Number);
+}
+
 /** Why rows of HTTP read tables had errors: the first error body of each. */
-function printFirstErrors(runs: [string, { rows: { read: string; connections: number; firstError?: string }[] }][]): void {
-  for (const [name, r] of runs) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}: first error ${row.firstError}`);
+function printFirstErrors(runs: [string, { rows: { read: string; connections: number; offeredRate?: number; firstError?: string }[] }][]): void {
+  for (const [name, r] of runs) for (const row of r.rows) if (row.firstError) console.log(`${name}, ${row.read} × ${row.connections}${row.offeredRate === undefined ? '' : ` at ${row.offeredRate} req/s`}: first error ${row.firstError}`);
 }
 
 /** The columns every fan-out table shows: how many subscribers, what reached them, how fast. */
@@ -257,6 +266,7 @@ if (runs('reads')) {
     seconds: Number(process.env.BENCH_READS_SECONDS ?? 20),
     historyMinutes: Number(process.env.BENCH_READS_HISTORY_MINUTES ?? 60),
     connections: (process.env.BENCH_READS_CONNECTIONS ?? '10,50').split(',').map(Number),
+    rates: benchRates(process.env.BENCH_READS_RATES),
   };
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const reads: [string, ReadsBenchResult][] = [['embedded (PGlite)', await runReadsBench({ backend: 'embedded', ...readOptions })]];
@@ -265,7 +275,7 @@ if (runs('reads')) {
   printTable(
     `Reads over HTTP, as a user sees them: the real server (main.ts, simulator pipeline storing ${readOf.symbol} × ${readOf.expiries.length} expiries a second) ` +
       `over ${readOf.historyMinutes} minutes of stored history (${format(readOf.storedSnapshots)} snapshots of ${readOf.strikes} strikes), ` +
-      `autocannon closed loop, ${readOf.seconds} s per row. Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
+      `${readOf.seconds} s per row: autocannon closed loop (each client sends when answered: a capacity figure, the latency is the queue behind throughput), then open loop at a fixed rate over the most clients (bench/openLoop.ts: latency from each request's due instant, queueing included). Pattern: latest = optionChain of an expiry, the whole chain selected; ` +
       'at = optionChain with `at` uniform at random over the range stored raw (RETENTION_RAW), a new instant every request, expiries alternating, the whole chain selected; ' +
       'history = chainHistory of every point field, alternating the session so far at 1 minute and the last 3 hours at 5 minutes, `to` = now. ' +
       'Rate limit off (one loopback client); errors = non-2xx, GraphQL errors, timeouts; server CPU = the server process\'s user + system time over the run (every thread, ' +
@@ -281,6 +291,7 @@ if (runs('surface')) {
     sessionMinutes: Number(process.env.BENCH_SURFACE_SESSION_MINUTES ?? 375),
     seconds: Number(process.env.BENCH_SURFACE_SECONDS ?? 20),
     connections: (process.env.BENCH_SURFACE_CONNECTIONS ?? '1,50').split(',').map(Number),
+    rates: benchRates(process.env.BENCH_SURFACE_RATES),
     serverEnv: Object.fromEntries((process.env.BENCH_SURFACE_SERVER_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])),
   };
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -290,7 +301,7 @@ if (runs('surface')) {
   printTable(
     `The read surface over HTTP (issue 12; bench/surface.ts): the real server over ${first.sessions} sessions × ${first.sessionMinutes} minutes × ${first.symbols.length} symbols, ` +
       `a snapshot per symbol a second of the nearest expiry (${format(first.storedSnapshots)} snapshots of ${first.strikes} strikes, written in ${surface.map(([n, r]) => `${format(r.writeSeconds, 0)} s on ${n}`).join(', ')}), ` +
-      `retention folded all but the last hour, the pipeline storing 5 snapshots/s throughout; autocannon closed loop, ${first.seconds} s per row, symbol and session at random per request. ` +
+      `retention folded all but the last hour, the pipeline storing 5 snapshots/s throughout; ${first.seconds} s per row, autocannon closed loop, then open loop at a fixed rate over the most clients (bench/openLoop.ts), symbol and session at random per request. ` +
       'strikeSeries = one session of a strike, 5-minute buckets, every field; chainSeries = one session at 1 minute, SPOT, PCR_OI, STRADDLE; ' +
       'oiProfile = at an instant in the last 50 minutes; marketOverview = every symbol. Historical answers through the history cache (x-cache). Goal: p99 < 50 ms at 50 clients on PostgreSQL. ' +
       `Server settings beyond the defaults: ${JSON.stringify(surfaceOptions.serverEnv)}. Load average at the start: ` + loadAtStart,

@@ -26,6 +26,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { openLoop, type HttpRunFigures } from './openLoop.ts';
 import { instrumentTable } from '../core/instruments.ts';
 import type { EnrichedSnapshot } from '../core/models.ts';
 import { openDatabase } from '../db/client.ts';
@@ -43,25 +44,20 @@ export interface ReadsBenchOptions {
   historyMinutes?: number;
   /** Seconds per run. */
   seconds?: number;
-  /** Concurrent connections, one run each per read. */
+  /** Concurrent connections, one closed-loop run each per read. */
   connections?: number[];
+  /** Requests a second, one open-loop run each per read over the most connections (default none). */
+  rates?: number[];
   reads?: ReadName[];
   /** Extra environment of the server (e.g. another DB_MAX_CONCURRENT_QUERIES or PAST_CHAIN_CACHE_BYTES=0 to compare). */
   serverEnv?: Record<string, string>;
 }
 
-export interface ReadsRow {
+export interface ReadsRow extends HttpRunFigures {
   read: ReadName;
   connections: number;
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** Non-2xx, GraphQL errors and connection errors. */
-  errors: number;
-  /** The first error body seen, to say why. */
-  firstError?: string;
+  /** Requests a second offered on a schedule (bench/openLoop.ts); absent: closed loop, each connection sending as soon as it is answered. */
+  offeredRate?: number;
   /** CPU time of the server process (all its threads, the pipeline included) per answered request, ms. */
   serverCpuMsPerRequest: number;
 }
@@ -189,22 +185,27 @@ function processCpuMs(pid: number): number {
   }
 }
 
-async function load(platform: PlatformProcess, read: ReadName, connections: number, seconds: number, expiries: string[], sessionStart: number): Promise<ReadsRow> {
+async function load(platform: PlatformProcess, read: ReadName, connections: number, seconds: number, expiries: string[], sessionStart: number, rate?: number): Promise<ReadsRow> {
   // `at` spreads over what is stored raw; chainHistory's session starts with the history, rolled up or not.
   const first = read === 'at' ? await atFloor(platform, expiries, seconds) : sessionStart;
   let sequence = 0;
-  return { read, ...(await measure(platform, connections, seconds, () => requestBody(read, expiries, first, sequence++))) };
+  return { read, ...(await measure(platform, connections, seconds, () => requestBody(read, expiries, first, sequence++), rate)) };
 }
 
 /**
- * One closed-loop run of `connections` autocannon clients for `seconds`,
- * each request's body from `body()`: its rate, latency, errors (non-2xx,
- * GraphQL errors, connection errors; the first error body kept) and the
- * server's CPU per answered request.
+ * One run of `seconds`, each request's body from `body()`: closed loop with
+ * `connections` autocannon clients, or, with `rate`, that many requests a
+ * second on a schedule over `connections` connections (bench/openLoop.ts).
+ * Its rate, latency, errors (non-2xx, GraphQL errors, connection errors; the
+ * first error body kept) and the server's CPU per answered request.
  */
-export async function measure(platform: PlatformProcess, connections: number, seconds: number, body: () => string): Promise<Omit<ReadsRow, 'read'>> {
+export async function measure(platform: PlatformProcess, connections: number, seconds: number, body: () => string, rate?: number): Promise<Omit<ReadsRow, 'read'>> {
   let firstError: string | undefined;
   const cpuBefore = processCpuMs(platform.pid);
+  if (rate !== undefined) {
+    const figures = await openLoop({ url: platform.url, rate, seconds, connections, body, verify: answered });
+    return { connections, offeredRate: rate, ...figures, serverCpuMsPerRequest: (processCpuMs(platform.pid) - cpuBefore) / Math.max(1, figures.requests) };
+  }
   const result = await autocannon({
     url: platform.url,
     connections,
@@ -256,7 +257,10 @@ export async function runReadsBench(options: ReadsBenchOptions): Promise<ReadsBe
     const rows: ReadsRow[] = [];
     // Warm-up: JIT, connections, the first pages.
     for (const read of reads) await load(platform, read, 2, 1, stored.expiries, stored.first);
-    for (const read of reads) for (const n of connections) rows.push(await load(platform, read, n, seconds, stored.expiries, stored.first));
+    for (const read of reads) {
+      for (const n of connections) rows.push(await load(platform, read, n, seconds, stored.expiries, stored.first));
+      for (const rate of options.rates ?? []) rows.push(await load(platform, read, Math.max(...connections), seconds, stored.expiries, stored.first, rate));
+    }
     return { backend, symbol: SYMBOL, expiries: stored.expiries, historyMinutes, storedSnapshots: stored.snapshots, strikes: stored.strikes, seconds, rows };
   } finally {
     if (platform?.running()) {

@@ -45,6 +45,8 @@ export interface SurfaceBenchOptions {
   sessionMinutes?: number;
   seconds?: number;
   connections?: number[];
+  /** Requests a second, one open-loop run each per read over the most connections (default none). */
+  rates?: number[];
   /** Extra environment of the server (e.g. DB_MAX_QUEUED_QUERIES). */
   serverEnv?: Record<string, string>;
 }
@@ -123,8 +125,8 @@ export function surfaceRequestBody(read: SurfaceRead, sessions: readonly StoredS
   return JSON.stringify({ query: MARKET_OVERVIEW });
 }
 
-async function load(platform: PlatformProcess, read: SurfaceRead, connections: number, seconds: number, sessions: StoredSession[]) {
-  return { read, ...(await measure(platform, connections, seconds, () => surfaceRequestBody(read, sessions))) };
+async function load(platform: PlatformProcess, read: SurfaceRead, connections: number, seconds: number, sessions: StoredSession[], rate?: number) {
+  return { read, ...(await measure(platform, connections, seconds, () => surfaceRequestBody(read, sessions), rate)) };
 }
 
 /**
@@ -167,7 +169,10 @@ export async function runSurfaceBench(options: SurfaceBenchOptions): Promise<Sur
     await waitForRetention(platform);
     const rows: SurfaceBenchResult['rows'] = [];
     for (const read of SURFACE_READS) await load(platform, read, 2, 2, written.stored); // warm-up: JIT, connections, first pages
-    for (const read of SURFACE_READS) for (const n of connections) rows.push(await load(platform, read, n, seconds, written.stored));
+    for (const read of SURFACE_READS) {
+      for (const n of connections) rows.push(await load(platform, read, n, seconds, written.stored));
+      for (const rate of options.rates ?? []) rows.push(await load(platform, read, Math.max(...connections), seconds, written.stored, rate));
+    }
     return { backend, symbols: SYMBOLS, sessions, sessionMinutes, storedSnapshots: written.snapshots, strikes: written.strikes, writeSeconds: written.writeSeconds, seconds, rows };
   } finally {
     if (platform?.running()) {

@@ -4,6 +4,26 @@ import { InProcessBus } from './bus.ts';
 
 describeBusContract('in-process', async () => new InProcessBus());
 
+describe('in-process bus turns', () => {
+  it('handles a batch in a turn of the event loop of its own, not in the publisher’s', async () => {
+    const bus = new InProcessBus();
+    const order: string[] = [];
+    await bus.subscribe('turns', 'stage', () => {
+      order.push('handled');
+    });
+    await bus.publish('turns', 'NIFTY', { n: 1 });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    order.push('publisher went on');
+    // An I/O callback (here a timer's) queued now still runs before a second message's handler.
+    setTimeout(() => order.push('other work'), 0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await bus.publish('turns', 'NIFTY', { n: 2 });
+    await bus.drain();
+    expect(order).toEqual(['publisher went on', 'handled', 'other work', 'handled']);
+    await bus.close();
+  });
+});
+
 describe('in-process bus backpressure', () => {
   it('makes a publisher wait while a consumer queue is full, and loses nothing', async () => {
     const bus = new InProcessBus();
@@ -27,9 +47,10 @@ describe('in-process bus backpressure', () => {
       }
     })();
     await new Promise((resolve) => setTimeout(resolve, 30));
-    // The first message went straight to the handler (a batch of one), three
-    // more fill the queue: the fifth publish waits for room.
-    expect(published).toBe(4);
+    // Three filled the queue before the consumer's turn came (a batch is
+    // handled in a turn of its own); it took two, two more went in, and the
+    // sixth publish waits for room.
+    expect(published).toBe(5);
     release();
     await publishing;
     await bus.drain();
@@ -55,10 +76,11 @@ describe('in-process bus backpressure', () => {
       }
     })();
     await new Promise((resolve) => setTimeout(resolve, 30));
-    // The first went to the handler; 800 bytes queued; the third 400 would pass 1,000.
-    expect(published).toBe(3);
-    // Rows: 1 per message that is neither a snapshot nor an analytics message; the first is in the handler's hands.
-    expect(bus.queues()).toEqual([{ topic: 'bytes', group: 'slow', queued: 2, queuedBytes: 800, queuedRows: 2, handlingRows: 1, maxQueuedBytes: 1_000 }]);
+    // 810 bytes queued, the third 400 would pass 1,000 and waited; the consumer's turn took the three,
+    // the 400 went in, and the 5,000 waits behind it (it passes only into an empty queue).
+    expect(published).toBe(4);
+    // Rows: 1 per message that is neither a snapshot nor an analytics message; the first three are in the handler's hands.
+    expect(bus.queues()).toEqual([{ topic: 'bytes', group: 'slow', queued: 1, queuedBytes: 400, queuedRows: 1, handlingRows: 3, maxQueuedBytes: 1_000 }]);
     release();
     await publishing;
     await bus.drain();

@@ -23,7 +23,7 @@
  * - `close()` stops delivery after the message in flight and resolves when
  *   handlers are idle.
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:timers/promises';
 import { approximateMessageBytes, MessageError, messageRows } from '../core/models.ts';
 
 export const TOPICS = {
@@ -267,6 +267,11 @@ export interface InProcessBusOptions {
  * A handler's temporary failure is retried with back-off until it succeeds
  * or the bus closes (there is nothing to redeliver from: the message exists
  * only here); a poison message is dead-lettered.
+ * Each batch is handled in a turn of the event loop of its own: otherwise a
+ * publish runs its consumers' handlers as microtasks of the publisher's turn,
+ * and one source tick (ingest → enrichment → analytics → storage → delivery,
+ * 15–80 ms of work for five symbols) would hold the loop, and every HTTP
+ * request of the API sharing it, for all of that.
  * Values are passed by reference: consumers must treat them as immutable.
  * Nothing here survives the process (`durable` is false).
  */
@@ -447,6 +452,8 @@ export class InProcessBus implements Bus {
     consumer.idle = new Promise((resolve) => (consumer.resolveIdle = resolve));
     try {
       while (consumer.queue.length > 0 && !consumer.closed) {
+        await yieldToEventLoop();
+        if (consumer.closed) break;
         const batch = consumer.queue.splice(0, consumer.maxBatch);
         for (const bytes of consumer.sizes.splice(0, batch.length)) consumer.queuedBytes -= bytes;
         consumer.handlingRows = 0;

@@ -18,6 +18,7 @@
  * threads (enrichPool.ts) running the same processRaw, published in the raw
  * order either way.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { allocateSide, type ChainSide, type ChainSnapshot } from '../core/chain.ts';
 import { summarizeChain, type GexConvention } from '../core/analytics/summary.ts';
 import { chainForward } from '../core/analytics/basis.ts';
@@ -412,6 +413,8 @@ export async function startProcessor(bus: Bus, options: ProcessorOptions): Promi
     const ready: { index: number; snapshot: EnrichedSnapshot; headers: Record<string, string> | undefined }[] = [];
     let failed: { index: number; error: unknown } | undefined;
     for (let i = 0; i < messages.length; i++) {
+      // Enriching on this loop: a turn per snapshot, so whatever else it serves (the API in ROLE=all) answers in between.
+      if (!outcomes && i > 0) await yieldToEventLoop();
       try {
         const made = await enrich(messages[i], outcomes ? () => outcomes[i] : () => processRaw(messages[i].value, options));
         if (made) ready.push({ index: i, ...made });

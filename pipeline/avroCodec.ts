@@ -46,6 +46,7 @@ import avro from 'avsc';
 import { ENRICHED_SNAPSHOT_VERSION, MessageError, RAW_SNAPSHOT_VERSION } from '../core/models.ts';
 import { ANALYTICS_MESSAGE_VERSION } from '../core/analyticsMessage.ts';
 import { TOPICS } from './bus.ts';
+import { compileReader, type CompiledReader } from './avroReader.ts';
 import { compileWriter, InvalidValue, type CompiledWriter } from './avroWriter.ts';
 
 /** The framing byte this build writes and reads. */
@@ -95,6 +96,8 @@ interface TopicCodec {
   writeVersion: number;
   /** Its compiled writer (pipeline/avroWriter.ts), or null where avsc writes (a schema the compiler does not handle). */
   write: CompiledWriter | null;
+  /** The current version's compiled reader (pipeline/avroReader.ts), or null where avsc reads; older versions are resolved by avsc. */
+  read: CompiledReader | null;
 }
 
 /**
@@ -170,7 +173,7 @@ export function createMessageCodec(topics: Record<string, TopicSchemas>, writeVe
     if (!reader) throw new Error(`${name} schemas of ${topic} have no version ${version}`);
     const writeVersion = writeVersions[topic] ?? version;
     if (!writers.has(writeVersion)) throw new Error(`${name} on ${topic} cannot be written as version ${writeVersion}: its schemas are versions ${[...writers.keys()].join(', ')}`);
-    codecs.set(topic, { name, version, reader, writers, resolvers: new Map(), writeVersion, write: compileWriter(writers.get(writeVersion)!) });
+    codecs.set(topic, { name, version, reader, writers, resolvers: new Map(), writeVersion, write: compileWriter(writers.get(writeVersion)!), read: compileReader(reader) });
   }
   return { encode: (topic, value) => encode(codecs.get(topic), topic, value), decode: (topic, buffer) => decode(codecs.get(topic), topic, buffer) };
 }
@@ -249,7 +252,7 @@ function decode(codec: TopicCodec | undefined, topic: string, buffer: Buffer | n
   }
   let decoded: unknown;
   try {
-    decoded = codec ? readWith(codec, version, buffer.subarray(1)) : jsonEnvelope.fromBuffer(buffer.subarray(1));
+    decoded = codec ? readWith(codec, version, buffer) : jsonEnvelope.fromBuffer(buffer.subarray(1));
   } catch (error) {
     throw new MessageError(`cannot decode ${name} on ${topic}: ${error instanceof Error ? error.message : String(error)}`, 'invalid_encoding');
   }
@@ -261,9 +264,10 @@ function decode(codec: TopicCodec | undefined, topic: string, buffer: Buffer | n
   }
 }
 
-/** The record written with `version`'s schema, read with this build's: resolved when they differ, and then of this build's version. */
-function readWith(codec: TopicCodec, version: number, avroBytes: Buffer): unknown {
-  if (version === codec.version) return codec.reader.fromBuffer(avroBytes);
+/** The record after the framing byte, written with `version`'s schema, read with this build's: resolved when they differ, and then of this build's version. */
+function readWith(codec: TopicCodec, version: number, framed: Buffer): unknown {
+  if (version === codec.version) return codec.read ? codec.read(framed, 1) : codec.reader.fromBuffer(framed.subarray(1));
+  const avroBytes = framed.subarray(1);
   let resolver = codec.resolvers.get(version);
   if (!resolver) codec.resolvers.set(version, (resolver = codec.reader.createResolver(codec.writers.get(version)!)));
   const value = codec.reader.fromBuffer(avroBytes, resolver) as { version: number };

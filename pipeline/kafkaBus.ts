@@ -123,6 +123,15 @@ export interface KafkaBusOptions {
   lingerMs?: number;
   /** Bytes of message values sent in one request at most (default 512 KiB, under the brokers' 1 MiB `message.max.bytes`). */
   maxSendBytes?: number;
+  /**
+   * Longest a fetch waits on the broker for data before it answers empty, ms
+   * (default 250: short, so stopping a consumer on an idle topic is quick).
+   * A broker answers as soon as data arrives, so this costs no latency on a
+   * real cluster; librdkafka's mock cluster holds an empty fetch for the
+   * whole wait even when data arrives meanwhile, so runs on it that measure
+   * throughput set a few ms.
+   */
+  fetchMaxWaitMs?: number;
 }
 
 export type TopicManagement = 'create' | 'external';
@@ -553,8 +562,7 @@ export class KafkaBus implements Bus {
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      // Short fetch waits so stopping a consumer on an idle topic is quick.
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 250,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
     });

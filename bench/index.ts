@@ -38,6 +38,7 @@
  */
 import os from 'node:os';
 import { createLogger } from '../core/log.ts';
+import { loadConfig } from '../core/config.ts';
 import { Progress, stderrProgressSink } from '../core/progress.ts';
 import { runIvBench } from './iv.ts';
 import { runObservabilityBench } from './observability.ts';
@@ -237,7 +238,8 @@ if (runs('pipeline')) {
   const shares = [await runStageShareBench(20, small, shareRuns), await runStageShareBench(100, large, shareRuns)];
   printTable(
     `Analytics stage's share of the embedded pipeline (goal: under 10 %): CPU of the whole process (all threads) per snapshot from the source until stored and published, ` +
-      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each after an uncounted pair (JIT warm-up), simulator chains of 5 symbols × 2 expiries; ` +
+      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each after an uncounted pair (JIT warm-up), simulator chains of 5 symbols × 2 expiries ` +
+      `stamped at the simulator's pace (each chain once a second), analytics documents stored every ${loadConfig({ ANALYTICS_STORE_INTERVAL_SECONDS: process.env.ANALYTICS_STORE_INTERVAL_SECONDS }).ANALYTICS_STORE_INTERVAL_SECONDS} s of it (ANALYTICS_STORE_INTERVAL_SECONDS); ` +
       `median, and the range of on/off − 1 over the pairs. Load average at the start: ${loadAtStart}`,
     shares.map((r) => ({
       strikes: r.strikes,

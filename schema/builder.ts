@@ -24,6 +24,7 @@ import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 import type { PlaybackSlots } from '../core/playback.ts';
+import type { LatestAnalyticsView } from '../core/latestAnalytics.ts';
 import type { ReadLoaders } from './loaders.ts';
 import type { AuthServices, Caller } from '../core/auth/caller.ts';
 
@@ -105,6 +106,8 @@ export interface Context {
   noteLiveSource?: (source: string) => void;
   /** The playbacks running on this API process (PLAYBACK_MAX_CONCURRENT); absent: playback answers SERVER_BUSY. */
   playbacks?: PlaybackSlots;
+  /** The analytics role's latest outputs this process received (core/latestAnalytics.ts); absent: the latest reads go to the store. */
+  latestAnalytics?: LatestAnalyticsView;
   /** This request's batched reads (schema/loaders.ts), one set per request; absent: fields batch within their own resolver only. */
   loaders?: ReadLoaders;
   /** The margin estimate's parameters per symbol (MARGIN_* configuration); absent: NSE Clearing's index values. */

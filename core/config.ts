@@ -302,9 +302,11 @@ const envSchema = z.object({
    * document); events and mood columns are stored every time, and the API
    * answers the latest from memory. 0: every message. At most 300: the
    * 5-minute buckets of the buildup history and of retention's thinning
-   * each need one.
+   * each need one. 60 by default: on the embedded default, storing the
+   * per-strike flows every 15 s cost PGlite about as much CPU again as the
+   * reducer (`npm run bench`'s stage-share table; README).
    */
-  ANALYTICS_STORE_INTERVAL_SECONDS: numberFrom(z.number().int().min(0).max(300)).default(15),
+  ANALYTICS_STORE_INTERVAL_SECONDS: numberFrom(z.number().int().min(0).max(300)).default(60),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -213,7 +213,7 @@ if (runs('pipeline')) {
   }
   printTable(
     `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published ` +
-      `(with the analytics stage: also analysed, its analytics stored and published); ` +
+      `(with the analytics stage: also analysed, its analytics published, its events stored, and its documents stored once per ANALYTICS_STORE_INTERVAL_SECONDS of snapshot time per chain: snapshots are stamped at emit here, so about once a run; the share table below keeps the live pace); ` +
       `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber; disk: growth over the run per option row ` +
       `(the data directory counts WAL, allocated in 16 MiB segments; long-run figures are in the retention table)`,
     pipelines.map(([name, r]) => ({

@@ -40,7 +40,7 @@ import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
 import { startAnalytics, type AnalyticsRole } from '../pipeline/analytics.ts';
 import { parseAnalyticsMessage, type AnalyticsMessage } from '../core/analyticsMessage.ts';
 import { AnalyticsCadence, allDue, writeAnalytics } from '../db/queries/writeAnalytics.ts';
-import { LatestAnalytics } from '../core/latestAnalytics.ts';
+import { LatestAnalytics, withoutFlows } from '../core/latestAnalytics.ts';
 import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
@@ -282,8 +282,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => {
         latestAnalytics.note(message.value);
         publishAnalytics(pubsub, message.value);
+        // The replicas share the topic's partitions: each tells the others the latest outputs it received.
+        if (pubsubHandle.kind === 'redis') pubsub.publish('analytics:latest', withoutFlows(message.value));
       }),
     );
+    if (pubsubHandle.kind === 'redis') closers.unshift(noteOtherReplicas(pubsub, latestAnalytics, logOf('api')));
   }
   if (role === 'all' || role === 'process') {
     services.processor = await startProcessor(bus, {
@@ -611,6 +614,18 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
       // Not when shutdown is late already (spoolOnly): the database is slow or away.
       if (!spoolOnly && !(await finishesBy(storeHeld(0), Date.now() + config.STORAGE_WRITE_TIMEOUT_MS))) storageLog.warn('latest analytics not stored at stop in time');
     },
+  };
+}
+
+/** Takes every replica's latest analytics outputs (its own too, again) into `latest` until the returned stop is called. */
+function noteOtherReplicas(pubsub: ChainPubSub, latest: LatestAnalytics, log: Logger): () => Promise<void> {
+  const updates = pubsub.subscribe('analytics:latest')[Symbol.asyncIterator]();
+  const noting = (async () => {
+    for (let next = await updates.next(); !next.done; next = await updates.next()) latest.note(next.value);
+  })().catch((error) => log.warn('latest analytics of the other replicas no longer heard; the latest reads fall back to the store', { error: error instanceof Error ? error.message : String(error) }));
+  return async () => {
+    await updates.return?.();
+    await noting;
   };
 }
 

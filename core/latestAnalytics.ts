@@ -9,6 +9,11 @@
  * from the database only when this process has seen nothing of the key yet
  * (just started, or another replica consumed it).
  *
+ * With Redis (several API replicas, each consuming a share of the
+ * partitions), every replica also takes what the others received, over the
+ * pub/sub, without the per-strike flows (most of a message's bytes): those
+ * a replica did not receive itself are read from the store.
+ *
  * Bounded: one entry per chain and per symbol, at most `maxEntries` of each
  * (the least recently updated dropped beyond). A value is handed out as the
  * database would hand it back (its JSON: null where the reducer had NaN,
@@ -26,6 +31,15 @@ export interface LatestAnalyticsView {
   flows(symbol: string, expiry: string): { timestamp: number; rows: StrikeFlowRow[] } | null;
 }
 
+/** What the latest reads take of a `market.analytics` message; `flows` may be left out (see the module comment). */
+export type LatestAnalyticsUpdate = Pick<AnalyticsMessage, 'symbol' | 'expiry' | 'timestamp' | 'chain' | 'symbolIntelligence'> & { flows?: AnalyticsMessage['flows'] };
+
+/** A message for the other replicas: the latest outputs without the per-strike flows. */
+export function withoutFlows(message: AnalyticsMessage): LatestAnalyticsUpdate {
+  const { symbol, expiry, timestamp, chain, symbolIntelligence } = message;
+  return { symbol, expiry, timestamp, chain, symbolIntelligence };
+}
+
 /** A held value and its JSON form, made on first read. */
 class Held<T> {
   private json: T | undefined;
@@ -40,19 +54,25 @@ class Held<T> {
 
 export class LatestAnalytics implements LatestAnalyticsView {
   private readonly moods = new Map<string, Held<SymbolIntelligence>>();
-  private readonly chains = new Map<string, { chain: Held<ChainIntelligence>; flows: Held<StrikeFlowRow[]> }>();
+  private readonly chains = new Map<string, { chain: Held<ChainIntelligence>; flows: Held<StrikeFlowRow[]> | null }>();
 
   constructor(private readonly maxEntries = 1_000) {}
 
-  /** Takes a message's outputs unless a newer one of the same key is held (a late or repeated message). */
-  note(message: AnalyticsMessage): void {
+  /**
+   * Takes a message's outputs unless a newer one of the same key is held (a
+   * late or repeated message). Without `flows` (another replica's, over the
+   * pub/sub), the chain's flows held for that same instant are kept, and
+   * none are held for a newer one.
+   */
+  note(message: LatestAnalyticsUpdate): void {
     const moodHeld = this.moods.get(message.symbol);
     // The same instant replaces: the later message of an instant has folded in more of its volume (as stored).
     if (!moodHeld || moodHeld.timestamp <= message.timestamp) put(this.moods, message.symbol, new Held(message.timestamp, message.symbolIntelligence), this.maxEntries);
     const key = `${message.symbol}|${message.expiry}`;
     const chainHeld = this.chains.get(key);
     if (!chainHeld || chainHeld.chain.timestamp <= message.timestamp) {
-      put(this.chains, key, { chain: new Held(message.timestamp, message.chain), flows: new Held(message.timestamp, message.flows) }, this.maxEntries);
+      const flows = message.flows ? new Held(message.timestamp, message.flows) : chainHeld?.flows?.timestamp === message.timestamp ? chainHeld.flows : null;
+      put(this.chains, key, { chain: new Held(message.timestamp, message.chain), flows }, this.maxEntries);
     }
   }
 

@@ -24,7 +24,7 @@ import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 import type { PlaybackSlots } from '../core/playback.ts';
-import type { LatestAnalyticsView } from '../core/latestAnalytics.ts';
+import type { LatestAnalyticsUpdate, LatestAnalyticsView } from '../core/latestAnalytics.ts';
 import type { ReadLoaders } from './loaders.ts';
 import type { AuthServices, Caller } from '../core/auth/caller.ts';
 
@@ -43,6 +43,8 @@ export type LiveTopics = {
   'mood:updated': [key: string, mood: Timed<SymbolIntelligence>];
   'analytics:updated': [key: string, message: AnalyticsMessage];
   'market:events': [event: Timed<IntelligenceEvent>];
+  /** Every analytics message's latest outputs, without flows, for the other API replicas' latest reads (core/latestAnalytics.ts); published with Redis only. */
+  'analytics:latest': [update: LatestAnalyticsUpdate];
 };
 
 /** A live payload with the processedAt (epoch ms) of the snapshot it is of; absent or null when unknown. */

@@ -11,7 +11,7 @@ import { simulatedEnrichedSnapshots } from '../test/fixtures.ts';
 import { createIntelligenceState } from '../core/intelligence/index.ts';
 import { analyseSnapshot, emptyAnalyticsStats } from '../pipeline/analytics.ts';
 import { writeAnalytics } from '../db/queries/writeAnalytics.ts';
-import { LatestAnalytics } from '../core/latestAnalytics.ts';
+import { LatestAnalytics, withoutFlows } from '../core/latestAnalytics.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 
 const snapshots = simulatedEnrichedSnapshots(12, { symbols: ['NIFTY'], strikesEachSide: 4, seed: 21 });
@@ -76,5 +76,16 @@ describe('latest analytics reads', () => {
     expect(latest.mood('NIFTY')?.timestamp).toBe(newest.timestamp);
     expect(latest.chain('NIFTY', newest.expiry)?.spot).toBe(newest.chain.spot);
     expect(latest.mood('BANKNIFTY')).toBeNull();
+  });
+
+  it('keep a chain\'s flows when the same instant comes again without them (its own update back from another replica\'s pub/sub), and hold none for a newer one', () => {
+    const latest = new LatestAnalytics();
+    const [older, newer] = messages.slice(-2);
+    latest.note(older);
+    latest.note(withoutFlows(older));
+    expect(latest.flows('NIFTY', older.expiry)?.timestamp).toBe(older.timestamp);
+    latest.note(withoutFlows(newer));
+    expect(latest.chain('NIFTY', newer.expiry)?.spot).toBe(newer.chain.spot);
+    expect(latest.flows('NIFTY', newer.expiry)).toBeNull();
   });
 });

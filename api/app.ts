@@ -286,7 +286,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         if (pubsubHandle.kind === 'redis') pubsub.publish('analytics:latest', withoutFlows(message.value));
       }),
     );
-    if (pubsubHandle.kind === 'redis') closers.unshift(noteOtherReplicas(pubsub, latestAnalytics, logOf('api')));
+    // A replica without the whole stream: an API-only process, or one of several sharing the topic's partitions on Kafka.
+    if (pubsubHandle.kind === 'redis' && (role === 'api' || bus.durable)) closers.unshift(noteOtherReplicas(pubsub, latestAnalytics, logOf('api')));
   }
   if (role === 'all' || role === 'process') {
     services.processor = await startProcessor(bus, {

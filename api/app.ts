@@ -39,7 +39,8 @@ import { startIngest, type IngestRole } from '../pipeline/ingest.ts';
 import { startProcessor, type ProcessorRole } from '../pipeline/processor.ts';
 import { startAnalytics, type AnalyticsRole } from '../pipeline/analytics.ts';
 import { parseAnalyticsMessage, type AnalyticsMessage } from '../core/analyticsMessage.ts';
-import { FlowSampler, writeAnalytics } from '../db/queries/writeAnalytics.ts';
+import { AnalyticsCadence, allDue, writeAnalytics } from '../db/queries/writeAnalytics.ts';
+import { LatestAnalytics, withoutFlows } from '../core/latestAnalytics.ts';
 import { storedSessionHistory } from '../db/queries/sessionSnapshots.ts';
 import { startStorage, type StorageRole } from '../pipeline/storage.ts';
 import { createSource } from '../pipeline/sources/index.ts';
@@ -95,6 +96,8 @@ export interface AppServices {
   historyCache?: TwoLevelCache<unknown>;
   /** api and all: past chains and chart buckets, in memory (api/readCaches.ts). */
   readCaches?: ReadCaches;
+  /** api and all: the analytics role's latest outputs this process received, what the latest reads answer first (core/latestAnalytics.ts). */
+  latestAnalytics?: LatestAnalytics;
   /** ingest and all. */
   source?: Source;
   /** process and all. */
@@ -250,6 +253,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.pubsub = pubsub;
     services.cache = cache;
     services.readCaches = createReadCaches(config, { timescale: timescaleActive });
+    const latestAnalytics = (services.latestAnalytics = new LatestAnalytics());
     if (!timescaleActive) {
       const historyCache = await TwoLevelCache.open<unknown>({
         ttlSeconds: config.CACHE_TTL_SECONDS,
@@ -276,8 +280,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           await cache.set(key, snapshot);
         }),
       ),
-      await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => publishAnalytics(pubsub, message.value)),
+      await bus.subscribe<AnalyticsMessage>(TOPICS.analytics, 'api-analytics', (message) => {
+        latestAnalytics.note(message.value);
+        publishAnalytics(pubsub, message.value);
+        // The replicas share the topic's partitions: each tells the others the latest outputs it received.
+        if (pubsubHandle.kind === 'redis') pubsub.publish('analytics:latest', withoutFlows(message.value));
+      }),
     );
+    // A replica without the whole stream: an API-only process, or one of several sharing the topic's partitions on Kafka.
+    if (pubsubHandle.kind === 'redis' && (role === 'api' || bus.durable)) closers.unshift(noteOtherReplicas(pubsub, latestAnalytics, logOf('api')));
   }
   if (role === 'all' || role === 'process') {
     services.processor = await startProcessor(bus, {
@@ -368,6 +379,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           chartBuckets: services.readCaches?.chartBuckets,
           historyCache: services.historyCache,
           settledReads: createSettledReads(),
+          latestAnalytics: services.latestAnalytics,
           holidays: config.holidaySet,
           now: Date.now,
           databaseLimit: new ConcurrencyLimit({ concurrency: config.DB_MAX_CONCURRENT_QUERIES, maxQueued: config.DB_MAX_QUEUED_QUERIES, timeoutMs: config.QUERY_TIMEOUT_MS }),
@@ -551,20 +563,23 @@ class SessionInputs {
   };
 }
 
-/** Per-strike flow rows are stored at most this often per chain (the reducer's sampling interval; see FlowSampler). */
-export const ANALYTICS_FLOW_EVERY_MS = 15_000;
-
 /**
  * The storage role's second consumer: `market.analytics` into the analytics
  * tables, with the same guarantees as the snapshots (a spool of its own under
  * SPOOL_DIR/analytics on the in-process bus, retries without committing on
  * Kafka), so the analytics role itself needs no write path to the database.
+ * The documents are stored every ANALYTICS_STORE_INTERVAL_SECONDS per chain
+ * and symbol (AnalyticsCadence); the latest output of a chain that then goes
+ * quiet for that long (the session's close, an expiry) is stored by a timer,
+ * and at stop whatever is held is stored.
  */
 async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config: Config, log: Logger, closers: (() => Promise<void>)[], metrics: PrometheusMetrics): Promise<StorageRole> {
   const spool = bus.durable ? undefined : await Spool.open<AnalyticsMessage>({ dir: join(config.SPOOL_DIR, 'analytics'), maxBytes: config.SPOOL_MAX_BYTES });
   if (spool) closers.push(() => spool.close());
-  const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
-  return startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages, flows, database.backfill), {
+  const everyMs = config.ANALYTICS_STORE_INTERVAL_SECONDS * 1000;
+  const cadence = new AnalyticsCadence(everyMs);
+  const storageLog = log.child({ component: 'storage' });
+  const role = await startStorage<AnalyticsMessage>(bus, (messages) => writeAnalytics(database.db, messages, cadence, database.backfill), {
     topic: TOPICS.analytics,
     group: 'storage-analytics',
     parse: parseAnalyticsMessage,
@@ -572,10 +587,49 @@ async function startAnalyticsStorage(bus: Bus, database: DatabaseHandle, config:
     maxBatch: config.STORAGE_MAX_BATCH,
     writeTimeoutMs: config.STORAGE_WRITE_TIMEOUT_MS,
     spool,
-    onRetry: (error, attempt) => log.child({ component: 'storage' }).warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
-    onRejected: (message, reason) => log.child({ component: 'storage' }).error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
+    onRetry: (error, attempt) => storageLog.warn(spool ? 'analytics write failed, spooling to disk' : 'analytics write failed, retrying', { attempt, error: error instanceof Error ? error.message : String(error) }),
+    onRejected: (message, reason) => storageLog.error('spooled analytics message rejected by the database', { snapshotId: message.snapshotId, reason }),
     metrics,
   });
+  if (everyMs === 0) return role;
+  // The held documents are history only (the API serves the latest from memory): one failed write of them is logged, not retried.
+  const storeHeld = async (quietMs: number) => {
+    const held = cadence.takeHeld(quietMs);
+    if (held.length === 0) return;
+    await writeAnalytics(database.db, held, allDue, database.backfill).catch((error) =>
+      storageLog.warn('latest analytics of quiet chains not stored', { messages: held.length, error: error instanceof Error ? error.message : String(error) }),
+    );
+  };
+  let quiet = Promise.resolve();
+  const timer = setInterval(() => void (quiet = quiet.then(() => storeHeld(everyMs))), everyMs);
+  timer.unref();
+  let spoolOnly = false;
+  return {
+    ...role,
+    spoolOnly: () => {
+      spoolOnly = true;
+      role.spoolOnly();
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await role.stop();
+      await quiet;
+      // Not when shutdown is late already (spoolOnly): the database is slow or away.
+      if (!spoolOnly && !(await finishesBy(storeHeld(0), Date.now() + config.STORAGE_WRITE_TIMEOUT_MS))) storageLog.warn('latest analytics not stored at stop in time');
+    },
+  };
+}
+
+/** Takes every replica's latest analytics outputs (its own too, again) into `latest` until the returned stop is called. */
+function noteOtherReplicas(pubsub: ChainPubSub, latest: LatestAnalytics, log: Logger): () => Promise<void> {
+  const updates = pubsub.subscribe('analytics:latest')[Symbol.asyncIterator]();
+  const noting = (async () => {
+    for (let next = await updates.next(); !next.done; next = await updates.next()) latest.note(next.value);
+  })().catch((error) => log.warn('latest analytics of the other replicas no longer heard; the latest reads fall back to the store', { error: error instanceof Error ? error.message : String(error) }));
+  return async () => {
+    await updates.return?.();
+    await noting;
+  };
 }
 
 /** The analytics role's outputs to the API's subscribers: mood by symbol, the chain's analytics by expiry, each event. */

@@ -41,6 +41,7 @@
  */
 import os from 'node:os';
 import { createLogger } from '../core/log.ts';
+import { loadConfig } from '../core/config.ts';
 import { Progress, stderrProgressSink } from '../core/progress.ts';
 import { runIvBench } from './iv.ts';
 import { runObservabilityBench } from './observability.ts';
@@ -221,7 +222,7 @@ if (runs('pipeline')) {
   }
   printTable(
     `Pipeline: ${format(snapshots)} simulator snapshots (41 strikes, both sides) from the source until stored and published ` +
-      `(with the analytics stage: also analysed, its analytics stored and published); ` +
+      `(with the analytics stage: also analysed, its analytics published, its events stored, and its documents stored once per ANALYTICS_STORE_INTERVAL_SECONDS of snapshot time per chain: snapshots are stamped at emit here, so about once a run; the share table below keeps the live pace); ` +
       `latency at ${pipelines[0][1].latency.rate} snapshots/s to a graphql-ws subscriber; disk: growth over the run per option row ` +
       `(the data directory counts WAL, allocated in 16 MiB segments; long-run figures are in the retention table)`,
     pipelines.map(([name, r]) => ({
@@ -246,7 +247,8 @@ if (runs('pipeline')) {
   const shares = [await runStageShareBench(20, small, shareRuns), await runStageShareBench(100, large, shareRuns)];
   printTable(
     `Analytics stage's share of the embedded pipeline (goal: under 10 %): CPU of the whole process (all threads) per snapshot from the source until stored and published, ` +
-      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each after an uncounted pair (JIT warm-up), simulator chains of 5 symbols × 2 expiries; ` +
+      `with the stage on (also analysed, its analytics stored and published) and off, ${shareRuns} alternating runs each after an uncounted pair (JIT warm-up), simulator chains of 5 symbols × 2 expiries ` +
+      `stamped at the simulator's pace (each chain once a second), analytics documents stored every ${loadConfig({ ANALYTICS_STORE_INTERVAL_SECONDS: process.env.ANALYTICS_STORE_INTERVAL_SECONDS }).ANALYTICS_STORE_INTERVAL_SECONDS} s of it (ANALYTICS_STORE_INTERVAL_SECONDS); ` +
       `median, and the range of on/off − 1 over the pairs. Load average at the start: ${loadAtStart}`,
     shares.map((r) => ({
       strikes: r.strikes,

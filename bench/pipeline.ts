@@ -26,7 +26,16 @@ import type { Source, SourceStatus } from '../pipeline/source.ts';
 import { MarketSimulator } from '../pipeline/sources/simulator.ts';
 import { instrumentTable } from '../core/instruments.ts';
 
-/** Emits a fixed list of snapshots, as fast as possible or at a fixed rate; stamps each with the emit time. */
+/**
+ * How the bench's source stamps its snapshots: `wall`, with the emit time
+ * (a feed as fast as the pipeline takes it); `simulated`, keeping the
+ * simulator's own spacing (one snapshot of each chain a second), ending now.
+ * What depends on snapshot time (the analytics documents' store cadence,
+ * ANALYTICS_STORE_INTERVAL_SECONDS) sees a live feed's pace only with the second.
+ */
+export type BenchTimestamps = 'wall' | 'simulated';
+
+/** Emits a fixed list of snapshots, as fast as possible or at a fixed rate; stamps each as `timestamps` says. */
 class ListSource implements Source {
   readonly name = 'bench';
   private emitted = 0;
@@ -41,12 +50,15 @@ class ListSource implements Source {
     private readonly perSecond = Infinity,
     /** Emission waits for this (e.g. until a subscriber is listening). */
     private readonly gate: Promise<void> = Promise.resolve(),
+    private readonly timestamps: BenchTimestamps = 'wall',
   ) {}
 
   async start(emit: (snapshot: RawSnapshot) => Promise<void> | void): Promise<void> {
     this.running = (async () => {
       await this.gate;
       const started = performance.now();
+      const first = this.snapshots[0]?.timestamp ?? 0;
+      const simulatedStart = Date.now() - ((this.snapshots.at(-1)?.timestamp ?? 0) - first);
       for (const snapshot of this.snapshots) {
         if (this.stopped) return;
         if (Number.isFinite(this.perSecond)) {
@@ -56,7 +68,7 @@ class ListSource implements Source {
         }
         // Strictly increasing: two snapshots of one expiry in the same millisecond would share
         // the natural key (symbol, expiry, ts), and the second would never count as stored.
-        const now = Math.max(Date.now(), this.lastTimestamp + 1);
+        const now = Math.max(this.timestamps === 'wall' ? Date.now() : simulatedStart + (snapshot.timestamp - first), this.lastTimestamp + 1);
         this.lastTimestamp = now;
         this.emitTimes.set(now, performance.now());
         await emit({ ...snapshot, timestamp: now, id: `${snapshot.id}:${this.emitted}` });
@@ -149,16 +161,19 @@ export async function runPipelineBench(
   analytics = true,
   /** Strikes each side of ATM in the simulator's chains (20: 41-strike chains, 100: 201). */
   strikesEachSide = 20,
+  timestamps: BenchTimestamps = 'wall',
 ): Promise<PipelineBenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'options-bench-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir, ...(process.env.PIPELINE_THREADS ? { PIPELINE_THREADS: process.env.PIPELINE_THREADS } : {}) });
+  // PIPELINE_THREADS and ANALYTICS_STORE_INTERVAL_SECONDS from the bench's environment, to compare settings.
+  const fromEnvironment = Object.fromEntries(['PIPELINE_THREADS', 'ANALYTICS_STORE_INTERVAL_SECONDS'].filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: dataDir, ...fromEnvironment });
   try {
     // Throughput.
     const snapshots = simulatedSnapshots(snapshotCount, strikesEachSide);
     const rows = rowsOf(snapshots);
     const database = await benchDatabase(kind, join(dataDir, 'throughput'));
     const empty = await database.size();
-    const throughputSource = new ListSource(snapshots);
+    const throughputSource = new ListSource(snapshots, Infinity, undefined, timestamps);
     const app = await buildApp(config, { database, source: throughputSource, log: createLogger('silent'), analytics });
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
@@ -279,17 +294,20 @@ export interface StageShareResult {
  * disturbs less than wall time. `warmups` pairs run first, uncounted: the
  * first run's CPU includes compiling the reducers (V8's optimising compiler
  * works on threads of its own), which a server running all day pays once.
+ * The snapshots keep the simulator's spacing (`simulated`: a chain a second,
+ * the pace of the live simulator), so the analytics documents are stored at
+ * the cadence they are live (ANALYTICS_STORE_INTERVAL_SECONDS).
  */
-export async function runStageShareBench(strikesEachSide: number, snapshotCount: number, runs: number, warmups = 1): Promise<StageShareResult> {
+export async function runStageShareBench(strikesEachSide: number, snapshotCount: number, runs: number, warmups = 1, timestamps: BenchTimestamps = 'simulated'): Promise<StageShareResult> {
   const on: number[] = [];
   const off: number[] = [];
   for (let r = 0; r < warmups; r++) {
-    await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide);
-    await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide);
+    await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide, timestamps);
+    await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide, timestamps);
   }
   for (let r = 0; r < runs; r++) {
-    on.push((await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide)).cpuMicrosecondsPerSnapshot);
-    off.push((await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide)).cpuMicrosecondsPerSnapshot);
+    on.push((await runPipelineBench('embedded', snapshotCount, 0, 20, true, strikesEachSide, timestamps)).cpuMicrosecondsPerSnapshot);
+    off.push((await runPipelineBench('embedded', snapshotCount, 0, 20, false, strikesEachSide, timestamps)).cpuMicrosecondsPerSnapshot);
   }
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);

@@ -33,8 +33,7 @@ import { createSource } from '../pipeline/sources/index.ts';
 import { analyseSnapshot, emptyAnalyticsStats } from '../pipeline/analytics.ts';
 import { createIntelligenceState } from '../core/intelligence/index.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
-import { FlowSampler, writeAnalytics } from '../db/queries/writeAnalytics.ts';
-import { ANALYTICS_FLOW_EVERY_MS } from '../api/app.ts';
+import { AnalyticsCadence, writeAnalytics } from '../db/queries/writeAnalytics.ts';
 
 export interface RetentionBenchSample {
   simulatedHours: number;
@@ -132,7 +131,7 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
     // The analytics role and its storage as the app runs them (api/app.ts).
     const intelligence = createIntelligenceState({ sessionHoursOnly: config.ANALYTICS_SESSION_HOURS_ONLY, maxChains: config.ANALYTICS_MAX_CHAINS });
     const analyticsStats = emptyAnalyticsStats();
-    const flows = new FlowSampler(ANALYTICS_FLOW_EVERY_MS);
+    const cadence = new AnalyticsCadence(config.ANALYTICS_STORE_INTERVAL_SECONDS * 1000);
     for (let minute = 1; minute <= minutes; minute++) {
       const batch: EnrichedSnapshot[] = [];
       for (let tick = 0; tick < ticksPerMinute; tick++) {
@@ -144,7 +143,7 @@ export async function runRetentionBench(minutes = 30, rawWindow = '10 minutes', 
       }
       for (let i = 0; i < batch.length; i += config.STORAGE_MAX_BATCH) await database.write(batch.slice(i, i + config.STORAGE_MAX_BATCH));
       const messages = batch.map((s) => analyseSnapshot(intelligence, s, analyticsStats)).filter((m): m is AnalyticsMessage => m !== null);
-      for (let i = 0; i < messages.length; i += config.STORAGE_MAX_BATCH) await writeAnalytics(database.db, messages.slice(i, i + config.STORAGE_MAX_BATCH), flows);
+      for (let i = 0; i < messages.length; i += config.STORAGE_MAX_BATCH) await writeAnalytics(database.db, messages.slice(i, i + config.STORAGE_MAX_BATCH), cadence);
       snapshots += batch.length;
       if (minute === windowMinutes) {
         firstWindow = { walBytes: (await walPosition()) - walStart, databaseBytes: (await sample(minute)).databaseBytes - samples[0].databaseBytes, snapshots, rows };

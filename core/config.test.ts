@@ -22,6 +22,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ PIPELINE_THREADS: 'yes' })).toThrow(/PIPELINE_THREADS="yes": must be source, on or off/);
   });
 
+  it('stores the analytics documents once a minute by default, every time with 0, and names an interval beyond the 5-minute buckets', () => {
+    expect(loadConfig({}).ANALYTICS_STORE_INTERVAL_SECONDS).toBe(60);
+    expect(loadConfig({ ANALYTICS_STORE_INTERVAL_SECONDS: '0' }).ANALYTICS_STORE_INTERVAL_SECONDS).toBe(0);
+    expect(() => loadConfig({ ANALYTICS_STORE_INTERVAL_SECONDS: '301' })).toThrow(/ANALYTICS_STORE_INTERVAL_SECONDS="301"/);
+    expect(() => loadConfig({ ANALYTICS_STORE_INTERVAL_SECONDS: 'often' })).toThrow(/ANALYTICS_STORE_INTERVAL_SECONDS="often"/);
+  });
+
   it('keeps the Kafka bus on its former behaviour by default, and names a bad Kafka setting (issue 17)', () => {
     const config = loadConfig({});
     expect([config.KAFKA_TOPICS, config.KAFKA_IDEMPOTENT, config.KAFKA_MIN_INSYNC_REPLICAS, config.KAFKA_COMPRESSION, config.KAFKA_LINGER_MS]).toEqual(['create', true, undefined, 'none', 0]);

@@ -296,6 +296,17 @@ const envSchema = z.object({
   ANALYTICS_REBUILD_MAX_SNAPSHOTS: numberFrom(z.number().int().min(0).max(10_000_000)).default(100_000),
   /** (symbol, expiry) chains the analytics role keeps state for; the least recently seen is dropped beyond. */
   ANALYTICS_MAX_CHAINS: numberFrom(z.number().int().min(1).max(10_000)).default(64),
+  /**
+   * Seconds of snapshot time between two stored analytics documents of a
+   * chain (chain document and per-strike flows) and of a symbol (mood
+   * document); events and mood columns are stored every time, and the API
+   * answers the latest from memory. 0: every message. At most 300: the
+   * 5-minute buckets of the buildup history and of retention's thinning
+   * each need one. 60 by default: on the embedded default, storing the
+   * per-strike flows every 15 s cost PGlite about as much CPU again as the
+   * reducer (`npm run bench`'s stage-share table; README).
+   */
+  ANALYTICS_STORE_INTERVAL_SECONDS: numberFrom(z.number().int().min(0).max(300)).default(60),
 });
 
 export type Env = z.infer<typeof envSchema>;

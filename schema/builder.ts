@@ -24,6 +24,7 @@ import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import type { AnalyticsMessage } from '../core/analyticsMessage.ts';
 import type { IntelligenceEvent, SymbolIntelligence } from '../core/intelligence/index.ts';
 import type { PlaybackSlots } from '../core/playback.ts';
+import type { LatestAnalyticsUpdate, LatestAnalyticsView } from '../core/latestAnalytics.ts';
 import type { ReadLoaders, SettledReads } from './loaders.ts';
 import type { AuthServices, Caller } from '../core/auth/caller.ts';
 
@@ -42,6 +43,8 @@ export type LiveTopics = {
   'mood:updated': [key: string, mood: Timed<SymbolIntelligence>];
   'analytics:updated': [key: string, message: AnalyticsMessage];
   'market:events': [event: Timed<IntelligenceEvent>];
+  /** Every analytics message's latest outputs, without flows, for the other API replicas' latest reads (core/latestAnalytics.ts); published with Redis only. */
+  'analytics:latest': [update: LatestAnalyticsUpdate];
 };
 
 /** A live payload with the processedAt (epoch ms) of the snapshot it is of; absent or null when unknown. */
@@ -105,6 +108,8 @@ export interface Context {
   noteLiveSource?: (source: string) => void;
   /** The playbacks running on this API process (PLAYBACK_MAX_CONCURRENT); absent: playback answers SERVER_BUSY. */
   playbacks?: PlaybackSlots;
+  /** The analytics role's latest outputs this process received (core/latestAnalytics.ts); absent: the latest reads go to the store. */
+  latestAnalytics?: LatestAnalyticsView;
   /** This request's batched reads (schema/loaders.ts), one set per request; absent: fields batch within their own resolver only. */
   loaders?: ReadLoaders;
   /** Answers that settle for the day (nearest stored expiry, previous close), shared by the process's requests for a few seconds (schema/loaders.ts); absent: read every time. */

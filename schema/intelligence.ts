@@ -12,7 +12,8 @@ import { connectionOf, connectionType, decodeCursor, encodeCursor } from './conn
 import { istMidnight } from '../core/time/expiry.ts';
 import { chainTopicKey } from './chain.ts';
 import { LiquidityStressType, ChainVolatilityType } from './mood.ts';
-import { eventsPage, expiriesWithAnalytics, latestChainIntelligence, latestFlows, type EventCursor } from '../db/queries/readAnalytics.ts';
+import { eventsPage, expiriesWithAnalytics, latestFlows, type EventCursor } from '../db/queries/readAnalytics.ts';
+import { loadersOf } from './loaders.ts';
 import type {
   BuildupTotal,
   ChainIntelligence,
@@ -252,11 +253,16 @@ export const ChainIntelligenceType = builder.objectRef<ChainIntelligence>('Chain
 const SYMBOL_ARGUMENT = 'Underlying symbol, e.g. NIFTY.';
 const EXPIRY_ARGUMENT = 'Expiry date, YYYY-MM-DD, from expiryList.';
 
-/** The expiry's latest stored chain analytics, or NO_DATA naming the expiries that have some. */
+/** The expiry's latest per-strike flows: those this process holds in memory, else the latest stored. */
+export async function latestFlowsOf(context: Context, symbol: string, expiry: string): Promise<{ timestamp: number; rows: StrikeFlowRow[] } | null> {
+  return context.latestAnalytics?.flows(symbol, expiry) ?? (await readDatabase(context, (db) => latestFlows(db, symbol, expiry)));
+}
+
+/** The expiry's latest chain analytics (held in memory, else stored; schema/loaders.ts), or NO_DATA naming the expiries that have some. */
 async function requireChainIntelligence(context: Context, symbolArgument: string, expiryArgument: string | unknown): Promise<ChainIntelligence> {
   const instrument = requireInstrument(context, symbolArgument);
   const expiry = dateArgument(expiryArgument as string, 'expiry');
-  const chain = await readDatabase(context, (db) => latestChainIntelligence(db, instrument.symbol, expiry));
+  const chain = await loadersOf(context).chainIntelligence.load({ symbol: instrument.symbol, expiry });
   if (chain !== null) return chain;
   const expiries = await readDatabase(context, (db) => expiriesWithAnalytics(db, instrument.symbol));
   throw noData('expiry', `No analytics are stored for ${instrument.symbol} ${expiry}${expiries.length ? `; expiries with analytics: ${expiries.join(', ')}` : ' (nor for any expiry of it yet)'}`, expiries);
@@ -265,7 +271,7 @@ async function requireChainIntelligence(context: Context, symbolArgument: string
 builder.queryField('supportResistance', (t) =>
   t.field({
     type: SupportResistanceType,
-    description: `Support and resistance zones, reversal levels and the latest zone events of one expiry, as last stored. NO_DATA (with the expiries that have analytics) until analysed. Cost ${2 * DATABASE_READ_COST}.`,
+    description: `Support and resistance zones, reversal levels and the latest zone events of one expiry, as of its latest analysed snapshot. NO_DATA (with the expiries that have analytics) until analysed. Cost ${2 * DATABASE_READ_COST}.`,
     args: {
       symbol: t.arg.string({ required: true, description: SYMBOL_ARGUMENT }),
       expiry: t.arg({ type: 'Date', required: true, description: EXPIRY_ARGUMENT }),
@@ -316,7 +322,7 @@ builder.queryField('optionFlow', (t) =>
     resolve: async (_root, args, context) => {
       const instrument = requireInstrument(context, args.symbol);
       const expiry = dateArgument(args.expiry, 'expiry');
-      const flows = await readDatabase(context, (db) => latestFlows(db, instrument.symbol, expiry));
+      const flows = await latestFlowsOf(context, instrument.symbol, expiry);
       if (flows === null) {
         const expiries = await readDatabase(context, (db) => expiriesWithAnalytics(db, instrument.symbol));
         throw noData('expiry', `No OI flow is stored for ${instrument.symbol} ${expiry}${expiries.length ? `; expiries with analytics: ${expiries.join(', ')}` : ''}`, expiries);

@@ -10,6 +10,12 @@
  * stale between its events. Yoga builds one set per request (api/graphql.ts);
  * a context without them (the schema's own tests) gets a set per call.
  *
+ * The latest mood and chain analytics come first from the API's in-memory
+ * latest outputs (context.latestAnalytics, core/latestAnalytics.ts): the
+ * analytics documents are stored only every ANALYTICS_STORE_INTERVAL_SECONDS,
+ * so the store alone would answer up to that much late. Keys memory has
+ * nothing of are read from the store in one statement.
+ *
  * Two of them read answers that settle for the day (the nearest stored
  * expiry, yesterday's close): with the context's `settledReads` they are
  * remembered across requests for SETTLED_READ_TTL_MS, so a screen polled by
@@ -25,9 +31,9 @@ import { previousCloses, type StoredClose } from '../db/queries/previousCloses.t
 import type { ChainIntelligence, SymbolIntelligence } from '../core/intelligence/index.ts';
 
 export interface ReadLoaders {
-  /** The symbol's latest stored mood (latestMood), or null. */
+  /** The symbol's latest mood: the latest output this process holds, else the latest stored (latestMood); or null. */
   mood: DataLoader<string, SymbolIntelligence | null>;
-  /** The latest stored chain analytics of a (symbol, expiry) (latestChainIntelligence), or null. */
+  /** The latest chain analytics of a (symbol, expiry): held in memory, else stored (latestChainIntelligence); or null. */
   chainIntelligence: DataLoader<{ symbol: string; expiry: string }, ChainIntelligence | null>;
   /** The nearest expiry on or after `fromDate` (YYYY-MM-DD) with a stored chain, or null. */
   nearestExpiry: DataLoader<{ symbol: string; fromDate: string }, string | null>;
@@ -85,17 +91,42 @@ function bySymbolsWith<K extends { symbol: string }, P, V>(partOf: (key: K) => P
   };
 }
 
+/** A batch function answering each key from memory when it can, and the rest with one read. */
+function memoryFirst<K, V>(fromMemory: (key: K) => V | null, read: (keys: K[]) => Promise<(V | null)[]>) {
+  return async (keys: readonly K[]): Promise<(V | null)[]> => {
+    const values = keys.map(fromMemory);
+    const missing = keys.filter((_, i) => values[i] === null);
+    if (missing.length === 0) return values;
+    const loaded = await read(missing);
+    let next = 0;
+    return values.map((value) => value ?? loaded[next++]);
+  };
+}
+
 export function createReadLoaders(context: Context): ReadLoaders {
   const options = { cache: false } as const;
+  const latest = context.latestAnalytics;
   return {
-    mood: new DataLoader(async (symbols) => {
-      const found = await readDatabase(context, (db) => latestMoods(db, [...new Set(symbols)]));
-      return symbols.map((symbol) => found.get(symbol) ?? null);
-    }, options),
-    chainIntelligence: new DataLoader(async (chains) => {
-      const found = await readDatabase(context, (db) => latestChainIntelligences(db, chains));
-      return chains.map((c) => found.get(chainIntelligenceKey(c.symbol, c.expiry)) ?? null);
-    }, options),
+    mood: new DataLoader(
+      memoryFirst(
+        (symbol) => latest?.mood(symbol) ?? null,
+        async (symbols) => {
+          const found = await readDatabase(context, (db) => latestMoods(db, [...new Set(symbols)]));
+          return symbols.map((symbol) => found.get(symbol) ?? null);
+        },
+      ),
+      options,
+    ),
+    chainIntelligence: new DataLoader(
+      memoryFirst(
+        (c) => latest?.chain(c.symbol, c.expiry) ?? null,
+        async (chains) => {
+          const found = await readDatabase(context, (db) => latestChainIntelligences(db, chains));
+          return chains.map((c) => found.get(chainIntelligenceKey(c.symbol, c.expiry)) ?? null);
+        },
+      ),
+      options,
+    ),
     nearestExpiry: new DataLoader(
       rememberedIn(
         context.settledReads,

@@ -9,7 +9,7 @@ import { builder, dateTimeArgument, noData, readDatabase, badArgument, DATABASE_
 import { requireInstrument } from './market.ts';
 import { chainHistoryCost, ChartIntervalEnum } from './charts.ts';
 import { ChainHistoryRangeError, type ChartInterval } from '../db/queries/chainHistory.ts';
-import { latestChainIntelligence, latestMood } from '../db/queries/readAnalytics.ts';
+import { loadersOf } from './loaders.ts';
 import { moodHistory, type MoodHistoryPoint } from '../db/queries/moodHistory.ts';
 import type { ChainIntelligence, LiquidityComponent, LiquidityStress, MoodComponent, SymbolIntelligence, Toxicity, VixDivergence, IvRank, AtmIvVersusVix } from '../core/intelligence/index.ts';
 
@@ -172,24 +172,24 @@ const MoodHistoryPointType = builder.objectRef<MoodHistoryPoint>('MoodHistoryPoi
 
 const SYMBOL_ARGUMENT = 'Underlying symbol, e.g. NIFTY.';
 
-/** The symbol's latest stored mood, or a NO_DATA error naming the symbol. */
+/** The symbol's latest mood (held in memory, else stored; schema/loaders.ts), or a NO_DATA error naming the symbol. */
 async function requireMood(context: Context, symbol: string): Promise<SymbolIntelligence> {
   const instrument = requireInstrument(context, symbol);
-  const mood = await readDatabase(context, (db) => latestMood(db, instrument.symbol));
+  const mood = await loadersOf(context).mood.load(instrument.symbol);
   if (mood === null) throw noData('symbol', `No analytics are stored for ${instrument.symbol} yet: the analytics role has not analysed a snapshot of it (outside 09:15–15:30 IST it skips snapshots unless ANALYTICS_SESSION_HOURS_ONLY=false)`, []);
   return mood;
 }
 
 async function flowMetricsOf(context: Context, symbol: string): Promise<FlowMetrics> {
   const mood = await requireMood(context, symbol);
-  const front = mood.frontExpiry === null ? null : await readDatabase(context, (db) => latestChainIntelligence(db, mood.symbol, mood.frontExpiry!));
+  const front = mood.frontExpiry === null ? null : await loadersOf(context).chainIntelligence.load({ symbol: mood.symbol, expiry: mood.frontExpiry });
   return { mood, front };
 }
 
 builder.queryField('marketMood', (t) =>
   t.field({
     type: MarketMoodType,
-    description: `The latest stored mood of an underlying. A NO_DATA error until the analytics role has analysed a snapshot of it. Cost ${DATABASE_READ_COST} (a database read).`,
+    description: `The latest mood of an underlying (the API's latest output of the analytics role, else the latest stored). A NO_DATA error until the analytics role has analysed a snapshot of it. Cost ${DATABASE_READ_COST} (a database read at most).`,
     args: { symbol: t.arg.string({ required: true, description: SYMBOL_ARGUMENT }) },
     complexity: DATABASE_READ_COST,
     resolve: (_root, args, context) => requireMood(context, args.symbol),

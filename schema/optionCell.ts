@@ -13,8 +13,8 @@
 import { builder, badArgument, dateArgument, noData, readDatabase, DATABASE_READ_COST, type Context, type InvalidInput } from './builder.ts';
 import { chainAt, storedChain, strikesAround, OptionQuoteType } from './chain.ts';
 import { OptionSideEnum } from './chainDelta.ts';
-import { StrikeBuildupType, StrikeSideFlowType } from './intelligence.ts';
-import { latestFlows, strikeFlowHistory, type StrikeFlowPoint } from '../db/queries/readAnalytics.ts';
+import { StrikeBuildupType, StrikeSideFlowType, latestFlowsOf } from './intelligence.ts';
+import { strikeFlowHistory, type StrikeFlowPoint } from '../db/queries/readAnalytics.ts';
 import { strikeHistory, type StrikeHistoryPoint } from '../db/queries/strikeHistory.ts';
 import type { ChainHistoryPoint } from '../db/queries/chainHistory.ts';
 import { readChainHistory } from './charts.ts';
@@ -192,7 +192,7 @@ const OptionCellType = builder.objectRef<OptionCell>('OptionCell').implement({
     flow: t.field({
       type: StrikeSideFlowType,
       nullable: true,
-      description: "The side's OI flow as last stored by the analytics (as optionFlow answers it): OI velocity and acceleration per window (contracts per minute), and its buildup class per window, then the session. Null until analysed.",
+      description: "The side's OI flow as of the latest analysed snapshot (as optionFlow answers it): OI velocity and acceleration per window (contracts per minute), and its buildup class per window, then the session. Null until analysed.",
       resolve: (c) => c.flow?.view ?? null,
     }),
     buildupHistory: t.field({
@@ -262,7 +262,7 @@ async function optionCell(context: Context, args: { symbol: string; expiry: stri
   const series = { symbol: chain.symbol, expiry: chain.expiry, strike: row.strike, optionType, from, to } as const;
   const [previousClose, flows, session, buildupHistory, chainSession] = await Promise.all([
     previousCell(context, chain, row.strike, args.side),
-    readDatabase(context, (db) => latestFlows(db, chain.symbol, chain.expiry)),
+    latestFlowsOf(context, chain.symbol, chain.expiry),
     readDatabase(context, (db) => strikeHistory(db, { ...series, interval: SESSION_INTERVAL })),
     readDatabase(context, (db) => strikeFlowHistory(db, series)),
     readChainHistory(context, { symbol: chain.symbol, expiry: chain.expiry, from, to, interval: SESSION_INTERVAL }),

@@ -159,7 +159,7 @@ builder.queryField('marketOverview', (t) =>
     nullable: { list: false, items: true },
     description:
       `Every symbol on one screen: spot, future and basis, India VIX, ATM IV and IV rank, PCR, max pain, mood, the nearest support and resistance, the largest OI changes, one entry per symbol in the order asked. ` +
-      `The chains come from the API's latest-chain cache; the stored analytics are read in one batched statement per table for all the symbols, so the request costs at most four database reads however many symbols it names (the nearest stored expiries and previous closes, which settle for the day, are reused across requests for ${SETTLED_READ_TTL_MS / 1000} s). ` +
+      `The chains come from the API's latest-chain cache and the mood and chain analytics from its latest analytics outputs in memory (the store, in one batched statement per table for all the symbols, only for what it has not received); the nearest stored expiries and previous closes, which settle for the day, are read in one batched statement each and reused across requests for ${SETTLED_READ_TTL_MS / 1000} s. So a request costs at most four database reads however many symbols it names, and usually none. ` +
       `A symbol named in \`symbols\` without a stored chain is null with a NO_DATA error naming \`symbols\`. Cost ${OVERVIEW_READS * DATABASE_READ_COST} (four batched reads) plus 10 × what a symbol selects.`,
     args: {
       symbols: t.arg.stringList({ required: false, description: 'Underlying symbols, e.g. ["NIFTY", "BANKNIFTY"]; omitted or empty: every symbol served that has a stored chain.' }),

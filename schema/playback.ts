@@ -57,7 +57,7 @@ const PlaybackFrameType = builder.objectRef<PlaybackFrame>('PlaybackFrame').impl
     analytics: t.field({
       type: ChainIntelligenceType,
       nullable: true,
-      description: 'The chain analytics stored for this instant (as analyticsUpdated delivered them live); null when none are stored (analytics off, or thinned by retention).',
+      description: 'The chain analytics stored for this instant (as analyticsUpdated delivered them live); null when none are stored for it (analytics off, an instant between two stored every ANALYTICS_STORE_INTERVAL_SECONDS, or thinned by retention).',
       resolve: (f) => f.analytics,
     }),
     mood: t.field({

@@ -145,6 +145,8 @@ beforeAll(async () => {
     EXPIRIES_PER_SYMBOL: '1',
     SIM_TICK_MS: '200',
     SIM_CLOCK: 'always-open',
+    // Every analytics document stored: the live range below plays back each instant's analytics and moods.
+    ANALYTICS_STORE_INTERVAL_SECONDS: '0',
     SIM_STRIKES_EACH_SIDE: '10',
     PLAYBACK_MAX_CONCURRENT: '2',
     LOG_LEVEL: 'silent',

@@ -13,6 +13,9 @@ import { InProcessBus } from '../pipeline/bus.ts';
 import { openTestDatabase } from './database.ts';
 import { scratchDir } from './fixtures.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/queries/expireRaw.ts';
+import { waitFor } from './support/waitFor.ts';
 
 describe.skipIf(!process.env.REDIS_URL)('API replicas behind Redis', () => {
   let database: DatabaseHandle;
@@ -23,7 +26,7 @@ describe.skipIf(!process.env.REDIS_URL)('API replicas behind Redis', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    const common = { DATA_DIR: scratchDir('replicas'), REDIS_URL: process.env.REDIS_URL, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1', SIM_TICK_MS: '50', SIM_SPEED: '60', SIM_STRIKES_EACH_SIDE: '5' };
+    const common = { DATA_DIR: scratchDir('replicas'), REDIS_URL: process.env.REDIS_URL, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1', SIM_TICK_MS: '50', SIM_SPEED: '60', SIM_STRIKES_EACH_SIDE: '5', ANALYTICS_STORE_INTERVAL_SECONDS: '300' };
     pipelineAndApiA = await buildApp(loadConfig({ ...common, ROLE: 'all' }), { database });
     apiB = await buildApp(loadConfig({ ...common, ROLE: 'api' }), { database, bus: new InProcessBus() });
     await apiB.start(0).then((r) => (portB = r.port));
@@ -57,5 +60,27 @@ describe.skipIf(!process.env.REDIS_URL)('API replicas behind Redis', () => {
     expect(chain.symbol).toBe('NIFTY');
     expect(chain.rows.length).toBeGreaterThan(5);
     expect(apiB.services.published.count).toBe(0);
+  });
+
+  it('answers on replica B the latest mood replica A received, not the older one stored (documents are stored every 300 s here)', async () => {
+    const storedAt = async () => {
+      const [row] = rowsOf<{ ms: number | null }>(await database.db.execute(sql`select (extract(epoch from max(ts)) * 1000)::float8 as ms from analytics_mood where intelligence is not null`));
+      return row.ms === null ? null : Number(row.ms);
+    };
+    const moodOfB = async () => {
+      const response = await fetch(`http://127.0.0.1:${portB}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ marketMood(symbol: "NIFTY") { timestamp } }' }) });
+      const { data } = (await response.json()) as { data?: { marketMood: { timestamp: string } | null } };
+      return data?.marketMood ? Date.parse(data.marketMood.timestamp) : null;
+    };
+    await waitFor(
+      async () => {
+        const [stored, answered] = [await storedAt(), await moodOfB()];
+        return stored !== null && answered !== null && answered > stored ? true : undefined;
+      },
+      'replica B answering a mood newer than the stored one',
+      20_000,
+      100,
+    );
+    expect(apiB.services.latestAnalytics?.size().moods).toBe(1);
   });
 });

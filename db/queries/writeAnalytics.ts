@@ -1,8 +1,9 @@
 /**
- * Storing `market.analytics` messages (core/analyticsMessage.ts): one row per
- * message in analytics_chain, one per symbol and instant in analytics_mood,
- * one per strike and side in analytics_flows, one per event in
- * analytics_events. Every statement is idempotent on the tables' natural
+ * Storing `market.analytics` messages (core/analyticsMessage.ts): a row in
+ * analytics_chain and one per strike and side in analytics_flows for each
+ * message the cadence lets through (AnalyticsCadence below), one per symbol
+ * and instant in analytics_mood (its document at the same cadence), one per
+ * event in analytics_events. Every statement is idempotent on the tables' natural
  * keys, so a batch retried after a failure part-way (the storage role retries
  * until stored) ends with each row exactly once. A chain row, flow row or
  * event already stored is kept; a mood row is replaced, because when several
@@ -28,28 +29,101 @@ export function eventKey(event: IntelligenceEvent): string {
   return `${event.kind}|${event.expiry ?? ''}|${event.strike ?? ''}|${event.side ?? ''}`;
 }
 
-/**
- * Which messages' per-strike flows are stored: at most one per chain every
- * `everyMs` of snapshot time. The flow rows are most of what a message
- * writes (two per strike), and their velocities move over minutes, so a
- * feed faster than that would mostly store near-repeats; optionFlow serves
- * the latest stored ones.
- */
-export class FlowSampler {
-  private readonly last = new Map<string, number>();
-  constructor(readonly everyMs: number) {}
+/** Whether a message's documents are stored: its chain document with its flow rows, and its mood document. */
+export interface StoredDocuments {
+  chain: boolean;
+  mood: boolean;
+}
 
-  /** Whether this message's flows are due (and, if so, marks them taken). */
-  due(message: AnalyticsMessage): boolean {
-    const key = `${message.symbol}|${message.expiry}`;
-    const last = this.last.get(key);
-    if (last !== undefined && message.timestamp >= last && message.timestamp - last < this.everyMs) return false;
-    // One entry per chain seen; expired chains are forgotten once there are many.
-    if (this.last.size >= 1_000) for (const [k, t] of this.last) if (message.timestamp - t > 86_400_000) this.last.delete(k);
-    this.last.set(key, message.timestamp);
+/**
+ * Which messages' documents are stored (ANALYTICS_STORE_INTERVAL_SECONDS):
+ * per chain, a chain document and its per-strike flow rows at most once every
+ * `everyMs` of snapshot time, and per symbol a mood document likewise. The
+ * documents are most of what a message writes (~73 KB of JSON at 41 strikes,
+ * 59 KB of it flow rows), nothing reads an old one but as "the latest" (the
+ * API keeps the latest of each in memory, api/latestAnalytics.ts), and
+ * retention thins them to one per 5 minutes anyway (thinAnalytics.ts). So:
+ * - a chain's and a symbol's first message is stored, then the first at least
+ *   `everyMs` after the last stored one;
+ * - a message older than the last stored one of its chain (a spool replayed
+ *   after an outage, a recording replayed) is stored: the cadence is for the
+ *   live stream;
+ * - a message not stored is held as its chain's (symbol's) latest;
+ *   `takeHeld` hands over those no newer message followed for a while (the
+ *   last output before a session's close, an expiry, a stop), so the last
+ *   state of a chain is stored;
+ * - a mood row is stored for every symbol and instant all the same, without
+ *   its document when not due: moodHistory's buckets average its columns.
+ * A message asked about again (a batch retried after a failure) gets the
+ * same answer. `everyMs` 0 stores every document.
+ */
+export class AnalyticsCadence {
+  /** Snapshot instant (epoch ms) of the last document stored, per chain (`symbol|expiry`) and per symbol (mood). */
+  private readonly lastChain = new Map<string, number>();
+  private readonly lastMood = new Map<string, number>();
+  /** The latest message whose document was not stored, with when it was held (wall clock, epoch ms). */
+  private readonly heldChains = new Map<string, { message: AnalyticsMessage; since: number }>();
+  private readonly heldMoods = new Map<string, { message: AnalyticsMessage; since: number }>();
+  private readonly decided = new WeakMap<AnalyticsMessage, StoredDocuments>();
+
+  constructor(
+    readonly everyMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Which of the message's documents are due (and, if so, marks them taken). */
+  decide(message: AnalyticsMessage): StoredDocuments {
+    const known = this.decided.get(message);
+    if (known) return known;
+    const decision = { chain: this.due(this.lastChain, this.heldChains, `${message.symbol}|${message.expiry}`, message), mood: this.due(this.lastMood, this.heldMoods, message.symbol, message) };
+    this.decided.set(message, decision);
+    return decision;
+  }
+
+  /**
+   * The held messages (see the class comment) that no newer message of their
+   * chain or symbol followed for `quietMs` of wall time (every one with 0),
+   * taken out: their documents are due now. Write them with `allDue`.
+   */
+  takeHeld(quietMs: number): AnalyticsMessage[] {
+    const before = this.now() - quietMs;
+    const out = new Set<AnalyticsMessage>();
+    for (const [held, last] of [
+      [this.heldChains, this.lastChain],
+      [this.heldMoods, this.lastMood],
+    ] as const) {
+      for (const [key, { message, since }] of held) {
+        if (since > before) continue;
+        held.delete(key);
+        last.set(key, Math.max(last.get(key) ?? -Infinity, message.timestamp));
+        out.add(message);
+      }
+    }
+    return [...out];
+  }
+
+  private due(last: Map<string, number>, held: Map<string, { message: AnalyticsMessage; since: number }>, key: string, message: AnalyticsMessage): boolean {
+    const t = message.timestamp;
+    const previous = last.get(key);
+    // The same instant as the last stored (another expiry of the symbol's instant) is stored too: the later message's mood is the one kept.
+    const due = this.everyMs === 0 || previous === undefined || t <= previous || t - previous >= this.everyMs;
+    if (!due) {
+      const heldNow = held.get(key);
+      if (!heldNow || heldNow.message.timestamp <= t) held.set(key, { message, since: this.now() });
+      return false;
+    }
+    if (previous === undefined || t > previous) {
+      // One entry per chain seen; chains not seen for a day (expired) are forgotten once there are many.
+      if (last.size >= 1_000) for (const [k, at] of last) if (t - at > 86_400_000) last.delete(k);
+      last.set(key, t);
+      if ((held.get(key)?.message.timestamp ?? Infinity) <= t) held.delete(key);
+    }
     return true;
   }
 }
+
+/** A cadence that stores every document (takeHeld's messages, tests). */
+export const allDue = { decide: (): StoredDocuments => ({ chain: true, mood: true }) };
 
 /** Told the span of each batch written (DatabaseHandle.backfill). */
 export interface WrittenSpans {
@@ -57,13 +131,21 @@ export interface WrittenSpans {
 }
 
 /**
- * Writes a batch of messages; `snapshots` counts messages, `quotes` the flow
- * rows (of the messages `flows` lets through: all without it). Once written,
- * the batch's first and last instants go to `written`.
+ * Writes a batch of messages: every event and mood row, and the documents
+ * (chain rows, flow rows, mood documents) `cadence` says are due (all
+ * without it). `snapshots` counts messages, `quotes` the flow rows. Once
+ * written, the batch's first and last instants go to `written`.
  */
-export async function writeAnalytics(db: Database, messages: readonly AnalyticsMessage[], flows?: FlowSampler, written?: WrittenSpans | null): Promise<WriteResult> {
+export async function writeAnalytics(
+  db: Database,
+  messages: readonly AnalyticsMessage[],
+  cadence: Pick<AnalyticsCadence, 'decide'> = allDue,
+  written?: WrittenSpans | null,
+): Promise<WriteResult> {
   if (messages.length === 0) return { snapshots: 0, quotes: 0 };
-  const chainRows = messages.map((m) => ({
+  const decisions = messages.map((m) => cadence.decide(m));
+  const documented = messages.filter((_, i) => decisions[i].chain);
+  const chainRows = documented.map((m) => ({
     ts: new Date(m.timestamp),
     symbol: m.symbol,
     expiry: m.expiry,
@@ -73,9 +155,9 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
     intelligence: m.chain,
   }));
   // One mood row per (symbol, instant): the batch's last message of it, as the module comment says.
-  const moods = new Map<string, AnalyticsMessage>();
-  for (const m of messages) moods.set(`${m.symbol}|${m.timestamp}`, m);
-  const moodRows = [...moods.values()].map((m) => ({
+  const moods = new Map<string, { m: AnalyticsMessage; documented: boolean }>();
+  messages.forEach((m, i) => moods.set(`${m.symbol}|${m.timestamp}`, { m, documented: decisions[i].mood }));
+  const moodRows = [...moods.values()].map(({ m, documented }) => ({
     ts: new Date(m.timestamp),
     symbol: m.symbol,
     session_date: m.sessionDate,
@@ -83,10 +165,10 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
     vix: finite(m.symbolIntelligence.vix),
     mood_index: finite(m.symbolIntelligence.mood.index),
     vpin: finite(m.symbolIntelligence.toxicity.vpin),
-    intelligence: m.symbolIntelligence,
+    intelligence: documented ? m.symbolIntelligence : null,
   }));
-  const flowRows = messages.flatMap((m) =>
-    (flows && !flows.due(m) ? [] : m.flows).flatMap((row) =>
+  const flowRows = documented.flatMap((m) =>
+    m.flows.flatMap((row) =>
       (['call', 'put'] as const).map((name) => {
         const side = row[name];
         return {
@@ -142,7 +224,9 @@ export async function writeAnalytics(db: Database, messages: readonly AnalyticsM
         as r(ts timestamptz, symbol text, session_date date, spot double precision, vix double precision, mood_index double precision, vpin double precision, intelligence jsonb)
       on conflict (symbol, ts) do update set
         session_date = excluded.session_date, spot = excluded.spot, vix = excluded.vix,
-        mood_index = excluded.mood_index, vpin = excluded.vpin, intelligence = excluded.intelligence`);
+        mood_index = excluded.mood_index, vpin = excluded.vpin,
+        -- A row written without its document (not due) never drops one stored at the same instant.
+        intelligence = coalesce(excluded.intelligence, analytics_mood.intelligence)`);
   }
   for (const rows of chunks(flowRows)) {
     await db.execute(sql`

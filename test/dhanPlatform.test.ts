@@ -42,7 +42,9 @@ describe('the Dhan source through the platform', () => {
     let chain: any;
     while (!chain && Date.now() < deadline) {
       const expiries = (await graphql('{ expiries(symbol: "NIFTY") }')).data.expiries as string[];
-      for (const expiry of [...expiries].reverse()) {
+      // Never the nearest within a day of its expiry (15:30 IST = 10:00 UTC), even before the later one is stored.
+      const checkable = expiries.filter((expiry) => Date.parse(`${expiry}T10:00:00Z`) - Date.now() > 86_400_000);
+      for (const expiry of [...checkable].reverse()) {
         chain ??= (
           await graphql(
             `{ optionChain(symbol: "NIFTY", expiry: "${expiry}") { source spot expiry forwardSource lotSize analytics { totalCallOi totalPutOi }

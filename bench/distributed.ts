@@ -357,7 +357,7 @@ export async function runFanOutBench(counts = [50, 100, 200, 400, 800, 1600], up
   const strikes = pool[0].rows.length;
 
   // Every subscriber connects from loopback: one client, so lift the per-client budget.
-  const subscribers = { SUBSCRIPTION_MAX_CONNECTIONS: '100000', SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: '100000' };
+  const subscribers = { SUBSCRIPTION_MAX_CONNECTIONS: '100000', SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: '100000', RATE_LIMIT_MAX: '0', RATE_LIMIT_COST_MAX: '0' };
   const common = { DATA_DIR: scratchDir('bench-fan-out'), REDIS_URL: redisUrl, SYMBOLS: 'NIFTY', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...subscribers };
   const log = createLogger('silent');
   const database = await openTestDatabase();

@@ -221,6 +221,9 @@ async function runCase({ selection, subscribers, targetMs }: EmbeddedFanOutCase,
     // The bench's own limits: every client connects from loopback.
     SUBSCRIPTION_MAX_CONNECTIONS: String(subscribers + 100),
     SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: String(subscribers + 100),
+    // …one client for the rate limits too: 1,000 full-chain subscriptions cost more than one client's default budget a minute.
+    RATE_LIMIT_MAX: '0',
+    RATE_LIMIT_COST_MAX: '0',
     // Thousands of sockets opening at once on a busy 2-core machine: their connection_init may wait longer than the default 3 s.
     SUBSCRIPTION_INIT_TIMEOUT_MS: '30000',
   });

@@ -61,19 +61,15 @@ export function createSettledReads(): SettledReads {
  */
 function rememberedIn<K, V>(settled: SettledReads | undefined, name: string, keyOf: (key: K) => string, batch: (keys: readonly K[]) => Promise<(V | null)[]>) {
   if (!settled) return batch;
-  return async (keys: readonly K[]): Promise<(V | null)[]> => {
-    const answers: (V | null)[] = keys.map((k) => (settled.get(`${name}|${keyOf(k)}`)?.value as V | undefined) ?? null);
-    const missing = keys.filter((_, i) => answers[i] === null);
-    if (missing.length === 0) return answers;
-    const read = await batch(missing);
-    let next = 0;
-    return answers.map((answer, i) => {
-      if (answer !== null) return answer;
-      const found = read[next++];
-      if (found !== null) settled.set(`${name}|${keyOf(keys[i])}`, { value: found });
-      return found;
-    });
-  };
+  const keyIn = (key: K) => `${name}|${keyOf(key)}`;
+  return memoryFirst<K, V>(
+    (key) => (settled.get(keyIn(key))?.value as V | undefined) ?? null,
+    async (keys) => {
+      const read = await batch(keys);
+      read.forEach((found, i) => found !== null && settled.set(keyIn(keys[i]), { value: found }));
+      return read;
+    },
+  );
 }
 
 /**
